@@ -1,0 +1,388 @@
+// All Beast code of the server lives in this file (one Beast translation unit costs ~18 s to build).
+#include "http_server.hpp"
+
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "videocontrol/log.hpp"
+#include "videocontrol/version.hpp"
+
+namespace vc::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kDrainLimit = 4 * 1024 * 1024;  // bytes discarded after refusing a body
+constexpr auto kDrainTime = std::chrono::seconds(2);
+constexpr auto kBodyTimeout = std::chrono::seconds(120);
+const std::string kServerHeader = std::string("videocontrol/") + VIDEOCONTROL_VERSION;
+
+}  // namespace
+
+class Session;
+
+struct HttpServer::Impl {
+  Impl(HttpServerOptions o, const Router& r)
+      : options(std::move(o)), router(r), ioc(static_cast<int>(std::max(1u, options.network_threads))),
+        acceptor(ioc), signals(ioc), deadline(ioc), pool(std::max(1u, options.worker_threads)) {}
+
+  void accept();
+  void begin_shutdown();
+  void session_started(Session* s, std::weak_ptr<Session> w);
+  void session_ended(Session* s);
+
+  HttpServerOptions options;
+  const Router& router;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer deadline;
+  net::thread_pool pool;
+  std::atomic<bool> draining{false};
+  std::mutex sessions_mu;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl& server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+  ~Session() { server_.session_ended(this); }
+
+  void start() {
+    server_.session_started(this, weak_from_this());
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  // Called on shutdown: a connection waiting for a new request is closed now; one in the middle of
+  // a request finishes it (keep-alive is off while draining).
+  void close_if_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waiting_for_request_ && self->buffer_.size() == 0) {
+        beast::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.close();
+      }
+    });
+  }
+
+ private:
+  void read_header() {
+    if (server_.draining) return close();
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    // Beast's own default cap would fail the header read; our per-route cap is checked in on_header.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    waiting_for_request_ = true;
+    stream_.expires_after(std::chrono::milliseconds(server_.options.idle_timeout_ms));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    waiting_for_request_ = false;
+    started_ = Clock::now();
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+          ec == net::error::connection_reset || ec == net::error::eof)
+        return close();
+      // Malformed request line or headers: answer 400 once and close.
+      method_ = "-";
+      path_ = "-";
+      return send(Response::error(400, "invalid", fmt::format("malformed HTTP request: {}", ec.message())), false);
+    }
+    auto& req = parser_->get();
+    method_ = std::string(req.method_string());
+    target_ = std::string(req.target());
+    path_ = target_.substr(0, target_.find('?'));
+    match_ = server_.router.match(method_, path_);
+
+    std::uint64_t limit = server_.options.max_body_bytes;
+    if (match_.kind == RouteMatch::Kind::found && match_.route->options.max_body_bytes > 0)
+      limit = match_.route->options.max_body_bytes;
+    limit_ = limit;
+    if (auto len = parser_->content_length(); len && *len > limit)
+      return refuse_too_large();
+    parser_->body_limit(limit);
+
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      net::async_write(stream_, net::buffer(kContinue),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->close();
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(kBodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) return refuse_too_large();
+    if (ec) {
+      if (ec == net::error::operation_aborted || ec == beast::error::timeout || ec == http::error::end_of_stream ||
+          ec == net::error::eof || ec == net::error::connection_reset || ec == http::error::partial_message)
+        return close();
+      return send(Response::error(400, "invalid", fmt::format("malformed HTTP request: {}", ec.message())), false);
+    }
+    stream_.expires_never();
+    auto msg = parser_->release();
+    keep_alive_ = msg.keep_alive();
+
+    if (match_.kind == RouteMatch::Kind::not_found)
+      return send(Response::error(404, "not_found", fmt::format("no route for {} {}", method_, path_)), keep_alive_);
+    if (match_.kind == RouteMatch::Kind::method_not_allowed) {
+      std::string allow;
+      for (const auto& m : match_.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      auto r = Response::error(405, "method_not_allowed", fmt::format("{} is not allowed on {}; use {}", method_, path_, allow));
+      r.headers.emplace_back("Allow", allow);
+      return send(std::move(r), keep_alive_);
+    }
+
+    auto req = std::make_shared<Request>();
+    req->method = method_;
+    req->target = target_;
+    req->path = path_;
+    if (auto q = target_.find('?'); q != std::string::npos) req->query = target_.substr(q + 1);
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req->headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req->body = std::move(msg.body());
+    req->params = std::move(match_.params);
+    req->remote_address = remote_;
+
+    const Route* route = match_.route;
+    if (route->options.inline_handler) return send(invoke(*route, *req), keep_alive_);
+
+    // Blocking work goes to the pool; the work guard keeps run() alive until the answer is posted back.
+    net::post(server_.pool, [self = shared_from_this(), route, req,
+                             guard = net::make_work_guard(server_.ioc)]() mutable {
+      Response res = invoke(*route, *req);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), guard = std::move(guard)]() mutable {
+        self->send(std::move(res), self->keep_alive_);
+      });
+    });
+  }
+
+  static Response invoke(const Route& route, Request& req) {
+    try {
+      return route.handler(req);
+    } catch (const std::exception& e) {
+      log_error("handler threw", {{"path", req.path}, {"error", e.what()}});
+      return Response::error(500, "internal", "internal error; see the server log");
+    }
+  }
+
+  void refuse_too_large() {
+    send(Response::error(413, "too_large",
+                         fmt::format("request body is larger than the {} bytes this route accepts", limit_)),
+         false);
+  }
+
+  void send(Response r, bool keep_alive) {
+    const bool head = method_ == "HEAD";
+    keep_alive = keep_alive && !server_.draining;
+    status_ = r.status;
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, kServerHeader);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    bytes_ = r.body.size();
+    res->content_length(r.body.size());
+    if (!head) res->body() = std::move(r.body);
+    stream_.expires_after(kBodyTimeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+      self->log_access();
+      if (ec) return self->close();
+      if (!keep_alive) return self->linger_close();
+      self->read_header();
+    });
+  }
+
+  void log_access() {
+    if (!log_enabled(LogLevel::info)) return;
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+    LogField latency("latency_ms", fmt::format("{:.3f}", ms));
+    latency.quoted = false;
+    log_info("http request", {{"method", method_}, {"path", path_}, {"status", status_},
+                              {"bytes", static_cast<std::uint64_t>(bytes_)}, latency, {"remote", remote_}});
+  }
+
+  // Half-close, then discard what the client is still sending for a moment, so that it reads our
+  // answer instead of a reset (the kernel resets a socket closed with unread data).
+  void linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return close();
+    stream_.expires_after(kDrainTime);
+    drain_ = std::make_shared<std::array<char, 16384>>();
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kDrainLimit) return self->close();
+      self->drain();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+  HttpServer::Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  RouteMatch match_;
+  std::string remote_, method_, target_, path_;
+  int status_ = 0;
+  std::size_t bytes_ = 0;
+  std::uint64_t limit_ = 0;
+  bool keep_alive_ = false;
+  bool waiting_for_request_ = false;
+  Clock::time_point started_ = Clock::now();
+  std::shared_ptr<std::array<char, 16384>> drain_;
+  std::size_t drained_ = 0;
+};
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      log_warn("accept failed", {{"error", ec.message()}});
+    } else {
+      std::make_shared<Session>(*this, std::move(socket))->start();
+    }
+    if (!draining) accept();
+  });
+}
+
+void HttpServer::Impl::session_started(Session* s, std::weak_ptr<Session> w) {
+  std::lock_guard lock(sessions_mu);
+  sessions.emplace(s, std::move(w));
+}
+
+void HttpServer::Impl::session_ended(Session* s) {
+  std::size_t left;
+  {
+    std::lock_guard lock(sessions_mu);
+    sessions.erase(s);
+    left = sessions.size();
+  }
+  if (left == 0 && draining) net::post(ioc, [this] { deadline.cancel(); });
+}
+
+void HttpServer::Impl::begin_shutdown() {
+  if (draining.exchange(true)) return;
+  log_info("shutting down: no new connections, finishing in-flight requests",
+           {{"deadline_ms", options.shutdown_timeout_ms}});
+  beast::error_code ec;
+  acceptor.close(ec);
+  signals.cancel(ec);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mu);
+    for (auto& [p, w] : sessions)
+      if (auto s = w.lock()) live.push_back(std::move(s));
+  }
+  if (live.empty()) return;
+  for (auto& s : live) s->close_if_idle();
+  deadline.expires_after(std::chrono::milliseconds(options.shutdown_timeout_ms));
+  deadline.async_wait([this](beast::error_code ec) {
+    if (ec) return;  // cancelled: every connection finished in time
+    std::size_t n;
+    {
+      std::lock_guard lock(sessions_mu);
+      n = sessions.size();
+    }
+    log_warn("shutdown deadline passed; dropping connections", {{"connections", static_cast<std::uint64_t>(n)}});
+    ioc.stop();
+  });
+}
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() {
+  impl_->pool.join();
+}
+
+Result<std::uint16_t> HttpServer::listen() {
+  auto& o = impl_->options;
+  beast::error_code ec;
+  auto address = net::ip::make_address(o.host, ec);
+  if (ec) return make_error(ErrorCode::invalid, fmt::format("HOST: '{}' is not an IP address", o.host));
+  tcp::endpoint ep(address, o.port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    return make_error(ErrorCode::unavailable,
+                      fmt::format("HOST/PORT: cannot listen on {}:{}: {}", o.host, o.port, ec.message()));
+  return a.local_endpoint().port();
+}
+
+void HttpServer::run() {
+  auto& s = *impl_;
+  if (s.options.handle_signals) {
+    s.signals.add(SIGINT);
+    s.signals.add(SIGTERM);
+    s.signals.async_wait([&s](beast::error_code ec, int signo) {
+      if (ec) return;
+      log_info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      s.begin_shutdown();
+    });
+  }
+  s.accept();
+  std::vector<std::thread> extra;
+  for (unsigned i = 1; i < s.options.network_threads; ++i) extra.emplace_back([&s] { s.ioc.run(); });
+  s.ioc.run();
+  for (auto& t : extra) t.join();
+  s.pool.join();
+}
+
+void HttpServer::shutdown() {
+  net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace vc::server

@@ -1,0 +1,54 @@
+// The network layer: one port, HTTP/1.1 with keep-alive, on Boost.Asio + Beast (all Beast code is in
+// http_server.cpp). Handlers run on a bounded worker pool unless their route says they never block.
+//
+// Body limits are enforced from the headers: a request whose Content-Length exceeds its route's cap
+// (or the default) is answered 413 before its handler runs and without reading the body.
+//
+// Shutdown (SIGTERM/SIGINT or shutdown()): stop accepting, close idle keep-alive connections, let
+// in-flight requests finish until the deadline, then return from run().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "router.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc::server {
+
+class Session;
+
+struct HttpServerOptions {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 3000;
+  std::uint64_t max_body_bytes = 1024 * 1024;
+  unsigned network_threads = 1;
+  unsigned worker_threads = 4;
+  std::uint32_t shutdown_timeout_ms = 10'000;
+  std::uint32_t idle_timeout_ms = 60'000;  // keep-alive connections with no request
+  bool handle_signals = true;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, const Router& router);
+  ~HttpServer();
+
+  // Binds and listens. Returns the bound port (useful with port 0).
+  // Errors: unavailable when the address cannot be bound (message names HOST/PORT).
+  Result<std::uint16_t> listen();
+
+  // Serves until shutdown completes. REQUIRES: listen() succeeded.
+  void run();
+
+  // Starts a graceful shutdown; safe from any thread.
+  void shutdown();
+
+ private:
+  friend class Session;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vc::server

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Benchmark GET /healthz of videocontrol-server against nginx serving the same bytes.
+#
+# Usage: bench/healthz_vs_nginx.sh [path/to/videocontrol-server]
+#        (default: build/apps/server/videocontrol-server)
+# Environment:
+#   DURATION  seconds per wrk run (default 10)
+#   WARMUP    seconds of warm-up per target before measuring (default 1, 0 = none)
+#   NGINX     nginx binary (default /usr/sbin/nginx)
+#   WRK       wrk binary (default wrk)
+#
+# Both servers listen on 127.0.0.1 on free ports, live in one mktemp directory and are
+# stopped by an EXIT trap. wrk: -t2 -c50 --latency, keep-alive.
+set -euo pipefail
+
+BIN=${1:-build/apps/server/videocontrol-server}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-1}
+NGINX=${NGINX:-/usr/sbin/nginx}
+WRK=${WRK:-wrk}
+
+die() { echo "error: $*" >&2; exit 1; }
+
+[[ -x "$BIN" ]] || die "server binary not found or not executable: $BIN"
+[[ -x "$NGINX" ]] || die "nginx not found: $NGINX"
+command -v "$WRK" >/dev/null || die "wrk not found: $WRK"
+command -v curl >/dev/null || die "curl not found"
+command -v python3 >/dev/null || die "python3 not found (used to pick free ports)"
+BIN=$(readlink -f "$BIN")
+
+TMP=$(mktemp -d -t vc-bench.XXXXXX)
+chmod 755 "$TMP"   # nginx workers may run as 'nobody' when started as root
+SERVER_PID=""
+NGINX_PID=""
+
+cleanup() {
+    local rc=$?
+    set +e
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SERVER_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
+    fi
+    if [[ -n "$NGINX_PID" ]] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        kill -TERM "$NGINX_PID" 2>/dev/null
+        for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$NGINX_PID" 2>/dev/null
+        wait "$NGINX_PID" 2>/dev/null
+    fi
+    if [[ $rc -ne 0 ]]; then
+        for f in "$TMP/server.err" "$TMP/nginx/error.log"; do
+            [[ -s "$f" ]] && { echo "--- tail of $f:" >&2; tail -n 20 "$f" >&2; }
+        done
+    fi
+    rm -rf "$TMP"
+    exit $rc
+}
+trap cleanup EXIT
+
+# Two distinct free loopback ports (both held open while choosing).
+read -r VC_PORT NG_PORT < <(python3 -c '
+import socket
+a = socket.socket(); a.bind(("127.0.0.1", 0))
+b = socket.socket(); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])
+a.close(); b.close()')
+
+wait_http() {  # wait_http URL PID NAME
+    local url=$1 pid=$2 name=$3
+    for _ in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || die "$name exited during start-up"
+        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "$name not ready after 20 s ($url)"
+}
+
+# --- our server --------------------------------------------------------------
+mkdir -p "$TMP/data"
+HOST=127.0.0.1 PORT="$VC_PORT" DATA_DIR="$TMP/data" LOG_LEVEL=warn \
+    ADMIN_PASSWORD="bench-$RANDOM-$RANDOM-pw" \
+    "$BIN" >"$TMP/server.out" 2>"$TMP/server.err" </dev/null &
+SERVER_PID=$!
+wait_http "http://127.0.0.1:$VC_PORT/healthz" "$SERVER_PID" "videocontrol-server"
+
+curl -fsS --max-time 5 -o "$TMP/healthz.json" "http://127.0.0.1:$VC_PORT/healthz"
+chmod 644 "$TMP/healthz.json"
+
+# --- nginx -------------------------------------------------------------------
+NG="$TMP/nginx"
+mkdir -p "$NG"
+chmod 755 "$NG"
+cat >"$NG/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $NG/nginx.pid;
+error_log $NG/error.log warn;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log off;
+    client_body_temp_path $NG/client_body;
+    proxy_temp_path $NG/proxy;
+    fastcgi_temp_path $NG/fastcgi;
+    uwsgi_temp_path $NG/uwsgi;
+    scgi_temp_path $NG/scgi;
+    keepalive_requests 1000000;
+    server_tokens off;
+
+    server {
+        listen 127.0.0.1:$NG_PORT;
+        location = /healthz {
+            default_type application/json;
+            alias $TMP/healthz.json;
+        }
+    }
+}
+EOF
+"$NGINX" -t -q -p "$NG/" -e "$NG/error.log" -c "$NG/nginx.conf" \
+    || die "nginx rejected the generated config"
+"$NGINX" -p "$NG/" -e "$NG/error.log" -c "$NG/nginx.conf" >"$NG/stdout.log" 2>&1 </dev/null &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NG_PORT/healthz" "$NGINX_PID" "nginx"
+
+curl -fsS --max-time 5 -o "$TMP/healthz.nginx.json" "http://127.0.0.1:$NG_PORT/healthz"
+cmp -s "$TMP/healthz.json" "$TMP/healthz.nginx.json" \
+    || die "nginx does not serve the same /healthz bytes"
+
+# --- wrk ---------------------------------------------------------------------
+# Prints "<requests/s> <p99 in ms> <non-2xx count> <socket errors>" for wrk output on stdin.
+parse_wrk() {
+    awk '
+        function to_ms(v,   n) {
+            n = v + 0
+            if (v ~ /us$/) return n / 1000
+            if (v ~ /ms$/) return n
+            if (v ~ /m$/)  return n * 60000
+            if (v ~ /s$/)  return n * 1000
+            return n
+        }
+        /^Requests\/sec:/            { rps = $2 }
+        $1 == "99%"                  { p99 = to_ms($2) }
+        /Non-2xx or 3xx responses:/  { non2xx = $NF }
+        /Socket errors:/             { sub(/^[ \t]*Socket errors:[ \t]*/, ""); sockerr = $0 }
+        END {
+            if (rps == "" || p99 == "") exit 1
+            if (non2xx == "") non2xx = 0
+            if (sockerr == "") sockerr = "none"
+            printf "%s %.3f %s %s\n", rps, p99, non2xx, sockerr
+        }'
+}
+
+run_wrk() {  # run_wrk NAME PORT -> sets RPS_<NAME>, P99_<NAME>
+    local name=$1 port=$2 url="http://127.0.0.1:$2/healthz" out parsed
+    if [[ "$WARMUP" != "0" ]]; then
+        "$WRK" -t2 -c50 -d"${WARMUP}s" "$url" >/dev/null
+    fi
+    out=$("$WRK" -t2 -c50 -d"${DURATION}s" --latency "$url")
+    echo "=== $name ($url)"
+    echo "$out"
+    echo
+    parsed=$(printf '%s\n' "$out" | parse_wrk) || die "could not parse wrk output for $name"
+    read -r rps p99 non2xx sockerr <<<"$parsed"
+    printf -v "RPS_$name" '%s' "$rps"
+    printf -v "P99_$name" '%s' "$p99"
+    if [[ "$non2xx" != "0" || "$sockerr" != "none" ]]; then
+        echo "WARNING: $name: non-2xx responses: $non2xx, socket errors: $sockerr" >&2
+    fi
+}
+
+echo "healthz body ($(wc -c <"$TMP/healthz.json") bytes): $(cat "$TMP/healthz.json")"
+echo "wrk -t2 -c50 -d${DURATION}s --latency (warm-up ${WARMUP}s), $(nproc) CPU(s) shared by client and server"
+echo
+
+run_wrk ours "$VC_PORT"
+run_wrk nginx "$NG_PORT"
+
+ASAN_NOTE=""
+if grep -qa -m1 '__asan_init' "$BIN" 2>/dev/null; then
+    ASAN_NOTE=" (NOTE: this binary appears to be built with AddressSanitizer — figures are not representative)"
+fi
+
+echo "=== summary"
+echo "fairness: videocontrol-server runs 1 network thread by default; nginx runs 1 worker process"
+echo "          (master_process on, access_log off, keepalive_requests 1000000); LOG_LEVEL=warn for ours.$ASAN_NOTE"
+awk -v r1="$RPS_ours" -v r2="$RPS_nginx" -v p1="$P99_ours" -v p2="$P99_nginx" 'BEGIN {
+    printf "%-22s %14s %12s\n", "", "requests/s", "p99 (ms)"
+    printf "%-22s %14.2f %12.3f\n", "videocontrol-server", r1, p1
+    printf "%-22s %14.2f %12.3f\n", "nginx", r2, p2
+    printf "%-22s %14s %12s\n", "ratio ours/nginx",
+        (r2 > 0 ? sprintf("%.3f", r1 / r2) : "n/a"),
+        (p2 > 0 ? sprintf("%.3f", p1 / p2) : "n/a")
+}'

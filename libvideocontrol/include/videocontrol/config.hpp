@@ -1,0 +1,61 @@
+// Configuration of a VideoControl process, from environment variables and command-line flags.
+//
+// Every setting has an environment variable (PORT) and a flag (--port VALUE or --port=VALUE); a flag
+// wins over the variable. Values are validated here, and each error message names the setting, the
+// bad value and what would be accepted, so an operator can fix it without reading code.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "videocontrol/log.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+struct DatabaseUrl {
+  enum class Kind { sqlite, postgresql };
+  Kind kind = Kind::sqlite;
+  std::string sqlite_path;     // for sqlite: a filesystem path (":memory:" allowed)
+  std::string postgresql_url;  // for postgresql: the URL as given
+};
+
+// Parses "sqlite:///abs/path", "sqlite://relative/path", "sqlite::memory:", "postgresql://…" or
+// "postgres://…".
+Result<DatabaseUrl> parse_database_url(std::string_view url);
+
+struct Config {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 3000;                  // 0 = any free port (the bound port is logged)
+  std::string data_dir = "./data";
+  std::string database_url;                   // default: sqlite://<data_dir>/videocontrol.db
+  DatabaseUrl database;                       // parsed database_url
+  std::string content_dir;                    // default: <data_dir>/content
+  std::string redis_url;                      // empty = no Redis
+  bool redis_enabled = false;
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
+  std::uint64_t max_body_bytes = 1024 * 1024; // default request body cap
+  unsigned worker_threads = 4;                // blocking work (database, disk)
+  unsigned network_threads = 1;               // threads running the io_context
+  unsigned db_pool_size = 4;
+  std::uint32_t shutdown_timeout_ms = 10'000; // graceful shutdown deadline
+  std::string admin_password;                 // first run only; generated when empty
+};
+
+// Looks up an environment variable; returns nullopt when unset. Injectable for tests.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+EnvLookup process_env();
+
+// Reads every setting from `env`, then from `args` (argv without the program name).
+// Unknown flags and bad values are errors naming the setting.
+Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>& args);
+
+// One line per setting, for --help.
+std::string config_help();
+
+}  // namespace vc

@@ -1,0 +1,75 @@
+#include "videocontrol/bootstrap.hpp"
+
+#include "videocontrol/actor.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/password.hpp"
+#include "videocontrol/storage.hpp"
+
+namespace vc {
+
+Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Clock& clock,
+                                                    const std::string& admin_password) {
+  // Cheap check first, so a normal start does not pay for argon2id.
+  std::int64_t users = 0;
+  VC_TRY(storage.read([&](StorageSession& s) -> Result<void> {
+    auto n = s.users().count();
+    if (!n) return std::move(n).error();
+    users = *n;
+    return {};
+  }));
+  if (users > 0) return std::optional<FirstRun>{};
+
+  FirstRun run;
+  run.admin_username = "admin";
+  std::string password = admin_password;
+  if (password.empty()) {
+    password = random_secret(20);
+    run.generated_password = password;
+  } else if (auto strong = check_password_strength(password, run.admin_username); !strong) {
+    return make_error(ErrorCode::invalid, "ADMIN_PASSWORD: " + strong.error().message);
+  }
+  auto hash = hash_password(password);
+  if (!hash) return std::move(hash).error();
+
+  const auto now = clock.now_ms();
+  Organization org;
+  org.id = new_id(clock);
+  org.name = "Default";
+  org.slug = "default";
+  org.plan = "ENTERPRISE";
+  org.created_at_ms = org.updated_at_ms = now;
+
+  User admin;
+  admin.id = new_id(clock);
+  admin.username = run.admin_username;
+  admin.password_hash = *hash;
+  admin.role = std::string(to_string(Role::superadmin));
+  admin.created_at_ms = admin.updated_at_ms = now;
+
+  bool created = false;
+  VC_TRY(storage.transact([&](StorageSession& s) -> Result<void> {
+    // Re-check inside the write transaction: another instance may have bootstrapped meanwhile.
+    auto n = s.users().count();
+    if (!n) return std::move(n).error();
+    if (*n > 0) return {};
+    VC_TRY(s.organizations().insert(org));
+    VC_TRY(s.users().insert(admin));
+    AuditEntry e;
+    e.actor_kind = "system";
+    e.actor_id = "system";
+    e.organization_id = org.id;
+    e.action = "system.bootstrap";
+    e.object_type = "user";
+    e.object_id = admin.id;
+    e.at_ms = now;
+    VC_TRY(s.audit().append(e));
+    created = true;
+    return {};
+  }));
+  if (!created) return std::optional<FirstRun>{};
+  run.organization_id = org.id;
+  return std::optional<FirstRun>{std::move(run)};
+}
+
+}  // namespace vc

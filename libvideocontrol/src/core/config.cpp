@@ -1,0 +1,219 @@
+#include "videocontrol/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace vc {
+namespace {
+
+Error bad(std::string_view setting, std::string_view value, std::string_view expected) {
+  return make_error(ErrorCode::invalid, fmt::format("{}: {}, got '{}'", setting, expected, value));
+}
+
+template <class N>
+Result<N> parse_uint(std::string_view setting, std::string_view text, N min, N max, std::string_view what) {
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v < min || v > max)
+    return bad(setting, text, fmt::format("must be {} between {} and {}", what, min, max));
+  return static_cast<N>(v);
+}
+
+Result<bool> parse_bool(std::string_view setting, std::string_view text) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") return true;
+  if (text == "0" || text == "false" || text == "no" || text == "off") return false;
+  return bad(setting, text, "must be true or false");
+}
+
+struct Setting {
+  std::string_view env;
+  std::string_view flag;
+  std::string_view help;
+  Result<void> (*apply)(Config&, std::string_view name, std::string_view value);
+};
+
+Result<void> set_string(std::string& field, std::string_view name, std::string_view value) {
+  if (value.empty()) return bad(name, value, "must not be empty");
+  field = std::string(value);
+  return {};
+}
+
+const Setting kSettings[] = {
+    {"HOST", "host", "address to listen on (default 0.0.0.0)",
+     [](Config& c, std::string_view n, std::string_view v) { return set_string(c.host, n, v); }},
+    {"PORT", "port", "TCP port for HTTP, media and the realtime channel (default 3000; 0 = any free port)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint16_t>(n, v, 0, 65535, "an integer");
+       if (!r) return std::move(r).error();
+       c.port = *r;
+       return {};
+     }},
+    {"DATA_DIR", "data-dir", "folder for the embedded database and content (default ./data)",
+     [](Config& c, std::string_view n, std::string_view v) { return set_string(c.data_dir, n, v); }},
+    {"DATABASE_URL", "database-url",
+     "sqlite:///abs/path, sqlite://rel/path or postgresql://user:pass@host:port/db (default sqlite://DATA_DIR/videocontrol.db)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_database_url(v);
+       if (!r) return make_error(ErrorCode::invalid, fmt::format("{}: {}", n, r.error().message));
+       c.database_url = std::string(v);
+       c.database = *r;
+       return {};
+     }},
+    {"CONTENT_DIR", "content-dir", "folder for media bytes (default DATA_DIR/content)",
+     [](Config& c, std::string_view n, std::string_view v) { return set_string(c.content_dir, n, v); }},
+    {"REDIS_URL", "redis-url", "redis://host:port[/db]; enables the Redis backends",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (!v.starts_with("redis://") || v.size() <= 8) return bad(n, v, "must look like redis://host:port");
+       c.redis_url = std::string(v);
+       c.redis_enabled = true;
+       return {};
+     }},
+    {"REDIS_ENABLED", "redis-enabled", "true/false; false ignores REDIS_URL (default: true when REDIS_URL is set)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_bool(n, v);
+       if (!r) return std::move(r).error();
+       c.redis_enabled = *r;
+       return {};
+     }},
+    {"LOG_LEVEL", "log-level", "trace, debug, info, warn, error or off (default info)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto l = parse_log_level(v);
+       if (!l) return bad(n, v, "must be one of trace, debug, info, warn, error, off");
+       c.log_level = *l;
+       return {};
+     }},
+    {"LOG_FORMAT", "log-format", "text or json (default text)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v == "text") c.log_format = LogFormat::text;
+       else if (v == "json") c.log_format = LogFormat::json;
+       else return bad(n, v, "must be text or json");
+       return {};
+     }},
+    {"MAX_BODY_BYTES", "max-body-bytes", "largest request body accepted by non-upload routes (default 1048576)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 1, std::uint64_t{1} << 40, "a byte count");
+       if (!r) return std::move(r).error();
+       c.max_body_bytes = *r;
+       return {};
+     }},
+    {"WORKER_THREADS", "worker-threads", "threads for blocking work: database, disk (default 4)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 256, "an integer");
+       if (!r) return std::move(r).error();
+       c.worker_threads = *r;
+       return {};
+     }},
+    {"NETWORK_THREADS", "network-threads", "threads running the network event loop (default 1)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 64, "an integer");
+       if (!r) return std::move(r).error();
+       c.network_threads = *r;
+       return {};
+     }},
+    {"DB_POOL_SIZE", "db-pool-size", "database connections in the pool (default 4)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 512, "an integer");
+       if (!r) return std::move(r).error();
+       c.db_pool_size = *r;
+       return {};
+     }},
+    {"SHUTDOWN_TIMEOUT_MS", "shutdown-timeout-ms", "how long in-flight requests may finish after SIGTERM (default 10000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.shutdown_timeout_ms = *r;
+       return {};
+     }},
+    {"ADMIN_PASSWORD", "admin-password", "password of the superadmin created on first run (generated when unset)",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.admin_password = std::string(v);
+       return {};
+     }},
+};
+
+const Setting* find_flag(std::string_view flag) {
+  for (const auto& s : kSettings)
+    if (s.flag == flag) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<DatabaseUrl> parse_database_url(std::string_view url) {
+  DatabaseUrl out;
+  if (url == "sqlite::memory:" || url == "sqlite://:memory:") {
+    out.sqlite_path = ":memory:";
+    return out;
+  }
+  if (url.starts_with("sqlite://")) {
+    std::string_view path = url.substr(9);  // "/abs/path" or "rel/path"
+    if (path.empty() || path == "/") return make_error(ErrorCode::invalid, fmt::format("'{}' names no file; use sqlite:///path/to/videocontrol.db", url));
+    if (path.find('\0') != std::string_view::npos) return make_error(ErrorCode::invalid, "the path contains a NUL byte");
+    out.sqlite_path = std::string(path);
+    return out;
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    auto rest = url.substr(url.find("://") + 3);
+    if (rest.empty()) return make_error(ErrorCode::invalid, fmt::format("'{}' names no server; use postgresql://user:password@host:5432/dbname", url));
+    out.kind = DatabaseUrl::Kind::postgresql;
+    out.postgresql_url = std::string(url);
+    return out;
+  }
+  return make_error(ErrorCode::invalid,
+                    fmt::format("unsupported database URL '{}': use sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname", url));
+}
+
+EnvLookup process_env() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>& args) {
+  Config c;
+  for (const auto& s : kSettings) {
+    if (auto v = env(s.env); v && !v->empty()) VC_TRY(s.apply(c, s.env, *v));
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (!a.starts_with("--")) return make_error(ErrorCode::invalid, fmt::format("unexpected argument '{}'; settings are given as --name=value", a));
+    a.remove_prefix(2);
+    std::string_view value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string_view::npos) {
+      value = a.substr(eq + 1);
+      a = a.substr(0, eq);
+      has_value = true;
+    }
+    const Setting* s = find_flag(a);
+    if (!s) return make_error(ErrorCode::invalid, fmt::format("unknown option '--{}'; see --help", a));
+    if (!has_value) {
+      if (i + 1 >= args.size()) return make_error(ErrorCode::invalid, fmt::format("--{}: needs a value", a));
+      value = args[++i];
+    }
+    VC_TRY(s->apply(c, fmt::format("--{}", s->flag), value));
+  }
+  if (c.database_url.empty()) {
+    c.database_url = "sqlite://" + c.data_dir + "/videocontrol.db";
+    auto r = parse_database_url(c.database_url);
+    if (!r) return make_error(ErrorCode::invalid, fmt::format("DATA_DIR: {}", r.error().message));
+    c.database = *r;
+  }
+  if (c.content_dir.empty()) c.content_dir = c.data_dir + "/content";
+  if (c.redis_enabled && c.redis_url.empty())
+    return make_error(ErrorCode::invalid, "REDIS_ENABLED: is true but REDIS_URL is not set");
+  return c;
+}
+
+std::string config_help() {
+  std::string out;
+  for (const auto& s : kSettings) out += fmt::format("  --{:<22} {:<20} {}\n", fmt::format("{}=VALUE", s.flag), s.env, s.help);
+  return out;
+}
+
+}  // namespace vc

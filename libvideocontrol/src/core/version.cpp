@@ -1,0 +1,5 @@
+#include "videocontrol/version.hpp"
+
+namespace vc {
+const char* version() noexcept { return VIDEOCONTROL_VERSION; }
+}  // namespace vc

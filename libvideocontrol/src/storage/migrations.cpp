@@ -1,0 +1,207 @@
+#include "migrations.hpp"
+
+namespace vc::storage {
+namespace {
+
+// Times are milliseconds since the Unix epoch (BIGINT); booleans are INTEGER 0/1; structured
+// fields are JSON text. Ids are UUIDv7 text, except audit_log (append-only, auto-increment).
+const std::vector<Migration> kMigrations = {
+    {1, "0001_initial",
+     {
+         R"(CREATE TABLE organizations (
+              id TEXT PRIMARY KEY,
+              name TEXT NOT NULL,
+              slug TEXT NOT NULL UNIQUE,
+              plan TEXT NOT NULL DEFAULT 'FREE',
+              timezone TEXT NOT NULL DEFAULT 'UTC',
+              active INTEGER NOT NULL DEFAULT 1,
+              max_devices BIGINT,
+              max_users BIGINT,
+              max_storage_bytes BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+
+         R"(CREATE TABLE users (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+              username TEXT NOT NULL UNIQUE,
+              password_hash TEXT NOT NULL,
+              role TEXT NOT NULL,
+              active INTEGER NOT NULL DEFAULT 1,
+              password_changed_at BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX users_organization_idx ON users (organization_id)",
+         "CREATE INDEX users_role_idx ON users (role)",
+
+         R"(CREATE TABLE sessions (
+              id TEXT PRIMARY KEY,
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              family_id TEXT NOT NULL,
+              refresh_hash TEXT NOT NULL UNIQUE,
+              address TEXT,
+              used_at BIGINT,
+              revoked_at BIGINT,
+              expires_at BIGINT NOT NULL,
+              created_at BIGINT NOT NULL))",
+         "CREATE INDEX sessions_user_idx ON sessions (user_id)",
+         "CREATE INDEX sessions_family_idx ON sessions (family_id)",
+
+         R"(CREATE TABLE api_keys (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              prefix TEXT NOT NULL,
+              key_hash TEXT NOT NULL UNIQUE,
+              scopes TEXT NOT NULL,
+              created_by TEXT,
+              expires_at BIGINT,
+              last_used_at BIGINT,
+              revoked_at BIGINT,
+              created_at BIGINT NOT NULL))",
+         "CREATE INDEX api_keys_organization_idx ON api_keys (organization_id)",
+
+         R"(CREATE TABLE devices (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              device_id TEXT NOT NULL UNIQUE,
+              name TEXT NOT NULL,
+              device_type TEXT,
+              platform TEXT,
+              capabilities TEXT NOT NULL DEFAULT '{}',
+              credential_hash TEXT,
+              placeholder_media_id TEXT,
+              status TEXT NOT NULL DEFAULT 'offline',
+              last_seen_at BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX devices_organization_idx ON devices (organization_id)",
+         "CREATE INDEX devices_status_idx ON devices (organization_id, status)",
+
+         R"(CREATE TABLE device_state (
+              device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+              type TEXT,
+              file TEXT,
+              page INTEGER,
+              state TEXT NOT NULL DEFAULT 'idle',
+              position_ms BIGINT,
+              volume INTEGER,
+              updated_at BIGINT NOT NULL))",
+
+         R"(CREATE TABLE blobs (
+              hash TEXT PRIMARY KEY,
+              size BIGINT NOT NULL,
+              refcount BIGINT NOT NULL DEFAULT 0,
+              created_at BIGINT NOT NULL))",
+
+         R"(CREATE TABLE media (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              mime TEXT,
+              size BIGINT NOT NULL,
+              blob_hash TEXT NOT NULL REFERENCES blobs(hash),
+              metadata TEXT NOT NULL DEFAULT '{}',
+              status TEXT NOT NULL DEFAULT 'ready',
+              page_count INTEGER,
+              created_by TEXT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              UNIQUE (organization_id, blob_hash)))",
+         "CREATE INDEX media_organization_idx ON media (organization_id)",
+         "CREATE INDEX media_kind_idx ON media (organization_id, kind)",
+
+         R"(CREATE TABLE device_media (
+              device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+              media_id TEXT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (device_id, name)))",
+         "CREATE INDEX device_media_media_idx ON device_media (media_id)",
+
+         R"(CREATE TABLE playlists (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              description TEXT NOT NULL DEFAULT '',
+              loop_enabled INTEGER NOT NULL DEFAULT 1,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX playlists_organization_idx ON playlists (organization_id)",
+
+         R"(CREATE TABLE playlist_items (
+              id TEXT PRIMARY KEY,
+              playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+              sort_order INTEGER NOT NULL,
+              media_id TEXT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+              duration_ms BIGINT,
+              page INTEGER,
+              UNIQUE (playlist_id, sort_order)))",
+
+         R"(CREATE TABLE assignments (
+              id TEXT PRIMARY KEY,
+              playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+              device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+              priority INTEGER NOT NULL DEFAULT 0,
+              created_at BIGINT NOT NULL,
+              UNIQUE (playlist_id, device_id)))",
+         "CREATE INDEX assignments_device_idx ON assignments (device_id)",
+
+         R"(CREATE TABLE schedules (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+              device_id TEXT REFERENCES devices(id) ON DELETE CASCADE,
+              days_of_week INTEGER NOT NULL DEFAULT 127,
+              start_minute INTEGER NOT NULL DEFAULT 0,
+              end_minute INTEGER NOT NULL DEFAULT 1440,
+              starts_on TEXT,
+              ends_on TEXT,
+              priority INTEGER NOT NULL DEFAULT 0,
+              active INTEGER NOT NULL DEFAULT 1,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX schedules_organization_idx ON schedules (organization_id)",
+
+         R"(CREATE TABLE jobs (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT REFERENCES organizations(id) ON DELETE CASCADE,
+              kind TEXT NOT NULL,
+              payload TEXT NOT NULL DEFAULT '{}',
+              status TEXT NOT NULL DEFAULT 'queued',
+              progress INTEGER NOT NULL DEFAULT 0,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              error TEXT,
+              claimed_by TEXT,
+              claimed_at BIGINT,
+              run_after BIGINT NOT NULL,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX jobs_claim_idx ON jobs (status, run_after)",
+
+         R"(CREATE TABLE audit_log (
+              id {serial_pk},
+              at_ms BIGINT NOT NULL,
+              organization_id TEXT,
+              actor_kind TEXT NOT NULL,
+              actor_id TEXT,
+              action TEXT NOT NULL,
+              object_type TEXT,
+              object_id TEXT,
+              address TEXT,
+              details TEXT NOT NULL DEFAULT '{}'))",
+         "CREATE INDEX audit_log_organization_idx ON audit_log (organization_id, at_ms)",
+
+         R"(CREATE TABLE settings (
+              key TEXT PRIMARY KEY,
+              value TEXT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+     }},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace vc::storage

@@ -1,0 +1,355 @@
+// Storage on SOCI, for SQLite and PostgreSQL. Every SOCI exception is caught in this file.
+#include <filesystem>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <fmt/format.h>
+
+#include "connection_pool.hpp"
+#include "dialect.hpp"
+#include "migrations.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/log.hpp"
+#include "videocontrol/storage.hpp"
+
+namespace vc {
+namespace {
+
+using storage::ConnectionPool;
+using storage::Dialect;
+
+Error db_error(const std::exception& e) {
+  std::string_view what = e.what();
+  if (what.find("UNIQUE constraint failed") != std::string_view::npos ||
+      what.find("duplicate key value") != std::string_view::npos)
+    return make_error(ErrorCode::conflict, fmt::format("already exists ({})", what));
+  return make_error(ErrorCode::unavailable, fmt::format("database error: {}", what));
+}
+
+// Runs fn, turning any exception into an Error.
+template <class F>
+auto guarded(F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return db_error(e);
+  }
+}
+
+std::string text_or_empty(const std::string& v, soci::indicator ind) { return ind == soci::i_ok ? v : std::string(); }
+
+class SociOrganizations final : public OrganizationRepository {
+ public:
+  explicit SociOrganizations(soci::session& s) : s_(s) {}
+
+  Result<void> insert(const Organization& o) override {
+    return guarded([&]() -> Result<void> {
+      int active = o.active ? 1 : 0;
+      long long created = o.created_at_ms, updated = o.updated_at_ms;
+      s_ << "INSERT INTO organizations (id, name, slug, plan, timezone, active, created_at, updated_at) "
+            "VALUES (:id, :name, :slug, :plan, :tz, :active, :created, :updated)",
+          soci::use(o.id), soci::use(o.name), soci::use(o.slug), soci::use(o.plan), soci::use(o.timezone),
+          soci::use(active), soci::use(created), soci::use(updated);
+      return {};
+    });
+  }
+
+  Result<std::optional<Organization>> find(std::string_view id) override {
+    return guarded([&]() -> Result<std::optional<Organization>> {
+      Organization o;
+      std::string key(id);
+      int active = 1;
+      long long created = 0, updated = 0;
+      s_ << "SELECT id, name, slug, plan, timezone, active, created_at, updated_at FROM organizations WHERE id = :id",
+          soci::into(o.id), soci::into(o.name), soci::into(o.slug), soci::into(o.plan), soci::into(o.timezone),
+          soci::into(active), soci::into(created), soci::into(updated), soci::use(key);
+      if (!s_.got_data()) return std::optional<Organization>{};
+      o.active = active != 0;
+      o.created_at_ms = created;
+      o.updated_at_ms = updated;
+      return std::optional<Organization>{std::move(o)};
+    });
+  }
+
+  Result<std::int64_t> count() override {
+    return guarded([&]() -> Result<std::int64_t> {
+      long long n = 0;
+      s_ << "SELECT count(*) FROM organizations", soci::into(n);
+      return static_cast<std::int64_t>(n);
+    });
+  }
+
+ private:
+  soci::session& s_;
+};
+
+class SociUsers final : public UserRepository {
+ public:
+  explicit SociUsers(soci::session& s) : s_(s) {}
+
+  Result<void> insert(const User& u) override {
+    return guarded([&]() -> Result<void> {
+      int active = u.active ? 1 : 0;
+      long long created = u.created_at_ms, updated = u.updated_at_ms;
+      soci::indicator org_ind = u.organization_id.empty() ? soci::i_null : soci::i_ok;
+      s_ << "INSERT INTO users (id, organization_id, username, password_hash, role, active, created_at, updated_at) "
+            "VALUES (:id, :org, :username, :hash, :role, :active, :created, :updated)",
+          soci::use(u.id), soci::use(u.organization_id, org_ind), soci::use(u.username), soci::use(u.password_hash),
+          soci::use(u.role), soci::use(active), soci::use(created), soci::use(updated);
+      return {};
+    });
+  }
+
+  Result<std::optional<User>> find_by_username(std::string_view username) override {
+    return guarded([&]() -> Result<std::optional<User>> {
+      User u;
+      std::string key(username), org;
+      soci::indicator org_ind = soci::i_null;
+      int active = 1;
+      long long created = 0, updated = 0;
+      s_ << "SELECT id, organization_id, username, password_hash, role, active, created_at, updated_at "
+            "FROM users WHERE username = :username",
+          soci::into(u.id), soci::into(org, org_ind), soci::into(u.username), soci::into(u.password_hash),
+          soci::into(u.role), soci::into(active), soci::into(created), soci::into(updated), soci::use(key);
+      if (!s_.got_data()) return std::optional<User>{};
+      u.organization_id = text_or_empty(org, org_ind);
+      u.active = active != 0;
+      u.created_at_ms = created;
+      u.updated_at_ms = updated;
+      return std::optional<User>{std::move(u)};
+    });
+  }
+
+  Result<std::int64_t> count() override {
+    return guarded([&]() -> Result<std::int64_t> {
+      long long n = 0;
+      s_ << "SELECT count(*) FROM users", soci::into(n);
+      return static_cast<std::int64_t>(n);
+    });
+  }
+
+ private:
+  soci::session& s_;
+};
+
+class SociAudit final : public AuditRepository {
+ public:
+  explicit SociAudit(soci::session& s) : s_(s) {}
+
+  Result<void> append(const AuditEntry& e) override {
+    return guarded([&]() -> Result<void> {
+      long long at = e.at_ms;
+      auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
+      soci::indicator org_i = ind(e.organization_id), actor_i = ind(e.actor_id), otype_i = ind(e.object_type),
+                      oid_i = ind(e.object_id), addr_i = ind(e.address);
+      s_ << "INSERT INTO audit_log (at_ms, organization_id, actor_kind, actor_id, action, object_type, object_id, "
+            "address, details) VALUES (:at, :org, :kind, :actor, :action, :otype, :oid, :addr, :details)",
+          soci::use(at), soci::use(e.organization_id, org_i), soci::use(e.actor_kind),
+          soci::use(e.actor_id, actor_i), soci::use(e.action), soci::use(e.object_type, otype_i),
+          soci::use(e.object_id, oid_i), soci::use(e.address, addr_i), soci::use(e.details_json);
+      return {};
+    });
+  }
+
+  Result<std::int64_t> count() override {
+    return guarded([&]() -> Result<std::int64_t> {
+      long long n = 0;
+      s_ << "SELECT count(*) FROM audit_log", soci::into(n);
+      return static_cast<std::int64_t>(n);
+    });
+  }
+
+ private:
+  soci::session& s_;
+};
+
+class SociSession final : public StorageSession {
+ public:
+  explicit SociSession(soci::session& s) : orgs_(s), users_(s), audit_(s) {}
+  OrganizationRepository& organizations() override { return orgs_; }
+  UserRepository& users() override { return users_; }
+  AuditRepository& audit() override { return audit_; }
+
+ private:
+  SociOrganizations orgs_;
+  SociUsers users_;
+  SociAudit audit_;
+};
+
+class SociStorage final : public Storage {
+ public:
+  SociStorage(Dialect d, std::unique_ptr<ConnectionPool> pool) : dialect_(d), pool_(std::move(pool)) {}
+
+  std::string_view backend_name() const noexcept override {
+    return dialect_ == Dialect::sqlite ? "sqlite" : "postgresql";
+  }
+
+  Result<void> ping() override {
+    auto lease = pool_->acquire();
+    return guarded([&]() -> Result<void> {
+      int one = 0;
+      *lease << "SELECT 1", soci::into(one);
+      if (one != 1) return make_error(ErrorCode::unavailable, "database answered SELECT 1 wrongly");
+      return {};
+    });
+  }
+
+  Result<int> schema_version() override {
+    auto lease = pool_->acquire();
+    return guarded([&]() { return version_on(*lease); });
+  }
+
+  Result<MigrationReport> migrate() override {
+    auto lease = pool_->acquire();
+    soci::session& s = *lease;
+    return guarded([&]() -> Result<MigrationReport> {
+      s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+           "applied_at BIGINT NOT NULL)";
+      MigrationReport report;
+      auto start = version_on(s);
+      if (!start) return std::move(start).error();
+      report.from_version = report.to_version = *start;
+      if (*start > latest_schema_version()) return newer_database(*start);
+      for (const auto& m : storage::migrations()) {
+        if (m.version <= report.to_version) continue;
+        s << begin_write(dialect_);
+        try {
+          if (auto lock = storage::migration_lock(dialect_); !lock.empty()) s << lock;
+          // Another instance may have applied it while we waited for the lock.
+          auto current = version_on(s);
+          if (!current) throw std::runtime_error(current.error().message);
+          if (*current >= m.version) {
+            s << "ROLLBACK";
+            report.to_version = *current;
+            if (*current > latest_schema_version()) return newer_database(*current);
+            continue;
+          }
+          for (auto stmt : m.statements) s << storage::translate(dialect_, stmt);
+          long long applied_at = system_clock()->now_ms();
+          std::string name(m.name);
+          s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)", soci::use(m.version),
+              soci::use(name), soci::use(applied_at);
+          s << "COMMIT";
+        } catch (const std::exception& e) {
+          try { s << "ROLLBACK"; } catch (...) {}
+          return make_error(ErrorCode::internal, fmt::format("migration {} failed and was rolled back: {}", m.name, e.what()));
+        }
+        report.applied.emplace_back(m.name);
+        report.to_version = m.version;
+      }
+      return report;
+    });
+  }
+
+  Result<void> transact(const std::function<Result<void>(StorageSession&)>& fn) override {
+    return run(begin_write(dialect_), fn);
+  }
+
+  Result<void> read(const std::function<Result<void>(StorageSession&)>& fn) override {
+    return run(begin_read(dialect_), fn);
+  }
+
+ private:
+  static Error newer_database(int version) {
+    return make_error(ErrorCode::unavailable,
+                      fmt::format("the database has schema version {}, newer than the {} this VideoControl {} knows: "
+                                  "it was written by a newer release; run that release or point DATABASE_URL elsewhere",
+                                  version, latest_schema_version(), "build"));
+  }
+
+  Result<int> version_on(soci::session& s) {
+    long long exists = 0;
+    std::string table = "schema_migrations";
+    s << storage::table_exists_query(dialect_), soci::into(exists), soci::use(table, "name");
+    if (exists == 0) return 0;
+    int v = 0;
+    soci::indicator ind = soci::i_null;
+    s << "SELECT max(version) FROM schema_migrations", soci::into(v, ind);
+    return ind == soci::i_ok ? v : 0;
+  }
+
+  Result<void> run(std::string_view begin, const std::function<Result<void>(StorageSession&)>& fn) {
+    auto lease = pool_->acquire();
+    soci::session& s = *lease;
+    try {
+      s << begin;
+    } catch (const std::exception& e) {
+      return db_error(e);
+    }
+    Result<void> result;
+    try {
+      SociSession session(s);
+      result = fn(session);
+      if (result.ok()) {
+        s << "COMMIT";
+        return result;
+      }
+    } catch (const std::exception& e) {
+      result = db_error(e);
+    }
+    try { s << "ROLLBACK"; } catch (const std::exception& e) {
+      log_warn("rollback failed", {{"error", e.what()}});
+    }
+    return result;
+  }
+
+  Dialect dialect_;
+  std::unique_ptr<ConnectionPool> pool_;
+};
+
+Result<std::unique_ptr<soci::session>> connect_sqlite(const std::string& path, int busy_timeout_ms) {
+  if (path != ":memory:") {
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return make_error(ErrorCode::unavailable,
+                        fmt::format("DATABASE_URL: cannot create the folder '{}': {}", parent.string(), ec.message()));
+  }
+  try {
+    auto s = std::make_unique<soci::session>(soci::sqlite3, fmt::format("db=\"{}\"", path));
+    *s << fmt::format("PRAGMA busy_timeout = {}", busy_timeout_ms);
+    std::string mode;
+    *s << "PRAGMA journal_mode = WAL", soci::into(mode);
+    *s << "PRAGMA synchronous = NORMAL";
+    *s << "PRAGMA foreign_keys = ON";
+    return s;
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::unavailable, fmt::format("DATABASE_URL: cannot open SQLite database '{}': {}", path, e.what()));
+  }
+}
+
+Result<std::unique_ptr<soci::session>> connect_postgresql(const std::string& url) {
+  try {
+    return std::make_unique<soci::session>(soci::postgresql, url);
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::unavailable, fmt::format("DATABASE_URL: cannot connect to PostgreSQL: {}", e.what()));
+  }
+}
+
+}  // namespace
+
+int latest_schema_version() noexcept {
+  auto all = storage::migrations();
+  return all.empty() ? 0 : all.back().version;
+}
+
+Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options) {
+  const bool sqlite = options.url.kind == DatabaseUrl::Kind::sqlite;
+  if (sqlite && options.url.sqlite_path.empty()) return make_error(ErrorCode::invalid, "DATABASE_URL: no SQLite path given");
+  // An in-memory SQLite database exists per connection, so it gets exactly one.
+  const unsigned n = (sqlite && options.url.sqlite_path == ":memory:") ? 1 : std::max(1u, options.pool_size);
+  std::vector<std::unique_ptr<soci::session>> sessions;
+  for (unsigned i = 0; i < n; ++i) {
+    auto s = sqlite ? connect_sqlite(options.url.sqlite_path, options.busy_timeout_ms)
+                    : connect_postgresql(options.url.postgresql_url);
+    if (!s) return std::move(s).error();
+    sessions.push_back(std::move(*s));
+  }
+  auto pool = std::make_unique<ConnectionPool>(std::move(sessions));
+  return std::unique_ptr<Storage>(
+      std::make_unique<SociStorage>(sqlite ? Dialect::sqlite : Dialect::postgresql, std::move(pool)));
+}
+
+}  // namespace vc

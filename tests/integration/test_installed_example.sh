@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the build tree into a temporary prefix, builds examples/embed against it with
+# find_package(videocontrol), runs it, and checks pkg-config sees the package too.
+set -euo pipefail
+BUILD=${1:?usage: test_installed_example.sh BUILD_DIR EXAMPLE_DIR}
+EXAMPLE=${2:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
+test -f "$tmp/prefix/include/videocontrol/videocontrol.hpp"
+test -f "$tmp/prefix/lib/cmake/videocontrol/videocontrolConfig.cmake"
+cmake -S "$EXAMPLE" -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
+cmake --build "$tmp/build" >/dev/null
+out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example.db")
+echo "$out"
+grep -q "first run: yes" <<<"$out"
+out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example.db")
+grep -q "first run: no" <<<"$out2"
+PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --modversion videocontrol
+# Public headers compile alone and include no third-party header (Boost, SOCI, RapidJSON, hiredis).
+for h in "$tmp"/prefix/include/videocontrol/*.hpp; do
+  echo "#include <videocontrol/$(basename "$h")>" | c++ -std=c++20 -fsyntax-only -x c++ -I"$tmp/prefix/include" -
+done
+if grep -nE '#include <(boost|soci|rapidjson|hiredis|fmt|sodium|openssl)' "$tmp"/prefix/include/videocontrol/*.hpp; then
+  echo "a public header includes a third-party header"; exit 1
+fi
+echo "installed package: ok"
