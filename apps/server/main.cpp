@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   vc::set_log_level(config->log_level);
   vc::set_log_format(config->log_format);
 
+  if (config->redis_enabled)
+    vc::log_warn("REDIS_URL is set, but the Redis backends are not built yet; cache, bus and presence stay in-process",
+                 {{"redis_url", config->redis_url}});
+
   vc::server::ServerContext ctx;
   ctx.config = *config;
   ctx.clock = vc::system_clock();
