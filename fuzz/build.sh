@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (router_fuzz, config_fuzz) with clang++ directly, no CMake.
+# Builds the libFuzzer targets (router_fuzz, config_fuzz, jwt_fuzz) with clang++ directly, no CMake.
 # Usage: fuzz/build.sh [OUTPUT_DIR]   (default: build-fuzz/ at the repository root)
 # Environment: CXX (default clang++), FUZZ_JOBS (parallel compiles, default 2), FUZZ_CXXFLAGS (extra flags).
 set -euo pipefail
@@ -33,7 +33,8 @@ fi
 # -fno-sanitize-recover makes UBSan findings abort, so libFuzzer reports them as crashes.
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
           -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-          -I"$ROOT/libvideocontrol/include" -I"$ROOT/apps/server" -I"$OUT/generated")
+          -fsanitize-ignorelist="$ROOT/fuzz/rapidjson_ubsan.txt"
+          -I"$ROOT/libvideocontrol/include" -I"$ROOT/libvideocontrol/src" -I"$ROOT/apps/server" -I"$OUT/generated")
 # shellcheck disable=SC2206
 CXXFLAGS+=(${FUZZ_CXXFLAGS:-})
 
@@ -45,8 +46,9 @@ LIB_SRCS=(
   libvideocontrol/src/core/log.cpp
   libvideocontrol/src/core/clock.cpp
   libvideocontrol/src/core/result.cpp
+  libvideocontrol/src/auth/jwt.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -80,4 +82,7 @@ echo "  LINK router_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/router_fuzz.cpp)" "${router_objs[@]}" -lfmt -o "$OUT/router_fuzz"
 echo "  LINK config_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -o "$OUT/config_fuzz"
+echo "  LINK jwt_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/jwt_fuzz.cpp)" "$(obj libvideocontrol/src/auth/jwt.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lcrypto -o "$OUT/jwt_fuzz"
 echo "build.sh: fuzz targets in $OUT"

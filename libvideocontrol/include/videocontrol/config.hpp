@@ -45,6 +45,10 @@ struct Config {
   unsigned db_pool_size = 4;
   std::uint32_t shutdown_timeout_ms = 10'000; // graceful shutdown deadline
   std::string admin_password;                 // first run only; generated when empty
+  std::string jwt_secret;                     // empty: generated once and kept in the database
+  std::vector<std::string> trusted_proxies;   // addresses whose X-Forwarded-For is believed
+  std::int64_t rate_limit_per_minute = 100;   // API requests per key or user
+  std::int64_t login_attempts = 5;            // failed sign-ins per account and per address per 15 min
 };
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.

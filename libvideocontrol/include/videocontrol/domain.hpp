@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vc {
 
@@ -13,9 +16,26 @@ struct Organization {
   std::string plan = "FREE";        // FREE, STARTER, PRO, ENTERPRISE
   std::string timezone = "UTC";
   bool active = true;
+  // Per-organisation overrides of the plan's limits; nullopt = the plan's value.
+  std::optional<std::int64_t> max_devices;
+  std::optional<std::int64_t> max_users;
+  std::optional<std::int64_t> max_storage_bytes;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
 };
+
+// Limits of a plan or organisation; nullopt = unlimited.
+struct Limits {
+  std::optional<std::int64_t> devices;
+  std::optional<std::int64_t> users;
+  std::optional<std::int64_t> storage_bytes;
+};
+
+bool is_valid_plan(std::string_view plan) noexcept;
+// FREE 5/3/5 GB, STARTER 20/10/50 GB, PRO 100/50/500 GB, ENTERPRISE unlimited.
+Limits plan_limits(std::string_view plan) noexcept;
+// The plan's limits with the organisation's overrides applied.
+Limits effective_limits(const Organization& org) noexcept;
 
 struct User {
   std::string id;
@@ -28,6 +48,34 @@ struct User {
   std::int64_t updated_at_ms = 0;
 };
 
+// A sign-in session: one refresh token of a family. Rotation adds a row to the family and marks the
+// old one used; presenting a used token again revokes the whole family.
+struct AuthSession {
+  std::string id;
+  std::string user_id;
+  std::string family_id;
+  std::string refresh_hash;          // SHA-256 of the token, hex
+  std::string address;
+  std::optional<std::int64_t> used_at_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+  std::int64_t expires_at_ms = 0;
+  std::int64_t created_at_ms = 0;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string organization_id;
+  std::string name;
+  std::string prefix;                // first characters of the key, to recognise it in lists
+  std::string key_hash;              // SHA-256 of the key, hex; never returned by the API
+  std::string scopes;                // "read,write,control"
+  std::string created_by;
+  std::optional<std::int64_t> expires_at_ms;
+  std::optional<std::int64_t> last_used_at_ms;
+  std::optional<std::int64_t> revoked_at_ms;
+  std::int64_t created_at_ms = 0;
+};
+
 struct AuditEntry {
   std::string actor_kind;           // user, api_key, device, system
   std::string actor_id;
@@ -38,6 +86,19 @@ struct AuditEntry {
   std::string address;
   std::string details_json = "{}";
   std::int64_t at_ms = 0;
+  std::int64_t id = 0;              // assigned by storage
+};
+
+// One page of a list; next_cursor is empty on the last page.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;
+};
+
+struct PageRequest {
+  std::string cursor;               // from the previous page's next_cursor; empty = first page
+  int limit = 50;                   // 1..200
 };
 
 }  // namespace vc

@@ -33,6 +33,7 @@ std::string_view to_string(ErrorCode code) noexcept;
 struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
+  int retry_after_s = 0;  // rate_limited only: when to try again
 
   friend bool operator==(const Error&, const Error&) = default;
 };

@@ -24,13 +24,26 @@
 
 namespace vc {
 
+// Repositories are thin: they store and fetch values; rules live in the services. Lists are
+// ordered by id (UUIDv7, so by creation) and page with an exclusive "after this id" cursor.
+
 class OrganizationRepository {
  public:
   virtual ~OrganizationRepository() = default;
   // Errors: conflict when the slug is taken.
   virtual Result<void> insert(const Organization& org) = 0;
   virtual Result<std::optional<Organization>> find(std::string_view id) = 0;
+  virtual Result<std::vector<Organization>> list(std::string_view after_id, int limit) = 0;
+  // Writes every field but id and created_at. Errors: conflict when the slug is taken.
+  virtual Result<void> update(const Organization& org) = 0;
+  // Deletes the organisation and, by cascade, everything it owns. Returns false when absent.
+  virtual Result<bool> remove(std::string_view id) = 0;
   virtual Result<std::int64_t> count() = 0;
+  // Serialises writers that check this organisation's limits (a no-op where the transaction
+  // already holds the database's write lock, as on SQLite).
+  virtual Result<void> lock(std::string_view id) = 0;
+  virtual Result<std::int64_t> count_devices(std::string_view id) = 0;
+  virtual Result<std::int64_t> storage_bytes(std::string_view id) = 0;
 };
 
 class UserRepository {
@@ -38,15 +51,67 @@ class UserRepository {
   virtual ~UserRepository() = default;
   // Errors: conflict when the username is taken.
   virtual Result<void> insert(const User& user) = 0;
+  virtual Result<std::optional<User>> find(std::string_view id) = 0;
   virtual Result<std::optional<User>> find_by_username(std::string_view username) = 0;
+  // organization_id empty = every organisation.
+  virtual Result<std::vector<User>> list(std::string_view organization_id, std::string_view after_id, int limit) = 0;
+  virtual Result<void> update(const User& user) = 0;
+  virtual Result<bool> remove(std::string_view id) = 0;
   virtual Result<std::int64_t> count() = 0;
+  virtual Result<std::int64_t> count_in(std::string_view organization_id) = 0;
+};
+
+class SessionRepository {
+ public:
+  virtual ~SessionRepository() = default;
+  virtual Result<void> insert(const AuthSession& session) = 0;
+  virtual Result<std::optional<AuthSession>> find_by_hash(std::string_view refresh_hash) = 0;
+  // Marks the row used; returns false when it was used already (another refresh won the race).
+  virtual Result<bool> mark_used(std::string_view id, std::int64_t at_ms) = 0;
+  virtual Result<void> revoke_family(std::string_view family_id, std::int64_t at_ms) = 0;
+  virtual Result<void> revoke_user(std::string_view user_id, std::int64_t at_ms) = 0;
+  // True while the family has a row that is neither revoked nor expired.
+  virtual Result<bool> family_active(std::string_view family_id, std::int64_t now_ms) = 0;
+};
+
+class ApiKeyRepository {
+ public:
+  virtual ~ApiKeyRepository() = default;
+  virtual Result<void> insert(const ApiKey& key) = 0;
+  virtual Result<std::optional<ApiKey>> find(std::string_view id) = 0;
+  virtual Result<std::optional<ApiKey>> find_by_hash(std::string_view key_hash) = 0;
+  virtual Result<std::vector<ApiKey>> list(std::string_view organization_id, std::string_view after_id, int limit) = 0;
+  virtual Result<void> revoke(std::string_view id, std::int64_t at_ms) = 0;
+  virtual Result<void> touch(std::string_view id, std::int64_t at_ms) = 0;
+};
+
+struct AuditQuery {
+  std::string organization_id;  // empty = every organisation
+  std::string action;           // exact, or a prefix ending in '.' ("auth.")
+  std::string actor_id;
+  std::string object_type;
+  std::string object_id;
+  std::int64_t since_ms = 0;    // inclusive; 0 = no bound
+  std::int64_t until_ms = 0;    // exclusive; 0 = no bound
+  std::int64_t before_id = 0;   // page cursor: entries with a smaller id; 0 = newest first
+  int limit = 50;
 };
 
 class AuditRepository {
  public:
   virtual ~AuditRepository() = default;
   virtual Result<void> append(const AuditEntry& entry) = 0;
+  // Newest first.
+  virtual Result<std::vector<AuditEntry>> list(const AuditQuery& query) = 0;
   virtual Result<std::int64_t> count() = 0;
+};
+
+class SettingRepository {
+ public:
+  virtual ~SettingRepository() = default;
+  virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  // Stores value unless the key exists; returns the value now stored either way.
+  virtual Result<std::string> put_if_absent(std::string_view key, std::string_view value, std::int64_t at_ms) = 0;
 };
 
 // One connection inside one transaction. Valid only during the transact()/read() callback.
@@ -55,7 +120,10 @@ class StorageSession {
   virtual ~StorageSession() = default;
   virtual OrganizationRepository& organizations() = 0;
   virtual UserRepository& users() = 0;
+  virtual SessionRepository& sessions() = 0;
+  virtual ApiKeyRepository& api_keys() = 0;
   virtual AuditRepository& audit() = 0;
+  virtual SettingRepository& settings() = 0;
 };
 
 struct MigrationReport {

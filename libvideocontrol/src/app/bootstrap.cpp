@@ -24,7 +24,8 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
   run.admin_username = "admin";
   std::string password = admin_password;
   if (password.empty()) {
-    password = random_secret(20);
+    do password = random_secret(20);  // alphanumeric; redraw the rare one without a digit
+    while (!check_password_strength(password, run.admin_username).ok());
     run.generated_password = password;
   } else if (auto strong = check_password_strength(password, run.admin_username); !strong) {
     return make_error(ErrorCode::invalid, "ADMIN_PASSWORD: " + strong.error().message);

@@ -132,6 +132,41 @@ const Setting kSettings[] = {
        c.admin_password = std::string(v);
        return {};
      }},
+    {"JWT_SECRET", "jwt-secret", "key signing access tokens, 32+ characters (default: generated once, stored in the database)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v.size() < 32) return bad(n, std::string(v.size(), '*'), "must be at least 32 characters");
+       c.jwt_secret = std::string(v);
+       return {};
+     }},
+    {"TRUSTED_PROXIES", "trusted-proxies", "comma-separated proxy IP addresses whose X-Forwarded-For is trusted (default none)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       c.trusted_proxies.clear();
+       while (!v.empty()) {
+         auto comma = v.find(',');
+         auto item = v.substr(0, comma);
+         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+         if (item.empty() || item.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
+           return bad(n, item, "must be a comma-separated list of IP addresses");
+         c.trusted_proxies.emplace_back(item);
+         v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+       }
+       return {};
+     }},
+    {"RATE_LIMIT_PER_MINUTE", "rate-limit-per-minute", "API requests per minute per API key or user (default 100)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::int64_t>(n, v, 1, 1'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.rate_limit_per_minute = *r;
+       return {};
+     }},
+    {"LOGIN_ATTEMPTS", "login-attempts", "failed sign-ins allowed per account and per address in 15 minutes (default 5)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::int64_t>(n, v, 1, 1'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.login_attempts = *r;
+       return {};
+     }},
 };
 
 const Setting* find_flag(std::string_view flag) {

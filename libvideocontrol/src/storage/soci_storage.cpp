@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "connection_pool.hpp"
+#include "soci_repositories.hpp"
 #include "dialect.hpp"
 #include "migrations.hpp"
 #include "videocontrol/clock.hpp"
@@ -17,164 +18,27 @@ namespace vc {
 namespace {
 
 using storage::ConnectionPool;
+using storage::db_error;
 using storage::Dialect;
-
-Error db_error(const std::exception& e) {
-  std::string_view what = e.what();
-  if (what.find("UNIQUE constraint failed") != std::string_view::npos ||
-      what.find("duplicate key value") != std::string_view::npos)
-    return make_error(ErrorCode::conflict, fmt::format("already exists ({})", what));
-  return make_error(ErrorCode::unavailable, fmt::format("database error: {}", what));
-}
-
-// Runs fn, turning any exception into an Error.
-template <class F>
-auto guarded(F&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const std::exception& e) {
-    return db_error(e);
-  }
-}
-
-std::string text_or_empty(const std::string& v, soci::indicator ind) { return ind == soci::i_ok ? v : std::string(); }
-
-class SociOrganizations final : public OrganizationRepository {
- public:
-  explicit SociOrganizations(soci::session& s) : s_(s) {}
-
-  Result<void> insert(const Organization& o) override {
-    return guarded([&]() -> Result<void> {
-      int active = o.active ? 1 : 0;
-      long long created = o.created_at_ms, updated = o.updated_at_ms;
-      s_ << "INSERT INTO organizations (id, name, slug, plan, timezone, active, created_at, updated_at) "
-            "VALUES (:id, :name, :slug, :plan, :tz, :active, :created, :updated)",
-          soci::use(o.id), soci::use(o.name), soci::use(o.slug), soci::use(o.plan), soci::use(o.timezone),
-          soci::use(active), soci::use(created), soci::use(updated);
-      return {};
-    });
-  }
-
-  Result<std::optional<Organization>> find(std::string_view id) override {
-    return guarded([&]() -> Result<std::optional<Organization>> {
-      Organization o;
-      std::string key(id);
-      int active = 1;
-      long long created = 0, updated = 0;
-      s_ << "SELECT id, name, slug, plan, timezone, active, created_at, updated_at FROM organizations WHERE id = :id",
-          soci::into(o.id), soci::into(o.name), soci::into(o.slug), soci::into(o.plan), soci::into(o.timezone),
-          soci::into(active), soci::into(created), soci::into(updated), soci::use(key);
-      if (!s_.got_data()) return std::optional<Organization>{};
-      o.active = active != 0;
-      o.created_at_ms = created;
-      o.updated_at_ms = updated;
-      return std::optional<Organization>{std::move(o)};
-    });
-  }
-
-  Result<std::int64_t> count() override {
-    return guarded([&]() -> Result<std::int64_t> {
-      long long n = 0;
-      s_ << "SELECT count(*) FROM organizations", soci::into(n);
-      return static_cast<std::int64_t>(n);
-    });
-  }
-
- private:
-  soci::session& s_;
-};
-
-class SociUsers final : public UserRepository {
- public:
-  explicit SociUsers(soci::session& s) : s_(s) {}
-
-  Result<void> insert(const User& u) override {
-    return guarded([&]() -> Result<void> {
-      int active = u.active ? 1 : 0;
-      long long created = u.created_at_ms, updated = u.updated_at_ms;
-      soci::indicator org_ind = u.organization_id.empty() ? soci::i_null : soci::i_ok;
-      s_ << "INSERT INTO users (id, organization_id, username, password_hash, role, active, created_at, updated_at) "
-            "VALUES (:id, :org, :username, :hash, :role, :active, :created, :updated)",
-          soci::use(u.id), soci::use(u.organization_id, org_ind), soci::use(u.username), soci::use(u.password_hash),
-          soci::use(u.role), soci::use(active), soci::use(created), soci::use(updated);
-      return {};
-    });
-  }
-
-  Result<std::optional<User>> find_by_username(std::string_view username) override {
-    return guarded([&]() -> Result<std::optional<User>> {
-      User u;
-      std::string key(username), org;
-      soci::indicator org_ind = soci::i_null;
-      int active = 1;
-      long long created = 0, updated = 0;
-      s_ << "SELECT id, organization_id, username, password_hash, role, active, created_at, updated_at "
-            "FROM users WHERE username = :username",
-          soci::into(u.id), soci::into(org, org_ind), soci::into(u.username), soci::into(u.password_hash),
-          soci::into(u.role), soci::into(active), soci::into(created), soci::into(updated), soci::use(key);
-      if (!s_.got_data()) return std::optional<User>{};
-      u.organization_id = text_or_empty(org, org_ind);
-      u.active = active != 0;
-      u.created_at_ms = created;
-      u.updated_at_ms = updated;
-      return std::optional<User>{std::move(u)};
-    });
-  }
-
-  Result<std::int64_t> count() override {
-    return guarded([&]() -> Result<std::int64_t> {
-      long long n = 0;
-      s_ << "SELECT count(*) FROM users", soci::into(n);
-      return static_cast<std::int64_t>(n);
-    });
-  }
-
- private:
-  soci::session& s_;
-};
-
-class SociAudit final : public AuditRepository {
- public:
-  explicit SociAudit(soci::session& s) : s_(s) {}
-
-  Result<void> append(const AuditEntry& e) override {
-    return guarded([&]() -> Result<void> {
-      long long at = e.at_ms;
-      auto ind = [](const std::string& v) { return v.empty() ? soci::i_null : soci::i_ok; };
-      soci::indicator org_i = ind(e.organization_id), actor_i = ind(e.actor_id), otype_i = ind(e.object_type),
-                      oid_i = ind(e.object_id), addr_i = ind(e.address);
-      s_ << "INSERT INTO audit_log (at_ms, organization_id, actor_kind, actor_id, action, object_type, object_id, "
-            "address, details) VALUES (:at, :org, :kind, :actor, :action, :otype, :oid, :addr, :details)",
-          soci::use(at), soci::use(e.organization_id, org_i), soci::use(e.actor_kind),
-          soci::use(e.actor_id, actor_i), soci::use(e.action), soci::use(e.object_type, otype_i),
-          soci::use(e.object_id, oid_i), soci::use(e.address, addr_i), soci::use(e.details_json);
-      return {};
-    });
-  }
-
-  Result<std::int64_t> count() override {
-    return guarded([&]() -> Result<std::int64_t> {
-      long long n = 0;
-      s_ << "SELECT count(*) FROM audit_log", soci::into(n);
-      return static_cast<std::int64_t>(n);
-    });
-  }
-
- private:
-  soci::session& s_;
-};
+using storage::guarded;
 
 class SociSession final : public StorageSession {
  public:
-  explicit SociSession(soci::session& s) : orgs_(s), users_(s), audit_(s) {}
+  SociSession(soci::session& s, Dialect d) : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
+  SessionRepository& sessions() override { return sessions_; }
+  ApiKeyRepository& api_keys() override { return keys_; }
   AuditRepository& audit() override { return audit_; }
+  SettingRepository& settings() override { return settings_; }
 
  private:
-  SociOrganizations orgs_;
-  SociUsers users_;
-  SociAudit audit_;
+  storage::SociOrganizations orgs_;
+  storage::SociUsers users_;
+  storage::SociSessions sessions_;
+  storage::SociApiKeys keys_;
+  storage::SociAudit audit_;
+  storage::SociSettings settings_;
 };
 
 class SociStorage final : public Storage {
@@ -279,7 +143,7 @@ class SociStorage final : public Storage {
     }
     Result<void> result;
     try {
-      SociSession session(s);
+      SociSession session(s, dialect_);
       result = fn(session);
       if (result.ok()) {
         s << "COMMIT";

@@ -1,0 +1,37 @@
+// RateLimiter: counts events per key in a token bucket (DESIGN.md principle 2).
+//
+// A bucket holds at most `limit` tokens and refills continuously at limit/window. check() takes
+// `cost` tokens when that many are there; cost 0 only looks. Implementations are safe for
+// concurrent use from many threads. The in-memory backend is per process; the Redis backend
+// (scale-out) shares buckets between instances.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace vc {
+
+class Clock;
+
+struct RateDecision {
+  bool allowed = true;
+  std::int64_t remaining = 0;       // whole tokens left after this call
+  std::int64_t retry_after_ms = 0;  // when !allowed: time until `cost` tokens are back
+};
+
+class RateLimiter {
+ public:
+  virtual ~RateLimiter() = default;
+  // REQUIRES: limit > 0, window > 0, 0 <= cost <= limit.
+  virtual RateDecision check(std::string_view key, std::int64_t limit, std::chrono::milliseconds window,
+                             std::int64_t cost = 1) = 0;
+  // Forgets the bucket (it starts full again).
+  virtual void reset(std::string_view key) = 0;
+};
+
+// In-process buckets; idle full buckets are dropped so memory stays bounded by active keys.
+std::unique_ptr<RateLimiter> make_memory_rate_limiter(std::shared_ptr<const Clock> clock);
+
+}  // namespace vc

@@ -1,0 +1,272 @@
+#include <fmt/format.h>
+
+#include "../auth/digest.hpp"
+#include "../auth/jwt.hpp"
+#include "context.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/password.hpp"
+#include "videocontrol/permissions.hpp"
+
+namespace vc {
+namespace {
+
+constexpr std::string_view kApiKeyPrefix = "vck_";
+constexpr std::int64_t kTouchEveryMs = 60'000;  // last_used_at is refreshed at most once a minute
+
+Error bad_login() { return make_error(ErrorCode::unauthenticated, "invalid username or password"); }
+
+Error rate_limited(std::string_view what, std::int64_t retry_after_ms) {
+  Error e = make_error(ErrorCode::rate_limited, fmt::format("too many {}; try again later", what));
+  e.retry_after_s = static_cast<int>(std::max<std::int64_t>(1, (retry_after_ms + 999) / 1000));
+  return e;
+}
+
+// Verifying against a fixed hash when the user does not exist keeps the answer time the same, so
+// response times do not reveal which usernames exist.
+const std::string& dummy_hash() {
+  static const std::string hash = hash_password("dummy-password-for-timing-0").value_or(std::string());
+  return hash;
+}
+
+std::string json_escape_simple(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+Actor user_actor(const User& u, std::string_view address) {
+  Actor a;
+  a.kind = Actor::Kind::user;
+  a.id = u.id;
+  a.organization_id = u.organization_id;
+  a.role = parse_role(u.role).value_or(Role::viewer);
+  a.address = std::string(address);
+  return a;
+}
+
+// Creates a session row (a new family when family_id is empty) and the token pair for it.
+Result<Tokens> issue(ServiceContext& ctx, StorageSession& s, const User& u, std::string family_id,
+                     std::string_view address) {
+  const auto now = ctx.now_ms();
+  Tokens t;
+  t.refresh_token = random_secret(48);
+  AuthSession row;
+  row.id = new_id(*ctx.clock);
+  row.user_id = u.id;
+  row.family_id = family_id.empty() ? row.id : std::move(family_id);
+  row.refresh_hash = sha256_hex(t.refresh_token);
+  row.address = std::string(address);
+  row.expires_at_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(ctx.options.refresh_token_ttl).count();
+  row.created_at_ms = now;
+  VC_TRY(s.sessions().insert(row));
+  jwt::Claims c;
+  c.sub = u.id;
+  c.org = u.organization_id;
+  c.role = u.role;
+  c.sid = row.family_id;
+  c.iat = now / 1000;
+  c.exp = c.iat + ctx.options.access_token_ttl.count();
+  t.access_token = jwt::sign(c, ctx.signing_key);
+  t.expires_in = ctx.options.access_token_ttl.count();
+  t.user = u;
+  return t;
+}
+
+Result<bool> organization_active(StorageSession& s, const std::string& org_id) {
+  if (org_id.empty()) return true;
+  VC_ASSIGN(auto o, s.organizations().find(org_id));
+  return o.has_value() && o->active;
+}
+
+}  // namespace
+
+Result<Tokens> Auth::login(std::string_view username, std::string_view password, std::string_view address) {
+  const auto window = ctx_.options.login_window;
+  const auto limit = ctx_.options.login_attempts;
+  const std::string account_key = fmt::format("login:account:{}", username.substr(0, 128));
+  const std::string address_key = fmt::format("login:address:{}", address);
+  // Look first (cost 0); only failures spend a token, so a user who types correctly is never locked out
+  // by its own successes.
+  for (const auto& key : {account_key, address_key}) {
+    auto d = ctx_.limiter.check(key, limit, window, 0);
+    if (d.remaining < 1) {
+      Actor anon;
+      anon.kind = Actor::Kind::user;
+      anon.address = std::string(address);
+      (void)ctx_.storage.transact([&](StorageSession& s) {
+        return s.audit().append(audit_entry(ctx_, anon, "auth.login_rate_limited", "user", {}, {},
+                                            fmt::format(R"({{"username":"{}"}})", json_escape_simple(username))));
+      });
+      auto retry = ctx_.limiter.check(key, limit, window, 1);
+      return rate_limited("failed sign-ins", retry.allowed ? 1000 : retry.retry_after_ms);
+    }
+  }
+
+  VC_ASSIGN(auto found, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
+    VC_ASSIGN(auto u, s.users().find_by_username(username));
+    if (u && !u->organization_id.empty()) {
+      VC_ASSIGN(bool active, organization_active(s, u->organization_id));
+      if (!active) u->active = false;
+    }
+    return u;
+  }));
+  const bool password_ok = verify_password(password, found ? found->password_hash : dummy_hash());
+  if (!found || !password_ok || !found->active) {
+    ctx_.limiter.check(account_key, limit, window, 1);
+    ctx_.limiter.check(address_key, limit, window, 1);
+    const char* reason = !found ? "unknown user" : (!password_ok ? "wrong password" : "disabled");
+    Actor who;
+    who.kind = Actor::Kind::user;
+    who.address = std::string(address);
+    if (found) who.id = found->id;
+    VC_TRY(ctx_.storage.transact([&](StorageSession& s) {
+      return s.audit().append(audit_entry(ctx_, who, "auth.login_failed", "user", who.id,
+                                          found ? found->organization_id : std::string(),
+                                          fmt::format(R"({{"username":"{}","reason":"{}"}})",
+                                                      json_escape_simple(username), reason)));
+    }));
+    return bad_login();
+  }
+  const User user = *found;
+  return write_value<Tokens>(ctx_.storage, [&](StorageSession& s) -> Result<Tokens> {
+    VC_ASSIGN(auto t, issue(ctx_, s, user, {}, address));
+    VC_TRY(s.audit().append(audit_entry(ctx_, user_actor(user, address), "auth.login", "user", user.id,
+                                        user.organization_id)));
+    return t;
+  });
+}
+
+Result<Tokens> Auth::refresh(std::string_view refresh_token, std::string_view address) {
+  if (refresh_token.empty() || refresh_token.size() > 256)
+    return make_error(ErrorCode::unauthenticated, "invalid refresh token");
+  const auto hash = sha256_hex(refresh_token);
+  bool reused = false;
+  auto result = write_value<Tokens>(ctx_.storage, [&](StorageSession& s) -> Result<Tokens> {
+    VC_ASSIGN(auto row, s.sessions().find_by_hash(hash));
+    if (!row) return make_error(ErrorCode::unauthenticated, "invalid refresh token");
+    const auto now = ctx_.now_ms();
+    if (row->revoked_at_ms) return make_error(ErrorCode::unauthenticated, "refresh token revoked; sign in again");
+    if (row->expires_at_ms <= now) return make_error(ErrorCode::unauthenticated, "refresh token expired; sign in again");
+    VC_ASSIGN(auto user, s.users().find(row->user_id));
+    VC_ASSIGN(bool marked, row->used_at_ms ? Result<bool>(false) : s.sessions().mark_used(row->id, now));
+    if (!marked) {
+      // A used token came back: someone holds a copy. End the whole session; this must commit.
+      reused = true;
+      VC_TRY(s.sessions().revoke_family(row->family_id, now));
+      Actor who;
+      who.kind = Actor::Kind::user;
+      who.id = row->user_id;
+      who.address = std::string(address);
+      VC_TRY(s.audit().append(audit_entry(ctx_, who, "auth.refresh_reuse", "session", row->family_id,
+                                          user ? user->organization_id : std::string())));
+      return Tokens{};
+    }
+    if (!user || !user->active) return make_error(ErrorCode::unauthenticated, "account disabled");
+    VC_ASSIGN(bool org_ok, organization_active(s, user->organization_id));
+    if (!org_ok) return make_error(ErrorCode::unauthenticated, "organization disabled");
+    return issue(ctx_, s, *user, row->family_id, address);
+  });
+  if (reused)
+    return make_error(ErrorCode::unauthenticated, "refresh token was already used; the session has been revoked");
+  return result;
+}
+
+Result<void> Auth::logout(const Actor& actor, std::string_view refresh_token) {
+  if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "only signed-in users can sign out");
+  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    std::string family = actor.session_id;
+    if (!refresh_token.empty()) {
+      VC_ASSIGN(auto row, s.sessions().find_by_hash(sha256_hex(refresh_token)));
+      if (!row || row->user_id != actor.id) return make_error(ErrorCode::not_found, "no such session");
+      family = row->family_id;
+    }
+    if (!family.empty()) VC_TRY(s.sessions().revoke_family(family, ctx_.now_ms()));
+    return s.audit().append(audit_entry(ctx_, actor, "auth.logout", "session", family, actor.organization_id));
+  });
+}
+
+Result<void> Auth::logout_everywhere(const Actor& actor) {
+  if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "only signed-in users can sign out");
+  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_TRY(s.sessions().revoke_user(actor.id, ctx_.now_ms()));
+    return s.audit().append(audit_entry(ctx_, actor, "auth.logout_all", "user", actor.id, actor.organization_id));
+  });
+}
+
+Result<void> Auth::change_password(const Actor& actor, std::string_view current, std::string_view next) {
+  if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "API keys have no password");
+  VC_ASSIGN(auto user, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) { return s.users().find(actor.id); }));
+  if (!user) return make_error(ErrorCode::unauthenticated, "account no longer exists");
+  if (!verify_password(current, user->password_hash))
+    return make_error(ErrorCode::unauthenticated, "current password is wrong");
+  VC_TRY(check_password_strength(next, user->username));
+  VC_ASSIGN(auto hash, hash_password(next));
+  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto u, s.users().find(actor.id));
+    if (!u) return make_error(ErrorCode::unauthenticated, "account no longer exists");
+    u->password_hash = hash;
+    u->updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.users().update(*u));
+    // Every session ends, this one included: whoever knew the old password is signed out.
+    VC_TRY(s.sessions().revoke_user(u->id, u->updated_at_ms));
+    return s.audit().append(audit_entry(ctx_, actor, "user.password_change", "user", u->id, u->organization_id));
+  });
+}
+
+Result<Actor> Auth::authenticate(std::string_view credential, std::string_view address) {
+  if (credential.empty()) return make_error(ErrorCode::unauthenticated, "missing credentials: send Authorization: Bearer <token> or X-API-Key");
+  Actor actor;
+  std::string rate_key;
+  const auto now = ctx_.now_ms();
+  if (credential.starts_with(kApiKeyPrefix)) {
+    if (credential.size() > 128) return make_error(ErrorCode::unauthenticated, "invalid API key");
+    VC_ASSIGN(auto key, read_value<std::optional<ApiKey>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<ApiKey>> {
+      VC_ASSIGN(auto k, s.api_keys().find_by_hash(sha256_hex(credential)));
+      if (k) {
+        VC_ASSIGN(bool active, organization_active(s, k->organization_id));
+        if (!active) return std::optional<ApiKey>{};
+      }
+      return k;
+    }));
+    if (!key || key->revoked_at_ms) return make_error(ErrorCode::unauthenticated, "invalid or revoked API key");
+    if (key->expires_at_ms && *key->expires_at_ms <= now) return make_error(ErrorCode::unauthenticated, "API key expired");
+    actor.kind = Actor::Kind::api_key;
+    actor.id = key->id;
+    actor.organization_id = key->organization_id;
+    actor.scopes = parse_scopes(key->scopes).value_or(0);
+    rate_key = "api:key:" + key->id;
+    if (!key->last_used_at_ms || now - *key->last_used_at_ms >= kTouchEveryMs)
+      (void)ctx_.storage.transact([&](StorageSession& s) { return s.api_keys().touch(key->id, now); });
+  } else {
+    VC_ASSIGN(auto claims, jwt::verify(credential, ctx_.signing_key, now / 1000));
+    VC_ASSIGN(auto user, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
+      VC_ASSIGN(auto u, s.users().find(claims.sub));
+      if (!u || !u->active) return std::optional<User>{};
+      VC_ASSIGN(bool org_ok, organization_active(s, u->organization_id));
+      VC_ASSIGN(bool live, s.sessions().family_active(claims.sid, now));
+      if (!org_ok || !live) return std::optional<User>{};
+      return u;
+    }));
+    if (!user) return make_error(ErrorCode::unauthenticated, "session ended or account disabled; sign in again");
+    actor = user_actor(*user, address);
+    actor.session_id = claims.sid;
+    rate_key = "api:user:" + user->id;
+  }
+  actor.address = std::string(address);
+  auto d = ctx_.limiter.check(rate_key, ctx_.options.api_requests_per_minute, std::chrono::minutes(1));
+  if (!d.allowed) return rate_limited("requests", d.retry_after_ms);
+  return actor;
+}
+
+Result<User> Auth::me(const Actor& actor) {
+  if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "an API key is not a user");
+  VC_ASSIGN(auto u, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) { return s.users().find(actor.id); }));
+  if (!u) return make_error(ErrorCode::unauthenticated, "account no longer exists");
+  return std::move(*u);
+}
+
+}  // namespace vc

@@ -1,0 +1,66 @@
+// What the services share, and small helpers they all use. Private to the library.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "videocontrol/actor.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/services.hpp"
+#include "videocontrol/storage.hpp"
+
+namespace vc {
+
+struct ServiceContext {
+  Storage& storage;
+  RateLimiter& limiter;
+  std::shared_ptr<Clock> clock;
+  ServiceOptions options;
+  std::string signing_key;
+
+  std::int64_t now_ms() const { return clock->now_ms(); }
+};
+
+// Runs f (StorageSession& → Result<T>) in a read transaction and returns its value.
+template <class T, class F>
+Result<T> read_value(Storage& storage, F&& f) {
+  std::optional<Result<T>> out;
+  auto r = storage.read([&](StorageSession& s) -> Result<void> {
+    out.emplace(f(s));
+    if (!out->ok()) return out->error();
+    return {};
+  });
+  if (!r.ok()) return std::move(r).error();
+  return std::move(*out);
+}
+
+// Same, in a write transaction: committed only when f succeeds.
+template <class T, class F>
+Result<T> write_value(Storage& storage, F&& f) {
+  std::optional<Result<T>> out;
+  auto r = storage.transact([&](StorageSession& s) -> Result<void> {
+    out.emplace(f(s));
+    if (!out->ok()) return out->error();
+    return {};
+  });
+  if (!r.ok()) return std::move(r).error();
+  return std::move(*out);
+}
+
+// An audit row for `actor` doing `action` now.
+AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::string_view action,
+                       std::string_view object_type, std::string_view object_id, std::string_view organization_id,
+                       std::string details_json = "{}");
+
+}  // namespace vc
+
+#define VC_CONCAT_INNER(a, b) a##b
+#define VC_CONCAT(a, b) VC_CONCAT_INNER(a, b)
+// Declares `lhs` from a Result expression, returning its error from the enclosing function.
+#define VC_ASSIGN(lhs, expr)                                                    \
+  auto VC_CONCAT(vc_assign_, __LINE__) = (expr);                                \
+  if (!VC_CONCAT(vc_assign_, __LINE__).ok())                                    \
+    return std::move(VC_CONCAT(vc_assign_, __LINE__)).error();                  \
+  lhs = std::move(*VC_CONCAT(vc_assign_, __LINE__))

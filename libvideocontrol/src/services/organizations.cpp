@@ -1,0 +1,133 @@
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "validation.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/permissions.hpp"
+
+namespace vc {
+namespace {
+
+Error org_not_found(std::string_view id) {
+  return make_error(ErrorCode::not_found, fmt::format("organization '{}' not found", id));
+}
+
+// Loads an organisation the actor may see; another tenant's is "not found".
+Result<Organization> load_visible(StorageSession& s, const Actor& actor, std::string_view id) {
+  if (!can_see(actor, id)) return org_not_found(id);
+  VC_ASSIGN(auto found, s.organizations().find(id));
+  if (!found) return org_not_found(id);
+  return std::move(*found);
+}
+
+Error slug_taken(std::string_view slug) {
+  return make_error(ErrorCode::conflict, fmt::format("slug '{}' is already used by another organization", slug));
+}
+
+}  // namespace
+
+Result<Organization> Organizations::create(const Actor& actor, const OrganizationInput& in) {
+  VC_TRY(require(actor, Permission::manage_organizations));
+  VC_TRY(validate_name("name", in.name));
+  VC_TRY(validate_slug(in.slug));
+  VC_TRY(validate_plan(in.plan));
+  VC_TRY(validate_timezone(in.timezone));
+  Organization o;
+  o.id = new_id(*ctx_.clock);
+  o.name = in.name;
+  o.slug = in.slug;
+  o.plan = in.plan;
+  o.timezone = in.timezone;
+  o.created_at_ms = o.updated_at_ms = ctx_.now_ms();
+  return write_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
+    if (auto r = s.organizations().insert(o); !r)
+      return r.error().code == ErrorCode::conflict ? slug_taken(o.slug) : std::move(r).error();
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "organization.create", "organization", o.id, o.id,
+                                        fmt::format(R"({{"slug":"{}","plan":"{}"}})", o.slug, o.plan))));
+    return o;
+  });
+}
+
+Result<Organization> Organizations::get(const Actor& actor, std::string_view id) {
+  VC_TRY(require(actor, Permission::read));
+  return read_value<Organization>(ctx_.storage, [&](StorageSession& s) { return load_visible(s, actor, id); });
+}
+
+Result<Page<Organization>> Organizations::list(const Actor& actor, const PageRequest& page) {
+  VC_TRY(require(actor, Permission::read));
+  VC_TRY(validate_page(page));
+  return read_value<Page<Organization>>(ctx_.storage, [&](StorageSession& s) -> Result<Page<Organization>> {
+    if (allows(actor, Permission::manage_organizations)) {
+      VC_ASSIGN(auto rows, s.organizations().list(page.cursor, page.limit + 1));
+      return make_page(std::move(rows), page.limit);
+    }
+    Page<Organization> own;
+    if (page.cursor.empty()) {
+      VC_ASSIGN(auto found, s.organizations().find(actor.organization_id));
+      if (found) own.items.push_back(std::move(*found));
+    }
+    return own;
+  });
+}
+
+Result<Organization> Organizations::update(const Actor& actor, std::string_view id, const OrganizationPatch& p) {
+  const bool super = allows(actor, Permission::manage_organizations);
+  if (!super) {
+    VC_TRY(require(actor, Permission::manage_users));  // organisation admins
+    if (p.plan || p.active || p.max_devices || p.max_users || p.max_storage_bytes || p.slug)
+      return make_error(ErrorCode::forbidden,
+                        "only the superadmin can change an organization's plan, limits, slug or active flag");
+  }
+  if (p.name) VC_TRY(validate_name("name", *p.name));
+  if (p.slug) VC_TRY(validate_slug(*p.slug));
+  if (p.plan) VC_TRY(validate_plan(*p.plan));
+  if (p.timezone) VC_TRY(validate_timezone(*p.timezone));
+  if (p.max_devices) VC_TRY(validate_limit_override("max_devices", *p.max_devices));
+  if (p.max_users) VC_TRY(validate_limit_override("max_users", *p.max_users));
+  if (p.max_storage_bytes) VC_TRY(validate_limit_override("max_storage_bytes", *p.max_storage_bytes));
+  return write_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
+    VC_ASSIGN(auto o, load_visible(s, actor, id));
+    std::string changed;
+    auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };
+    if (p.name) { o.name = *p.name; note("name"); }
+    if (p.slug) { o.slug = *p.slug; note("slug"); }
+    if (p.plan) { o.plan = *p.plan; note("plan"); }
+    if (p.timezone) { o.timezone = *p.timezone; note("timezone"); }
+    if (p.active) { o.active = *p.active; note("active"); }
+    if (p.max_devices) { o.max_devices = *p.max_devices; note("max_devices"); }
+    if (p.max_users) { o.max_users = *p.max_users; note("max_users"); }
+    if (p.max_storage_bytes) { o.max_storage_bytes = *p.max_storage_bytes; note("max_storage_bytes"); }
+    o.updated_at_ms = ctx_.now_ms();
+    if (auto r = s.organizations().update(o); !r)
+      return r.error().code == ErrorCode::conflict ? slug_taken(o.slug) : std::move(r).error();
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "organization.update", "organization", o.id, o.id,
+                                        fmt::format(R"({{"fields":[{}]}})", changed))));
+    return o;
+  });
+}
+
+Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
+  VC_TRY(require(actor, Permission::manage_organizations));
+  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto o, load_visible(s, actor, id));
+    VC_ASSIGN(bool removed, s.organizations().remove(o.id));
+    if (!removed) return org_not_found(id);
+    return s.audit().append(audit_entry(ctx_, actor, "organization.delete", "organization", o.id, o.id,
+                                        fmt::format(R"({{"slug":"{}"}})", o.slug)));
+  });
+}
+
+Result<Usage> Organizations::usage(const Actor& actor, std::string_view id) {
+  VC_TRY(require(actor, Permission::read));
+  return read_value<Usage>(ctx_.storage, [&](StorageSession& s) -> Result<Usage> {
+    VC_ASSIGN(auto o, load_visible(s, actor, id));
+    Usage u;
+    u.limits = effective_limits(o);
+    VC_ASSIGN(u.devices, s.organizations().count_devices(o.id));
+    VC_ASSIGN(u.users, s.users().count_in(o.id));
+    VC_ASSIGN(u.storage_bytes, s.organizations().storage_bytes(o.id));
+    return u;
+  });
+}
+
+}  // namespace vc

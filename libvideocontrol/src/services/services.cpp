@@ -1,0 +1,43 @@
+#include "context.hpp"
+#include "videocontrol/id.hpp"
+
+namespace vc {
+
+struct Services::Impl {
+  explicit Impl(ServiceContext c) : ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx), api_keys(ctx), audit(ctx) {}
+  ServiceContext ctx;
+  Organizations organizations;
+  Users users;
+  Auth auth;
+  ApiKeys api_keys;
+  AuditLog audit;
+};
+
+Services::Services() = default;
+Services::~Services() = default;
+
+Result<std::unique_ptr<Services>> Services::create(Storage& storage, RateLimiter& limiter, ServiceOptions options) {
+  if (!options.clock) options.clock = system_clock();
+  std::string key = options.jwt_secret;
+  if (key.empty()) {
+    // One key for every instance sharing the database: the first to start stores it.
+    auto stored = write_value<std::string>(storage, [&](StorageSession& s) {
+      return s.settings().put_if_absent("jwt_signing_key", random_secret(64), options.clock->now_ms());
+    });
+    if (!stored) return make_error(ErrorCode::unavailable, "cannot load the token signing key: " + stored.error().message);
+    key = std::move(*stored);
+  }
+  ServiceContext ctx{storage, limiter, options.clock, options, std::move(key)};
+  std::unique_ptr<Services> s(new Services());
+  s->impl_ = std::make_unique<Impl>(std::move(ctx));
+  return s;
+}
+
+Organizations& Services::organizations() { return impl_->organizations; }
+Users& Services::users() { return impl_->users; }
+Auth& Services::auth() { return impl_->auth; }
+ApiKeys& Services::api_keys() { return impl_->api_keys; }
+AuditLog& Services::audit() { return impl_->audit; }
+const Clock& Services::clock() const { return *impl_->ctx.clock; }
+
+}  // namespace vc

@@ -1,0 +1,51 @@
+// Helpers shared by the SOCI repositories: exception → Error, and nullable bindings.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <soci/soci.h>
+
+#include "dialect.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc::storage {
+
+Error db_error(const std::exception& e);
+
+// Runs fn, turning any exception into an Error.
+template <class F>
+auto guarded(F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return db_error(e);
+  }
+}
+
+// A nullable BIGINT to bind with use()/into(); lives as long as the statement.
+struct NullableInt {
+  long long value = 0;
+  soci::indicator ind = soci::i_null;
+  NullableInt() = default;
+  explicit NullableInt(const std::optional<std::int64_t>& v) {
+    if (v) { value = *v; ind = soci::i_ok; }
+  }
+  std::optional<std::int64_t> get() const {
+    return ind == soci::i_ok ? std::optional<std::int64_t>(value) : std::nullopt;
+  }
+};
+
+// A TEXT where the empty string is stored as NULL.
+struct NullableText {
+  std::string value;
+  soci::indicator ind = soci::i_null;
+  NullableText() = default;
+  explicit NullableText(const std::string& v) : value(v), ind(v.empty() ? soci::i_null : soci::i_ok) {}
+  std::string get() const { return ind == soci::i_ok ? value : std::string(); }
+};
+
+inline int clamp_limit(int limit) { return limit < 1 ? 1 : (limit > 1000 ? 1000 : limit); }
+
+}  // namespace vc::storage

@@ -1,0 +1,94 @@
+// The SOCI implementations of the repository interfaces, each bound to one session.
+#pragma once
+
+#include "soci_common.hpp"
+#include "videocontrol/storage.hpp"
+
+namespace vc::storage {
+
+class SociOrganizations final : public OrganizationRepository {
+ public:
+  SociOrganizations(soci::session& s, Dialect d) : s_(s), d_(d) {}
+  Result<void> insert(const Organization& org) override;
+  Result<std::optional<Organization>> find(std::string_view id) override;
+  Result<std::vector<Organization>> list(std::string_view after_id, int limit) override;
+  Result<void> update(const Organization& org) override;
+  Result<bool> remove(std::string_view id) override;
+  Result<std::int64_t> count() override;
+  Result<void> lock(std::string_view id) override;
+  Result<std::int64_t> count_devices(std::string_view id) override;
+  Result<std::int64_t> storage_bytes(std::string_view id) override;
+
+ private:
+  soci::session& s_;
+  Dialect d_;
+};
+
+class SociUsers final : public UserRepository {
+ public:
+  explicit SociUsers(soci::session& s) : s_(s) {}
+  Result<void> insert(const User& user) override;
+  Result<std::optional<User>> find(std::string_view id) override;
+  Result<std::optional<User>> find_by_username(std::string_view username) override;
+  Result<std::vector<User>> list(std::string_view organization_id, std::string_view after_id, int limit) override;
+  Result<void> update(const User& user) override;
+  Result<bool> remove(std::string_view id) override;
+  Result<std::int64_t> count() override;
+  Result<std::int64_t> count_in(std::string_view organization_id) override;
+
+ private:
+  Result<std::optional<User>> find_where(const char* column, std::string_view value);
+  soci::session& s_;
+};
+
+class SociSessions final : public SessionRepository {
+ public:
+  explicit SociSessions(soci::session& s) : s_(s) {}
+  Result<void> insert(const AuthSession& session) override;
+  Result<std::optional<AuthSession>> find_by_hash(std::string_view refresh_hash) override;
+  Result<bool> mark_used(std::string_view id, std::int64_t at_ms) override;
+  Result<void> revoke_family(std::string_view family_id, std::int64_t at_ms) override;
+  Result<void> revoke_user(std::string_view user_id, std::int64_t at_ms) override;
+  Result<bool> family_active(std::string_view family_id, std::int64_t now_ms) override;
+
+ private:
+  soci::session& s_;
+};
+
+class SociApiKeys final : public ApiKeyRepository {
+ public:
+  explicit SociApiKeys(soci::session& s) : s_(s) {}
+  Result<void> insert(const ApiKey& key) override;
+  Result<std::optional<ApiKey>> find(std::string_view id) override;
+  Result<std::optional<ApiKey>> find_by_hash(std::string_view key_hash) override;
+  Result<std::vector<ApiKey>> list(std::string_view organization_id, std::string_view after_id, int limit) override;
+  Result<void> revoke(std::string_view id, std::int64_t at_ms) override;
+  Result<void> touch(std::string_view id, std::int64_t at_ms) override;
+
+ private:
+  Result<std::optional<ApiKey>> find_where(const char* column, std::string_view value);
+  soci::session& s_;
+};
+
+class SociAudit final : public AuditRepository {
+ public:
+  explicit SociAudit(soci::session& s) : s_(s) {}
+  Result<void> append(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> list(const AuditQuery& query) override;
+  Result<std::int64_t> count() override;
+
+ private:
+  soci::session& s_;
+};
+
+class SociSettings final : public SettingRepository {
+ public:
+  explicit SociSettings(soci::session& s) : s_(s) {}
+  Result<std::optional<std::string>> get(std::string_view key) override;
+  Result<std::string> put_if_absent(std::string_view key, std::string_view value, std::int64_t at_ms) override;
+
+ private:
+  soci::session& s_;
+};
+
+}  // namespace vc::storage

@@ -1,0 +1,298 @@
+// Tenancy, roles, sign-in and audit, exercised through the library API (the same rules the HTTP
+// server relies on; tests/integration/test_tenancy.py checks them again over HTTP).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "test_support.hpp"
+#include "videocontrol/bootstrap.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/permissions.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/services.hpp"
+
+using namespace vc;
+
+namespace {
+
+struct World {
+  test::TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  std::unique_ptr<Storage> storage = test::migrated_sqlite(dir.file("svc.db"), 4);
+  std::unique_ptr<RateLimiter> limiter = make_memory_rate_limiter(clock);
+  std::unique_ptr<Services> svc;
+  Actor super;
+
+  World() {
+    ServiceOptions o;
+    o.clock = clock;
+    o.api_requests_per_minute = 1000;
+    auto s = Services::create(*storage, *limiter, o);
+    REQUIRE(s.ok());
+    svc = std::move(*s);
+    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1").ok());
+    super = login_actor("admin", "Super-Password-1");
+  }
+
+  Actor login_actor(const std::string& user, const std::string& pw) {
+    auto t = svc->auth().login(user, pw, "127.0.0.1");
+    REQUIRE_MESSAGE(t.ok(), (t.ok() ? "" : t.error().message));
+    auto a = svc->auth().authenticate(t->access_token, "127.0.0.1");
+    REQUIRE_MESSAGE(a.ok(), (a.ok() ? "" : a.error().message));
+    return *a;
+  }
+
+  Organization org(const std::string& slug, const std::string& plan = "FREE") {
+    auto o = svc->organizations().create(super, {slug, slug, plan, "UTC"});
+    REQUIRE_MESSAGE(o.ok(), (o.ok() ? "" : o.error().message));
+    return *o;
+  }
+
+  Actor user_in(const Organization& o, const std::string& name, const std::string& role) {
+    auto u = svc->users().create(super, {name, "Password-" + name + "-1", role, o.id});
+    REQUIRE_MESSAGE(u.ok(), (u.ok() ? "" : u.error().message));
+    return login_actor(name, "Password-" + name + "-1");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("another organisation's objects are not found, never forbidden") {
+  World w;
+  auto a = w.org("org-a"), b = w.org("org-b");
+  auto admin_a = w.user_in(a, "admin_a", "admin");
+  auto user_b = w.svc->users().create(w.super, {"viewer_b", "Password-viewer-b-1", "viewer", b.id});
+  REQUIRE(user_b.ok());
+
+  CHECK(w.svc->organizations().get(admin_a, a.id).ok());
+  auto other = w.svc->organizations().get(admin_a, b.id);
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.error().code == ErrorCode::not_found);
+  auto other_user = w.svc->users().get(admin_a, user_b->id);
+  REQUIRE_FALSE(other_user.ok());
+  CHECK(other_user.error().code == ErrorCode::not_found);
+  auto del = w.svc->users().remove(admin_a, user_b->id);
+  CHECK(del.error().code == ErrorCode::not_found);
+  auto list = w.svc->users().list(admin_a, {}, b.id);  // the filter is ignored for non-superadmins
+  REQUIRE(list.ok());
+  for (const auto& u : list->items) CHECK(u.organization_id == a.id);
+}
+
+TEST_CASE("roles below the required one are forbidden with a message naming the role") {
+  World w;
+  auto a = w.org("org-roles");
+  auto viewer = w.user_in(a, "viewer_r", "viewer");
+  auto r = w.svc->users().create(viewer, {"someone", "Password-someone-1", "viewer", ""});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::forbidden);
+  CHECK(r.error().message.find("viewer") != std::string::npos);
+  auto admin = w.user_in(a, "admin_r", "admin");
+  auto sup = w.svc->users().create(admin, {"wannabe", "Password-wannabe-1", "superadmin", ""});
+  REQUIRE_FALSE(sup.ok());
+  CHECK(sup.error().code == ErrorCode::forbidden);
+  CHECK_FALSE(w.svc->organizations().create(admin, {"x", "xx", "FREE", "UTC"}).ok());
+}
+
+TEST_CASE("an organisation admin cannot change its own plan or limits, the superadmin can") {
+  World w;
+  auto a = w.org("org-plan");
+  auto admin = w.user_in(a, "admin_p", "admin");
+  OrganizationPatch upgrade;
+  upgrade.plan = "ENTERPRISE";
+  auto r = w.svc->organizations().update(admin, a.id, upgrade);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == ErrorCode::forbidden);
+  OrganizationPatch more;
+  more.max_users = std::optional<std::int64_t>(100);
+  CHECK(w.svc->organizations().update(admin, a.id, more).error().code == ErrorCode::forbidden);
+  OrganizationPatch rename;
+  rename.name = "Renamed";
+  CHECK(w.svc->organizations().update(admin, a.id, rename).ok());
+  auto by_super = w.svc->organizations().update(w.super, a.id, upgrade);
+  REQUIRE(by_super.ok());
+  CHECK(by_super->plan == "ENTERPRISE");
+}
+
+TEST_CASE("plan limits: FREE allows 3 users and concurrent creates cannot overshoot") {
+  World w;
+  auto a = w.org("org-quota");
+  auto admin = w.user_in(a, "admin_q", "admin");  // 1 of 3
+  std::atomic<int> ok{0}, quota{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&, i] {
+      auto r = w.svc->users().create(admin, {"racer" + std::to_string(i), "Racer-password-1", "viewer", ""});
+      if (r.ok()) ok++;
+      else if (r.error().code == ErrorCode::quota) quota++;
+      else other++;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(ok.load() == 2);
+  CHECK(quota.load() == 4);
+  CHECK(other.load() == 0);
+  auto usage = w.svc->organizations().usage(admin, a.id);
+  REQUIRE(usage.ok());
+  CHECK(usage->users == 3);
+  CHECK(usage->limits.users == 3);
+}
+
+TEST_CASE("refresh tokens rotate, and a reused one revokes the whole session") {
+  World w;
+  auto a = w.org("org-refresh");
+  w.user_in(a, "rota", "viewer");
+  auto first = w.svc->auth().login("rota", "Password-rota-1", "127.0.0.1");
+  REQUIRE(first.ok());
+  auto second = w.svc->auth().refresh(first->refresh_token, "127.0.0.1");
+  REQUIRE(second.ok());
+  CHECK(second->refresh_token != first->refresh_token);
+  CHECK(w.svc->auth().authenticate(second->access_token, "127.0.0.1").ok());
+
+  auto reuse = w.svc->auth().refresh(first->refresh_token, "10.0.0.9");
+  REQUIRE_FALSE(reuse.ok());
+  CHECK(reuse.error().code == ErrorCode::unauthenticated);
+  CHECK(reuse.error().message.find("already used") != std::string::npos);
+  // The thief's reuse ended the legitimate holder's session too: its newer tokens are dead.
+  CHECK_FALSE(w.svc->auth().refresh(second->refresh_token, "127.0.0.1").ok());
+  CHECK_FALSE(w.svc->auth().authenticate(second->access_token, "127.0.0.1").ok());
+  auto audit = w.svc->audit().list(w.super, {.action = "auth.refresh_reuse"});
+  REQUIRE(audit.ok());
+  CHECK(audit->items.size() == 1);
+}
+
+TEST_CASE("a disabled user's live access token stops working at once") {
+  World w;
+  auto a = w.org("org-disable");
+  auto admin = w.user_in(a, "admin_d", "admin");
+  auto victim = w.user_in(a, "victim", "operator");
+  auto tokens = w.svc->auth().login("victim", "Password-victim-1", "127.0.0.1");
+  REQUIRE(tokens.ok());
+  UserPatch off;
+  off.active = false;
+  REQUIRE(w.svc->users().update(admin, victim.id, off).ok());
+  CHECK_FALSE(w.svc->auth().authenticate(tokens->access_token, "127.0.0.1").ok());
+  CHECK_FALSE(w.svc->auth().refresh(tokens->refresh_token, "127.0.0.1").ok());
+  auto again = w.svc->auth().login("victim", "Password-victim-1", "127.0.0.1");
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().message == "invalid username or password");
+}
+
+TEST_CASE("logout ends the session; logout everywhere ends all of them") {
+  World w;
+  auto a = w.org("org-logout");
+  w.user_in(a, "leaver", "viewer");
+  auto one = w.svc->auth().login("leaver", "Password-leaver-1", "127.0.0.1");
+  auto two = w.svc->auth().login("leaver", "Password-leaver-1", "127.0.0.1");
+  REQUIRE(one.ok());
+  REQUIRE(two.ok());
+  auto actor_one = w.svc->auth().authenticate(one->access_token, "127.0.0.1");
+  REQUIRE(actor_one.ok());
+  REQUIRE(w.svc->auth().logout(*actor_one, "").ok());
+  CHECK_FALSE(w.svc->auth().authenticate(one->access_token, "127.0.0.1").ok());
+  auto actor_two = w.svc->auth().authenticate(two->access_token, "127.0.0.1");
+  REQUIRE(actor_two.ok());
+  REQUIRE(w.svc->auth().logout_everywhere(*actor_two).ok());
+  CHECK_FALSE(w.svc->auth().authenticate(two->access_token, "127.0.0.1").ok());
+}
+
+TEST_CASE("failed sign-ins are limited per account and per address") {
+  World w;
+  auto a = w.org("org-limit");
+  w.user_in(a, "target", "viewer");
+  for (int i = 0; i < 5; ++i) {
+    auto r = w.svc->auth().login("target", "wrong-password-1", "10.1.0." + std::to_string(i));
+    CHECK(r.error().code == ErrorCode::unauthenticated);
+  }
+  auto blocked = w.svc->auth().login("target", "Password-target-1", "10.1.0.99");
+  REQUIRE_FALSE(blocked.ok());
+  CHECK(blocked.error().code == ErrorCode::rate_limited);
+  CHECK(blocked.error().retry_after_s > 0);
+  w.clock->advance(std::chrono::minutes(16));
+  CHECK(w.svc->auth().login("target", "Password-target-1", "10.1.0.99").ok());
+
+  for (int i = 0; i < 5; ++i) (void)w.svc->auth().login("nobody" + std::to_string(i), "x-wrong-1", "10.2.0.1");
+  auto by_address = w.svc->auth().login("target", "Password-target-1", "10.2.0.1");
+  REQUIRE_FALSE(by_address.ok());
+  CHECK(by_address.error().code == ErrorCode::rate_limited);
+}
+
+TEST_CASE("API keys authenticate with their scopes until revoked or expired") {
+  World w;
+  auto a = w.org("org-keys");
+  auto admin = w.user_in(a, "admin_k", "admin");
+  auto created = w.svc->api_keys().create(admin, {"kiosk", {"read", "control"}, std::nullopt, ""});
+  REQUIRE(created.ok());
+  CHECK(created->secret.starts_with("vck_"));
+  CHECK(created->key.key_hash != created->secret);
+  auto actor = w.svc->auth().authenticate(created->secret, "127.0.0.1");
+  REQUIRE(actor.ok());
+  CHECK(actor->kind == Actor::Kind::api_key);
+  CHECK(allows(*actor, Permission::control));
+  CHECK_FALSE(allows(*actor, Permission::manage_content));
+  CHECK_FALSE(allows(*actor, Permission::manage_users));
+  REQUIRE(w.svc->api_keys().revoke(admin, created->key.id).ok());
+  CHECK_FALSE(w.svc->auth().authenticate(created->secret, "127.0.0.1").ok());
+
+  auto expiring = w.svc->api_keys().create(admin, {"short", {"read"}, w.clock->now_ms() + 1000, ""});
+  REQUIRE(expiring.ok());
+  CHECK(w.svc->auth().authenticate(expiring->secret, "127.0.0.1").ok());
+  w.clock->advance(std::chrono::seconds(2));
+  CHECK_FALSE(w.svc->auth().authenticate(expiring->secret, "127.0.0.1").ok());
+  CHECK(w.svc->api_keys().create(admin, {"bad", {"admin"}, std::nullopt, ""}).error().code == ErrorCode::invalid);
+}
+
+TEST_CASE("the API request rate is limited per actor") {
+  World w;
+  ServiceOptions o;
+  o.clock = w.clock;
+  o.api_requests_per_minute = 3;
+  auto svc = Services::create(*w.storage, *w.limiter, o);
+  REQUIRE(svc.ok());
+  auto t = (*svc)->auth().login("admin", "Super-Password-1", "127.0.0.1");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 3; ++i) CHECK((*svc)->auth().authenticate(t->access_token, "127.0.0.1").ok());
+  auto limited = (*svc)->auth().authenticate(t->access_token, "127.0.0.1");
+  REQUIRE_FALSE(limited.ok());
+  CHECK(limited.error().code == ErrorCode::rate_limited);
+  CHECK(limited.error().retry_after_s >= 1);
+}
+
+TEST_CASE("the audit log records who did what, and admins see only their organisation") {
+  World w;
+  auto a = w.org("org-audit-a"), b = w.org("org-audit-b");
+  auto admin_a = w.user_in(a, "auditor_a", "admin");
+  w.user_in(b, "auditor_b", "admin");
+  (void)w.svc->auth().login("auditor_a", "not-the-password-1", "192.0.2.7");
+  auto created = w.svc->users().create(admin_a, {"made_by_a", "Password-made-1", "viewer", ""});
+  REQUIRE(created.ok());
+
+  auto mine = w.svc->audit().list(admin_a, {.action = "user.create"});
+  REQUIRE(mine.ok());
+  bool found = false;
+  for (const auto& e : mine->items) {
+    CHECK(e.organization_id == a.id);
+    if (e.object_id == created->id) {
+      found = true;
+      CHECK(e.actor_kind == "user");
+      CHECK(e.actor_id == admin_a.id);
+    }
+  }
+  CHECK(found);
+  auto failed = w.svc->audit().list(admin_a, {.action = "auth.login_failed"});
+  REQUIRE(failed.ok());
+  REQUIRE(failed->items.size() == 1);
+  CHECK(failed->items[0].address == "192.0.2.7");
+  auto all = w.svc->audit().list(w.super, {.action = "organization.create"});
+  REQUIRE(all.ok());
+  CHECK(all->items.size() == 2);
+
+  auto page1 = w.svc->audit().list(w.super, {.limit = 2});
+  REQUIRE(page1.ok());
+  CHECK(page1->items.size() == 2);
+  REQUIRE_FALSE(page1->next_cursor.empty());
+  auto page2 = w.svc->audit().list(w.super, {.cursor = page1->next_cursor, .limit = 2});
+  REQUIRE(page2.ok());
+  CHECK(page2->items.front().id < page1->items.back().id);
+  auto viewer = w.user_in(a, "viewer_audit", "viewer");
+  CHECK(w.svc->audit().list(viewer, {}).error().code == ErrorCode::forbidden);
+}
