@@ -8,6 +8,8 @@
 #   WARMUP    seconds of warm-up per target before measuring (default 1, 0 = none)
 #   NGINX     nginx binary (default /usr/sbin/nginx)
 #   WRK       wrk binary (default wrk)
+#   NGINX_HEALTHZ  how nginx serves the body: "alias" (default; the captured file, with
+#             open_file_cache) or "return" (the same bytes from memory via `return 200`)
 #
 # Both servers listen on 127.0.0.1 on free ports, live in one mktemp directory and are
 # stopped by an EXIT trap. wrk: -t2 -c50 --latency, keep-alive.
@@ -18,6 +20,7 @@ DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-1}
 NGINX=${NGINX:-/usr/sbin/nginx}
 WRK=${WRK:-wrk}
+NGINX_HEALTHZ=${NGINX_HEALTHZ:-alias}
 
 die() { echo "error: $*" >&2; exit 1; }
 
@@ -91,6 +94,18 @@ chmod 644 "$TMP/healthz.json"
 NG="$TMP/nginx"
 mkdir -p "$NG"
 chmod 755 "$NG"
+case "$NGINX_HEALTHZ" in
+    alias)
+        NG_LOCATION="alias $TMP/healthz.json;"
+        ;;
+    return)
+        grep -q '[$]' "$TMP/healthz.json" && die "NGINX_HEALTHZ=return: body contains '\$'"
+        # nginx single-quoted string: escape backslash and single quote.
+        NG_BODY=$(sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" "$TMP/healthz.json")
+        NG_LOCATION="return 200 '$NG_BODY';"
+        ;;
+    *) die "NGINX_HEALTHZ must be alias or return" ;;
+esac
 cat >"$NG/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -111,12 +126,14 @@ http {
     scgi_temp_path $NG/scgi;
     keepalive_requests 1000000;
     server_tokens off;
+    open_file_cache max=16 inactive=60s;
+    open_file_cache_valid 60s;
 
     server {
         listen 127.0.0.1:$NG_PORT;
         location = /healthz {
             default_type application/json;
-            alias $TMP/healthz.json;
+            $NG_LOCATION
         }
     }
 }
@@ -187,7 +204,8 @@ fi
 
 echo "=== summary"
 echo "fairness: videocontrol-server runs 1 network thread by default; nginx runs 1 worker process"
-echo "          (master_process on, access_log off, keepalive_requests 1000000); LOG_LEVEL=warn for ours.$ASAN_NOTE"
+echo "          (master_process on, access_log off, keepalive_requests 1000000, /healthz via $NGINX_HEALTHZ);"
+echo "          LOG_LEVEL=warn for ours; wrk shares the same $(nproc) CPU(s).$ASAN_NOTE"
 awk -v r1="$RPS_ours" -v r2="$RPS_nginx" -v p1="$P99_ours" -v p2="$P99_nginx" 'BEGIN {
     printf "%-22s %14s %12s\n", "", "requests/s", "p99 (ms)"
     printf "%-22s %14.2f %12.3f\n", "videocontrol-server", r1, p1

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (router_fuzz, config_fuzz, jwt_fuzz) with clang++ directly, no CMake.
+# Builds the libFuzzer targets (router_fuzz, config_fuzz, jwt_fuzz, multipart_fuzz) with clang++ directly, no CMake.
 # Usage: fuzz/build.sh [OUTPUT_DIR]   (default: build-fuzz/ at the repository root)
 # Environment: CXX (default clang++), FUZZ_JOBS (parallel compiles, default 2), FUZZ_CXXFLAGS (extra flags).
 set -euo pipefail
@@ -40,6 +40,9 @@ CXXFLAGS+=(${FUZZ_CXXFLAGS:-})
 
 LIB_SRCS=(
   apps/server/router.cpp
+  apps/server/json_reader.cpp
+  apps/server/rfc3339.cpp
+  apps/server/file_response.cpp
   apps/server/http_types.cpp
   apps/server/json.cpp
   libvideocontrol/src/core/config.cpp
@@ -47,8 +50,10 @@ LIB_SRCS=(
   libvideocontrol/src/core/clock.cpp
   libvideocontrol/src/core/result.cpp
   libvideocontrol/src/auth/jwt.cpp
+  libvideocontrol/src/core/multipart.cpp
+  libvideocontrol/src/realtime/socketio_codec.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -85,4 +90,16 @@ echo "  LINK config_fuzz"
 echo "  LINK jwt_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/jwt_fuzz.cpp)" "$(obj libvideocontrol/src/auth/jwt.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lcrypto -o "$OUT/jwt_fuzz"
+echo "  LINK api_body_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/api_body_fuzz.cpp)" "$(obj apps/server/json_reader.cpp)" "$(obj apps/server/rfc3339.cpp)" \
+  "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/api_body_fuzz"
+echo "  LINK range_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/range_fuzz.cpp)" "$(obj apps/server/file_response.cpp)" "$(obj apps/server/http_types.cpp)" \
+  "$(obj apps/server/json.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/range_fuzz"
+echo "  LINK multipart_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/multipart_fuzz.cpp)" "$(obj libvideocontrol/src/core/multipart.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -o "$OUT/multipart_fuzz"
+echo "  LINK socketio_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/socketio_fuzz.cpp)" "$(obj libvideocontrol/src/realtime/socketio_codec.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/socketio_fuzz"
 echo "build.sh: fuzz targets in $OUT"

@@ -9,8 +9,9 @@ PACKAGES=(
   # libraries (see docs/architecture.md for what each is used for)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libcpp-httplib-dev rapidjson-dev
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev
-  # runtime and test tools
-  sqlite3 curl ca-certificates procps python3 wrk nginx-light
+  # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
+  sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
+  wrk nginx-light
 )
 
 missing=()
@@ -27,4 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all packages present"
+fi
+
+# Node.js for the JavaScript client tests: use the machine's when present, else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi

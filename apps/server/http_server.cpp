@@ -1,7 +1,12 @@
 // All Beast code of the server lives in this file (one Beast translation unit costs ~18 s to build).
 #include "http_server.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -9,11 +14,13 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <deque>
 #include <unordered_map>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 
 #include "videocontrol/log.hpp"
@@ -24,6 +31,7 @@ namespace vc::server {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -59,6 +67,103 @@ struct HttpServer::Impl {
   std::atomic<bool> draining{false};
   std::mutex sessions_mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<std::string, WebSocketHandler> ws_handlers;
+  std::vector<std::function<void()>> shutdown_hooks;
+  std::mutex websockets_mu;
+  std::unordered_map<void*, std::weak_ptr<WebSocketConnection>> websockets;
+};
+
+// A WebSocket on the server's strand-per-connection model: reads continuously, writes a queue.
+class BeastWebSocket : public WebSocketConnection, public std::enable_shared_from_this<BeastWebSocket> {
+ public:
+  BeastWebSocket(HttpServer::Impl& server, beast::tcp_stream stream) : server_(server), ws_(std::move(stream)) {
+    ws_.read_message_max(1'000'000);  // Engine.IO maxPayload
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, kServerHeader); }));
+  }
+  ~BeastWebSocket() override {
+    std::lock_guard lock(server_.websockets_mu);
+    server_.websockets.erase(this);
+  }
+
+  template <class Request, class Done>
+  void accept(const Request& req, Done done) {
+    {
+      std::lock_guard lock(server_.websockets_mu);
+      server_.websockets.emplace(this, weak_from_this());
+    }
+    ws_.async_accept(req, [self = shared_from_this(), done = std::move(done)](beast::error_code ec) mutable { done(ec); });
+  }
+
+  void start(Handlers h) override {
+    net::dispatch(ws_.get_executor(), [self = shared_from_this(), h = std::move(h)]() mutable {
+      self->handlers_ = std::move(h);
+      self->read();
+    });
+  }
+
+  void send(std::string text) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      if (self->closed_) return;
+      self->out_.push_back(std::move(text));
+      if (!self->writing_) self->write();
+    });
+  }
+
+  void close() override {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      if (self->closed_ || self->closing_) return;
+      self->closing_ = true;
+      if (self->writing_) return;  // closes after the queue drains
+      self->do_close();
+    });
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->finished();
+      std::string msg = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->buffer_.shrink_to_fit();  // idle connections keep no read buffer
+      if (self->handlers_.on_message) self->handlers_.on_message(std::move(msg), !self->ws_.got_text());
+      self->read();
+    });
+  }
+
+  void write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->out_.pop_front();
+      if (ec) return self->finished();
+      if (!self->out_.empty()) return self->write();
+      self->writing_ = false;
+      if (self->closing_) self->do_close();
+    });
+  }
+
+  void do_close() {
+    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) { self->finished(); });
+  }
+
+  void finished() {
+    if (closed_) return;
+    closed_ = true;
+    out_.clear();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().close(ec);
+    if (handlers_.on_close) handlers_.on_close();
+    handlers_ = {};  // break reference cycles held by the callbacks
+  }
+
+  HttpServer::Impl& server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> out_;
+  Handlers handlers_;
+  bool writing_ = false, closing_ = false, closed_ = false;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -69,7 +174,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
-  ~Session() { server_.session_ended(this); }
+  ~Session() {
+    close_file();
+    server_.session_ended(this);
+  }
 
   void start() {
     server_.session_started(this, weak_from_this());
@@ -117,6 +225,9 @@ class Session : public std::enable_shared_from_this<Session> {
     method_ = std::string(req.method_string());
     target_ = std::string(req.target());
     path_ = target_.substr(0, target_.find('?'));
+    if (websocket::is_upgrade(req)) {
+      if (auto h = server_.ws_handlers.find(path_); h != server_.ws_handlers.end()) return upgrade(h->second);
+    }
     match_ = server_.router.match(method_, path_);
 
     std::uint64_t limit = server_.options.max_body_bytes;
@@ -126,6 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto len = parser_->content_length(); len && *len > limit)
       return refuse_too_large();
     parser_->body_limit(limit);
+    if (match_.kind == RouteMatch::Kind::found && match_.route->options.stream) return start_stream();
 
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       net::async_write(stream_, net::buffer(kContinue),
@@ -166,22 +278,29 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(std::move(r), keep_alive_);
     }
 
-    auto req = std::make_shared<Request>();
-    req->method = method_;
-    req->target = target_;
-    req->path = path_;
-    if (auto q = target_.find('?'); q != std::string::npos) req->query = target_.substr(q + 1);
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req->headers.emplace_back(std::move(name), std::string(f.value()));
-    }
+    auto req = make_request(msg.base());
     req->body = std::move(msg.body());
-    req->params = std::move(match_.params);
-    req->remote_address = remote_;
 
     const Route* route = match_.route;
     if (route->options.inline_handler) return send(invoke(*route, *req), keep_alive_);
+    if (route->options.async) {
+      // Answered later from any thread (long-polling); the guard keeps run() alive until then.
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      Responder respond = [self = shared_from_this(), once,
+                           guard = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
+                               server_.ioc.get_executor())](Response res) mutable {
+        if (once->exchange(true)) return;
+        net::post(self->stream_.get_executor(), [self, res = std::move(res), guard]() mutable {
+          self->send(std::move(res), self->keep_alive_);
+        });
+      };
+      try {
+        route->options.async(req, std::move(respond));
+      } catch (const std::exception& e) {
+        log_error("async handler threw", {{"path", req->path}, {"error", e.what()}});
+      }
+      return;
+    }
 
     // Blocking work goes to the pool; the work guard keeps run() alive until the answer is posted back.
     net::post(server_.pool, [self = shared_from_this(), route, req,
@@ -191,6 +310,144 @@ class Session : public std::enable_shared_from_this<Session> {
         self->send(std::move(res), self->keep_alive_);
       });
     });
+  }
+
+  std::shared_ptr<Request> make_request(const http::request_header<>& h) {
+    auto req = std::make_shared<Request>();
+    req->method = method_;
+    req->target = target_;
+    req->path = path_;
+    if (auto q = target_.find('?'); q != std::string::npos) req->query = target_.substr(q + 1);
+    for (const auto& f : h) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req->headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    req->params = std::move(match_.params);
+    req->remote_address = remote_;
+    return req;
+  }
+
+  // ---- WebSocket upgrade --------------------------------------------------------------------
+  void upgrade(const WebSocketHandler& handler) {
+    auto req = make_request(parser_->get().base());
+    auto msg = parser_->release();
+    stream_.expires_never();
+    status_ = 101;
+    log_access();
+    auto ws = std::make_shared<BeastWebSocket>(server_, std::move(stream_));
+    ws->accept(msg, [ws, req, handler](beast::error_code ec) {
+      if (ec) return;  // the handshake failed; the socket closes with ws
+      handler(req, ws);
+    });
+    // This HTTP session ends here; the socket now belongs to the WebSocket.
+  }
+
+  // ---- streamed request bodies (uploads) ----------------------------------------------------
+  // The route decides from the headers (on a worker: it may hit the database); then the body is
+  // read one chunk at a time, each chunk handed to the sink on a worker before the next is read,
+  // so memory stays bounded by one chunk whatever the upload's size.
+
+  void start_stream() {
+    keep_alive_ = parser_->get().keep_alive();
+    expect_continue_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
+    auto req = make_request(parser_->get().base());
+    const Route* route = match_.route;
+    net::post(server_.pool, [self = shared_from_this(), route, req, guard = net::make_work_guard(server_.ioc)]() mutable {
+      StreamStart start;
+      try {
+        start = route->options.stream(*req);
+      } catch (const std::exception& e) {
+        log_error("stream handler threw", {{"path", req->path}, {"error", e.what()}});
+        start.refusal = Response::error(500, "internal", "internal error; see the server log");
+      }
+      net::post(self->stream_.get_executor(),
+                [self, start = std::make_shared<StreamStart>(std::move(start)), guard = std::move(guard)]() mutable {
+                  self->on_stream_start(std::move(*start));
+                });
+    });
+  }
+
+  void on_stream_start(StreamStart start) {
+    if (!start.sink) return send(std::move(start.refusal), false);  // body unread: close after answering
+    sink_ = std::shared_ptr<BodySink>(std::move(start.sink));
+    stream_parser_.emplace(std::move(*parser_));
+    stream_parser_->body_limit(limit_);
+    if (!chunk_) chunk_ = std::make_shared<std::vector<char>>(kChunkBytes);
+    if (expect_continue_) {
+      net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->drop_stream();
+          return self->close();
+        }
+        self->read_chunk();
+      });
+      return;
+    }
+    read_chunk();
+  }
+
+  void read_chunk() {
+    if (stream_parser_->is_done()) return finish_stream();
+    auto& body = stream_parser_->get().body();
+    body.data = chunk_->data();
+    body.size = chunk_->size();
+    stream_.expires_after(kBodyTimeout);
+    http::async_read(stream_, buffer_, *stream_parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_chunk(ec); });
+  }
+
+  void on_chunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::body_limit) {
+      drop_stream();
+      return refuse_too_large();
+    }
+    if (ec) {  // client went away or sent garbage: drop what was stored
+      drop_stream();
+      return close();
+    }
+    const std::size_t got = chunk_->size() - stream_parser_->get().body().size;
+    net::post(server_.pool, [self = shared_from_this(), got, guard = net::make_work_guard(server_.ioc)]() mutable {
+      Result<void> r;
+      try {
+        r = self->sink_->write(std::string_view(self->chunk_->data(), got));
+      } catch (const std::exception& e) {
+        r = make_error(ErrorCode::internal, e.what());
+      }
+      net::post(self->stream_.get_executor(), [self, r = std::move(r), guard = std::move(guard)]() mutable {
+        if (!r.ok()) {
+          self->drop_stream();
+          return self->send(Response::error(r.error()), false);
+        }
+        self->read_chunk();
+      });
+    });
+  }
+
+  void finish_stream() {
+    stream_.expires_never();
+    net::post(server_.pool, [self = shared_from_this(), guard = net::make_work_guard(server_.ioc)]() mutable {
+      Response res;
+      try {
+        res = self->sink_->finish();
+      } catch (const std::exception& e) {
+        log_error("stream sink threw", {{"path", self->path_}, {"error", e.what()}});
+        res = Response::error(500, "internal", "internal error; see the server log");
+      }
+      std::shared_ptr<BodySink> done = std::move(self->sink_);
+      done.reset();  // on the worker: a sink's destructor may touch the disk
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), guard = std::move(guard)]() mutable {
+        self->stream_parser_.reset();
+        self->send(std::move(res), self->keep_alive_);
+      });
+    });
+  }
+
+  // Destroys the sink on a worker (it deletes partial files there) and forgets the parser.
+  void drop_stream() {
+    if (sink_) net::post(server_.pool, [s = std::move(sink_)]() mutable { s.reset(); });
+    stream_parser_.reset();
   }
 
   static Response invoke(const Route& route, Request& req) {
@@ -212,6 +469,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool head = method_ == "HEAD";
     keep_alive = keep_alive && !server_.draining;
     status_ = r.status;
+    if (r.file) return send_file(std::move(r), keep_alive, head);
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -220,7 +478,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive);
     bytes_ = r.body.size();
-    res->content_length(r.body.size());
+    if (r.status != 204 && r.status != 304) res->content_length(r.body.size());  // RFC 9110 §8.6
     if (!head) res->body() = std::move(r.body);
     stream_.expires_after(kBodyTimeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
@@ -229,6 +487,80 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!keep_alive) return self->linger_close();
       self->read_header();
     });
+  }
+
+  // ---- file bodies (media downloads) --------------------------------------------------------
+  // The header goes out with the file's Content-Length; then chunks are read on a worker (disk
+  // reads may block) and written from the network thread, one chunk in flight at a time.
+
+  void send_file(Response r, bool keep_alive, bool head) {
+    const FileBody f = *r.file;
+    file_fd_ = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file_fd_ < 0) {
+      log_error("cannot open media file", {{"path", f.path}, {"error", std::strerror(errno)}});
+      r = Response::error(500, "internal", "the media bytes cannot be read; see the server log");
+      return send(std::move(r), keep_alive);
+    }
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::server, kServerHeader);
+    if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->set(k, v);
+    res->keep_alive(keep_alive);
+    res->content_length(static_cast<std::uint64_t>(f.length));
+    bytes_ = head ? 0 : static_cast<std::size_t>(f.length);
+    file_offset_ = f.offset;
+    file_remain_ = head ? 0 : f.length;
+    stream_.expires_after(kBodyTimeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec) {
+        self->close_file();
+        self->log_access();
+        return self->close();
+      }
+      self->pump_file(keep_alive);
+    });
+  }
+
+  void pump_file(bool keep_alive) {
+    if (file_remain_ <= 0) {
+      close_file();
+      log_access();
+      if (!keep_alive) return linger_close();
+      return read_header();
+    }
+    if (!chunk_) chunk_ = std::make_shared<std::vector<char>>(kChunkBytes);
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(file_remain_, static_cast<std::int64_t>(chunk_->size())));
+    net::post(server_.pool, [self = shared_from_this(), want, keep_alive, guard = net::make_work_guard(server_.ioc)]() mutable {
+      ssize_t n;
+      do n = ::pread(self->file_fd_, self->chunk_->data(), want, self->file_offset_);
+      while (n < 0 && errno == EINTR);
+      net::post(self->stream_.get_executor(), [self, n, keep_alive, guard = std::move(guard)]() mutable {
+        if (n <= 0) {  // the file shrank or failed mid-response: the length promised cannot be kept
+          log_error("media file read failed mid-response", {{"path", self->path_}});
+          self->close_file();
+          return self->close();
+        }
+        self->stream_.expires_after(kBodyTimeout);
+        net::async_write(self->stream_, net::buffer(self->chunk_->data(), static_cast<std::size_t>(n)),
+                         [self, n, keep_alive](beast::error_code ec, std::size_t) {
+                           if (ec) {
+                             self->close_file();
+                             self->log_access();
+                             return self->close();
+                           }
+                           self->file_offset_ += n;
+                           self->file_remain_ -= n;
+                           self->pump_file(keep_alive);
+                         });
+      });
+    });
+  }
+
+  void close_file() {
+    if (file_fd_ >= 0) ::close(file_fd_);
+    file_fd_ = -1;
   }
 
   void log_access() {
@@ -266,11 +598,18 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
 
   HttpServer::Impl& server_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::shared_ptr<BodySink> sink_;
+  std::shared_ptr<std::vector<char>> chunk_;  // body chunk in flight (uploads) or file chunk (downloads)
+  bool expect_continue_ = false;
+  int file_fd_ = -1;
+  std::int64_t file_offset_ = 0, file_remain_ = 0;
   RouteMatch match_;
   std::string remote_, method_, target_, path_;
   int status_ = 0;
@@ -317,6 +656,12 @@ void HttpServer::Impl::begin_shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  for (auto& hook : shutdown_hooks) hook();
+  {
+    std::lock_guard lock(websockets_mu);
+    for (auto& [p, w] : websockets)
+      if (auto ws = w.lock()) ws->close();
+  }
   std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard lock(sessions_mu);
@@ -380,6 +725,12 @@ void HttpServer::run() {
   for (auto& t : extra) t.join();
   s.pool.join();
 }
+
+void HttpServer::add_websocket(std::string path, WebSocketHandler handler) {
+  impl_->ws_handlers[std::move(path)] = std::move(handler);
+}
+
+void HttpServer::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
 
 void HttpServer::shutdown() {
   net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });

@@ -13,11 +13,13 @@
 #include <string>
 
 #include "router.hpp"
+#include "websocket.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc::server {
 
 class Session;
+class BeastWebSocket;
 
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
@@ -45,8 +47,14 @@ class HttpServer {
   // Starts a graceful shutdown; safe from any thread.
   void shutdown();
 
+  // WebSocket upgrades on `path` go to handler. REQUIRES: before run().
+  void add_websocket(std::string path, WebSocketHandler handler);
+  // Called (on the network thread) when shutdown begins, e.g. to end long-polls. REQUIRES: before run().
+  void on_shutdown(std::function<void()> hook);
+
  private:
   friend class Session;
+  friend class BeastWebSocket;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -30,11 +30,20 @@ struct Request {
   std::optional<std::string> query_param(std::string_view name) const;
 };
 
+// A body streamed from a file: `length` bytes starting at `offset`. The network layer reads it in
+// chunks on the worker pool; it is never loaded whole.
+struct FileBody {
+  std::string path;
+  std::int64_t offset = 0;
+  std::int64_t length = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::optional<FileBody> file;  // when set, sent instead of `body`
 
   static Response json(int status, std::string body);
   // {"error":{"code":"…","message":"…"}} with the status that matches the code.

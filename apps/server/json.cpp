@@ -28,6 +28,11 @@ JsonWriter& JsonWriter::value(std::string_view v) {
 JsonWriter& JsonWriter::value(std::int64_t v) { impl_->writer.Int64(v); return *this; }
 JsonWriter& JsonWriter::value(bool v) { impl_->writer.Bool(v); return *this; }
 JsonWriter& JsonWriter::null() { impl_->writer.Null(); return *this; }
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  // The type only matters to RapidJSON's own bookkeeping for the root value.
+  impl_->writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  return *this;
+}
 std::string JsonWriter::str() const { return std::string(impl_->buffer.GetString(), impl_->buffer.GetSize()); }
 
 }  // namespace vc::server

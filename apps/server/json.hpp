@@ -26,6 +26,8 @@ class JsonWriter {
   JsonWriter& value(int v) { return value(static_cast<std::int64_t>(v)); }
   JsonWriter& value(bool v);
   JsonWriter& null();
+  // Inserts `json` as one value, unchanged. REQUIRES: `json` is one valid JSON value.
+  JsonWriter& raw(std::string_view json);
 
   // The document; REQUIRES: every object and array closed.
   std::string str() const;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "engineio.hpp"
 #include "http_server.hpp"
 #include "router.hpp"
 #include "server_context.hpp"
@@ -67,6 +68,29 @@ int main(int argc, char** argv) {
     }
   }
 
+  auto blobs = vc::make_disk_blob_store(ctx.config.content_dir);
+  if (!blobs) return fail(blobs.error().message);
+  ctx.blobs = std::move(*blobs);
+  if (auto left = ctx.blobs->remove_leftovers(); left && *left > 0)
+    vc::log_warn("removed unfinished uploads left by an earlier run", {{"files", *left}});
+  ctx.cache = vc::make_memory_cache(ctx.clock, ctx.config.cache_bytes);
+  ctx.limiter = vc::make_memory_rate_limiter(ctx.clock);
+  vc::ServiceOptions options;
+  options.clock = ctx.clock;
+  options.jwt_secret = ctx.config.jwt_secret;
+  options.api_requests_per_minute = ctx.config.rate_limit_per_minute;
+  options.login_attempts = ctx.config.login_attempts;
+  options.max_upload_bytes = ctx.config.max_upload_bytes;
+  auto services = vc::Services::create(
+      {.storage = ctx.storage.get(), .limiter = ctx.limiter.get(), .blobs = ctx.blobs.get(), .cache = ctx.cache.get()},
+      options);
+  if (!services) return fail(services.error().message);
+  ctx.services = std::move(*services);
+  ctx.engine = std::make_unique<vc::server::EngineIo>();
+  ctx.hub = std::make_unique<vc::RealtimeHub>(*ctx.services, *ctx.engine,
+                                              vc::RealtimeOptions{.credential_policy = ctx.config.device_credentials});
+  ctx.engine->attach(*ctx.hub);
+
   vc::server::Router router;
   vc::server::register_routes(router, ctx);
 
@@ -78,6 +102,11 @@ int main(int argc, char** argv) {
        .worker_threads = ctx.config.worker_threads,
        .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms},
       router);
+  server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
+                                             std::shared_ptr<vc::server::WebSocketConnection> ws) {
+    ctx.engine->handle_websocket(std::move(req), std::move(ws));
+  });
+  server.on_shutdown([&ctx] { ctx.engine->shutdown(); });
   auto port = server.listen();
   if (!port) return fail(port.error().message);
   vc::log_info("listening on http://" + ctx.config.host + ":" + std::to_string(*port), {{"version", vc::version()},

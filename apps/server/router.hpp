@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <map>
 #include <string>
 #include <string_view>
@@ -16,9 +17,37 @@ namespace vc::server {
 
 using Handler = std::function<Response(Request&)>;
 
+// Receives a request body as it streams in (uploads), so it is never held in memory. Every call
+// happens on a worker thread, one at a time and in order. Destroying a sink before finish() means
+// the client went away or the request failed: it must discard what it stored.
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual Result<void> write(std::string_view chunk) = 0;
+  // After the last byte: the response.
+  virtual Response finish() = 0;
+};
+
+// What a stream handler decides from the headers: a sink to take the body, or (sink null) a
+// refusal sent without reading the body (e.g. 401, 403 quota, 404).
+struct StreamStart {
+  std::unique_ptr<BodySink> sink;
+  Response refusal;
+};
+
+// Called on a worker thread with the request's headers (body empty) before any body byte is read.
+using StreamHandler = std::function<StreamStart(Request&)>;
+
+// Answers a request later (long-polling). Call exactly once, from any thread.
+using Responder = std::function<void(Response)>;
+// Called on the network thread with the complete request; must not block. `handler` unused.
+using AsyncHandler = std::function<void(std::shared_ptr<Request>, Responder)>;
+
 struct RouteOptions {
   std::uint64_t max_body_bytes = 0;  // 0: the server's default cap
   bool inline_handler = false;       // true only for handlers that never block (run on the network thread)
+  StreamHandler stream;              // set for routes that take their body as a stream; `handler` unused
+  AsyncHandler async;                // set for routes that answer later; `handler` unused
 };
 
 struct Route {

@@ -1,14 +1,16 @@
 // Liveness and readiness probes.
 #include "json.hpp"
 #include "router.hpp"
+#include "routes.hpp"
 #include "server_context.hpp"
 
 namespace vc::server {
 
 void register_health_routes(Router& router, ServerContext& ctx) {
   // Alive: the process answers. Never touches a dependency, so it runs on the network thread.
-  router.add("GET", "/healthz", [](Request&) { return Response::json(200, R"({"status":"ok"})"); },
-             RouteOptions{.inline_handler = true});
+  RouteOptions never_blocks;
+  never_blocks.inline_handler = true;
+  router.add("GET", "/healthz", [](Request&) { return Response::json(200, R"({"status":"ok"})"); }, never_blocks);
 
   // Ready: the database answers a round trip.
   router.add("GET", "/readyz", [&ctx](Request&) {
@@ -22,6 +24,15 @@ void register_health_routes(Router& router, ServerContext& ctx) {
   });
 }
 
-void register_routes(Router& router, ServerContext& ctx) { register_health_routes(router, ctx); }
+void register_routes(Router& router, ServerContext& ctx) {
+  register_health_routes(router, ctx);
+  register_openapi_routes(router, ctx);
+  register_auth_routes(router, ctx);
+  register_organization_routes(router, ctx);
+  register_user_routes(router, ctx);
+  register_api_key_routes(router, ctx);
+  register_audit_routes(router, ctx);
+  register_realtime_routes(router, ctx);
+}
 
 }  // namespace vc::server

@@ -3,16 +3,32 @@
 
 #include <memory>
 
+#include "videocontrol/blob_store.hpp"
+#include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/config.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/realtime_hub.hpp"
+#include "videocontrol/services.hpp"
 #include "videocontrol/storage.hpp"
 
 namespace vc::server {
 
+class EngineIo;
+
 struct ServerContext {
+  ServerContext();
+  ~ServerContext();
+
   Config config;
   std::shared_ptr<Clock> clock;
   std::unique_ptr<Storage> storage;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<Cache> cache;
+  std::unique_ptr<Services> services;  // REQUIRES: storage and limiter outlive it (declared after them)
+  std::unique_ptr<RealtimeHub> hub;    // players and control panels (uses services)
+  std::unique_ptr<EngineIo> engine;    // the hub's transport; destroyed first, it stops calling the hub
 };
 
 class Router;

@@ -5,58 +5,18 @@
 #include <atomic>
 #include <thread>
 
-#include "test_support.hpp"
+#include "services_world.hpp"
+#include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
+#include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/permissions.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/services.hpp"
 
 using namespace vc;
+using vc::test::World;
 
-namespace {
-
-struct World {
-  test::TempDir dir;
-  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::unique_ptr<Storage> storage = test::migrated_sqlite(dir.file("svc.db"), 4);
-  std::unique_ptr<RateLimiter> limiter = make_memory_rate_limiter(clock);
-  std::unique_ptr<Services> svc;
-  Actor super;
-
-  World() {
-    ServiceOptions o;
-    o.clock = clock;
-    o.api_requests_per_minute = 1000;
-    auto s = Services::create(*storage, *limiter, o);
-    REQUIRE(s.ok());
-    svc = std::move(*s);
-    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1").ok());
-    super = login_actor("admin", "Super-Password-1");
-  }
-
-  Actor login_actor(const std::string& user, const std::string& pw) {
-    auto t = svc->auth().login(user, pw, "127.0.0.1");
-    REQUIRE_MESSAGE(t.ok(), (t.ok() ? "" : t.error().message));
-    auto a = svc->auth().authenticate(t->access_token, "127.0.0.1");
-    REQUIRE_MESSAGE(a.ok(), (a.ok() ? "" : a.error().message));
-    return *a;
-  }
-
-  Organization org(const std::string& slug, const std::string& plan = "FREE") {
-    auto o = svc->organizations().create(super, {slug, slug, plan, "UTC"});
-    REQUIRE_MESSAGE(o.ok(), (o.ok() ? "" : o.error().message));
-    return *o;
-  }
-
-  Actor user_in(const Organization& o, const std::string& name, const std::string& role) {
-    auto u = svc->users().create(super, {name, "Password-" + name + "-1", role, o.id});
-    REQUIRE_MESSAGE(u.ok(), (u.ok() ? "" : u.error().message));
-    return login_actor(name, "Password-" + name + "-1");
-  }
-};
-
-}  // namespace
 
 TEST_CASE("another organisation's objects are not found, never forbidden") {
   World w;
@@ -246,7 +206,7 @@ TEST_CASE("the API request rate is limited per actor") {
   ServiceOptions o;
   o.clock = w.clock;
   o.api_requests_per_minute = 3;
-  auto svc = Services::create(*w.storage, *w.limiter, o);
+  auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
   REQUIRE(svc.ok());
   auto t = (*svc)->auth().login("admin", "Super-Password-1", "127.0.0.1");
   REQUIRE(t.ok());

@@ -48,7 +48,10 @@ struct Config {
   std::string jwt_secret;                     // empty: generated once and kept in the database
   std::vector<std::string> trusted_proxies;   // addresses whose X-Forwarded-For is believed
   std::int64_t rate_limit_per_minute = 100;   // API requests per key or user
-  std::int64_t login_attempts = 5;            // failed sign-ins per account and per address per 15 min
+  std::int64_t login_attempts = 5;
+  std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
+  std::size_t cache_bytes = 64u << 20;          // in-process cache budget
+  std::string device_credentials = "off";       // off, optional, required            // failed sign-ins per account and per address per 15 min
 };
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.

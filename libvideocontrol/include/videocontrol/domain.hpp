@@ -76,6 +76,55 @@ struct ApiKey {
   std::int64_t created_at_ms = 0;
 };
 
+// What a device is showing now; stored so reconnecting players and other instances see the truth.
+struct NowPlaying {
+  std::string type;                 // video, image, pdf, pptx, folder; "" when idle
+  std::string file;                 // the device's name for the media
+  std::optional<int> page;          // 1-based, paged kinds only
+  std::string state = "idle";       // idle, playing, paused, stopped
+  std::optional<std::int64_t> position_ms;
+  std::optional<int> volume;
+  std::int64_t updated_at_ms = 0;
+};
+
+struct Device {
+  std::string id;                   // internal id (UUIDv7)
+  std::string organization_id;
+  std::string device_id;            // the player's id, [A-Za-z0-9_-]{1,64}, unique in the installation
+  std::string name;
+  std::string device_type;          // reported by the player
+  std::string platform;
+  std::string capabilities_json = "{}";
+  std::string credential_hash;      // SHA-256 of the device credential; empty = none
+  std::string placeholder_media_id; // idle content; empty = none
+  std::string status = "offline";   // online, offline
+  std::optional<std::int64_t> last_seen_at_ms;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+struct Media {
+  std::string id;
+  std::string organization_id;
+  std::string name;                 // display name in the library
+  std::string kind;                 // video, audio, image, pdf, pptx, zip
+  std::string mime;
+  std::int64_t size = 0;
+  std::string blob_hash;            // SHA-256 hex of the bytes
+  std::string metadata_json = "{}";
+  std::string status = "ready";     // processing status
+  std::optional<int> page_count;
+  std::string created_by;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+// A media item as a device offers it: under the device's own file name.
+struct DeviceFile {
+  std::string name;
+  Media media;
+};
+
 struct AuditEntry {
   std::string actor_kind;           // user, api_key, device, system
   std::string actor_id;

@@ -16,7 +16,12 @@
 
 namespace vc {
 
+class BlobStore;
+class Cache;
 class Clock;
+class Devices;
+class MediaLibrary;
+class Playback;
 class RateLimiter;
 class Storage;
 struct ServiceContext;  // private
@@ -29,6 +34,15 @@ struct ServiceOptions {
   std::chrono::milliseconds login_window = std::chrono::minutes(15);  // … in this window
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
+  std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file
+};
+
+// The backends the services run on; each must outlive the Services.
+struct ServiceBackends {
+  Storage* storage = nullptr;
+  RateLimiter* limiter = nullptr;
+  BlobStore* blobs = nullptr;
+  Cache* cache = nullptr;
 };
 
 // ---- organisations ---------------------------------------------------------------------------
@@ -187,9 +201,9 @@ class AuditLog {
 
 class Services {
  public:
-  // REQUIRES: storage migrated; storage and limiter outlive the Services.
-  // Errors: unavailable when the signing key cannot be loaded or stored.
-  static Result<std::unique_ptr<Services>> create(Storage& storage, RateLimiter& limiter, ServiceOptions options = {});
+  // REQUIRES: every backend set; storage migrated.
+  // Errors: invalid when a backend is missing, unavailable when the signing key cannot be loaded.
+  static Result<std::unique_ptr<Services>> create(ServiceBackends backends, ServiceOptions options = {});
   ~Services();
 
   Organizations& organizations();
@@ -197,6 +211,10 @@ class Services {
   Auth& auth();
   ApiKeys& api_keys();
   AuditLog& audit();
+  Devices& devices();
+  MediaLibrary& media();
+  Playback& playback();
+  Cache& cache();
   const Clock& clock() const;
 
  private:

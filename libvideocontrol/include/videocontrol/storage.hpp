@@ -114,6 +114,57 @@ class SettingRepository {
   virtual Result<std::string> put_if_absent(std::string_view key, std::string_view value, std::int64_t at_ms) = 0;
 };
 
+class DeviceRepository {
+ public:
+  virtual ~DeviceRepository() = default;
+  // Errors: conflict when the device_id is taken (in any organisation).
+  virtual Result<void> insert(const Device& device) = 0;
+  virtual Result<std::optional<Device>> find_by_device_id(std::string_view device_id) = 0;
+  // status empty = any. Ordered by device_id; after = exclusive device_id cursor.
+  virtual Result<std::vector<Device>> list(std::string_view organization_id, std::string_view status,
+                                           std::string_view after_device_id, int limit) = 0;
+  virtual Result<void> update(const Device& device) = 0;
+  virtual Result<bool> remove(std::string_view id) = 0;
+  virtual Result<std::optional<NowPlaying>> state(std::string_view id) = 0;
+  virtual Result<void> put_state(std::string_view id, const NowPlaying& state) = 0;
+  // Devices whose placeholder is this media.
+  virtual Result<std::vector<std::string>> with_placeholder(std::string_view media_id) = 0;
+  virtual Result<void> clear_placeholder_for(std::string_view media_id) = 0;
+};
+
+class MediaRepository {
+ public:
+  virtual ~MediaRepository() = default;
+  virtual Result<void> insert(const Media& media) = 0;
+  virtual Result<std::optional<Media>> find(std::string_view id) = 0;
+  virtual Result<std::optional<Media>> find_by_hash(std::string_view organization_id, std::string_view hash) = 0;
+  // kind empty = any; ordered by id.
+  virtual Result<std::vector<Media>> list(std::string_view organization_id, std::string_view kind,
+                                          std::string_view after_id, int limit) = 0;
+  virtual Result<void> update(const Media& media) = 0;
+  virtual Result<bool> remove(std::string_view id) = 0;
+  // Links media to a device under `name`, replacing what that name pointed to.
+  virtual Result<void> link(std::string_view device_pk, std::string_view media_id, std::string_view name,
+                            std::int64_t at_ms) = 0;
+  virtual Result<bool> unlink(std::string_view device_pk, std::string_view name) = 0;
+  virtual Result<std::optional<DeviceFile>> find_file(std::string_view device_pk, std::string_view name) = 0;
+  // Ordered by name; after = exclusive name cursor.
+  virtual Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit) = 0;
+  virtual Result<std::int64_t> link_count(std::string_view media_id) = 0;
+  // Media linked to this device and to no other device.
+  virtual Result<std::vector<std::string>> only_on(std::string_view device_pk) = 0;
+};
+
+class BlobRepository {
+ public:
+  virtual ~BlobRepository() = default;
+  // Adds one reference, creating the row at refcount 1 when new.
+  virtual Result<void> add_ref(std::string_view hash, std::int64_t size, std::int64_t at_ms) = 0;
+  // Drops one reference; returns true when it was the last (the row is gone; delete the bytes).
+  virtual Result<bool> release(std::string_view hash) = 0;
+  virtual Result<std::int64_t> refcount(std::string_view hash) = 0;
+};
+
 // One connection inside one transaction. Valid only during the transact()/read() callback.
 class StorageSession {
  public:
@@ -124,6 +175,9 @@ class StorageSession {
   virtual ApiKeyRepository& api_keys() = 0;
   virtual AuditRepository& audit() = 0;
   virtual SettingRepository& settings() = 0;
+  virtual DeviceRepository& devices() = 0;
+  virtual MediaRepository& media() = 0;
+  virtual BlobRepository& blobs() = 0;
 };
 
 struct MigrationReport {

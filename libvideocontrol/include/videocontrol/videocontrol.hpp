@@ -2,12 +2,18 @@
 #pragma once
 
 #include "videocontrol/actor.hpp"
+#include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
+#include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/config.hpp"
+#include "videocontrol/devices.hpp"
 #include "videocontrol/domain.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/media.hpp"
+#include "videocontrol/media_types.hpp"
+#include "videocontrol/multipart.hpp"
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
 #include "videocontrol/rate_limiter.hpp"

@@ -167,6 +167,26 @@ const Setting kSettings[] = {
        c.login_attempts = *r;
        return {};
      }},
+    {"MAX_UPLOAD_BYTES", "max-upload-bytes", "largest file accepted by an upload (default 5368709120 = 5 GiB)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 1, std::uint64_t{1} << 50, "a byte count");
+       if (!r) return std::move(r).error();
+       c.max_upload_bytes = *r;
+       return {};
+     }},
+    {"CACHE_BYTES", "cache-bytes", "memory for the in-process cache (default 67108864 = 64 MiB)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 0, std::uint64_t{1} << 40, "a byte count");
+       if (!r) return std::move(r).error();
+       c.cache_bytes = static_cast<std::size_t>(*r);
+       return {};
+     }},
+    {"DEVICE_CREDENTIALS", "device-credentials", "off, optional or required: whether players must present their device credential (default off)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v != "off" && v != "optional" && v != "required") return bad(n, v, "must be off, optional or required");
+       c.device_credentials = std::string(v);
+       return {};
+     }},
 };
 
 const Setting* find_flag(std::string_view flag) {

@@ -70,11 +70,11 @@ Result<Page<ApiKey>> ApiKeys::list(const Actor& actor, const PageRequest& page, 
 }
 
 Result<void> ApiKeys::revoke(const Actor& actor, std::string_view id) {
-  VC_TRY(require(actor, Permission::manage_api_keys));
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto k, s.api_keys().find(id));
     if (!k || !can_see(actor, k->organization_id))
       return make_error(ErrorCode::not_found, fmt::format("API key '{}' not found", id));
+    VC_TRY(require(actor, Permission::manage_api_keys));  // after the tenancy check: others get 404
     VC_TRY(s.api_keys().revoke(k->id, ctx_.now_ms()));
     return s.audit().append(audit_entry(ctx_, actor, "api_key.revoke", "api_key", k->id, k->organization_id));
   });

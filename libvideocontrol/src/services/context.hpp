@@ -6,6 +6,8 @@
 #include <string>
 
 #include "videocontrol/actor.hpp"
+#include "videocontrol/blob_store.hpp"
+#include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/services.hpp"
@@ -16,6 +18,8 @@ namespace vc {
 struct ServiceContext {
   Storage& storage;
   RateLimiter& limiter;
+  BlobStore& blobs;
+  Cache& cache;
   std::shared_ptr<Clock> clock;
   ServiceOptions options;
   std::string signing_key;
@@ -53,6 +57,12 @@ Result<T> write_value(Storage& storage, F&& f) {
 AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::string_view action,
                        std::string_view object_type, std::string_view object_id, std::string_view organization_id,
                        std::string details_json = "{}");
+
+// A device of the actor's organisation (or any, for the superadmin), else not_found.
+Result<Device> load_visible_device(StorageSession& s, const Actor& actor, std::string_view device_id);
+// Cache namespaces: bumping one invalidates every cached list of that kind for the organisation.
+std::string devices_namespace(std::string_view organization_id);
+std::string media_namespace(std::string_view organization_id);
 
 }  // namespace vc
 

@@ -49,8 +49,11 @@ Result<Organization> Organizations::create(const Actor& actor, const Organizatio
 }
 
 Result<Organization> Organizations::get(const Actor& actor, std::string_view id) {
-  VC_TRY(require(actor, Permission::read));
-  return read_value<Organization>(ctx_.storage, [&](StorageSession& s) { return load_visible(s, actor, id); });
+  return read_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
+    VC_ASSIGN(auto o, load_visible(s, actor, id));
+    VC_TRY(require(actor, Permission::read));
+    return o;
+  });
 }
 
 Result<Page<Organization>> Organizations::list(const Actor& actor, const PageRequest& page) {
@@ -72,12 +75,6 @@ Result<Page<Organization>> Organizations::list(const Actor& actor, const PageReq
 
 Result<Organization> Organizations::update(const Actor& actor, std::string_view id, const OrganizationPatch& p) {
   const bool super = allows(actor, Permission::manage_organizations);
-  if (!super) {
-    VC_TRY(require(actor, Permission::manage_users));  // organisation admins
-    if (p.plan || p.active || p.max_devices || p.max_users || p.max_storage_bytes || p.slug)
-      return make_error(ErrorCode::forbidden,
-                        "only the superadmin can change an organization's plan, limits, slug or active flag");
-  }
   if (p.name) VC_TRY(validate_name("name", *p.name));
   if (p.slug) VC_TRY(validate_slug(*p.slug));
   if (p.plan) VC_TRY(validate_plan(*p.plan));
@@ -87,6 +84,12 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
   if (p.max_storage_bytes) VC_TRY(validate_limit_override("max_storage_bytes", *p.max_storage_bytes));
   return write_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
     VC_ASSIGN(auto o, load_visible(s, actor, id));
+    if (!super) {  // after the tenancy check, so another organisation's id is "not found"
+      VC_TRY(require(actor, Permission::manage_users));  // organisation admins
+      if (p.plan || p.active || p.max_devices || p.max_users || p.max_storage_bytes || p.slug)
+        return make_error(ErrorCode::forbidden,
+                          "only the superadmin can change an organization's plan, limits, slug or active flag");
+    }
     std::string changed;
     auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };
     if (p.name) { o.name = *p.name; note("name"); }
@@ -107,9 +110,9 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
 }
 
 Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
-  VC_TRY(require(actor, Permission::manage_organizations));
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto o, load_visible(s, actor, id));
+    VC_TRY(require(actor, Permission::manage_organizations));  // after the tenancy check: others get 404
     VC_ASSIGN(bool removed, s.organizations().remove(o.id));
     if (!removed) return org_not_found(id);
     return s.audit().append(audit_entry(ctx_, actor, "organization.delete", "organization", o.id, o.id,
@@ -118,9 +121,9 @@ Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
 }
 
 Result<Usage> Organizations::usage(const Actor& actor, std::string_view id) {
-  VC_TRY(require(actor, Permission::read));
   return read_value<Usage>(ctx_.storage, [&](StorageSession& s) -> Result<Usage> {
     VC_ASSIGN(auto o, load_visible(s, actor, id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
     Usage u;
     u.limits = effective_limits(o);
     VC_ASSIGN(u.devices, s.organizations().count_devices(o.id));

@@ -1,22 +1,32 @@
 #include "context.hpp"
+#include "videocontrol/devices.hpp"
+#include "videocontrol/media.hpp"
+#include "videocontrol/playback.hpp"
 #include "videocontrol/id.hpp"
 
 namespace vc {
 
 struct Services::Impl {
-  explicit Impl(ServiceContext c) : ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx), api_keys(ctx), audit(ctx) {}
+  explicit Impl(ServiceContext c)
+      : ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx), api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx) {}
   ServiceContext ctx;
   Organizations organizations;
   Users users;
   Auth auth;
   ApiKeys api_keys;
   AuditLog audit;
+  Devices devices;
+  MediaLibrary media;
+  Playback playback;
 };
 
 Services::Services() = default;
 Services::~Services() = default;
 
-Result<std::unique_ptr<Services>> Services::create(Storage& storage, RateLimiter& limiter, ServiceOptions options) {
+Result<std::unique_ptr<Services>> Services::create(ServiceBackends b, ServiceOptions options) {
+  if (!b.storage || !b.limiter || !b.blobs || !b.cache)
+    return make_error(ErrorCode::invalid, "Services::create needs storage, rate limiter, blob store and cache");
+  Storage& storage = *b.storage;
   if (!options.clock) options.clock = system_clock();
   std::string key = options.jwt_secret;
   if (key.empty()) {
@@ -27,7 +37,7 @@ Result<std::unique_ptr<Services>> Services::create(Storage& storage, RateLimiter
     if (!stored) return make_error(ErrorCode::unavailable, "cannot load the token signing key: " + stored.error().message);
     key = std::move(*stored);
   }
-  ServiceContext ctx{storage, limiter, options.clock, options, std::move(key)};
+  ServiceContext ctx{storage, *b.limiter, *b.blobs, *b.cache, options.clock, options, std::move(key)};
   std::unique_ptr<Services> s(new Services());
   s->impl_ = std::make_unique<Impl>(std::move(ctx));
   return s;
@@ -38,6 +48,10 @@ Users& Services::users() { return impl_->users; }
 Auth& Services::auth() { return impl_->auth; }
 ApiKeys& Services::api_keys() { return impl_->api_keys; }
 AuditLog& Services::audit() { return impl_->audit; }
+Devices& Services::devices() { return impl_->devices; }
+MediaLibrary& Services::media() { return impl_->media; }
+Playback& Services::playback() { return impl_->playback; }
+Cache& Services::cache() { return impl_->ctx.cache; }
 const Clock& Services::clock() const { return *impl_->ctx.clock; }
 
 }  // namespace vc

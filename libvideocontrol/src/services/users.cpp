@@ -87,8 +87,11 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
 }
 
 Result<User> Users::get(const Actor& actor, std::string_view id) {
-  if (!(actor.kind == Actor::Kind::user && actor.id == id)) VC_TRY(require(actor, Permission::manage_users));
-  return read_value<User>(ctx_.storage, [&](StorageSession& s) { return load_visible(s, actor, id); });
+  return read_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
+    VC_ASSIGN(auto u, load_visible(s, actor, id));
+    if (!(actor.kind == Actor::Kind::user && actor.id == id)) VC_TRY(require(actor, Permission::manage_users));
+    return u;
+  });
 }
 
 Result<Page<User>> Users::list(const Actor& actor, const PageRequest& page, std::string_view organization_id) {
@@ -103,7 +106,6 @@ Result<Page<User>> Users::list(const Actor& actor, const PageRequest& page, std:
 }
 
 Result<User> Users::update(const Actor& actor, std::string_view id, const UserPatch& p) {
-  VC_TRY(require(actor, Permission::manage_users));
   std::optional<Role> role;
   if (p.role) {
     VC_ASSIGN(role, grantable_role(actor, *p.role));
@@ -115,6 +117,7 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
   }
   return write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
     VC_ASSIGN(auto u, load_visible(s, actor, id));
+    VC_TRY(require(actor, Permission::manage_users));  // after the tenancy check: others get 404
     VC_TRY(may_manage(actor, u));
     const bool self = actor.kind == Actor::Kind::user && actor.id == u.id;
     if (self && p.active && !*p.active) return make_error(ErrorCode::invalid, "you cannot disable your own account");
@@ -138,9 +141,9 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
 }
 
 Result<void> Users::remove(const Actor& actor, std::string_view id) {
-  VC_TRY(require(actor, Permission::manage_users));
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto u, load_visible(s, actor, id));
+    VC_TRY(require(actor, Permission::manage_users));  // after the tenancy check: others get 404
     VC_TRY(may_manage(actor, u));
     if (actor.kind == Actor::Kind::user && actor.id == u.id)
       return make_error(ErrorCode::invalid, "you cannot delete your own account");

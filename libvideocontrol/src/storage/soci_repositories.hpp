@@ -91,4 +91,55 @@ class SociSettings final : public SettingRepository {
   soci::session& s_;
 };
 
+class SociDevices final : public DeviceRepository {
+ public:
+  explicit SociDevices(soci::session& s) : s_(s) {}
+  Result<void> insert(const Device& device) override;
+  Result<std::optional<Device>> find_by_device_id(std::string_view device_id) override;
+  Result<std::vector<Device>> list(std::string_view organization_id, std::string_view status,
+                                   std::string_view after_device_id, int limit) override;
+  Result<void> update(const Device& device) override;
+  Result<bool> remove(std::string_view id) override;
+  Result<std::optional<NowPlaying>> state(std::string_view id) override;
+  Result<void> put_state(std::string_view id, const NowPlaying& state) override;
+  Result<std::vector<std::string>> with_placeholder(std::string_view media_id) override;
+  Result<void> clear_placeholder_for(std::string_view media_id) override;
+
+ private:
+  soci::session& s_;
+};
+
+class SociMedia final : public MediaRepository {
+ public:
+  explicit SociMedia(soci::session& s) : s_(s) {}
+  Result<void> insert(const Media& media) override;
+  Result<std::optional<Media>> find(std::string_view id) override;
+  Result<std::optional<Media>> find_by_hash(std::string_view organization_id, std::string_view hash) override;
+  Result<std::vector<Media>> list(std::string_view organization_id, std::string_view kind, std::string_view after_id,
+                                  int limit) override;
+  Result<void> update(const Media& media) override;
+  Result<bool> remove(std::string_view id) override;
+  Result<void> link(std::string_view device_pk, std::string_view media_id, std::string_view name,
+                    std::int64_t at_ms) override;
+  Result<bool> unlink(std::string_view device_pk, std::string_view name) override;
+  Result<std::optional<DeviceFile>> find_file(std::string_view device_pk, std::string_view name) override;
+  Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit) override;
+  Result<std::int64_t> link_count(std::string_view media_id) override;
+  Result<std::vector<std::string>> only_on(std::string_view device_pk) override;
+
+ private:
+  soci::session& s_;
+};
+
+class SociBlobs final : public BlobRepository {
+ public:
+  explicit SociBlobs(soci::session& s) : s_(s) {}
+  Result<void> add_ref(std::string_view hash, std::int64_t size, std::int64_t at_ms) override;
+  Result<bool> release(std::string_view hash) override;
+  Result<std::int64_t> refcount(std::string_view hash) override;
+
+ private:
+  soci::session& s_;
+};
+
 }  // namespace vc::storage

@@ -24,13 +24,17 @@ using storage::guarded;
 
 class SociSession final : public StorageSession {
  public:
-  SociSession(soci::session& s, Dialect d) : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s) {}
+  SociSession(soci::session& s, Dialect d)
+      : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
   ApiKeyRepository& api_keys() override { return keys_; }
   AuditRepository& audit() override { return audit_; }
   SettingRepository& settings() override { return settings_; }
+  DeviceRepository& devices() override { return devices_; }
+  MediaRepository& media() override { return media_; }
+  BlobRepository& blobs() override { return blobs_; }
 
  private:
   storage::SociOrganizations orgs_;
@@ -39,6 +43,9 @@ class SociSession final : public StorageSession {
   storage::SociApiKeys keys_;
   storage::SociAudit audit_;
   storage::SociSettings settings_;
+  storage::SociDevices devices_;
+  storage::SociMedia media_;
+  storage::SociBlobs blobs_;
 };
 
 class SociStorage final : public Storage {

@@ -1,0 +1,23 @@
+// The realtime channel's HTTP side: Engine.IO long-polling and handshakes on /socket.io/.
+// (WebSocket upgrades on the same path are wired in main.cpp through HttpServer::add_websocket.)
+#include "engineio.hpp"
+#include "router.hpp"
+#include "routes.hpp"
+#include "server_context.hpp"
+
+namespace vc::server {
+
+ServerContext::ServerContext() = default;
+ServerContext::~ServerContext() = default;
+
+void register_realtime_routes(Router& router, ServerContext& ctx) {
+  RouteOptions polling;
+  polling.max_body_bytes = 1'000'000;  // Engine.IO maxPayload
+  polling.async = [&ctx](std::shared_ptr<Request> req, Responder respond) {
+    ctx.engine->handle_polling(std::move(req), std::move(respond));
+  };
+  router.add("GET", "/socket.io/", nullptr, polling);
+  router.add("POST", "/socket.io/", nullptr, polling);
+}
+
+}  // namespace vc::server

@@ -1,0 +1,76 @@
+// Devices of an organisation: registration by operators, renames, credentials, placeholders and
+// the stored now-playing state. All calls check the Actor (see permissions.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "videocontrol/actor.hpp"
+#include "videocontrol/domain.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+struct ServiceContext;
+
+struct DeviceInput {
+  std::string device_id;  // [A-Za-z0-9_-]{1,64}
+  std::string name;       // default: device_id
+};
+
+struct DeviceView {
+  Device device;
+  std::optional<NowPlaying> now_playing;
+};
+
+struct DeviceQuery {
+  PageRequest page;
+  std::string status;               // "", "online" or "offline"
+  std::vector<std::string> fields;  // empty = all; see Devices::field_names()
+};
+
+class Devices {
+ public:
+  explicit Devices(ServiceContext& ctx) : ctx_(ctx) {}
+  // Operators and up. Errors: invalid, conflict (device_id taken anywhere), quota (plan's device limit).
+  Result<DeviceView> create(const Actor& actor, const DeviceInput& input);
+  Result<DeviceView> get(const Actor& actor, std::string_view device_id);
+  Result<Page<DeviceView>> list(const Actor& actor, const DeviceQuery& query);
+  // The same page as JSON {"items":[…],"next_cursor":…}, served from the cache (60 s, invalidated
+  // by every change to the organisation's devices).
+  Result<std::string> list_json(const Actor& actor, const DeviceQuery& query);
+  Result<DeviceView> rename(const Actor& actor, std::string_view device_id, std::string_view name);
+  // Removes the device, its links and state; media linked to no other device are deleted too and
+  // their bytes released when nothing else uses them.
+  Result<void> remove(const Actor& actor, std::string_view device_id);
+  // A new device credential (shown once; only its hash is kept).
+  Result<std::string> rotate_credential(const Actor& actor, std::string_view device_id);
+  Result<void> clear_credential(const Actor& actor, std::string_view device_id);
+  // Idle content: an image or video of the same organisation. Validated before anything changes.
+  Result<DeviceView> set_placeholder(const Actor& actor, std::string_view device_id, std::string_view media_id);
+  Result<DeviceView> clear_placeholder(const Actor& actor, std::string_view device_id);
+
+  // ---- for the realtime gateway (players act as the device itself) ----
+  struct PlayerInfo {
+    std::string device_type, platform;
+    std::string capabilities_json;  // an object, already validated; "" = unchanged
+  };
+  // A player announcing itself: checks the device exists and, per policy, its credential; records
+  // type, platform, capabilities and last seen. Errors: not_found (unknown device),
+  // unauthenticated (credential missing or wrong).
+  Result<Device> register_player(std::string_view device_id, const PlayerInfo& info, std::string_view token,
+                                 std::string_view credential_policy);
+  // Records online/offline and last seen (and invalidates cached lists).
+  Result<void> set_presence(std::string_view device_id, bool online);
+
+  static const std::vector<std::string>& field_names();
+  // The JSON object for one device (all fields or the selection).
+  static std::string to_json(const DeviceView& view, const std::vector<std::string>& fields = {});
+
+ private:
+  ServiceContext& ctx_;
+};
+
+}  // namespace vc

@@ -1,0 +1,70 @@
+// The media library of an organisation and the files each device offers (DESIGN.md principle 6:
+// uploads are hashed while streamed to a temporary file and appear only after an atomic rename and
+// a committed row; the same bytes twice in an organisation are stored once).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "videocontrol/actor.hpp"
+#include "videocontrol/blob_store.hpp"
+#include "videocontrol/domain.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+struct ServiceContext;
+
+struct UploadResult {
+  DeviceFile file;
+  bool deduplicated = false;  // the organisation already had these bytes
+};
+
+struct MediaContent {
+  Media media;
+  BlobFile blob;
+};
+
+class MediaLibrary {
+ public:
+  explicit MediaLibrary(ServiceContext& ctx) : ctx_(ctx) {}
+
+  // Everything that can be checked before the bytes arrive: role, device, and — when the size is
+  // known — that the organisation's storage quota has room. Errors: forbidden, not_found, quota.
+  Result<void> check_upload(const Actor& actor, std::string_view device_id, std::optional<std::int64_t> bytes);
+  // A writer for one uploaded file, limited to max_bytes.
+  Result<std::unique_ptr<BlobWriter>> begin_upload(const Actor& actor, std::uint64_t max_bytes);
+  // Stores a finished upload: sniffs its kind (415 when unsupported), applies the quota (403 quota,
+  // nothing kept), deduplicates within the organisation, commits the bytes, then the rows, and
+  // links the media to the device under the sanitised name (replacing what that name pointed to).
+  Result<UploadResult> add_upload(const Actor& actor, std::string_view device_id, std::string_view raw_name,
+                                  BlobWriter& writer, const BlobInfo& info);
+
+  Result<Media> get(const Actor& actor, std::string_view media_id);
+  Result<Page<Media>> list(const Actor& actor, const PageRequest& page, std::string_view kind = {});
+  Result<std::string> list_json(const Actor& actor, const PageRequest& page, std::string_view kind = {});
+  Result<Page<DeviceFile>> files(const Actor& actor, std::string_view device_id, const PageRequest& page);
+  Result<std::string> files_json(const Actor& actor, std::string_view device_id, const PageRequest& page);
+  Result<Media> rename(const Actor& actor, std::string_view media_id, std::string_view name);
+  // Deletes the media everywhere; the bytes go with the last reference.
+  Result<void> remove(const Actor& actor, std::string_view media_id);
+  // Offers media on a device under a name (default: the media's name). No bytes are copied.
+  Result<DeviceFile> link(const Actor& actor, std::string_view media_id, std::string_view device_id,
+                          std::string_view name = {});
+  Result<DeviceFile> move(const Actor& actor, std::string_view from_device, std::string_view name,
+                          std::string_view to_device);
+  Result<void> unlink(const Actor& actor, std::string_view device_id, std::string_view name);
+  // The bytes of a media item, for serving. Any role of the organisation.
+  Result<MediaContent> open(const Actor& actor, std::string_view media_id);
+
+  static std::string to_json(const Media& media);
+  static std::string to_json(const DeviceFile& file);
+
+ private:
+  ServiceContext& ctx_;
+};
+
+}  // namespace vc

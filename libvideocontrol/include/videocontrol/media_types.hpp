@@ -1,0 +1,32 @@
+// Media kinds: content sniffing, file-name rules and the player's type inference.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+struct SniffedMedia {
+  std::string kind;  // video, audio, image, pdf, pptx, zip
+  std::string mime;
+};
+
+// Identifies video, audio, image, PDF, PPTX and ZIP from the first bytes, and checks that the file
+// name's extension belongs to that kind. Errors: unsupported (415) with a message saying what the
+// content is and which extensions fit.
+Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filename);
+
+// A display name from an untrusted client file name: the last path component, trimmed, without
+// control characters. Errors: invalid for empty, ".", "..", NUL or over 255 bytes.
+Result<std::string> sanitize_file_name(std::string_view raw);
+
+// PROTOCOL.md's compatibility rule: no dot → folder; .pdf → pdf; .pptx → pptx; png/jpg/jpeg/gif/
+// webp → image; .zip → folder; anything else → video.
+std::string_view infer_player_type(std::string_view file_name) noexcept;
+
+// Content-Type for a stored kind/mime (falls back to application/octet-stream).
+std::string_view content_type_for(std::string_view mime) noexcept;
+
+}  // namespace vc

@@ -1,0 +1,75 @@
+// RealtimeHub: players and control panels on the Socket.IO channel (PROTOCOL.md), independent of
+// the transport. The server shell runs Engine.IO (polling, WebSocket, pings) and hands the hub
+// Socket.IO packet texts; the hub answers through RealtimeTransport.
+//
+// Threading: hub calls may block on the database, so the shell calls them from worker threads;
+// calls for one connection must not overlap (the shell serialises them per connection). The hub's
+// own state is guarded internally, so calls for different connections may run concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "videocontrol/playback.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+class Services;
+
+using ConnectionId = std::uint64_t;
+
+// Implemented by the shell. Both calls are thread-safe and must not block.
+class RealtimeTransport {
+ public:
+  virtual ~RealtimeTransport() = default;
+  // Queues a Socket.IO packet (text, as sio::encode makes it) for the connection.
+  virtual void send(ConnectionId id, std::string sio_packet) = 0;
+  // Closes the connection; the shell later calls on_close.
+  virtual void close(ConnectionId id) = 0;
+};
+
+struct RealtimeOptions {
+  std::string credential_policy = "off";                     // off, optional, required
+  std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
+};
+
+struct RealtimeStats {
+  std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
+};
+
+class RealtimeHub {
+ public:
+  RealtimeHub(Services& services, RealtimeTransport& transport, RealtimeOptions options = {});
+  ~RealtimeHub();
+
+  // A new Engine.IO connection (before any Socket.IO packet). query_token: ?token= of the handshake.
+  void on_open(ConnectionId id, std::string address, std::string query_token);
+  // One Socket.IO packet received. A malformed packet closes only this connection.
+  void on_packet(ConnectionId id, std::string_view sio_packet);
+  // The connection is gone (closed by either side or timed out).
+  void on_close(ConnectionId id);
+  // Drops players silent for longer than player_timeout. Call every few seconds.
+  void sweep();
+
+  // Control from REST or an integration: same rules as control/* events, delivered to the players.
+  Result<PlaybackOutcome> command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd);
+  // Tells the device's players that their idle content changed (placeholder/refresh).
+  void placeholder_changed(std::string_view device_id);
+  // Tells the organisation's control panels that its devices changed (devices/updated).
+  void devices_changed(std::string_view organization_id);
+
+  bool is_online(std::string_view device_id) const;
+  std::vector<std::string> online_devices(std::string_view organization_id) const;
+  RealtimeStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vc

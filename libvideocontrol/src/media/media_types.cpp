@@ -1,0 +1,133 @@
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "videocontrol/media_types.hpp"
+
+namespace vc {
+namespace {
+
+std::string lower_extension(std::string_view name) {
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return {};
+  std::string ext(name.substr(dot + 1));
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+bool starts(std::string_view head, std::string_view magic, std::size_t at = 0) {
+  return head.size() >= at + magic.size() && head.substr(at, magic.size()) == magic;
+}
+
+struct KindRule {
+  const char* kind;
+  std::initializer_list<const char*> extensions;
+};
+
+const KindRule kRules[] = {
+    {"video", {"mp4", "m4v", "mov", "webm", "mkv", "avi", "ts", "mpg", "mpeg", "ogv"}},
+    {"audio", {"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "flac"}},
+    {"image", {"png", "jpg", "jpeg", "gif", "webp"}},
+    {"pdf", {"pdf"}},
+    {"pptx", {"pptx"}},
+    {"zip", {"zip"}},
+};
+
+std::string extensions_of(std::string_view kind) {
+  std::string out;
+  for (const auto& r : kRules)
+    if (kind == r.kind)
+      for (const char* e : r.extensions) out += fmt::format("{}.{}", out.empty() ? "" : ", ", e);
+  return out;
+}
+
+bool extension_fits(std::string_view kind, const std::string& ext) {
+  for (const auto& r : kRules)
+    if (kind == r.kind)
+      return std::any_of(r.extensions.begin(), r.extensions.end(), [&](const char* e) { return ext == e; });
+  return false;
+}
+
+// What the bytes are, from their magic numbers; kind empty when unknown.
+SniffedMedia from_magic(std::string_view h, const std::string& ext) {
+  if (starts(h, "\x89PNG\r\n\x1a\n")) return {"image", "image/png"};
+  if (starts(h, "\xff\xd8\xff")) return {"image", "image/jpeg"};
+  if (starts(h, "GIF87a") || starts(h, "GIF89a")) return {"image", "image/gif"};
+  if (starts(h, "RIFF") && starts(h, "WEBP", 8)) return {"image", "image/webp"};
+  if (starts(h, "RIFF") && starts(h, "AVI ", 8)) return {"video", "video/x-msvideo"};
+  if (starts(h, "RIFF") && starts(h, "WAVE", 8)) return {"audio", "audio/wav"};
+  if (starts(h, "%PDF-")) return {"pdf", "application/pdf"};
+  if (starts(h, "PK\x03\x04") || starts(h, std::string_view("PK\x05\x06", 4))) {
+    if (ext == "pptx") return {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+    return {"zip", "application/zip"};
+  }
+  if (starts(h, "ftyp", 4)) {
+    if (starts(h, "M4A ", 8)) return {"audio", "audio/mp4"};
+    if (starts(h, "qt  ", 8)) return {"video", "video/quicktime"};
+    return {"video", "video/mp4"};
+  }
+  if (starts(h, "\x1a\x45\xdf\xa3")) return {"video", ext == "webm" ? "video/webm" : "video/x-matroska"};
+  if (starts(h, "OggS")) return ext == "ogv" ? SniffedMedia{"video", "video/ogg"} : SniffedMedia{"audio", "audio/ogg"};
+  if (starts(h, "fLaC")) return {"audio", "audio/flac"};
+  if (starts(h, "ID3")) return {"audio", "audio/mpeg"};
+  if (starts(h, std::string_view("\x00\x00\x01\xba", 4)) || starts(h, std::string_view("\x00\x00\x01\xb3", 4)))
+    return {"video", "video/mpeg"};
+  if (h.size() > 188 && h[0] == 0x47 && h[188] == 0x47) return {"video", "video/mp2t"};
+  if (h.size() >= 2 && static_cast<unsigned char>(h[0]) == 0xff) {
+    const auto b = static_cast<unsigned char>(h[1]);
+    if ((b & 0xf6) == 0xf0) return {"audio", "audio/aac"};   // ADTS
+    if ((b & 0xe0) == 0xe0) return {"audio", "audio/mpeg"};  // MPEG audio frame sync
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filename) {
+  const std::string ext = lower_extension(filename);
+  SniffedMedia m = from_magic(head, ext);
+  if (m.kind.empty())
+    return make_error(ErrorCode::unsupported,
+                      fmt::format("'{}' is not a supported file: upload video, audio, images (png, jpeg, gif, webp), "
+                                  "PDF, PPTX or ZIP",
+                                  filename));
+  if (!extension_fits(m.kind, ext))
+    return make_error(ErrorCode::unsupported,
+                      fmt::format("'{}' contains {} ({}) but its name does not end in one of: {}", filename, m.kind,
+                                  m.mime, extensions_of(m.kind)));
+  return m;
+}
+
+Result<std::string> sanitize_file_name(std::string_view raw) {
+  if (raw.find('\0') != std::string_view::npos) return make_error(ErrorCode::invalid, "file name contains a NUL byte");
+  // Browsers on Windows send full paths; keep the last component of either separator.
+  if (auto slash = raw.find_last_of("/\\"); slash != std::string_view::npos) raw.remove_prefix(slash + 1);
+  std::string out;
+  out.reserve(raw.size());
+  for (unsigned char c : raw)
+    if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+  while (!out.empty() && (out.front() == ' ' || out.front() == '.')) out.erase(out.begin());  // no hidden files
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (out.empty()) return make_error(ErrorCode::invalid, "file name is empty once path and control characters are removed");
+  if (out.size() > 255) return make_error(ErrorCode::invalid, "file name is longer than 255 bytes");
+  return out;
+}
+
+std::string_view infer_player_type(std::string_view name) noexcept {
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos) return "folder";
+  std::string ext;
+  for (char c : name.substr(dot + 1)) ext.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (ext == "pdf") return "pdf";
+  if (ext == "pptx") return "pptx";
+  if (ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "gif" || ext == "webp") return "image";
+  if (ext == "zip") return "folder";
+  return "video";
+}
+
+std::string_view content_type_for(std::string_view mime) noexcept {
+  return mime.empty() ? std::string_view("application/octet-stream") : mime;
+}
+
+}  // namespace vc

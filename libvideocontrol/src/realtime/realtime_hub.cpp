@@ -1,0 +1,423 @@
+#include "videocontrol/realtime_hub.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "videocontrol/clock.hpp"
+#include "videocontrol/devices.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/log.hpp"
+#include "videocontrol/services.hpp"
+#include "videocontrol/socketio_codec.hpp"
+
+namespace vc {
+namespace {
+
+enum class ConnRole { none, player, control };
+
+struct Conn {
+  std::string address;
+  std::string query_token;
+  bool connected = false;  // Socket.IO CONNECT accepted
+  ConnRole role = ConnRole::none;
+  Actor actor;             // control sockets
+  std::string device_id;   // players
+  std::string org;         // organisation of the player's device or the control's actor
+  std::int64_t last_seen_ms = 0;
+};
+
+std::string str_field(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
+                                                     : std::string();
+}
+
+std::optional<int> int_field(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsInt()) return std::nullopt;
+  return it->value.GetInt();
+}
+
+std::string to_json(const rapidjson::Value& v) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  v.Accept(w);
+  return std::string(b.GetString(), b.GetSize());
+}
+
+std::string error_ack(std::string_view message) {
+  return fmt::format(R"({{"ok":false,"error":{}}})", sio::json_string(message));
+}
+
+}  // namespace
+
+struct RealtimeHub::Impl {
+  Impl(Services& s, RealtimeTransport& t, RealtimeOptions o) : services(s), transport(t), options(std::move(o)) {}
+
+  Services& services;
+  RealtimeTransport& transport;
+  RealtimeOptions options;
+
+  mutable std::mutex mu;
+  std::unordered_map<ConnectionId, Conn> conns;
+  std::unordered_map<std::string, std::set<ConnectionId>> device_players;  // device_id → player connections
+  std::unordered_map<std::string, std::set<ConnectionId>> org_controls;    // organisation → control connections
+
+  std::int64_t now() const { return services.clock().now_ms(); }
+
+  void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
+    transport.send(id, sio::encode(sio::make_event(event, args)));
+  }
+
+  // Control-plane broadcast: only the organisation's control sockets, never players.
+  void broadcast_controls(const std::string& org, std::string_view event, const std::vector<std::string>& args) {
+    std::vector<ConnectionId> targets;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = org_controls.find(org); it != org_controls.end()) targets.assign(it->second.begin(), it->second.end());
+    }
+    const std::string packet = sio::encode(sio::make_event(event, args));
+    for (auto id : targets) transport.send(id, packet);
+  }
+
+  void to_device(const std::string& device_id, std::string_view event, const std::vector<std::string>& args) {
+    std::vector<ConnectionId> targets;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = device_players.find(device_id); it != device_players.end())
+        targets.assign(it->second.begin(), it->second.end());
+    }
+    const std::string packet = sio::encode(sio::make_event(event, args));
+    for (auto id : targets) transport.send(id, packet);
+  }
+
+  // Removes a player connection from its device; returns true when it was the device's last one.
+  bool detach_player(ConnectionId id, Conn& c) {
+    if (c.role != ConnRole::player || c.device_id.empty()) return false;
+    auto it = device_players.find(c.device_id);
+    if (it == device_players.end()) return false;
+    it->second.erase(id);
+    if (!it->second.empty()) return false;
+    device_players.erase(it);
+    return true;
+  }
+
+  void went_offline(const std::string& device_id, const std::string& org) {
+    (void)services.devices().set_presence(device_id, false);
+    broadcast_controls(org, "player/offline", {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
+  }
+
+  void handle_connect(ConnectionId id, const sio::Packet& p) {
+    if (p.nsp != "/") {
+      transport.send(id, sio::encode({sio::PacketType::connect_error, p.nsp, std::nullopt, R"({"message":"Invalid namespace"})", 0}));
+      return;
+    }
+    std::string token, address, query_token;
+    {
+      std::lock_guard lock(mu);
+      auto it = conns.find(id);
+      if (it == conns.end()) return;
+      address = it->second.address;
+      query_token = it->second.query_token;
+    }
+    if (!p.data.empty()) {
+      rapidjson::Document auth;
+      auth.Parse(p.data.c_str(), p.data.size());
+      if (!auth.HasParseError() && auth.IsObject()) token = str_field(auth, "token");
+    }
+    if (token.empty()) token = query_token;
+    std::optional<Actor> actor;
+    if (!token.empty()) {
+      auto a = services.auth().authenticate(token, address);
+      if (!a) {
+        transport.send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
+                                        fmt::format(R"({{"message":{}}})", sio::json_string(a.error().message)), 0}));
+        return;
+      }
+      actor = std::move(*a);
+    }
+    const std::string sid = random_secret(20);
+    std::vector<std::string> snapshot;
+    {
+      std::lock_guard lock(mu);
+      auto it = conns.find(id);
+      if (it == conns.end()) return;
+      Conn& c = it->second;
+      c.connected = true;
+      if (actor) {
+        c.role = ConnRole::control;
+        c.actor = *actor;
+        c.org = actor->organization_id;
+        if (!c.org.empty()) org_controls[c.org].insert(id);
+      }
+    }
+    transport.send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, fmt::format(R"({{"sid":"{}"}})", sid), 0}));
+    if (actor) {
+      std::string list = "[";
+      for (const auto& d : online_of(actor->organization_id)) list += (list.size() > 1 ? "," : "") + sio::json_string(d);
+      emit(id, "players/onlineSnapshot", {list + "]"});
+    }
+  }
+
+  std::vector<std::string> online_of(std::string_view org) const {
+    std::vector<std::string> out;
+    std::lock_guard lock(mu);
+    for (const auto& [device, ids] : device_players) {
+      if (ids.empty()) continue;
+      auto c = conns.find(*ids.begin());
+      if (c != conns.end() && c->second.org == org) out.push_back(device);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  void handle_register(ConnectionId id, const rapidjson::Value& args, std::optional<std::uint64_t> ack) {
+    if (!args.IsObject()) {
+      emit(id, "player/reject", {R"({"reason":"player/register needs an object with device_id"})"});
+      return;
+    }
+    const std::string device_id = str_field(args, "device_id");
+    Devices::PlayerInfo info;
+    info.device_type = str_field(args, "device_type");
+    if (info.device_type.empty()) info.device_type = str_field(args, "deviceType");
+    info.platform = str_field(args, "platform");
+    if (auto caps = args.FindMember("capabilities"); caps != args.MemberEnd() && caps->value.IsObject())
+      info.capabilities_json = to_json(caps->value);
+    auto device = services.devices().register_player(device_id, info, str_field(args, "token"), options.credential_policy);
+    if (!device) {
+      const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
+      emit(id, "player/reject", {fmt::format(R"({{"reason":"{}","message":{}}})", reason, sio::json_string(device.error().message))});
+      if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
+      return;
+    }
+    bool first = false;
+    std::string previous_device, previous_org;
+    bool previous_last = false;
+    {
+      std::lock_guard lock(mu);
+      auto it = conns.find(id);
+      if (it == conns.end()) return;
+      Conn& c = it->second;
+      if (c.role == ConnRole::player && c.device_id != device_id) {
+        previous_device = c.device_id;
+        previous_org = c.org;
+        previous_last = detach_player(id, c);
+      }
+      if (c.role == ConnRole::control && !c.org.empty()) org_controls[c.org].erase(id);  // now a player: no control-plane events
+      c.role = ConnRole::player;
+      c.device_id = device_id;
+      c.org = device->organization_id;
+      c.last_seen_ms = now();
+      auto& set = device_players[device_id];
+      first = set.empty();
+      set.insert(id);
+    }
+    if (previous_last) went_offline(previous_device, previous_org);
+    if (first)
+      broadcast_controls(device->organization_id, "player/online",
+                         {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
+    Actor self{Actor::Kind::device, device_id, device->organization_id, Role::viewer, 0, {}, {}};
+    auto state = services.playback().state(self, device_id);
+    const std::string state_json = Playback::state_json(state.value_or(NowPlaying{}));
+    emit(id, "player/state", {state_json});
+    emit(id, "player/registered", {fmt::format(R"({{"device_id":{},"current":{},"timestamp":{}}})",
+                                               sio::json_string(device_id), state_json, now())});
+    if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {R"({"ok":true})"})));
+  }
+
+  void handle_ping(ConnectionId id) {
+    {
+      std::lock_guard lock(mu);
+      auto it = conns.find(id);
+      if (it == conns.end()) return;
+      it->second.last_seen_ms = now();
+    }
+    emit(id, "player/pong", {});
+  }
+
+  void handle_control(ConnectionId id, std::string_view name, const rapidjson::Value& args,
+                      std::optional<std::uint64_t> ack) {
+    Actor actor;
+    bool is_control = false;
+    {
+      std::lock_guard lock(mu);
+      auto it = conns.find(id);
+      if (it == conns.end()) return;
+      is_control = it->second.role == ConnRole::control;
+      actor = it->second.actor;
+    }
+    auto reply = [&](std::string body) {
+      if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
+    };
+    if (!is_control) return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}"));
+    if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id"));
+    const std::string device_id = str_field(args, "device_id");
+    if (device_id.empty()) return reply(error_ack("device_id is required"));
+    PlaybackCommand cmd;
+    if (name == "control/play") {
+      cmd.file = str_field(args, "file");
+      cmd.action = cmd.file.empty() ? PlaybackAction::resume : PlaybackAction::play;
+      cmd.page = int_field(args, "page");
+    } else if (name == "control/pause") {
+      cmd.action = PlaybackAction::pause;
+    } else if (name == "control/restart") {
+      cmd.action = PlaybackAction::restart;
+    } else if (name == "control/stop") {
+      cmd.action = PlaybackAction::stop;
+    } else if (name == "control/pdfNext") {
+      cmd.action = PlaybackAction::next_page;
+    } else if (name == "control/pdfPrev") {
+      cmd.action = PlaybackAction::prev_page;
+    } else if (name == "control/page") {
+      cmd.action = PlaybackAction::goto_page;
+      cmd.page = int_field(args, "page");
+    } else {
+      return reply(error_ack(fmt::format("unknown event '{}'", name)));
+    }
+    auto out = execute(actor, device_id, cmd);
+    if (!out) return reply(error_ack(out.error().message));
+    reply(fmt::format(R"({{"ok":true,"state":{}}})", Playback::state_json(out->state)));
+  }
+
+  Result<PlaybackOutcome> execute(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
+    auto out = services.playback().command(actor, device_id, cmd);
+    if (!out) return out;
+    if (!out->player_event.empty()) {
+      std::vector<std::string> args;
+      if (!out->player_payload.empty()) args.push_back(out->player_payload);
+      to_device(out->device_id, out->player_event, args);
+    }
+    broadcast_controls(out->organization_id, "preview/refresh",
+                       {fmt::format(R"({{"device_id":{}}})", sio::json_string(out->device_id))});
+    return out;
+  }
+};
+
+RealtimeHub::RealtimeHub(Services& services, RealtimeTransport& transport, RealtimeOptions options)
+    : impl_(std::make_unique<Impl>(services, transport, std::move(options))) {}
+RealtimeHub::~RealtimeHub() = default;
+
+void RealtimeHub::on_open(ConnectionId id, std::string address, std::string query_token) {
+  std::lock_guard lock(impl_->mu);
+  Conn c;
+  c.address = std::move(address);
+  c.query_token = std::move(query_token);
+  c.last_seen_ms = impl_->now();
+  impl_->conns[id] = std::move(c);
+}
+
+void RealtimeHub::on_packet(ConnectionId id, std::string_view text) {
+  auto p = sio::decode(text);
+  if (!p) {
+    log_debug("malformed socket.io packet; closing the connection", {{"error", p.error().message}});
+    impl_->transport.close(id);
+    return;
+  }
+  switch (p->type) {
+    case sio::PacketType::connect: return impl_->handle_connect(id, *p);
+    case sio::PacketType::disconnect: impl_->transport.close(id); return;
+    case sio::PacketType::event: break;
+    case sio::PacketType::ack: return;  // we never ask players for acks
+    default:
+      impl_->transport.close(id);  // binary packets and server-only types are not accepted
+      return;
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->conns.find(id);
+    if (it == impl_->conns.end() || !it->second.connected) {
+      impl_->transport.close(id);  // an event before CONNECT is a protocol error
+      return;
+    }
+  }
+  auto ev = sio::event_of(*p);
+  if (!ev) {
+    impl_->transport.close(id);
+    return;
+  }
+  rapidjson::Document arg;
+  if (!ev->args.empty()) arg.Parse(ev->args[0].c_str(), ev->args[0].size());
+  else arg.SetNull();
+  if (ev->name == "player/register") return impl_->handle_register(id, arg, p->id);
+  if (ev->name == "player/ping") return impl_->handle_ping(id);
+  if (ev->name.starts_with("control/")) return impl_->handle_control(id, ev->name, arg, p->id);
+  if (p->id) impl_->transport.send(id, sio::encode(sio::make_ack(*p->id, {error_ack("unknown event")})));
+}
+
+void RealtimeHub::on_close(ConnectionId id) {
+  std::string device, org;
+  bool last = false;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->conns.find(id);
+    if (it == impl_->conns.end()) return;
+    Conn& c = it->second;
+    if (c.role == ConnRole::control && !c.org.empty()) {
+      auto oc = impl_->org_controls.find(c.org);
+      if (oc != impl_->org_controls.end()) {
+        oc->second.erase(id);
+        if (oc->second.empty()) impl_->org_controls.erase(oc);
+      }
+    }
+    last = impl_->detach_player(id, c);
+    device = c.device_id;
+    org = c.org;
+    impl_->conns.erase(it);
+  }
+  if (last) impl_->went_offline(device, org);
+}
+
+void RealtimeHub::sweep() {
+  std::vector<ConnectionId> silent;
+  {
+    std::lock_guard lock(impl_->mu);
+    const auto cutoff = impl_->now() - impl_->options.player_timeout.count();
+    for (const auto& [id, c] : impl_->conns)
+      if (c.role == ConnRole::player && c.last_seen_ms < cutoff) silent.push_back(id);
+  }
+  for (auto id : silent) {
+    impl_->transport.close(id);
+    on_close(id);  // gone now, whatever the transport does later
+  }
+}
+
+Result<PlaybackOutcome> RealtimeHub::command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
+  return impl_->execute(actor, device_id, cmd);
+}
+
+void RealtimeHub::placeholder_changed(std::string_view device_id) { impl_->to_device(std::string(device_id), "placeholder/refresh", {}); }
+
+void RealtimeHub::devices_changed(std::string_view organization_id) {
+  impl_->broadcast_controls(std::string(organization_id), "devices/updated", {});
+}
+
+bool RealtimeHub::is_online(std::string_view device_id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->device_players.find(std::string(device_id));
+  return it != impl_->device_players.end() && !it->second.empty();
+}
+
+std::vector<std::string> RealtimeHub::online_devices(std::string_view organization_id) const {
+  return impl_->online_of(organization_id);
+}
+
+RealtimeStats RealtimeHub::stats() const {
+  std::lock_guard lock(impl_->mu);
+  RealtimeStats s;
+  s.connections = impl_->conns.size();
+  for (const auto& [id, c] : impl_->conns) {
+    if (c.role == ConnRole::player) ++s.players;
+    if (c.role == ConnRole::control) ++s.controls;
+  }
+  s.online_devices = impl_->device_players.size();
+  return s;
+}
+
+}  // namespace vc

@@ -1,0 +1,307 @@
+#include "videocontrol/devices.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "../auth/digest.hpp"
+#include "context.hpp"
+#include "json_render.hpp"
+#include "validation.hpp"
+#include "videocontrol/cache.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/permissions.hpp"
+
+namespace vc {
+namespace {
+
+Error device_not_found(std::string_view id) {
+  return make_error(ErrorCode::not_found, fmt::format("device '{}' not found", id));
+}
+
+Result<void> validate_device_id(std::string_view v) {
+  const bool ok = !v.empty() && v.size() <= 64 &&
+                  v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                      std::string_view::npos;
+  if (!ok) return make_error(ErrorCode::invalid, "device_id must be 1-64 characters: letters, digits, _ and -");
+  return {};
+}
+
+}  // namespace
+
+// Shared with media.cpp: a device the actor may see, or "not found".
+Result<Device> load_visible_device(StorageSession& s, const Actor& actor, std::string_view device_id) {
+  VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
+  if (!d || !can_see(actor, d->organization_id)) return device_not_found(device_id);
+  return std::move(*d);
+}
+
+std::string devices_namespace(std::string_view organization_id) { return fmt::format("devices:{}", organization_id); }
+
+namespace {
+
+Result<DeviceView> view_of(StorageSession& s, Device d) {
+  VC_ASSIGN(auto state, s.devices().state(d.id));
+  return DeviceView{std::move(d), std::move(state)};
+}
+
+}  // namespace
+
+const std::vector<std::string>& Devices::field_names() {
+  static const std::vector<std::string> names = {"device_id", "name", "status", "device_type", "platform",
+                                                 "capabilities", "has_credential", "placeholder_media_id",
+                                                 "last_seen_at", "now_playing", "organization_id", "created_at",
+                                                 "updated_at"};
+  return names;
+}
+
+std::string Devices::to_json(const DeviceView& view, const std::vector<std::string>& fields) {
+  return json::device(view, fields);
+}
+
+Result<DeviceView> Devices::create(const Actor& actor, const DeviceInput& in) {
+  VC_TRY(require(actor, Permission::manage_content));
+  VC_TRY(validate_device_id(in.device_id));
+  const std::string name = in.name.empty() ? in.device_id : in.name;
+  VC_TRY(validate_name("name", name));
+  if (actor.organization_id.empty())
+    return make_error(ErrorCode::invalid, "devices belong to an organization; sign in as a member of one");
+  Device d;
+  d.id = new_id(*ctx_.clock);
+  d.organization_id = actor.organization_id;
+  d.device_id = in.device_id;
+  d.name = name;
+  d.created_at_ms = d.updated_at_ms = ctx_.now_ms();
+  auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_TRY(s.organizations().lock(d.organization_id));
+    VC_ASSIGN(auto org, s.organizations().find(d.organization_id));
+    if (!org) return make_error(ErrorCode::not_found, "organization not found");
+    VC_ASSIGN(auto n, s.organizations().count_devices(d.organization_id));
+    if (auto limit = effective_limits(*org).devices; limit && n >= *limit)
+      return make_error(ErrorCode::quota, fmt::format("organization '{}' has reached its limit of {} devices (plan {}); "
+                                                      "upgrade the plan or remove a device first",
+                                                      org->slug, *limit, org->plan));
+    if (auto ins = s.devices().insert(d); !ins)
+      return ins.error().code == ErrorCode::conflict
+                 ? make_error(ErrorCode::conflict, fmt::format("device_id '{}' is already registered", d.device_id))
+                 : std::move(ins).error();
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.create", "device", d.device_id, d.organization_id)));
+    return DeviceView{d, std::nullopt};
+  });
+  if (r) ctx_.cache.bump(devices_namespace(d.organization_id));
+  return r;
+}
+
+Result<DeviceView> Devices::get(const Actor& actor, std::string_view device_id) {
+  return read_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
+    return view_of(s, std::move(d));
+  });
+}
+
+Result<Page<DeviceView>> Devices::list(const Actor& actor, const DeviceQuery& q) {
+  VC_TRY(require(actor, Permission::read));
+  VC_TRY(validate_page(q.page));
+  if (!q.status.empty() && q.status != "online" && q.status != "offline")
+    return make_error(ErrorCode::invalid, "status must be online or offline");
+  for (const auto& f : q.fields)
+    if (std::find(field_names().begin(), field_names().end(), f) == field_names().end())
+      return make_error(ErrorCode::invalid, fmt::format("unknown field '{}' in fields", f));
+  if (actor.organization_id.empty()) return Page<DeviceView>{};
+  return read_value<Page<DeviceView>>(ctx_.storage, [&](StorageSession& s) -> Result<Page<DeviceView>> {
+    VC_ASSIGN(auto rows, s.devices().list(actor.organization_id, q.status, q.page.cursor, q.page.limit + 1));
+    Page<DeviceView> page;
+    if (static_cast<int>(rows.size()) > q.page.limit) {
+      rows.resize(static_cast<std::size_t>(q.page.limit));
+      page.next_cursor = rows.back().device_id;
+    }
+    const bool with_state = q.fields.empty() || std::find(q.fields.begin(), q.fields.end(), "now_playing") != q.fields.end();
+    for (auto& d : rows) {
+      if (with_state) {
+        VC_ASSIGN(auto v, view_of(s, std::move(d)));
+        page.items.push_back(std::move(v));
+      } else {
+        page.items.push_back(DeviceView{std::move(d), std::nullopt});
+      }
+    }
+    return page;
+  });
+}
+
+Result<std::string> Devices::list_json(const Actor& actor, const DeviceQuery& q) {
+  VC_TRY(require(actor, Permission::read));
+  std::string fields;
+  for (const auto& f : q.fields) fields += f + ",";
+  const auto gen = ctx_.cache.generation(devices_namespace(actor.organization_id));
+  const std::string key = fmt::format("devices:{}:g{}:{}:{}:{}:{}", actor.organization_id, gen, q.status, q.page.cursor,
+                                      q.page.limit, fields);
+  if (auto hit = ctx_.cache.get(key)) return std::move(*hit);
+  VC_ASSIGN(auto page, list(actor, q));
+  std::string body = json::device_page(page, q.fields);
+  ctx_.cache.put(key, body, kDeviceListTtl);
+  return body;
+}
+
+Result<DeviceView> Devices::rename(const Actor& actor, std::string_view device_id, std::string_view name) {
+  VC_TRY(validate_name("name", name));
+  std::string org;
+  auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    d.name = std::string(name);
+    d.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.devices().update(d));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.rename", "device", d.device_id, d.organization_id)));
+    return view_of(s, std::move(d));
+  });
+  if (r) ctx_.cache.bump(devices_namespace(org));
+  return r;
+}
+
+Result<void> Devices::remove(const Actor& actor, std::string_view device_id) {
+  std::string org;
+  std::vector<std::string> freed;  // blobs whose last reference went with this device
+  auto r = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    VC_ASSIGN(auto orphans, s.media().only_on(d.id));
+    VC_ASSIGN(bool removed, s.devices().remove(d.id));  // links and state go by cascade
+    if (!removed) return device_not_found(device_id);
+    for (const auto& media_id : orphans) {
+      VC_ASSIGN(auto m, s.media().find(media_id));
+      if (!m) continue;
+      VC_ASSIGN(auto placeholders, s.devices().with_placeholder(media_id));
+      if (!placeholders.empty()) continue;  // still some device's idle content
+      VC_TRY(s.media().remove(media_id));
+      VC_ASSIGN(bool last, s.blobs().release(m->blob_hash));
+      if (last) freed.push_back(m->blob_hash);
+    }
+    return s.audit().append(audit_entry(ctx_, actor, "device.delete", "device", d.device_id, d.organization_id,
+                                        fmt::format(R"({{"media_deleted":{}}})", orphans.size())));
+  });
+  if (!r) return r;
+  for (const auto& h : freed) (void)ctx_.blobs.remove(h);  // after commit: a crash leaves only an orphan file
+  ctx_.cache.bump(devices_namespace(org));
+  ctx_.cache.bump(media_namespace(org));
+  return {};
+}
+
+Result<std::string> Devices::rotate_credential(const Actor& actor, std::string_view device_id) {
+  std::string secret = "vcd_" + random_secret(40), org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    d.credential_hash = sha256_hex(secret);
+    d.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.devices().update(d));
+    return s.audit().append(audit_entry(ctx_, actor, "device.credential_rotate", "device", d.device_id, org));
+  }));
+  ctx_.cache.bump(devices_namespace(org));
+  return secret;
+}
+
+Result<void> Devices::clear_credential(const Actor& actor, std::string_view device_id) {
+  std::string org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    d.credential_hash.clear();
+    d.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.devices().update(d));
+    return s.audit().append(audit_entry(ctx_, actor, "device.credential_clear", "device", d.device_id, org));
+  }));
+  ctx_.cache.bump(devices_namespace(org));
+  return {};
+}
+
+Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view device_id, std::string_view media_id) {
+  std::string org;
+  auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    VC_ASSIGN(auto m, s.media().find(media_id));
+    if (!m || m->organization_id != d.organization_id)
+      return make_error(ErrorCode::not_found, fmt::format("media '{}' not found", media_id));
+    if (m->kind != "image" && m->kind != "video")
+      return make_error(ErrorCode::invalid,
+                        fmt::format("a placeholder must be an image or a video; '{}' is {}", m->name, m->kind));
+    d.placeholder_media_id = m->id;
+    d.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.devices().update(d));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.placeholder_set", "device", d.device_id, org,
+                                        fmt::format(R"({{"media_id":"{}"}})", m->id))));
+    return view_of(s, std::move(d));
+  });
+  if (r) ctx_.cache.bump(devices_namespace(org));
+  return r;
+}
+
+Result<DeviceView> Devices::clear_placeholder(const Actor& actor, std::string_view device_id) {
+  std::string org;
+  auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    d.placeholder_media_id.clear();
+    d.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.devices().update(d));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.placeholder_clear", "device", d.device_id, org)));
+    return view_of(s, std::move(d));
+  });
+  if (r) ctx_.cache.bump(devices_namespace(org));
+  return r;
+}
+
+Result<Device> Devices::register_player(std::string_view device_id, const PlayerInfo& info, std::string_view token,
+                                        std::string_view policy) {
+  if (!validate_device_id(device_id).ok()) return device_not_found(device_id);
+  auto r = write_value<Device>(ctx_.storage, [&](StorageSession& s) -> Result<Device> {
+    VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
+    if (!d) return device_not_found(device_id);
+    VC_ASSIGN(auto org, s.organizations().find(d->organization_id));
+    if (!org || !org->active) return device_not_found(device_id);
+    // off: tokens are ignored (2.x players); optional: a presented token must be right;
+    // required: a right token is needed.
+    const bool has_credential = !d->credential_hash.empty();
+    if (policy != "off") {
+      if (!token.empty()) {
+        if (!has_credential || sha256_hex(token) != d->credential_hash)
+          return make_error(ErrorCode::unauthenticated, "wrong device credential");
+      } else if (policy == "required") {
+        return make_error(ErrorCode::unauthenticated, "this server requires a device credential");
+      }
+    }
+    if (!info.device_type.empty()) d->device_type = info.device_type.substr(0, 64);
+    if (!info.platform.empty()) d->platform = info.platform.substr(0, 64);
+    if (!info.capabilities_json.empty()) d->capabilities_json = info.capabilities_json;
+    d->last_seen_at_ms = ctx_.now_ms();
+    d->status = "online";
+    d->updated_at_ms = *d->last_seen_at_ms;
+    VC_TRY(s.devices().update(*d));
+    return std::move(*d);
+  });
+  if (r) ctx_.cache.bump(devices_namespace(r->organization_id));
+  return r;
+}
+
+Result<void> Devices::set_presence(std::string_view device_id, bool online) {
+  std::string org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
+    if (!d) return {};  // deleted meanwhile: nothing to record
+    org = d->organization_id;
+    d->status = online ? "online" : "offline";
+    d->last_seen_at_ms = ctx_.now_ms();
+    return s.devices().update(*d);
+  }));
+  if (!org.empty()) ctx_.cache.bump(devices_namespace(org));
+  return {};
+}
+
+}  // namespace vc

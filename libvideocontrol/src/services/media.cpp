@@ -1,0 +1,276 @@
+#include "videocontrol/media.hpp"
+
+#include <fmt/format.h>
+
+#include "context.hpp"
+#include "json_render.hpp"
+#include "validation.hpp"
+#include "videocontrol/cache.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/media_types.hpp"
+#include "videocontrol/permissions.hpp"
+
+namespace vc {
+
+std::string media_namespace(std::string_view organization_id) { return fmt::format("media:{}", organization_id); }
+
+namespace {
+
+Error media_not_found(std::string_view id) { return make_error(ErrorCode::not_found, fmt::format("media '{}' not found", id)); }
+
+Result<Media> load_visible_media(StorageSession& s, const Actor& actor, std::string_view id) {
+  VC_ASSIGN(auto m, s.media().find(id));
+  if (!m || !can_see(actor, m->organization_id)) return media_not_found(id);
+  return std::move(*m);
+}
+
+Error over_quota(const Organization& org, std::int64_t used, std::int64_t adding, std::int64_t limit) {
+  return make_error(ErrorCode::quota,
+                    fmt::format("storage quota exceeded: organization '{}' uses {} of {} bytes (plan {}) and this "
+                                "upload needs {} more; delete media or upgrade the plan",
+                                org.slug, used, limit, org.plan, adding));
+}
+
+// Deletes a media row and drops its blob reference; returns the hash when the bytes must go.
+Result<std::optional<std::string>> delete_media(StorageSession& s, const Media& m) {
+  VC_TRY(s.devices().clear_placeholder_for(m.id));  // devices showing it when idle fall back to none
+  VC_TRY(s.media().remove(m.id));
+  VC_ASSIGN(bool last, s.blobs().release(m.blob_hash));
+  return last ? std::optional<std::string>(m.blob_hash) : std::nullopt;
+}
+
+}  // namespace
+
+std::string MediaLibrary::to_json(const Media& media) { return json::media(media); }
+std::string MediaLibrary::to_json(const DeviceFile& file) { return json::file(file); }
+
+Result<void> MediaLibrary::check_upload(const Actor& actor, std::string_view device_id, std::optional<std::int64_t> bytes) {
+  return ctx_.storage.read([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    if (!bytes) return {};
+    VC_ASSIGN(auto org, s.organizations().find(d.organization_id));
+    if (!org) return make_error(ErrorCode::not_found, "organization not found");
+    VC_ASSIGN(auto used, s.organizations().storage_bytes(org->id));
+    // The body's length is an upper bound of the files in it (deduplication may need less).
+    if (auto limit = effective_limits(*org).storage_bytes; limit && used + *bytes > *limit)
+      return over_quota(*org, used, *bytes, *limit);
+    return {};
+  });
+}
+
+Result<std::unique_ptr<BlobWriter>> MediaLibrary::begin_upload(const Actor& actor, std::uint64_t max_bytes) {
+  VC_TRY(require(actor, Permission::manage_content));
+  return ctx_.blobs.create(std::min<std::uint64_t>(max_bytes, ctx_.options.max_upload_bytes));
+}
+
+Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_view device_id, std::string_view raw_name,
+                                              BlobWriter& writer, const BlobInfo& info) {
+  VC_ASSIGN(auto name, sanitize_file_name(raw_name));
+  VC_ASSIGN(auto sniffed, sniff_media(info.head, name));
+  const auto now = ctx_.now_ms();
+  Media fresh;
+  fresh.id = new_id(*ctx_.clock);
+  fresh.name = name;
+  fresh.kind = sniffed.kind;
+  fresh.mime = sniffed.mime;
+  fresh.size = info.size;
+  fresh.blob_hash = info.hash;
+  fresh.created_by = actor.id;
+  fresh.created_at_ms = fresh.updated_at_ms = now;
+  std::string org_id;
+  bool committed_bytes = false;
+  auto r = write_value<UploadResult>(ctx_.storage, [&](StorageSession& s) -> Result<UploadResult> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org_id = d.organization_id;
+    VC_TRY(s.organizations().lock(org_id));
+    UploadResult out;
+    VC_ASSIGN(auto existing, s.media().find_by_hash(org_id, info.hash));
+    if (existing) {
+      out.deduplicated = true;
+      out.file.media = std::move(*existing);
+    } else {
+      VC_ASSIGN(auto org, s.organizations().find(org_id));
+      if (!org) return make_error(ErrorCode::not_found, "organization not found");
+      VC_ASSIGN(auto used, s.organizations().storage_bytes(org_id));
+      if (auto limit = effective_limits(*org).storage_bytes; limit && used + info.size > *limit)
+        return over_quota(*org, used, info.size, *limit);
+      // Bytes first, rows second: a crash in between leaves an unreferenced blob, never a row
+      // without bytes.
+      if (!committed_bytes) {
+        VC_TRY(writer.commit());
+        committed_bytes = true;
+      }
+      fresh.organization_id = org_id;
+      VC_TRY(s.blobs().add_ref(info.hash, info.size, now));
+      VC_TRY(s.media().insert(fresh));
+      out.file.media = fresh;
+    }
+    out.file.name = name;
+    VC_TRY(s.media().link(d.id, out.file.media.id, name, now));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.upload", "media", out.file.media.id, org_id,
+                                        fmt::format(R"({{"device_id":"{}","size":{},"deduplicated":{}}})", d.device_id,
+                                                    info.size, out.deduplicated))));
+    return out;
+  });
+  if (r) {
+    ctx_.cache.bump(media_namespace(org_id));
+    ctx_.cache.bump(devices_namespace(org_id));
+  }
+  return r;
+}
+
+Result<Media> MediaLibrary::get(const Actor& actor, std::string_view media_id) {
+  return read_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
+    VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
+    VC_TRY(require(actor, Permission::read));
+    return m;
+  });
+}
+
+Result<Page<Media>> MediaLibrary::list(const Actor& actor, const PageRequest& page, std::string_view kind) {
+  VC_TRY(require(actor, Permission::read));
+  VC_TRY(validate_page(page));
+  if (actor.organization_id.empty()) return Page<Media>{};
+  return read_value<Page<Media>>(ctx_.storage, [&](StorageSession& s) -> Result<Page<Media>> {
+    VC_ASSIGN(auto rows, s.media().list(actor.organization_id, kind, page.cursor, page.limit + 1));
+    return make_page(std::move(rows), page.limit);
+  });
+}
+
+Result<std::string> MediaLibrary::list_json(const Actor& actor, const PageRequest& page, std::string_view kind) {
+  VC_TRY(require(actor, Permission::read));
+  const auto gen = ctx_.cache.generation(media_namespace(actor.organization_id));
+  const auto key = fmt::format("media:{}:g{}:{}:{}:{}", actor.organization_id, gen, kind, page.cursor, page.limit);
+  if (auto hit = ctx_.cache.get(key)) return std::move(*hit);
+  VC_ASSIGN(auto p, list(actor, page, kind));
+  std::string body = json::media_page(p);
+  ctx_.cache.put(key, body, kMediaListTtl);
+  return body;
+}
+
+Result<Page<DeviceFile>> MediaLibrary::files(const Actor& actor, std::string_view device_id, const PageRequest& page) {
+  VC_TRY(validate_page(page));
+  return read_value<Page<DeviceFile>>(ctx_.storage, [&](StorageSession& s) -> Result<Page<DeviceFile>> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto rows, s.media().files(d.id, page.cursor, page.limit + 1));
+    Page<DeviceFile> out;
+    if (static_cast<int>(rows.size()) > page.limit) {
+      rows.resize(static_cast<std::size_t>(page.limit));
+      out.next_cursor = rows.back().name;
+    }
+    out.items = std::move(rows);
+    return out;
+  });
+}
+
+Result<std::string> MediaLibrary::files_json(const Actor& actor, std::string_view device_id, const PageRequest& page) {
+  VC_TRY(require(actor, Permission::read));
+  const auto gen = ctx_.cache.generation(media_namespace(actor.organization_id));
+  const auto key = fmt::format("files:{}:g{}:{}:{}:{}", actor.organization_id, gen, device_id, page.cursor, page.limit);
+  if (!actor.organization_id.empty())
+    if (auto hit = ctx_.cache.get(key)) return std::move(*hit);
+  VC_ASSIGN(auto p, files(actor, device_id, page));
+  std::string body = json::file_page(p);
+  if (!actor.organization_id.empty()) ctx_.cache.put(key, body, kMediaListTtl);
+  return body;
+}
+
+Result<Media> MediaLibrary::rename(const Actor& actor, std::string_view media_id, std::string_view name) {
+  VC_ASSIGN(auto clean, sanitize_file_name(name));
+  std::string org;
+  auto r = write_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
+    VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = m.organization_id;
+    m.name = clean;
+    m.updated_at_ms = ctx_.now_ms();
+    VC_TRY(s.media().update(m));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.rename", "media", m.id, org)));
+    return m;
+  });
+  if (r) ctx_.cache.bump(media_namespace(org));
+  return r;
+}
+
+Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id) {
+  std::string org;
+  std::optional<std::string> freed;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = m.organization_id;
+    VC_ASSIGN(freed, delete_media(s, m));
+    return s.audit().append(audit_entry(ctx_, actor, "media.delete", "media", m.id, org));
+  }));
+  if (freed) (void)ctx_.blobs.remove(*freed);
+  ctx_.cache.bump(media_namespace(org));
+  ctx_.cache.bump(devices_namespace(org));
+  return {};
+}
+
+Result<DeviceFile> MediaLibrary::link(const Actor& actor, std::string_view media_id, std::string_view device_id,
+                                      std::string_view name) {
+  std::string org;
+  auto r = write_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
+    VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    if (d.organization_id != m.organization_id) return media_not_found(media_id);
+    org = d.organization_id;
+    VC_ASSIGN(auto clean, sanitize_file_name(name.empty() ? std::string_view(m.name) : name));
+    VC_TRY(s.media().link(d.id, m.id, clean, ctx_.now_ms()));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.link", "media", m.id, org,
+                                        fmt::format(R"({{"device_id":"{}"}})", d.device_id))));
+    return DeviceFile{clean, m};
+  });
+  if (r) ctx_.cache.bump(media_namespace(org));
+  return r;
+}
+
+Result<DeviceFile> MediaLibrary::move(const Actor& actor, std::string_view from_device, std::string_view name,
+                                      std::string_view to_device) {
+  std::string org;
+  auto r = write_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
+    VC_ASSIGN(auto from, load_visible_device(s, actor, from_device));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto to, load_visible_device(s, actor, to_device));
+    if (from.organization_id != to.organization_id) return make_error(ErrorCode::not_found, "device not found");
+    org = from.organization_id;
+    VC_ASSIGN(auto file, s.media().find_file(from.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", from_device, name));
+    VC_TRY(s.media().link(to.id, file->media.id, file->name, ctx_.now_ms()));
+    if (from.id != to.id) VC_TRY(s.media().unlink(from.id, file->name));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.move", "media", file->media.id, org,
+                                        fmt::format(R"({{"from":"{}","to":"{}"}})", from.device_id, to.device_id))));
+    return std::move(*file);
+  });
+  if (r) ctx_.cache.bump(media_namespace(org));
+  return r;
+}
+
+Result<void> MediaLibrary::unlink(const Actor& actor, std::string_view device_id, std::string_view name) {
+  std::string org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
+    VC_TRY(s.media().unlink(d.id, name));
+    return s.audit().append(audit_entry(ctx_, actor, "media.unlink", "media", file->media.id, org,
+                                        fmt::format(R"({{"device_id":"{}"}})", d.device_id)));
+  }));
+  ctx_.cache.bump(media_namespace(org));
+  return {};
+}
+
+Result<MediaContent> MediaLibrary::open(const Actor& actor, std::string_view media_id) {
+  VC_ASSIGN(auto m, get(actor, media_id));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
+  return MediaContent{std::move(m), std::move(blob)};
+}
+
+}  // namespace vc

@@ -1,0 +1,57 @@
+// A complete set of services on a fresh SQLite file, with a signed-in superadmin; for tests.
+#pragma once
+
+#include "test_support.hpp"
+#include "videocontrol/blob_store.hpp"
+#include "videocontrol/bootstrap.hpp"
+#include "videocontrol/cache.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/services.hpp"
+
+namespace vc::test {
+
+struct World {
+  test::TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  std::unique_ptr<Storage> storage = test::migrated_sqlite(dir.file("svc.db"), 4);
+  std::unique_ptr<RateLimiter> limiter = make_memory_rate_limiter(clock);
+  std::unique_ptr<BlobStore> blobs = std::move(make_disk_blob_store(dir.file("content")).value());
+  std::unique_ptr<Cache> cache = make_memory_cache(clock);
+  std::unique_ptr<Services> svc;
+  Actor super;
+
+  World() {
+    ServiceOptions o;
+    o.clock = clock;
+    o.api_requests_per_minute = 1000;
+    auto s = Services::create({storage.get(), limiter.get(), blobs.get(), cache.get()}, o);
+    REQUIRE(s.ok());
+    svc = std::move(*s);
+    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1").ok());
+    super = login_actor("admin", "Super-Password-1");
+  }
+
+  Actor login_actor(const std::string& user, const std::string& pw) {
+    auto t = svc->auth().login(user, pw, "127.0.0.1");
+    REQUIRE_MESSAGE(t.ok(), (t.ok() ? "" : t.error().message));
+    auto a = svc->auth().authenticate(t->access_token, "127.0.0.1");
+    REQUIRE_MESSAGE(a.ok(), (a.ok() ? "" : a.error().message));
+    return *a;
+  }
+
+  Organization org(const std::string& slug, const std::string& plan = "FREE") {
+    auto o = svc->organizations().create(super, {slug, slug, plan, "UTC"});
+    REQUIRE_MESSAGE(o.ok(), (o.ok() ? "" : o.error().message));
+    return *o;
+  }
+
+  Actor user_in(const Organization& o, const std::string& name, const std::string& role) {
+    auto u = svc->users().create(super, {name, "Password-" + name + "-1", role, o.id});
+    REQUIRE_MESSAGE(u.ok(), (u.ok() ? "" : u.error().message));
+    return login_actor(name, "Password-" + name + "-1");
+  }
+};
+
+
+}  // namespace vc::test
