@@ -15,5 +15,8 @@ void register_user_routes(Router& router, ServerContext& ctx);
 void register_api_key_routes(Router& router, ServerContext& ctx);
 void register_audit_routes(Router& router, ServerContext& ctx);
 void register_realtime_routes(Router& router, ServerContext& ctx);
+void register_devices_routes(Router& router, ServerContext& ctx);
+void register_media_routes(Router& router, ServerContext& ctx);
+void register_player_routes(Router& router, ServerContext& ctx);
 
 }  // namespace vc::server

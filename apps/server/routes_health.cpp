@@ -33,6 +33,9 @@ void register_routes(Router& router, ServerContext& ctx) {
   register_api_key_routes(router, ctx);
   register_audit_routes(router, ctx);
   register_realtime_routes(router, ctx);
+  register_devices_routes(router, ctx);
+  register_media_routes(router, ctx);
+  register_player_routes(router, ctx);
 }
 
 }  // namespace vc::server

@@ -1,0 +1,13 @@
+// (being written)
+#include "router.hpp"
+#include "routes.hpp"
+#include "server_context.hpp"
+
+namespace vc::server {
+
+void register_player_routes(Router& router, ServerContext& ctx) {
+  (void)router;
+  (void)ctx;
+}
+
+}  // namespace vc::server
