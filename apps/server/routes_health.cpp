@@ -1,4 +1,6 @@
-// Liveness and readiness probes.
+// Liveness and readiness probes, and Prometheus metrics.
+#include <fmt/format.h>
+
 #include "json.hpp"
 #include "router.hpp"
 #include "routes.hpp"
@@ -21,6 +23,34 @@ void register_health_routes(Router& router, ServerContext& ctx) {
     w.key("backend").value(ctx.storage->backend_name());
     w.end_object();
     return Response::json(db ? 200 : 503, w.str());
+  });
+
+  // Prometheus text format. Unauthenticated like the probes: it carries counts, never names or ids;
+  // deploy/ keeps it off the public side of the load balancer.
+  router.add("GET", "/metrics", [&ctx](Request&) {
+    std::string out;
+    auto metric = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+      out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+    };
+    if (ctx.cache) {
+      const auto c = ctx.cache->stats();
+      metric("videocontrol_cache_hits_total", "counter", "Read-path cache hits.", c.hits);
+      metric("videocontrol_cache_misses_total", "counter", "Read-path cache misses.", c.misses);
+      metric("videocontrol_cache_evictions_total", "counter", "Entries evicted to stay within the byte budget.", c.evictions);
+      metric("videocontrol_cache_entries", "gauge", "Entries in the cache.", c.entries);
+      metric("videocontrol_cache_bytes", "gauge", "Bytes held by the cache.", c.bytes);
+    }
+    if (ctx.hub) {
+      const auto r = ctx.hub->stats();
+      metric("videocontrol_realtime_connections", "gauge", "Socket.IO connections.", r.connections);
+      metric("videocontrol_realtime_players", "gauge", "Connections registered as players.", r.players);
+      metric("videocontrol_realtime_controls", "gauge", "Authenticated control connections.", r.controls);
+      metric("videocontrol_devices_online", "gauge", "Devices with at least one live player connection.", r.online_devices);
+    }
+    Response res;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = std::move(out);
+    return res;
   });
 }
 
