@@ -11,7 +11,7 @@ PACKAGES=(
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
   sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
-  wrk nginx-light
+  wrk nginx-light postgresql redis-server
 )
 
 missing=()

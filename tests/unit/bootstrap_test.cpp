@@ -26,7 +26,7 @@ std::optional<User> find_admin(Storage& storage) {
 
 TEST_CASE("first run creates the default organisation and a superadmin with the given password") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("boot.db"));
+  auto storage = test::migrated_storage(dir.file("boot.db"));
   ManualClock clock;
   auto r = bootstrap_first_run(*storage, clock, "Given-Password-42");
   REQUIRE(r.ok());
@@ -43,7 +43,7 @@ TEST_CASE("first run creates the default organisation and a superadmin with the 
 
 TEST_CASE("first run without a password generates a strong one, usable once printed") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("gen.db"));
+  auto storage = test::migrated_storage(dir.file("gen.db"));
   ManualClock clock;
   auto r = bootstrap_first_run(*storage, clock, "");
   REQUIRE(r.ok());
@@ -58,7 +58,7 @@ TEST_CASE("first run without a password generates a strong one, usable once prin
 
 TEST_CASE("a second start changes nothing and prints no password") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("twice.db"));
+  auto storage = test::migrated_storage(dir.file("twice.db"));
   ManualClock clock;
   REQUIRE(bootstrap_first_run(*storage, clock, "").ok());
   auto hash_before = find_admin(*storage)->password_hash;
@@ -70,7 +70,7 @@ TEST_CASE("a second start changes nothing and prints no password") {
 
 TEST_CASE("a weak ADMIN_PASSWORD is refused and nothing is created") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("weak.db"));
+  auto storage = test::migrated_storage(dir.file("weak.db"));
   ManualClock clock;
   auto r = bootstrap_first_run(*storage, clock, "admin");
   REQUIRE_FALSE(r.ok());
@@ -81,7 +81,7 @@ TEST_CASE("a weak ADMIN_PASSWORD is refused and nothing is created") {
 
 TEST_CASE("concurrent first runs create exactly one admin") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("race.db"), 4);
+  auto storage = test::migrated_storage(dir.file("race.db"), 4);
   ManualClock clock;
   std::vector<std::thread> threads;
   std::atomic<int> created{0}, failed{0};

@@ -14,7 +14,7 @@ namespace vc::test {
 struct World {
   test::TempDir dir;
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::unique_ptr<Storage> storage = test::migrated_sqlite(dir.file("svc.db"), 4);
+  std::unique_ptr<Storage> storage = test::migrated_storage(dir.file("svc.db"), 4);
   std::unique_ptr<RateLimiter> limiter = make_memory_rate_limiter(clock);
   std::unique_ptr<BlobStore> blobs = std::move(make_disk_blob_store(dir.file("content")).value());
   std::unique_ptr<Cache> cache = make_memory_cache(clock);

@@ -13,7 +13,7 @@ using namespace vc;
 
 TEST_CASE("concurrent write transactions from many threads all commit") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("concurrent.db"), 4);
+  auto storage = test::migrated_storage(dir.file("concurrent.db"), 4);
   ManualClock clock;
   constexpr int kThreads = 8, kPerThread = 25;
   std::atomic<int> failures{0};
@@ -44,7 +44,7 @@ TEST_CASE("concurrent write transactions from many threads all commit") {
 
 TEST_CASE("a transaction whose callback fails leaves nothing behind") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("rollback.db"));
+  auto storage = test::migrated_storage(dir.file("rollback.db"));
   ManualClock clock;
   Organization o;
   o.id = new_id(clock);
@@ -67,7 +67,7 @@ TEST_CASE("a transaction whose callback fails leaves nothing behind") {
 
 TEST_CASE("a throwing callback is rolled back and reported, not propagated") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("throw.db"));
+  auto storage = test::migrated_storage(dir.file("throw.db"));
   auto r = storage->transact([&](StorageSession&) -> Result<void> { throw std::runtime_error("boom"); });
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("boom") != std::string::npos);
@@ -76,7 +76,7 @@ TEST_CASE("a throwing callback is rolled back and reported, not propagated") {
 
 TEST_CASE("a duplicate unique key is a conflict") {
   test::TempDir dir;
-  auto storage = test::migrated_sqlite(dir.file("dup.db"));
+  auto storage = test::migrated_storage(dir.file("dup.db"));
   ManualClock clock;
   Organization a;
   a.id = new_id(clock);

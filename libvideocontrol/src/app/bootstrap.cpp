@@ -49,7 +49,7 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
   admin.created_at_ms = admin.updated_at_ms = now;
 
   bool created = false;
-  VC_TRY(storage.transact([&](StorageSession& s) -> Result<void> {
+  auto done = storage.transact([&](StorageSession& s) -> Result<void> {
     // Re-check inside the write transaction: another instance may have bootstrapped meanwhile.
     auto n = s.users().count();
     if (!n) return std::move(n).error();
@@ -67,7 +67,11 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
     VC_TRY(s.audit().append(e));
     created = true;
     return {};
-  }));
+  });
+  // Another instance starting at the same moment won the race (PostgreSQL lets both transactions
+  // run; the unique username decides): its admin is the one.
+  if (!done && done.error().code == ErrorCode::conflict) return std::optional<FirstRun>{};
+  if (!done) return std::move(done).error();
   if (!created) return std::optional<FirstRun>{};
   run.organization_id = org.id;
   return std::optional<FirstRun>{std::move(run)};

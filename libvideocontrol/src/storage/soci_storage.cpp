@@ -1,4 +1,5 @@
 // Storage on SOCI, for SQLite and PostgreSQL. Every SOCI exception is caught in this file.
+#include <cctype>
 #include <filesystem>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -191,9 +192,77 @@ Result<std::unique_ptr<soci::session>> connect_sqlite(const std::string& path, i
   }
 }
 
+// libpq keyword/value form of a postgresql:// URL (SOCI does not pass URLs through unchanged).
+std::string quote_conninfo(std::string_view v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+std::string percent_decoded(std::string_view in) {
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex(in[i + 1]) && hex(in[i + 2])) {
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+std::string postgres_conninfo(std::string_view url) {
+  std::string_view rest = url.substr(url.find("://") + 3);
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  std::string_view dbname;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    dbname = rest.substr(slash + 1);
+    rest = rest.substr(0, slash);
+  }
+  std::string out;
+  auto add = [&](std::string_view key, std::string_view value) {
+    if (!value.empty()) out += fmt::format("{}={} ", key, quote_conninfo(percent_decoded(value)));
+  };
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    auto colon = userinfo.find(':');
+    add("user", userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) add("password", userinfo.substr(colon + 1));
+  }
+  std::string_view host = rest, port;
+  if (!host.empty() && host.front() == '[') {  // [IPv6]:port
+    auto close = host.find(']');
+    port = close != std::string_view::npos && close + 1 < host.size() ? host.substr(close + 2) : std::string_view{};
+    host = host.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+  }
+  add("host", host);
+  add("port", port);
+  add("dbname", dbname);
+  while (!query.empty()) {  // e.g. sslmode=require, connect_timeout=5
+    auto amp = query.find('&');
+    auto kv = query.substr(0, amp);
+    if (auto eq = kv.find('='); eq != std::string_view::npos) add(kv.substr(0, eq), kv.substr(eq + 1));
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return out;
+}
+
 Result<std::unique_ptr<soci::session>> connect_postgresql(const std::string& url) {
   try {
-    return std::make_unique<soci::session>(soci::postgresql, url);
+    return std::make_unique<soci::session>(soci::postgresql, postgres_conninfo(url));
   } catch (const std::exception& e) {
     return make_error(ErrorCode::unavailable, fmt::format("DATABASE_URL: cannot connect to PostgreSQL: {}", e.what()));
   }
