@@ -56,6 +56,8 @@ struct HttpServer::Impl {
   void begin_shutdown();
   void session_started(Session* s, std::weak_ptr<Session> w);
   void session_ended(Session* s);
+  // While draining: cancels the shutdown deadline once no session and no WebSocket is left.
+  void check_drained();
 
   HttpServerOptions options;
   const Router& router;
@@ -83,8 +85,11 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
         [](websocket::response_type& res) { res.set(http::field::server, kServerHeader); }));
   }
   ~BeastWebSocket() override {
-    std::lock_guard lock(server_.websockets_mu);
-    server_.websockets.erase(this);
+    {
+      std::lock_guard lock(server_.websockets_mu);
+      server_.websockets.erase(this);
+    }
+    server_.check_drained();
   }
 
   template <class Request, class Done>
@@ -137,9 +142,12 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
     ws_.text(true);
     ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
       self->out_.pop_front();
-      if (ec) return self->finished();
-      if (!self->out_.empty()) return self->write();
       self->writing_ = false;
+      if (ec || self->closed_) {  // finished() meanwhile (a read error) left the queue to us
+        self->out_.clear();
+        return self->finished();
+      }
+      if (!self->out_.empty()) return self->write();
       if (self->closing_) self->do_close();
     });
   }
@@ -151,7 +159,7 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
   void finished() {
     if (closed_) return;
     closed_ = true;
-    out_.clear();
+    if (!writing_) out_.clear();  // a write in flight still uses out_.front(); its handler clears
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().close(ec);
     if (handlers_.on_close) handlers_.on_close();
@@ -373,6 +381,9 @@ class Session : public std::enable_shared_from_this<Session> {
     sink_ = std::shared_ptr<BodySink>(std::move(start.sink));
     stream_parser_.emplace(std::move(*parser_));
     stream_parser_->body_limit(limit_);
+    // Beast reads only into the buffer's free space; the header-sized buffer would mean ~500-byte
+    // reads (and a timer reset each). 64 KiB reads are ~5x faster for uploads.
+    buffer_.reserve(64 * 1024);
     if (!chunk_) chunk_ = std::make_shared<std::vector<char>>(kChunkBytes);
     if (expect_continue_) {
       net::async_write(stream_, net::buffer(kContinue), [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -439,6 +450,7 @@ class Session : public std::enable_shared_from_this<Session> {
       done.reset();  // on the worker: a sink's destructor may touch the disk
       net::post(self->stream_.get_executor(), [self, res = std::move(res), guard = std::move(guard)]() mutable {
         self->stream_parser_.reset();
+        self->buffer_.shrink_to_fit();  // keep-alive connections go back to a small buffer
         self->send(std::move(res), self->keep_alive_);
       });
     });
@@ -640,13 +652,25 @@ void HttpServer::Impl::session_started(Session* s, std::weak_ptr<Session> w) {
 }
 
 void HttpServer::Impl::session_ended(Session* s) {
-  std::size_t left;
   {
     std::lock_guard lock(sessions_mu);
     sessions.erase(s);
+  }
+  check_drained();
+}
+
+void HttpServer::Impl::check_drained() {
+  if (!draining) return;
+  std::size_t left;
+  {
+    std::lock_guard lock(sessions_mu);
     left = sessions.size();
   }
-  if (left == 0 && draining) net::post(ioc, [this] { deadline.cancel(); });
+  {
+    std::lock_guard lock(websockets_mu);
+    left += websockets.size();
+  }
+  if (left == 0) net::post(ioc, [this] { deadline.cancel(); });
 }
 
 void HttpServer::Impl::begin_shutdown() {
@@ -657,8 +681,10 @@ void HttpServer::Impl::begin_shutdown() {
   acceptor.close(ec);
   signals.cancel(ec);
   for (auto& hook : shutdown_hooks) hook();
+  bool websockets_left;
   {
     std::lock_guard lock(websockets_mu);
+    websockets_left = !websockets.empty();
     for (auto& [p, w] : websockets)
       if (auto ws = w.lock()) ws->close();
   }
@@ -668,7 +694,9 @@ void HttpServer::Impl::begin_shutdown() {
     for (auto& [p, w] : sessions)
       if (auto s = w.lock()) live.push_back(std::move(s));
   }
-  if (live.empty()) return;
+  // WebSockets count too: a peer that never completes the close handshake must not hold the
+  // process past the deadline.
+  if (live.empty() && !websockets_left) return;
   for (auto& s : live) s->close_if_idle();
   deadline.expires_after(std::chrono::milliseconds(options.shutdown_timeout_ms));
   deadline.async_wait([this](beast::error_code ec) {
@@ -677,6 +705,10 @@ void HttpServer::Impl::begin_shutdown() {
     {
       std::lock_guard lock(sessions_mu);
       n = sessions.size();
+    }
+    {
+      std::lock_guard lock(websockets_mu);
+      n += websockets.size();
     }
     log_warn("shutdown deadline passed; dropping connections", {{"connections", static_cast<std::uint64_t>(n)}});
     ioc.stop();

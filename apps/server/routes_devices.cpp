@@ -1,13 +1,154 @@
-// (being written)
+// Devices: /api/v1/devices. Roles, tenancy, the device_id rule, the plan's device limit and the
+// placeholder rule (image or video, validated before anything changes) are the library's
+// (vc::Devices); this file maps JSON and query parameters to it and tells the realtime hub what
+// changed so players and control panels refresh.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api_request.hpp"
+#include "json.hpp"
+#include "json_reader.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
+#include "videocontrol/devices.hpp"
 
 namespace vc::server {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// ?fields=a,b (names checked by the library), ?status=online|offline, ?limit=, ?cursor=.
+Result<DeviceQuery> device_query(const Request& req) {
+  DeviceQuery q;
+  auto page = page_request(req);
+  if (!page) return page.error();
+  q.page = std::move(*page);
+  q.status = req.query_param("status").value_or("");
+  if (auto fields = req.query_param("fields")) {
+    std::string_view rest = *fields;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto field = trim(rest.substr(0, comma));
+      if (!field.empty()) q.fields.emplace_back(field);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return q;
+}
+
+std::string device_location(std::string_view device_id) { return "/api/v1/devices/" + std::string(device_id); }
+
+}  // namespace
 
 void register_devices_routes(Router& router, ServerContext& ctx) {
-  (void)router;
-  (void)ctx;
+  // Served from the library's cache (60 s; every change to the organisation's devices invalidates).
+  router.add("GET", "/api/v1/devices", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto query = device_query(req);
+    if (!query) return query.error();
+    auto body = ctx.services->devices().list_json(actor, *query);
+    if (!body) return body.error();
+    return Response::json(200, std::move(*body));
+  }));
+
+  // {"device_id","name"?} → 201 with the device.
+  router.add("POST", "/api/v1/devices", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto body = JsonBody::parse(req.body);
+    if (!body) return body.error();
+    DeviceInput input;
+    auto device_id = body->string("device_id");
+    if (!device_id) return device_id.error();
+    input.device_id = std::move(*device_id);
+    auto name = body->opt_string("name");
+    if (!name) return name.error();
+    if (*name) input.name = std::move(**name);
+    auto view = ctx.services->devices().create(actor, input);
+    if (!view) return view.error();
+    if (ctx.hub) ctx.hub->devices_changed(view->device.organization_id);
+    return created(Devices::to_json(*view), device_location(view->device.device_id));
+  }));
+
+  router.add("GET", "/api/v1/devices/{device_id}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto view = ctx.services->devices().get(actor, req.params.at("device_id"));
+               if (!view) return view.error();
+               return Response::json(200, Devices::to_json(*view));
+             }));
+
+  // {"name"}
+  router.add("PATCH", "/api/v1/devices/{device_id}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto name = body->string("name");
+               if (!name) return name.error();
+               auto view = ctx.services->devices().rename(actor, req.params.at("device_id"), *name);
+               if (!view) return view.error();
+               if (ctx.hub) ctx.hub->devices_changed(view->device.organization_id);
+               return Response::json(200, Devices::to_json(*view));
+             }));
+
+  // Removes the device with its links and state; media on no other device go too.
+  router.add("DELETE", "/api/v1/devices/{device_id}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               const std::string& device_id = req.params.at("device_id");
+               // The organisation to notify (a superadmin acts outside its own); the library decides
+               // whether the delete is allowed.
+               std::string org = actor.organization_id;
+               if (org.empty())
+                 if (auto view = ctx.services->devices().get(actor, device_id)) org = view->device.organization_id;
+               auto done = ctx.services->devices().remove(actor, device_id);
+               if (!done) return done.error();
+               if (ctx.hub && !org.empty()) ctx.hub->devices_changed(org);
+               return no_content();
+             }));
+
+  // A new device credential, shown once: 201 {"credential": "..."}.
+  router.add("POST", "/api/v1/devices/{device_id}/credential",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               const std::string& device_id = req.params.at("device_id");
+               auto secret = ctx.services->devices().rotate_credential(actor, device_id);
+               if (!secret) return secret.error();
+               JsonWriter w;
+               w.begin_object().key("credential").value(*secret).end_object();
+               Response r = created(w.str(), device_location(device_id));
+               r.headers.emplace_back("Cache-Control", "no-store");
+               return r;
+             }));
+
+  router.add("DELETE", "/api/v1/devices/{device_id}/credential",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto done = ctx.services->devices().clear_credential(actor, req.params.at("device_id"));
+               if (!done) return done.error();
+               return no_content();
+             }));
+
+  // {"media_id"}: an image or video of the same organisation; a refused one keeps the old placeholder.
+  router.add("PUT", "/api/v1/devices/{device_id}/placeholder",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto media_id = body->string("media_id");
+               if (!media_id) return media_id.error();
+               auto view = ctx.services->devices().set_placeholder(actor, req.params.at("device_id"), *media_id);
+               if (!view) return view.error();
+               if (ctx.hub) ctx.hub->placeholder_changed(view->device.device_id);
+               return Response::json(200, Devices::to_json(*view));
+             }));
+
+  router.add("DELETE", "/api/v1/devices/{device_id}/placeholder",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto view = ctx.services->devices().clear_placeholder(actor, req.params.at("device_id"));
+               if (!view) return view.error();
+               if (ctx.hub) ctx.hub->placeholder_changed(view->device.device_id);
+               return Response::json(200, Devices::to_json(*view));
+             }));
 }
 
 }  // namespace vc::server

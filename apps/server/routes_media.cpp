@@ -1,13 +1,287 @@
-// (being written)
+// Media: streamed multipart uploads to a device, the organisation's media library, the files each
+// device offers, and the bytes themselves (Range, conditional requests). Every rule — roles,
+// tenancy, quota, content sniffing, name sanitising, deduplication — is the library's
+// (vc::MediaLibrary); this file moves bytes and JSON.
+#include <charconv>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "api_request.hpp"
+#include "auth_middleware.hpp"
+#include "file_response.hpp"
+#include "json.hpp"
+#include "json_reader.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
+#include "videocontrol/media.hpp"
+#include "videocontrol/media_types.hpp"
+#include "videocontrol/multipart.hpp"
 
 namespace vc::server {
+namespace {
+
+// The cap on a whole upload request; each file is limited by MAX_UPLOAD_BYTES (the BlobWriter).
+constexpr std::uint64_t kMaxUploadRequestBytes = 64ull << 30;
+// Files in one request: each holds an open temporary file until the request ends.
+constexpr std::size_t kMaxFilesPerRequest = 100;
+constexpr std::string_view kFilesField = "files";
+
+// A device file's JSON plus whether the organisation already had its bytes.
+std::string upload_json(const UploadResult& r) {
+  std::string s = MediaLibrary::to_json(r.file);
+  s.pop_back();  // the closing brace of the object
+  s += r.deduplicated ? R"(,"deduplicated":true})" : R"(,"deduplicated":false})";
+  return s;
+}
+
+std::optional<std::int64_t> content_length(const Request& req) {
+  const std::string_view v = req.header("content-length");
+  if (v.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size() || n < 0) return std::nullopt;
+  return n;
+}
+
+Error with_file_name(const Error& e, std::string_view raw_name) {
+  Error out = e;
+  out.message = fmt::format("file '{}': {}", raw_name, e.message);
+  return out;
+}
+
+// Takes a multipart/form-data body as it streams in. Each part named "files" with a file name goes
+// to its own BlobWriter (a temporary file, hashed while written); when the part ends its name and
+// content type are checked, so a bad file fails the request at once. The files are stored (rows
+// committed) only when the whole body has arrived, so a request that is dropped or refused while
+// streaming leaves nothing: destroying the sink destroys the writers, which delete their temporary
+// files. Storing is per file: if one is refused then (the quota, when the body had no
+// Content-Length), the files before it stay stored and the error names the file.
+class UploadSink final : public BodySink {
+ public:
+  UploadSink(ServerContext& ctx, Actor actor, std::string device_id, std::string boundary)
+      : ctx_(ctx),
+        actor_(std::move(actor)),
+        device_id_(std::move(device_id)),
+        parser_(std::move(boundary), MultipartParser::Callbacks{
+                                         [this](const MultipartPartHeaders& h) { return on_part_begin(h); },
+                                         [this](std::string_view data) { return on_part_data(data); },
+                                         [this] { return on_part_end(); },
+                                     }) {}
+
+  Result<void> write(std::string_view chunk) override { return parser_.feed(chunk); }
+
+  Response finish() override {
+    if (auto done = parser_.finish(); !done) return api_error(done.error());
+    if (files_.empty())
+      return api_error(make_error(ErrorCode::invalid, "no file in the upload: send one or more multipart parts named "
+                                                      "'files' with a filename"));
+    JsonWriter w;
+    w.begin_object().key("items").begin_array();
+    for (auto& f : files_) {
+      auto stored = ctx_.services->media().add_upload(actor_, device_id_, f.raw_name, *f.writer, f.info);
+      if (!stored) return api_error(with_file_name(stored.error(), f.raw_name));
+      f.writer.reset();  // committed or dropped as a duplicate: nothing temporary left
+      w.raw(upload_json(*stored));
+    }
+    w.end_array().end_object();
+    return created(w.str(), "/api/v1/devices/" + device_id_ + "/media");
+  }
+
+ private:
+  struct File {
+    std::string raw_name;   // as the client sent it; the library sanitises it when storing
+    std::string safe_name;  // the sanitised name, for the early type check
+    std::unique_ptr<BlobWriter> writer;
+    BlobInfo info;
+  };
+
+  Result<void> on_part_begin(const MultipartPartHeaders& h) {
+    // Other fields and empty file inputs (filename="") are ignored.
+    if (h.name != kFilesField || !h.has_filename || h.filename.empty()) return {};
+    if (files_.size() >= kMaxFilesPerRequest)
+      return make_error(ErrorCode::too_large, fmt::format("at most {} files per upload request", kMaxFilesPerRequest));
+    auto safe = sanitize_file_name(h.filename);
+    if (!safe) return with_file_name(safe.error(), h.filename);
+    auto writer = ctx_.services->media().begin_upload(actor_, ctx_.config.max_upload_bytes);
+    if (!writer) return writer.error();
+    current_ = File{h.filename, std::move(*safe), std::move(*writer), {}};
+    return {};
+  }
+
+  Result<void> on_part_data(std::string_view data) {
+    if (!current_) return {};
+    if (auto r = current_->writer->write(data); !r) return with_file_name(r.error(), current_->raw_name);
+    return {};
+  }
+
+  Result<void> on_part_end() {
+    if (!current_) return {};
+    File f = std::move(*current_);
+    current_.reset();
+    auto info = f.writer->finish();
+    if (!info) return info.error();
+    // Refuse a wrong type now rather than after the rest of the body (the library checks again).
+    if (auto kind = sniff_media(info->head, f.safe_name); !kind) return with_file_name(kind.error(), f.raw_name);
+    f.info = std::move(*info);
+    files_.push_back(std::move(f));
+    return {};
+  }
+
+  ServerContext& ctx_;
+  const Actor actor_;
+  const std::string device_id_;
+  std::optional<File> current_;
+  std::vector<File> files_;
+  MultipartParser parser_;  // last: its callbacks use the members above
+};
+
+// Decides from the headers alone, before any body byte is read: who is calling, whether the body
+// is multipart/form-data, and whether the device and the organisation's quota allow the upload.
+StreamStart start_upload(ServerContext& ctx, Request& req) {
+  StreamStart start;
+  const std::string token = credential(req);
+  if (token.empty()) {
+    start.refusal = api_error(make_error(ErrorCode::unauthenticated,
+                                         "this route needs a credential: send 'Authorization: Bearer <access token or "
+                                         "API key>' or 'X-API-Key: <API key>'"));
+    return start;
+  }
+  std::string address = client_address(req, ctx.config.trusted_proxies);
+  auto actor = ctx.services->auth().authenticate(token, address);
+  if (!actor) {
+    start.refusal = api_error(actor.error());
+    return start;
+  }
+  actor->address = std::move(address);
+
+  auto boundary = multipart_boundary(req.header("content-type"));
+  if (!boundary) {
+    Error e = boundary.error();
+    if (e.code == ErrorCode::unsupported)
+      e.message = fmt::format("uploads must be multipart/form-data with parts named 'files' ({})", e.message);
+    start.refusal = api_error(e);
+    return start;
+  }
+  const std::string& device_id = req.params.at("device_id");
+  if (auto ok = ctx.services->media().check_upload(*actor, device_id, content_length(req)); !ok) {
+    start.refusal = api_error(ok.error());
+    return start;
+  }
+  start.sink = std::make_unique<UploadSink>(ctx, std::move(*actor), device_id, std::move(*boundary));
+  return start;
+}
+
+}  // namespace
 
 void register_media_routes(Router& router, ServerContext& ctx) {
-  (void)router;
-  (void)ctx;
+  // ---- a device's files ----------------------------------------------------------------------
+
+  RouteOptions upload;
+  upload.max_body_bytes = kMaxUploadRequestBytes;
+  upload.stream = [&ctx](Request& req) { return start_upload(ctx, req); };
+  router.add("POST", "/api/v1/devices/{device_id}/media", nullptr, upload);
+
+  // Cached by the library (30 s; every media change invalidates).
+  router.add("GET", "/api/v1/devices/{device_id}/media",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto page = page_request(req);
+               if (!page) return page.error();
+               auto body = ctx.services->media().files_json(actor, req.params.at("device_id"), *page);
+               if (!body) return body.error();
+               return Response::json(200, std::move(*body));
+             }));
+
+  // Takes the file off the device; the media stays in the library.
+  router.add("DELETE", "/api/v1/devices/{device_id}/media/{name}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto done = ctx.services->media().unlink(actor, req.params.at("device_id"), req.params.at("name"));
+               if (!done) return done.error();
+               return no_content();
+             }));
+
+  // {"to_device"}: the same media offered by another device under the same name; no bytes copied.
+  router.add("POST", "/api/v1/devices/{device_id}/media/{name}/move",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto to = body->string("to_device");
+               if (!to) return to.error();
+               auto file = ctx.services->media().move(actor, req.params.at("device_id"), req.params.at("name"), *to);
+               if (!file) return file.error();
+               return Response::json(200, MediaLibrary::to_json(*file));
+             }));
+
+  // ---- the organisation's library ------------------------------------------------------------
+
+  // ?kind=video|audio|image|pdf|pptx|zip, ?limit=, ?cursor=. Cached by the library.
+  router.add("GET", "/api/v1/media", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto page = page_request(req);
+    if (!page) return page.error();
+    auto body = ctx.services->media().list_json(actor, *page, req.query_param("kind").value_or(""));
+    if (!body) return body.error();
+    return Response::json(200, std::move(*body));
+  }));
+
+  router.add("GET", "/api/v1/media/{id}", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto media = ctx.services->media().get(actor, req.params.at("id"));
+    if (!media) return media.error();
+    return Response::json(200, MediaLibrary::to_json(*media));
+  }));
+
+  // {"name"}: the display name in the library (device file names are unchanged).
+  router.add("PATCH", "/api/v1/media/{id}", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto body = JsonBody::parse(req.body);
+    if (!body) return body.error();
+    auto name = body->string("name");
+    if (!name) return name.error();
+    auto media = ctx.services->media().rename(actor, req.params.at("id"), *name);
+    if (!media) return media.error();
+    return Response::json(200, MediaLibrary::to_json(*media));
+  }));
+
+  // Everywhere: off every device, and the bytes with the last reference.
+  router.add("DELETE", "/api/v1/media/{id}", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto done = ctx.services->media().remove(actor, req.params.at("id"));
+    if (!done) return done.error();
+    return no_content();
+  }));
+
+  // {"device_id","name"?}: offers the media on a device (a copy without copying bytes).
+  router.add("POST", "/api/v1/media/{id}/devices",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto device_id = body->string("device_id");
+               if (!device_id) return device_id.error();
+               auto name = body->opt_string("name");
+               if (!name) return name.error();
+               auto file = ctx.services->media().link(actor, req.params.at("id"), *device_id,
+                                                      name->has_value() ? std::string_view(**name) : std::string_view{});
+               if (!file) return file.error();
+               return created(MediaLibrary::to_json(*file), "/api/v1/devices/" + *device_id + "/media");
+             }));
+
+  // The bytes (HEAD falls back here): single Range, If-None-Match / If-Modified-Since, streamed
+  // from disk by the network layer.
+  router.add("GET", "/api/v1/media/{id}/content",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto content = ctx.services->media().open(actor, req.params.at("id"));
+               if (!content) return content.error();
+               const auto& m = content->media;
+               const auto& blob = content->blob;
+               StoredFile file{blob.path, blob.size, "\"" + m.blob_hash + "\"",
+                               blob.mtime_ms > 0 ? blob.mtime_ms : m.updated_at_ms,
+                               std::string(content_type_for(m.mime))};
+               return file_response(req, file);
+             }));
 }
 
 }  // namespace vc::server

@@ -34,6 +34,11 @@ REQUIRED_ROLE = {
     ("PATCH", "/api/v1/users/{id}"): "admin",
     ("DELETE", "/api/v1/users/{id}"): "admin",
     ("DELETE", "/api/v1/api-keys/{id}"): "admin",
+    ("GET", "/api/v1/media/{id}"): "viewer",
+    ("PATCH", "/api/v1/media/{id}"): "operator",
+    ("DELETE", "/api/v1/media/{id}"): "operator",
+    ("POST", "/api/v1/media/{id}/devices"): "operator",
+    ("GET", "/api/v1/media/{id}/content"): "viewer",
 }
 
 
@@ -94,6 +99,17 @@ class TenancyTest(ApiTestCase):
         r = s.call("POST", "/api/v1/api-keys", {"name": "matrix victim", "scopes": ["read"]}, token=cls.tok("a", "admin"))
         assert r.status == 201, repr(r)
         cls.victim_key = r.json()
+        # A device with one media item (a tiny PNG), uploaded as multipart/form-data.
+        cls.victim_device = unique("a-victim")
+        r = s.call("POST", "/api/v1/devices", {"device_id": cls.victim_device}, token=cls.tok("a", "operator"))
+        assert r.status == 201, repr(r)
+        boundary = "matrix" + uuid.uuid4().hex
+        body = (("--%s\r\nContent-Disposition: form-data; name=\"files\"; filename=\"victim.png\"\r\n\r\n" % boundary)
+                .encode() + b"\x89PNG\r\n\x1a\n" + os.urandom(64) + ("\r\n--%s--\r\n" % boundary).encode())
+        r = s.call("POST", "/api/v1/devices/%s/media" % cls.victim_device, body, token=cls.tok("a", "operator"),
+                   headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+        assert r.status == 201, repr(r)
+        cls.victim_media = r.json()["items"][0]
 
     @classmethod
     def tok(cls, org, role):
@@ -595,6 +611,9 @@ class TenancyTest(ApiTestCase):
             return self.victim_user["id"], {"role": "viewer"}
         if path.startswith("/api/v1/api-keys/"):
             return self.victim_key["id"], {}
+        if path.startswith("/api/v1/media/"):
+            # PATCH renames to the same name; POST …/devices links it to its own device again.
+            return self.victim_media["id"], {"name": self.victim_media["name"], "device_id": self.victim_device}
         self.fail("no matrix target for %s: extend _matrix_target" % path)
 
     def test_matrix_other_organisation_404_lower_role_403_no_token_401(self):

@@ -17,6 +17,20 @@
 using namespace vc;
 using vc::test::World;
 
+namespace {
+AuditFilter by_action(std::string action) {
+  AuditFilter f;
+  f.action = std::move(action);
+  return f;
+}
+AuditFilter page_of(int limit, std::string cursor = {}) {
+  AuditFilter f;
+  f.limit = limit;
+  f.cursor = std::move(cursor);
+  return f;
+}
+}  // namespace
+
 
 TEST_CASE("another organisation's objects are not found, never forbidden") {
   World w;
@@ -115,7 +129,7 @@ TEST_CASE("refresh tokens rotate, and a reused one revokes the whole session") {
   // The thief's reuse ended the legitimate holder's session too: its newer tokens are dead.
   CHECK_FALSE(w.svc->auth().refresh(second->refresh_token, "127.0.0.1").ok());
   CHECK_FALSE(w.svc->auth().authenticate(second->access_token, "127.0.0.1").ok());
-  auto audit = w.svc->audit().list(w.super, {.action = "auth.refresh_reuse"});
+  auto audit = w.svc->audit().list(w.super, by_action("auth.refresh_reuse"));
   REQUIRE(audit.ok());
   CHECK(audit->items.size() == 1);
 }
@@ -226,7 +240,7 @@ TEST_CASE("the audit log records who did what, and admins see only their organis
   auto created = w.svc->users().create(admin_a, {"made_by_a", "Password-made-1", "viewer", ""});
   REQUIRE(created.ok());
 
-  auto mine = w.svc->audit().list(admin_a, {.action = "user.create"});
+  auto mine = w.svc->audit().list(admin_a, by_action("user.create"));
   REQUIRE(mine.ok());
   bool found = false;
   for (const auto& e : mine->items) {
@@ -238,19 +252,19 @@ TEST_CASE("the audit log records who did what, and admins see only their organis
     }
   }
   CHECK(found);
-  auto failed = w.svc->audit().list(admin_a, {.action = "auth.login_failed"});
+  auto failed = w.svc->audit().list(admin_a, by_action("auth.login_failed"));
   REQUIRE(failed.ok());
   REQUIRE(failed->items.size() == 1);
   CHECK(failed->items[0].address == "192.0.2.7");
-  auto all = w.svc->audit().list(w.super, {.action = "organization.create"});
+  auto all = w.svc->audit().list(w.super, by_action("organization.create"));
   REQUIRE(all.ok());
   CHECK(all->items.size() == 2);
 
-  auto page1 = w.svc->audit().list(w.super, {.limit = 2});
+  auto page1 = w.svc->audit().list(w.super, page_of(2));
   REQUIRE(page1.ok());
   CHECK(page1->items.size() == 2);
   REQUIRE_FALSE(page1->next_cursor.empty());
-  auto page2 = w.svc->audit().list(w.super, {.cursor = page1->next_cursor, .limit = 2});
+  auto page2 = w.svc->audit().list(w.super, page_of(2, page1->next_cursor));
   REQUIRE(page2.ok());
   CHECK(page2->items.front().id < page1->items.back().id);
   auto viewer = w.user_in(a, "viewer_audit", "viewer");
