@@ -94,6 +94,14 @@ class Server:
             "WORKER_THREADS": "8",
         })
         base.update(env or {})
+        # With VC_TEST_POSTGRES_URL (a server's postgresql://…/postgres URL) each instance gets a
+        # fresh PostgreSQL database instead of the SQLite file, so the suite runs on both backends.
+        pg = os.environ.get("VC_TEST_POSTGRES_URL")
+        if pg and "DATABASE_URL" not in base:
+            db = "vci_%d_%s" % (os.getpid(), os.path.basename(self.data_dir).replace("-", "_").lower())
+            subprocess.run(["psql", pg, "-qAtc", "CREATE DATABASE %s" % db], check=True,
+                           stdout=subprocess.DEVNULL, timeout=60)
+            base["DATABASE_URL"] = pg.rsplit("/", 1)[0] + "/" + db
         self.log_path = os.path.join(self.data_dir, "server.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([BINARY], cwd=self.data_dir, env=base, stdin=subprocess.DEVNULL,

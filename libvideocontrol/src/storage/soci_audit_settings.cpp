@@ -31,8 +31,8 @@ Result<std::vector<AuditEntry>> SociAudit::list(const AuditQuery& q) {
                        "(:org = '' OR organization_id = :org2) AND (:actor = '' OR actor_id = :actor2) "
                        "AND (:otype = '' OR object_type = :otype2) AND (:oid = '' OR object_id = :oid2) "
                        "AND (:action = '' OR action = :action2 OR action LIKE :prefix) "
-                       "AND (:since = 0 OR at_ms >= :since2) AND (:until = 0 OR at_ms < :until2) "
-                       "AND (:before = 0 OR id < :before2) ORDER BY id DESC LIMIT :lim",
+                       "AND (CAST(:since AS BIGINT) = 0 OR at_ms >= :since2) AND (CAST(:until AS BIGINT) = 0 OR at_ms < :until2) "
+                       "AND (CAST(:before AS BIGINT) = 0 OR id < :before2) ORDER BY id DESC LIMIT :lim",
          soci::into(id), soci::into(at), soci::into(r_org.value, r_org.ind), soci::into(e.actor_kind),
          soci::into(r_actor.value, r_actor.ind), soci::into(e.action), soci::into(r_otype.value, r_otype.ind),
          soci::into(r_oid.value, r_oid.ind), soci::into(r_addr.value, r_addr.ind), soci::into(e.details_json),
