@@ -17,7 +17,7 @@ template <class N>
 Result<N> parse_uint(std::string_view setting, std::string_view text, N min, N max, std::string_view what) {
   std::uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v < min || v > max)
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || v < static_cast<std::uint64_t>(min) || v > static_cast<std::uint64_t>(max))
     return bad(setting, text, fmt::format("must be {} between {} and {}", what, min, max));
   return static_cast<N>(v);
 }

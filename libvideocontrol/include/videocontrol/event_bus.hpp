@@ -1,0 +1,34 @@
+// EventBus: fan-out of small messages between the instances of one installation (DESIGN.md
+// principle 2). In-process by default; Redis pub/sub when several instances run.
+//
+// A message published on a channel reaches every subscriber of that channel on every instance,
+// this one included, at most once each, in publish order per publisher. Delivery is best effort:
+// while the bus is down messages reach local subscribers only (nothing durable rides on it).
+// Implementations are safe for concurrent use.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vc {
+
+class EventBus {
+ public:
+  using Handler = std::function<void(std::string_view channel, std::string_view message)>;
+  virtual ~EventBus() = default;
+  // Returns false when the message reached local subscribers only (the shared bus is down).
+  virtual bool publish(std::string_view channel, std::string_view message) = 0;
+  // Handlers run on the bus's own thread (Redis; this instance's own messages too, so one bus never
+  // runs two handlers at once) or the publisher's (in-process); they must not block. A handler is
+  // kept, and must stay callable, until the bus is destroyed.
+  // REQUIRES: every subscribe() happens before the first publish().
+  virtual void subscribe(std::string_view channel, Handler handler) = 0;
+  // False while the shared backend is unreachable (local fallback in use).
+  virtual bool healthy() const = 0;
+};
+
+std::unique_ptr<EventBus> make_local_event_bus();
+
+}  // namespace vc

@@ -1,0 +1,31 @@
+// Presence: which devices have a live player connection, on any instance (the seed's "online
+// lists agree everywhere"). Each instance reports its own connections with heartbeats that
+// expire, so an instance that dies stops counting after the TTL. In-process by default, Redis
+// when several instances run. Safe for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vc {
+
+class Presence {
+ public:
+  virtual ~Presence() = default;
+  // This instance holds a connection of the device until expires_at_ms (refresh before then).
+  virtual void heartbeat(std::string_view organization_id, std::string_view device_id, std::string_view instance_id,
+                         std::int64_t expires_at_ms) = 0;
+  // This instance's last connection of the device is gone (other instances' entries stay).
+  virtual void remove(std::string_view organization_id, std::string_view device_id, std::string_view instance_id) = 0;
+  // Devices of the organisation with an unexpired entry on any instance, sorted, no duplicates.
+  virtual std::vector<std::string> online(std::string_view organization_id, std::int64_t now_ms) = 0;
+  virtual bool is_online(std::string_view organization_id, std::string_view device_id, std::int64_t now_ms) = 0;
+  virtual bool healthy() const = 0;
+};
+
+std::unique_ptr<Presence> make_local_presence();
+
+}  // namespace vc

@@ -1,0 +1,58 @@
+// Redis backends (hiredis) for the scale-out architecture: Cache, RateLimiter, EventBus and
+// Presence shared by every instance. Each degrades to its in-process twin while Redis is
+// unreachable — at start or later — logs the change once, reports healthy() == false, and
+// reconnects by itself (at most every 1 s, backing off to 5 s) when Redis returns. No data is
+// lost: Redis holds nothing durable.
+//
+// What degrading means per backend:
+// - Cache: entries go to a private in-process LRU (forgotten when Redis is back); namespaces bumped
+//   meanwhile are bumped in Redis on reconnect, so entries the outage made stale are not served
+//   after it.
+//   stats(): hits/misses count every get() of this object; entries/bytes/evictions describe the
+//   in-process fallback only (Redis's own memory is Redis's business).
+// - RateLimiter: buckets are per instance until Redis returns (then Redis's buckets count again).
+// - EventBus: messages reach this instance's subscribers only; publish() returns false.
+// - Presence: this instance's own devices only; its entries are written back on reconnect.
+//
+// Every object holds its own connection (the bus two: publish and subscribe), which serialises that
+// object's calls; a call waits for Redis at most about connect_timeout_ms + 2 * command_timeout_ms
+// (plus calls queued ahead of it), never longer while Redis is away.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "videocontrol/cache.hpp"
+#include "videocontrol/event_bus.hpp"
+#include "videocontrol/presence.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+class Clock;
+
+struct RedisOptions {
+  std::string url;                 // redis://[[user]:password@]host[:port][/db] (no TLS)
+  std::string key_prefix = "vc:";  // every key and channel starts with this
+  int connect_timeout_ms = 500;
+  int command_timeout_ms = 500;
+};
+
+// Errors: invalid for a malformed URL. An unreachable server is not an error (fallback). Each
+// factory tries to connect once before returning, so healthy() is meaningful at once.
+Result<std::unique_ptr<Cache>> make_redis_cache(const RedisOptions& options, std::shared_ptr<const Clock> clock,
+                                                std::size_t fallback_bytes = 64u << 20);
+Result<std::unique_ptr<RateLimiter>> make_redis_rate_limiter(const RedisOptions& options,
+                                                             std::shared_ptr<const Clock> clock);
+Result<std::unique_ptr<EventBus>> make_redis_event_bus(const RedisOptions& options);
+Result<std::unique_ptr<Presence>> make_redis_presence(const RedisOptions& options);
+
+// For /readyz: true when this Redis-backed Cache/RateLimiter currently reaches Redis (EventBus and
+// Presence say so through healthy()). False for any other backend. A connection idle for over a
+// second is PINGed first, and a lost one is retried when the backoff allows, so the answer is
+// fresh; the call may block up to the timeouts above.
+bool redis_healthy(const Cache& cache);
+bool redis_healthy(const RateLimiter& limiter);
+
+}  // namespace vc

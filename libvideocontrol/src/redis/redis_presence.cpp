@@ -1,0 +1,179 @@
+// Redis Presence backend: per organisation one sorted set `prefix + "presence:" + org` whose members
+// are "device_id \x1f instance_id", scored by expires_at_ms. An instance that dies simply stops
+// refreshing its members, which then fall below "now" and stop counting.
+//
+// Every heartbeat/remove also goes to an in-process Presence, which answers while Redis is
+// unreachable (this instance's devices only: the documented degradation). The entries this
+// instance owns are remembered as well, so that after an outage they are written back at once
+// (their Redis copies may have expired meanwhile) and removals made meanwhile are applied.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "redis/redis_connection.hpp"
+#include "videocontrol/redis.hpp"
+
+namespace vc {
+namespace {
+
+constexpr char kSeparator = '\x1f';
+// Expired members are trimmed from Redis on every kTrimEvery-th online() call.
+constexpr unsigned kTrimEvery = 16;
+// The set itself expires this long after the latest heartbeat would (in real time), so sets of
+// organisations nobody asks about do not linger forever. Scores come from the callers' clock,
+// which may not be Redis's, hence the generous margin.
+constexpr std::int64_t kKeyGraceMs = 3'600'000;
+// This instance's own entries are forgotten this long after they expired.
+constexpr std::int64_t kOwnPruneGraceMs = 60'000;
+
+std::int64_t system_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+class RedisPresence final : public Presence, public redis::RedisBacked {
+ public:
+  RedisPresence(const RedisOptions& options, redis::Endpoint endpoint)
+      : prefix_(options.key_prefix),
+        local_(make_local_presence()),
+        conn_(std::make_unique<redis::Connection>(std::move(endpoint), "presence", options.connect_timeout_ms,
+                                                  options.command_timeout_ms)) {}
+
+  void heartbeat(std::string_view org, std::string_view device, std::string_view instance,
+                 std::int64_t expires_at_ms) override {
+    local_->heartbeat(org, device, instance, expires_at_ms);
+    const std::string m = member(device, instance);
+    {
+      std::lock_guard lock(own_mu_);
+      own_[std::string(org)][m] = expires_at_ms;
+      removed_.erase({std::string(org), m});
+    }
+    sync_after_reconnect();
+    (void)conn_->pipeline({{"ZADD", key(org), std::to_string(expires_at_ms), m}, expire_command(org, expires_at_ms)});
+  }
+
+  void remove(std::string_view org, std::string_view device, std::string_view instance) override {
+    local_->remove(org, device, instance);
+    const std::string m = member(device, instance);
+    {
+      std::lock_guard lock(own_mu_);
+      if (auto o = own_.find(org); o != own_.end()) {
+        o->second.erase(m);
+        if (o->second.empty()) own_.erase(o);
+      }
+    }
+    sync_after_reconnect();
+    auto r = conn_->command({"ZREM", key(org), m});
+    if (!r || r->is_error()) {
+      std::lock_guard lock(own_mu_);
+      removed_.insert({std::string(org), m});
+    }
+  }
+
+  std::vector<std::string> online(std::string_view org, std::int64_t now_ms) override {
+    const bool trim = calls_.fetch_add(1, std::memory_order_relaxed) % kTrimEvery == 0;
+    if (trim) prune_own(now_ms);
+    sync_after_reconnect();
+    std::vector<redis::Command> commands;
+    if (trim)
+      commands.push_back({"ZREMRANGEBYSCORE", key(org), "-inf", std::to_string(now_ms)});
+    // Exclusive lower bound: an entry expiring exactly now is gone (as in the in-process one).
+    commands.push_back({"ZRANGEBYSCORE", key(org), "(" + std::to_string(now_ms), "+inf"});
+    auto replies = conn_->pipeline(commands);
+    if (!replies || !replies->back().is_array()) return local_->online(org, now_ms);
+
+    std::vector<std::string> devices;
+    devices.reserve(replies->back().elements.size());
+    for (const auto& e : replies->back().elements) {
+      // Split at the last separator: instance ids are ours and never contain it.
+      const auto sep = e.str.rfind(kSeparator);
+      devices.push_back(sep == std::string::npos ? e.str : e.str.substr(0, sep));
+    }
+    std::sort(devices.begin(), devices.end());
+    devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+    return devices;
+  }
+
+  bool is_online(std::string_view org, std::string_view device, std::int64_t now_ms) override {
+    // Members are ordered by expiry, not name, so there is no range lookup by device: filter the
+    // organisation's (small) online set instead.
+    const auto devices = online(org, now_ms);
+    return std::binary_search(devices.begin(), devices.end(), device);
+  }
+
+  // Also the moment to write this instance's entries back after an outage: /readyz polls this, so
+  // other instances see them again even before the next heartbeat.
+  bool healthy() const override {
+    sync_after_reconnect();
+    return conn_->healthy();
+  }
+  bool redis_reachable() const override { return healthy(); }
+
+ private:
+  std::string key(std::string_view org) const { return prefix_ + "presence:" + std::string(org); }
+  static std::string member(std::string_view device, std::string_view instance) {
+    std::string m(device);
+    m.push_back(kSeparator);
+    m.append(instance);
+    return m;
+  }
+  redis::Command expire_command(std::string_view org, std::int64_t expires_at_ms) const {
+    const std::int64_t ttl = std::max<std::int64_t>(expires_at_ms - system_now_ms(), 0) + kKeyGraceMs;
+    return {"PEXPIRE", key(org), std::to_string(ttl)};
+  }
+
+  // After every (re)connect, Redis gets this instance's live entries and pending removals again.
+  void sync_after_reconnect() const {
+    if (!conn_->check() || conn_->epoch() == synced_epoch_.load()) return;
+    std::lock_guard lock(own_mu_);
+    const std::uint64_t epoch = conn_->epoch();
+    if (epoch == synced_epoch_.load()) return;
+    std::vector<redis::Command> commands;
+    for (const auto& [org, removed] : removed_) commands.push_back({"ZREM", key(org), removed});
+    for (const auto& [org, members] : own_) {
+      redis::Command zadd{"ZADD", key(org)};
+      std::int64_t latest = 0;
+      for (const auto& [m, expires] : members) {
+        zadd.push_back(std::to_string(expires));
+        zadd.push_back(m);
+        latest = std::max(latest, expires);
+      }
+      commands.push_back(std::move(zadd));
+      commands.push_back(expire_command(org, latest));
+    }
+    if (!commands.empty() && !conn_->pipeline(commands)) return;  // dropped again: retry next time
+    removed_.clear();
+    synced_epoch_ = epoch;
+  }
+
+  void prune_own(std::int64_t now_ms) {
+    std::lock_guard lock(own_mu_);
+    for (auto o = own_.begin(); o != own_.end();) {
+      std::erase_if(o->second, [&](const auto& kv) { return kv.second + kOwnPruneGraceMs <= now_ms; });
+      o = o->second.empty() ? own_.erase(o) : std::next(o);
+    }
+  }
+
+  const std::string prefix_;
+  std::unique_ptr<Presence> local_;
+  std::unique_ptr<redis::Connection> conn_;
+  std::atomic<unsigned> calls_{0};
+
+  mutable std::mutex own_mu_;
+  std::map<std::string, std::map<std::string, std::int64_t>, std::less<>> own_;  // org -> member -> expiry
+  mutable std::set<std::pair<std::string, std::string>> removed_;  // (org, member) removed while Redis was away
+  mutable std::atomic<std::uint64_t> synced_epoch_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Presence>> make_redis_presence(const RedisOptions& options) {
+  auto endpoint = redis::parse_url(options.url);
+  if (!endpoint) return endpoint.error();
+  return std::unique_ptr<Presence>(std::make_unique<RedisPresence>(options, std::move(*endpoint)));
+}
+
+}  // namespace vc
