@@ -8,6 +8,10 @@
 #include "router.hpp"
 #include "server_context.hpp"
 #include "videocontrol/bootstrap.hpp"
+#include "videocontrol/event_bus.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/presence.hpp"
+#include "videocontrol/redis.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/version.hpp"
 
@@ -39,9 +43,6 @@ int main(int argc, char** argv) {
   vc::set_log_level(config->log_level);
   vc::set_log_format(config->log_format);
 
-  if (config->redis_enabled)
-    vc::log_warn("REDIS_URL is set, but the Redis backends are not built yet; cache, bus and presence stay in-process",
-                 {{"redis_url", config->redis_url}});
 
   vc::server::ServerContext ctx;
   ctx.config = *config;
@@ -73,8 +74,29 @@ int main(int argc, char** argv) {
   ctx.blobs = std::move(*blobs);
   if (auto left = ctx.blobs->remove_leftovers(); left && *left > 0)
     vc::log_warn("removed unfinished uploads left by an earlier run", {{"files", *left}});
-  ctx.cache = vc::make_memory_cache(ctx.clock, ctx.config.cache_bytes);
-  ctx.limiter = vc::make_memory_rate_limiter(ctx.clock);
+  if (ctx.config.redis_enabled) {
+    // Shared cache, rate limits, presence and event bus; each degrades to in-process while Redis
+    // is unreachable and recovers by itself.
+    vc::RedisOptions redis{.url = ctx.config.redis_url};
+    auto cache = vc::make_redis_cache(redis, ctx.clock, ctx.config.cache_bytes);
+    auto limiter = vc::make_redis_rate_limiter(redis, ctx.clock);
+    auto bus = vc::make_redis_event_bus(redis);
+    auto presence = vc::make_redis_presence(redis);
+    for (const vc::Error* e : {cache ? nullptr : &cache.error(), limiter ? nullptr : &limiter.error(),
+                               bus ? nullptr : &bus.error(), presence ? nullptr : &presence.error()})
+      if (e) return fail("REDIS_URL: " + e->message);
+    ctx.cache = std::move(*cache);
+    ctx.limiter = std::move(*limiter);
+    ctx.bus = std::move(*bus);
+    ctx.presence = std::move(*presence);
+    vc::log_info("using Redis for cache, rate limits, presence and events",
+                 {{"healthy", vc::redis_healthy(*ctx.cache) ? "yes" : "no (in-process fallback until it answers)"}});
+  } else {
+    ctx.cache = vc::make_memory_cache(ctx.clock, ctx.config.cache_bytes);
+    ctx.limiter = vc::make_memory_rate_limiter(ctx.clock);
+    ctx.bus = vc::make_local_event_bus();
+    ctx.presence = vc::make_local_presence();
+  }
   vc::ServiceOptions options;
   options.clock = ctx.clock;
   options.jwt_secret = ctx.config.jwt_secret;
@@ -87,8 +109,12 @@ int main(int argc, char** argv) {
   if (!services) return fail(services.error().message);
   ctx.services = std::move(*services);
   ctx.engine = std::make_unique<vc::server::EngineIo>();
-  ctx.hub = std::make_unique<vc::RealtimeHub>(*ctx.services, *ctx.engine,
-                                              vc::RealtimeOptions{.credential_policy = ctx.config.device_credentials});
+  vc::RealtimeOptions realtime;
+  realtime.credential_policy = ctx.config.device_credentials;
+  realtime.bus = ctx.bus.get();
+  realtime.presence = ctx.presence.get();
+  realtime.instance_id = vc::random_secret(12);
+  ctx.hub = std::make_unique<vc::RealtimeHub>(*ctx.services, *ctx.engine, realtime);
   ctx.engine->attach(*ctx.hub);
 
   vc::server::Router router;
@@ -113,6 +139,11 @@ int main(int argc, char** argv) {
                                                         {"database", std::string(ctx.storage->backend_name())},
                                                         {"port", static_cast<unsigned>(*port)}});
   server.run();
+  // Teardown order: no bus event may reach the engine once it is gone, and the engine's last
+  // calls into the hub (connections closing) may still publish on the bus.
+  ctx.hub->stop();
+  ctx.engine.reset();
+  ctx.bus.reset();
   vc::log_info("stopped");
   return 0;
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "json.hpp"
+#include "videocontrol/redis.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
@@ -19,7 +20,11 @@ void register_health_routes(Router& router, ServerContext& ctx) {
     auto db = ctx.storage->ping();
     JsonWriter w;
     w.begin_object().key("status").value(db ? "ready" : "unavailable");
-    w.key("checks").begin_object().key("database").value(db ? std::string("ok") : db.error().message).end_object();
+    w.key("checks").begin_object().key("database").value(db ? std::string("ok") : db.error().message);
+    // Redis is not needed to serve (local fallbacks), so it is reported but does not fail readiness.
+    if (ctx.config.redis_enabled && ctx.cache)
+      w.key("redis").value(redis_healthy(*ctx.cache) ? "ok" : "unavailable: using in-process fallbacks");
+    w.end_object();
     w.key("backend").value(ctx.storage->backend_name());
     w.end_object();
     return Response::json(db ? 200 : 503, w.str());

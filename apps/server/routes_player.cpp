@@ -5,6 +5,7 @@
 // device credential as ?token= or X-Device-Token. The library has no player-facing reads yet (a
 // device Actor may read nothing but its playback state), so after the device is looked up these
 // routes read that one device's files with the system actor and never anything else.
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -84,9 +85,14 @@ struct PlayerRoutes {
                         "this server requires a device credential: pass it as ?token= or X-Device-Token");
     if (memo.known(d, token)) return d;
     // The library checks credentials only inside register_player, which also records presence;
-    // presence is put back to what the realtime hub knows right after.
+    // presence is put back to what the realtime hub knows (on every instance) right after.
     auto checked = ctx.services->devices().register_player(device_id, {}, token, "required");
-    (void)ctx.services->devices().set_presence(device_id, ctx.hub && ctx.hub->is_online(device_id));
+    bool online = false;
+    if (ctx.hub) {
+      const auto ids = ctx.hub->online_devices(d.organization_id);
+      online = std::find(ids.begin(), ids.end(), device_id) != ids.end();
+    }
+    (void)ctx.services->devices().set_presence(device_id, online);
     if (!checked) return checked.error();
     memo.remember(d, token);
     return d;

@@ -7,6 +7,8 @@
 #include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/config.hpp"
+#include "videocontrol/event_bus.hpp"
+#include "videocontrol/presence.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"
 #include "videocontrol/services.hpp"
@@ -26,6 +28,8 @@ struct ServerContext {
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<Cache> cache;
+  std::unique_ptr<EventBus> bus;         // cross-instance events (Redis) or in-process
+  std::unique_ptr<Presence> presence;    // who is online on any instance
   std::unique_ptr<Services> services;  // REQUIRES: storage and limiter outlive it (declared after them)
   std::unique_ptr<RealtimeHub> hub;    // players and control panels (uses services)
   std::unique_ptr<EngineIo> engine;    // the hub's transport; destroyed first, it stops calling the hub

@@ -33,9 +33,19 @@ class RealtimeTransport {
   virtual void close(ConnectionId id) = 0;
 };
 
+class EventBus;
+class Presence;
+
 struct RealtimeOptions {
   std::string credential_policy = "off";                     // off, optional, required
   std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
+  // Scale-out: events for a device or an organisation's control panels travel over `bus`, so the
+  // instance holding the connection delivers them; `presence` tells every instance who is online.
+  // Null = in-process (one instance). Both must outlive the hub.
+  EventBus* bus = nullptr;
+  Presence* presence = nullptr;
+  std::string instance_id;                                   // default: random
+  std::chrono::milliseconds presence_ttl{20'000};            // refreshed by sweep(), every few seconds
 };
 
 struct RealtimeStats {
@@ -63,7 +73,11 @@ class RealtimeHub {
   // Tells the organisation's control panels that its devices changed (devices/updated).
   void devices_changed(std::string_view organization_id);
 
+  // Whether a player of the device is connected to this instance.
   bool is_online(std::string_view device_id) const;
+  // Stops delivering bus events to the transport; call before the transport goes away.
+  void stop();
+  // Online devices of the organisation on every instance.
   std::vector<std::string> online_devices(std::string_view organization_id) const;
   RealtimeStats stats() const;
 

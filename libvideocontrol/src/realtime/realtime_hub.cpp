@@ -1,6 +1,7 @@
 #include "videocontrol/realtime_hub.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -12,8 +13,10 @@
 
 #include "videocontrol/clock.hpp"
 #include "videocontrol/devices.hpp"
+#include "videocontrol/event_bus.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/socketio_codec.hpp"
 
@@ -58,12 +61,51 @@ std::string error_ack(std::string_view message) {
 
 }  // namespace
 
+constexpr std::string_view kPlayerChannel = "realtime:player";    // "<device_id>\n<packet>"
+constexpr std::string_view kControlChannel = "realtime:control";  // "<organization_id>\n<packet>"
+
 struct RealtimeHub::Impl {
-  Impl(Services& s, RealtimeTransport& t, RealtimeOptions o) : services(s), transport(t), options(std::move(o)) {}
+  Impl(Services& s, RealtimeTransport& t, RealtimeOptions o) : services(s), transport(t), options(std::move(o)) {
+    if (!options.bus) {
+      own_bus = make_local_event_bus();
+      options.bus = own_bus.get();
+    }
+    if (!options.presence) {
+      own_presence = make_local_presence();
+      options.presence = own_presence.get();
+    }
+    if (options.instance_id.empty()) options.instance_id = random_secret(12);
+    // Every instance delivers what concerns its own connections.
+    options.bus->subscribe(kPlayerChannel, [this](std::string_view, std::string_view m) { deliver_local(m, true); });
+    options.bus->subscribe(kControlChannel, [this](std::string_view, std::string_view m) { deliver_local(m, false); });
+  }
 
   Services& services;
   RealtimeTransport& transport;
   RealtimeOptions options;
+  std::unique_ptr<EventBus> own_bus;
+  std::unique_ptr<Presence> own_presence;
+  std::atomic<bool> stopped{false};
+
+  // A bus message for this instance's players of a device, or control sockets of an organisation.
+  void deliver_local(std::string_view message, bool to_players) {
+    if (stopped.load()) return;
+    const auto nl = message.find('\n');
+    if (nl == std::string_view::npos) return;
+    const std::string key(message.substr(0, nl));
+    const std::string packet(message.substr(nl + 1));
+    std::vector<ConnectionId> targets;
+    {
+      std::lock_guard lock(mu);
+      auto& index = to_players ? device_players : org_controls;
+      if (auto it = index.find(key); it != index.end()) targets.assign(it->second.begin(), it->second.end());
+    }
+    for (auto id : targets) transport.send(id, packet);
+  }
+
+  void heartbeat(const std::string& org, const std::string& device) {
+    options.presence->heartbeat(org, device, options.instance_id, now() + options.presence_ttl.count());
+  }
 
   mutable std::mutex mu;
   std::unordered_map<ConnectionId, Conn> conns;
@@ -76,26 +118,15 @@ struct RealtimeHub::Impl {
     transport.send(id, sio::encode(sio::make_event(event, args)));
   }
 
-  // Control-plane broadcast: only the organisation's control sockets, never players.
+  // Control-plane broadcast: only the organisation's control sockets (on every instance), never players.
   void broadcast_controls(const std::string& org, std::string_view event, const std::vector<std::string>& args) {
-    std::vector<ConnectionId> targets;
-    {
-      std::lock_guard lock(mu);
-      if (auto it = org_controls.find(org); it != org_controls.end()) targets.assign(it->second.begin(), it->second.end());
-    }
-    const std::string packet = sio::encode(sio::make_event(event, args));
-    for (auto id : targets) transport.send(id, packet);
+    if (org.empty()) return;
+    options.bus->publish(kControlChannel, org + "\n" + sio::encode(sio::make_event(event, args)));
   }
 
+  // To the device's players, wherever they are connected.
   void to_device(const std::string& device_id, std::string_view event, const std::vector<std::string>& args) {
-    std::vector<ConnectionId> targets;
-    {
-      std::lock_guard lock(mu);
-      if (auto it = device_players.find(device_id); it != device_players.end())
-        targets.assign(it->second.begin(), it->second.end());
-    }
-    const std::string packet = sio::encode(sio::make_event(event, args));
-    for (auto id : targets) transport.send(id, packet);
+    options.bus->publish(kPlayerChannel, device_id + "\n" + sio::encode(sio::make_event(event, args)));
   }
 
   // Removes a player connection from its device; returns true when it was the device's last one.
@@ -109,7 +140,10 @@ struct RealtimeHub::Impl {
     return true;
   }
 
+  // This instance's last connection of the device is gone: offline unless another instance holds one.
   void went_offline(const std::string& device_id, const std::string& org) {
+    options.presence->remove(org, device_id, options.instance_id);
+    if (options.presence->is_online(org, device_id, now())) return;
     (void)services.devices().set_presence(device_id, false);
     broadcast_controls(org, "player/offline", {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
   }
@@ -167,15 +201,8 @@ struct RealtimeHub::Impl {
   }
 
   std::vector<std::string> online_of(std::string_view org) const {
-    std::vector<std::string> out;
-    std::lock_guard lock(mu);
-    for (const auto& [device, ids] : device_players) {
-      if (ids.empty()) continue;
-      auto c = conns.find(*ids.begin());
-      if (c != conns.end() && c->second.org == org) out.push_back(device);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    if (org.empty()) return {};
+    return options.presence->online(org, now());
   }
 
   void handle_register(ConnectionId id, const rapidjson::Value& args, std::optional<std::uint64_t> ack) {
@@ -197,6 +224,8 @@ struct RealtimeHub::Impl {
       if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
       return;
     }
+    // Online somewhere already (another instance, or another connection here)?
+    const bool was_online = options.presence->is_online(device->organization_id, device_id, now());
     bool first = false;
     std::string previous_device, previous_org;
     bool previous_last = false;
@@ -220,7 +249,8 @@ struct RealtimeHub::Impl {
       set.insert(id);
     }
     if (previous_last) went_offline(previous_device, previous_org);
-    if (first)
+    if (first) heartbeat(device->organization_id, device_id);
+    if (first && !was_online)
       broadcast_controls(device->organization_id, "player/online",
                          {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
     Actor self{Actor::Kind::device, device_id, device->organization_id, Role::viewer, 0, {}, {}};
@@ -376,12 +406,19 @@ void RealtimeHub::on_close(ConnectionId id) {
 
 void RealtimeHub::sweep() {
   std::vector<ConnectionId> silent;
+  std::vector<std::pair<std::string, std::string>> live;  // (org, device) held here
   {
     std::lock_guard lock(impl_->mu);
     const auto cutoff = impl_->now() - impl_->options.player_timeout.count();
     for (const auto& [id, c] : impl_->conns)
       if (c.role == ConnRole::player && c.last_seen_ms < cutoff) silent.push_back(id);
+    for (const auto& [device, ids] : impl_->device_players) {
+      if (ids.empty()) continue;
+      auto c = impl_->conns.find(*ids.begin());
+      if (c != impl_->conns.end()) live.emplace_back(c->second.org, device);
+    }
   }
+  for (const auto& [org, device] : live) impl_->heartbeat(org, device);
   for (auto id : silent) {
     impl_->transport.close(id);
     on_close(id);  // gone now, whatever the transport does later
@@ -397,6 +434,8 @@ void RealtimeHub::placeholder_changed(std::string_view device_id) { impl_->to_de
 void RealtimeHub::devices_changed(std::string_view organization_id) {
   impl_->broadcast_controls(std::string(organization_id), "devices/updated", {});
 }
+
+void RealtimeHub::stop() { impl_->stopped.store(true); }
 
 bool RealtimeHub::is_online(std::string_view device_id) const {
   std::lock_guard lock(impl_->mu);
