@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 jobs=$(nproc)
+# socket.io-client for the realtime_js_clients test, exactly as locked in tests/js/package-lock.json.
+if [ ! -d tests/js/node_modules ]; then
+  echo "== npm ci (tests/js)"
+  npm ci --prefix tests/js --no-audit --no-fund
+fi
 echo "== build (RelWithDebInfo)"
 ./scripts/build.sh build
 echo "== ctest (RelWithDebInfo)"

@@ -1,0 +1,467 @@
+// The realtime channel with socket.io-client from npm (issue 5): a client nobody here wrote, over
+// WebSocket only and over long-polling with the upgrade, as players and as a control panel; and the
+// kiosk page's own Engine.IO/Socket.IO client (web/player.html, served at /player) driven without a
+// browser.
+//
+//   npm ci --prefix tests/js && node tests/js/realtime.test.mjs --binary PATH/videocontrol-server
+//
+// Starts the server itself (temporary DATA_DIR, a free 127.0.0.1 port) and creates the organisation,
+// users, devices and media through the REST API. Runs on node's built-in test runner.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+let io, WebSocketImpl;
+try {
+  ({ io } = await import("socket.io-client"));
+  WebSocketImpl = (await import("ws")).default;
+} catch (e) {
+  console.error(`socket.io-client is not installed (${e.message}).\n` +
+                `Install the test dependencies first: npm ci --prefix ${path.relative(process.cwd(), here) || "."}`);
+  process.exit(1);
+}
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  if (i >= 0 && process.argv[i + 1]) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(name + "="));
+  return eq ? eq.slice(name.length + 1) : undefined;
+}
+
+const BINARY = path.resolve(argValue("--binary") || process.env.VC_SERVER_BINARY ||
+                            path.join(here, "..", "..", "build", "apps", "server", "videocontrol-server"));
+if (!fs.existsSync(BINARY)) {
+  console.error(`server binary not found: ${BINARY} (use --binary PATH)`);
+  process.exit(1);
+}
+
+const ADMIN_PASSWORD = "Js-Test-Admin-Pw-1";
+const USER_PASSWORD = "user-Password-42";
+const WAIT = 5000;
+
+// ---- the server ----------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const server = { proc: null, dataDir: null, port: 0, log: [], url: "" };
+
+async function startServer() {
+  server.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vc-js-"));
+  server.port = await freePort();
+  server.url = `http://127.0.0.1:${server.port}`;
+  const env = {
+    PATH: process.env.PATH || "/usr/bin:/bin", HOME: server.dataDir, HOST: "127.0.0.1", PORT: String(server.port),
+    DATA_DIR: server.dataDir, LOG_LEVEL: "warn", ADMIN_PASSWORD, RATE_LIMIT_PER_MINUTE: "1000000",
+    LOGIN_ATTEMPTS: "1000000", SHUTDOWN_TIMEOUT_MS: "2000",
+  };
+  for (const k of ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LANG"]) if (process.env[k]) env[k] = process.env[k];
+  server.proc = spawn(BINARY, [], { cwd: server.dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
+  for (const s of [server.proc.stdout, server.proc.stderr]) s.on("data", (d) => server.log.push(d.toString()));
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    if (server.proc.exitCode !== null) throw new Error(`server exited early:\n${server.log.join("")}`);
+    try {
+      if ((await fetch(`${server.url}/healthz`)).ok) return;
+    } catch { /* not yet */ }
+    await sleep(100);
+  }
+  throw new Error(`server not ready:\n${server.log.join("")}`);
+}
+
+async function stopServer() {
+  if (server.proc && server.proc.exitCode === null) {
+    const exited = new Promise((r) => server.proc.once("exit", r));
+    server.proc.kill("SIGTERM");
+    const t = setTimeout(() => server.proc.kill("SIGKILL"), 15000);
+    await exited;
+    clearTimeout(t);
+  }
+  if (server.dataDir) fs.rmSync(server.dataDir, { recursive: true, force: true });
+}
+
+async function api(method, url, { token, body, headers } = {}) {
+  const h = { ...(headers || {}) };
+  if (token) h.Authorization = `Bearer ${token}`;
+  let payload = body;
+  if (body !== undefined && !(body instanceof FormData) && typeof body !== "string") {
+    payload = JSON.stringify(body);
+    h["Content-Type"] = "application/json";
+  }
+  const r = await fetch(server.url + url, { method, headers: h, body: payload });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+async function expectStatus(promise, status) {
+  const r = await promise;
+  assert.equal(r.status, status, `${status} expected, got ${r.status}: ${r.text}`);
+  return r.json;
+}
+
+async function login(username, password = USER_PASSWORD) {
+  return (await expectStatus(api("POST", "/api/v1/auth/login", { body: { username, password } }), 200)).access_token;
+}
+
+// ---- the world -----------------------------------------------------------------------------------
+
+const suffix = Math.random().toString(36).slice(2, 8);
+const world = { org: null, speaker: "", viewer: "", operator: "", devices: [], files: {} };
+
+const PNG = Buffer.concat([Buffer.from("\x89PNG\r\n\x1a\n", "latin1"), Buffer.alloc(600, 7)]);
+const MP4 = Buffer.concat([Buffer.from("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", "latin1"), Buffer.alloc(4000, 9)]);
+
+async function buildWorld() {
+  const admin = await login("admin", ADMIN_PASSWORD);
+  world.org = await expectStatus(api("POST", "/api/v1/organizations",
+    { token: admin, body: { name: "JS", slug: `js-${suffix}`, plan: "PRO" } }), 201);
+  for (const role of ["speaker", "viewer", "operator"]) {
+    const username = `js-${role}-${suffix}`;
+    await expectStatus(api("POST", "/api/v1/users", { token: admin, body: {
+      username, password: USER_PASSWORD, role, organization_id: world.org.id } }), 201);
+    world[role] = await login(username);
+  }
+  for (let i = 0; i < 4; i++) {
+    const device_id = `js-${suffix}-${i}`;
+    await expectStatus(api("POST", "/api/v1/devices", { token: world.operator, body: { device_id } }), 201);
+    world.devices.push(device_id);
+  }
+  for (const device of world.devices.slice(0, 3)) {
+    const form = new FormData();
+    form.append("files", new Blob([PNG]), "poster.png");
+    form.append("files", new Blob([MP4]), "intro.mp4");
+    const up = await expectStatus(api("POST", `/api/v1/devices/${device}/media`, { token: world.operator, body: form }), 201);
+    world.files[device] = up.items.map((f) => f.name).sort();
+  }
+}
+
+// ---- clients -------------------------------------------------------------------------------------
+
+const sockets = [];
+
+// A socket.io-client socket whose events are recorded, so a test can wait for one after the fact.
+function connect(opts = {}) {
+  const socket = io(server.url, { reconnection: false, forceNew: true, timeout: WAIT, ...opts });
+  socket.events = [];
+  socket.waiters = [];
+  socket.onAny((name, ...args) => {
+    socket.events.push({ name, args });
+    for (const w of [...socket.waiters]) w();
+  });
+  sockets.push(socket);
+  return socket;
+}
+
+function waitFor(socket, name, pred = () => true, from = 0, timeout = WAIT) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const hit = socket.events.slice(from).find((e) => e.name === name && pred(...e.args));
+      if (!hit) return false;
+      done();
+      resolve(hit.args);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`no ${name} within ${timeout} ms; got ${JSON.stringify(socket.events.slice(from))}`));
+    }, timeout);
+    const done = () => {
+      clearTimeout(timer);
+      socket.waiters = socket.waiters.filter((w) => w !== check);
+    };
+    socket.waiters.push(check);
+    check();
+  });
+}
+
+function connected(socket) {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", (e) => reject(new Error(`connect_error: ${e.message}`)));
+  });
+}
+
+async function player(deviceId, opts = {}) {
+  const s = connect(opts);
+  await connected(s);
+  const mark = s.events.length;
+  s.emit("player/register", { device_id: deviceId, device_type: "browser", platform: "node",
+                              capabilities: { video: true, audio: true, images: true } });
+  await waitFor(s, "player/registered", () => true, mark);
+  return s;
+}
+
+async function control(token = world.speaker) {
+  const s = connect({ auth: { token }, transports: ["websocket"] });
+  await connected(s);
+  await waitFor(s, "players/onlineSnapshot");
+  return s;
+}
+
+before(async () => {
+  await startServer();
+  await buildWorld();
+});
+
+after(async () => {
+  for (const s of sockets) s.disconnect();
+  await stopServer();
+});
+
+// ---- tests ---------------------------------------------------------------------------------------
+
+test("handshake over WebSocket only", async () => {
+  const s = connect({ transports: ["websocket"] });
+  await connected(s);
+  assert.equal(s.io.engine.transport.name, "websocket");
+  assert.ok(s.id, "a Socket.IO session id");
+});
+
+test("handshake over long-polling, then the upgrade to WebSocket", async () => {
+  const s = connect();
+  await connected(s);
+  if (s.io.engine.transport.name !== "websocket") {
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("no upgrade")), WAIT);
+      s.io.engine.once("upgrade", () => { clearTimeout(t); resolve(); });
+    });
+  }
+  assert.equal(s.io.engine.transport.name, "websocket");
+  // Still one working session after the switch.
+  const mark = s.events.length;
+  s.emit("player/ping");
+  await waitFor(s, "player/pong", () => true, mark);
+});
+
+test("register sends player/state, then player/registered", async () => {
+  const device = world.devices[0];
+  const s = connect({ transports: ["websocket"] });
+  await connected(s);
+  s.emit("player/register", { device_id: device, deviceType: "tv", model: "M", manufacturer: "ACME" });
+  const [reg] = await waitFor(s, "player/registered");
+  assert.equal(reg.device_id, device);
+  assert.equal(typeof reg.timestamp, "number");
+  const names = s.events.map((e) => e.name);
+  assert.ok(names.indexOf("player/state") >= 0 && names.indexOf("player/state") < names.indexOf("player/registered"),
+            `state before registered: ${names}`);
+  assert.deepEqual(s.events[names.indexOf("player/state")].args[0], reg.current);
+  s.disconnect();
+});
+
+test("an unknown device is rejected", async () => {
+  const s = connect({ transports: ["websocket"] });
+  await connected(s);
+  s.emit("player/register", { device_id: `nobody-${suffix}` });
+  const [reject] = await waitFor(s, "player/reject");
+  assert.ok(reject.reason);
+  assert.ok(!s.events.some((e) => e.name === "player/registered"));
+});
+
+test("a bad token is refused with connect_error", async () => {
+  const s = connect({ auth: { token: "garbage" }, transports: ["websocket"] });
+  await assert.rejects(connected(s), /connect_error/);
+});
+
+test("control/play with an ack reaches players on WebSocket and on upgraded polling", async () => {
+  const [d0, d1] = world.devices;
+  const wsOnly = await player(d0, { transports: ["websocket"] });
+  const upgraded = await player(d1);
+  const c = await control();
+  for (const [p, device, file, type] of [[wsOnly, d0, "intro.mp4", "video"], [upgraded, d1, "poster.png", "image"]]) {
+    const mark = p.events.length;
+    const ack = await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file });
+    assert.deepEqual(ack, { ok: true, state: { type, file, state: "playing" } });
+    const [play] = await waitFor(p, "player/play", () => true, mark);
+    assert.deepEqual(play, { type, file, state: "playing" });
+  }
+  // pause/stop carry no payload; errors come back in the ack.
+  let mark = wsOnly.events.length;
+  assert.equal((await c.timeout(WAIT).emitWithAck("control/pause", { device_id: d0 })).state.state, "paused");
+  assert.deepEqual(await waitFor(wsOnly, "player/pause", () => true, mark), []);
+  mark = wsOnly.events.length;
+  assert.equal((await c.timeout(WAIT).emitWithAck("control/play", { device_id: d0 })).state.state, "playing");
+  await waitFor(wsOnly, "player/resume", () => true, mark);
+  const bad = await c.timeout(WAIT).emitWithAck("control/play", { device_id: d0, file: "missing.mp4" });
+  assert.equal(bad.ok, false);
+  assert.equal(typeof bad.error, "string");
+  // A viewer's control socket may not control.
+  const v = await control(world.viewer);
+  const refused = await v.timeout(WAIT).emitWithAck("control/stop", { device_id: d0 });
+  assert.equal(refused.ok, false);
+  for (const s of [wsOnly, upgraded, c, v]) s.disconnect();
+});
+
+test("onlineSnapshot, player/online and player/offline", async () => {
+  const device = world.devices[2];
+  const c = await control();
+  const [snapshot] = await waitFor(c, "players/onlineSnapshot");
+  assert.ok(Array.isArray(snapshot));
+  assert.ok(!snapshot.includes(device));
+  const mark = c.events.length;
+  const p = await player(device, { transports: ["websocket"] });
+  assert.deepEqual(await waitFor(c, "player/online", (a) => a.device_id === device, mark), [{ device_id: device }]);
+  const late = await control();
+  assert.ok((await waitFor(late, "players/onlineSnapshot"))[0].includes(device));
+  p.disconnect();
+  assert.deepEqual(await waitFor(c, "player/offline", (a) => a.device_id === device, mark), [{ device_id: device }]);
+  // Players never see these control-plane events.
+  assert.ok(!p.events.some((e) => ["player/online", "player/offline", "players/onlineSnapshot"].includes(e.name)));
+  c.disconnect();
+  late.disconnect();
+});
+
+// ---- the kiosk page (web/player.html) ------------------------------------------------------------
+
+// Just enough DOM for the page's DomView.
+class FakeElement {
+  constructor(tag) {
+    this.tagName = tag.toUpperCase();
+    this.children = [];
+    this.className = "";
+    this.textContent = "";
+    this.paused = true;
+    this.currentTime = 0;
+  }
+  appendChild(c) { this.children.push(c); return c; }
+  removeChild(c) { this.children = this.children.filter((x) => x !== c); return c; }
+  get firstChild() { return this.children[0] || null; }
+  play() { this.paused = false; this.plays = (this.plays || 0) + 1; return Promise.resolve(); }
+  pause() { this.paused = true; }
+}
+
+function loadKioskKit(html) {
+  const script = html.match(/<script>([\s\S]*?)<\/script>/);
+  assert.ok(script, "the page has one inline script");
+  const unref = (t) => { if (t && t.unref) t.unref(); return t; };
+  const ctx = {
+    VC_PLAYER_NO_AUTOSTART: true,
+    console, URLSearchParams,
+    setTimeout: (f, ms) => unref(setTimeout(f, ms)), clearTimeout,
+    setInterval: (f, ms) => unref(setInterval(f, ms)), clearInterval,
+  };
+  vm.createContext(ctx);
+  vm.runInContext(script[1], ctx, { filename: "web/player.html" });
+  assert.ok(ctx.VcPlayerKit, "the page exposes VcPlayerKit");
+  return ctx.VcPlayerKit;
+}
+
+async function until(what, cond, timeout = WAIT) {
+  const deadline = Date.now() + timeout;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+test("the kiosk page registers, plays, pauses, stops to the placeholder and reconnects by itself", async () => {
+  const page = await fetch(`${server.url}/player?device=x`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type"), /^text\/html/);
+  const kit = loadKioskKit(await page.text());
+  // (objects from the page's own realm: compare as JSON)
+  assert.equal(JSON.stringify(kit.parseSioPacket('2["player/pdfPage",3]').data), '["player/pdfPage",3]');
+  assert.equal(kit.parseSioPacket('312["x"]').id, 12);
+
+  const device = world.devices[1];
+  // The placeholder is an image: shown while idle.
+  const files = await expectStatus(api("GET", `/api/v1/devices/${device}/media`, { token: world.operator }), 200);
+  const poster = files.items.find((f) => f.name === "poster.png");
+  await expectStatus(api("PUT", `/api/v1/devices/${device}/placeholder`,
+                         { token: world.operator, body: { media_id: poster.id } }), 200);
+
+  const stage = new FakeElement("div");
+  const status = new FakeElement("div");
+  const doc = { getElementById: (id) => (id === "stage" ? stage : status), createElement: (t) => new FakeElement(t) };
+  const shown = () => stage.children[0] || null;
+  const kiosk = new kit.VcPlayer({
+    deviceId: device, httpBase: server.url,
+    wsUrl: `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`,
+    view: new kit.DomView(doc), WebSocket: WebSocketImpl, fetch, maxBackoffMs: 400,
+  });
+  const c = await control();
+  try {
+    let mark = c.events.length;
+    kiosk.start();
+    await until("registration", () => kiosk.registered);
+    await waitFor(c, "player/online", (a) => a.device_id === device, mark);
+    await until("the placeholder", () => shown() && shown().tagName === "IMG");
+    assert.match(shown().src, new RegExp(`/api/files/resolve/${device}/poster\\.png\\?t=`));
+    assert.equal((await fetch(shown().src)).status, 200, "the placeholder URL serves the bytes");
+
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "intro.mp4" })).ok);
+    await until("the video", () => shown() && shown().tagName === "VIDEO" && !shown().paused);
+    const video = shown();
+    assert.match(video.src, /\/api\/files\/resolve\/.*\/intro\.mp4/);
+    const bytes = await fetch(video.src, { headers: { Range: "bytes=0-3" } });
+    assert.equal(bytes.status, 206);
+
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/pause", { device_id: device })).ok);
+    await until("pause", () => video.paused);
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device })).ok);
+    await until("resume", () => !video.paused);
+    video.currentTime = 12;
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/restart", { device_id: device })).ok);
+    await until("restart", () => video.currentTime === 0);
+
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "poster.png" })).ok);
+    await until("the image", () => shown() && shown().tagName === "IMG" && /poster\.png/.test(shown().src));
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/stop", { device_id: device })).ok);
+    await until("the placeholder again", () => kiosk.current === null && shown() && shown().tagName === "IMG");
+
+    // Playing a video, the connection drops: the page reconnects, registers and resumes the state.
+    assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "intro.mp4" })).ok);
+    await until("the video", () => shown() && shown().tagName === "VIDEO");
+    mark = c.events.length;
+    kiosk.ws.terminate ? kiosk.ws.terminate() : kiosk.ws.close();
+    await waitFor(c, "player/offline", (a) => a.device_id === device, mark);
+    await waitFor(c, "player/online", (a) => a.device_id === device, mark);
+    await until("registration after the reconnect", () => kiosk.registered);
+    await until("the video after the reconnect", () => shown() && shown().tagName === "VIDEO" && !shown().paused);
+    assert.ok(kiosk.events.some(([n, a]) => n === "player/state" && a.file === "intro.mp4"));
+  } finally {
+    kiosk.stop();
+    c.disconnect();
+  }
+});
+
+test("the kiosk page backs off when its device is unknown", async () => {
+  const kit = loadKioskKit(await (await fetch(`${server.url}/player`)).text());
+  const stage = new FakeElement("div");
+  const status = new FakeElement("div");
+  const doc = { getElementById: (id) => (id === "stage" ? stage : status), createElement: (t) => new FakeElement(t) };
+  const kiosk = new kit.VcPlayer({
+    deviceId: `nobody-${suffix}`, httpBase: server.url,
+    wsUrl: `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`,
+    view: new kit.DomView(doc), WebSocket: WebSocketImpl, fetch, maxBackoffMs: 60000,
+  });
+  try {
+    kiosk.start();
+    await until("the rejection", () => kiosk.events.some(([n]) => n === "player/reject"));
+    await until("the retry timer", () => kiosk.timers.reconnect !== null);
+    assert.ok(kiosk.attempts >= 5, "a rejected player retries slowly");
+    assert.match(status.textContent, /Rejected|retrying/);
+  } finally {
+    kiosk.stop();
+  }
+});
