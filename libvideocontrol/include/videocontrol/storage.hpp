@@ -165,6 +165,20 @@ class BlobRepository {
   virtual Result<std::int64_t> refcount(std::string_view hash) = 0;
 };
 
+struct Job;
+
+class JobRepository {
+ public:
+  virtual ~JobRepository() = default;
+  virtual Result<void> insert(const Job& job) = 0;
+  virtual Result<std::optional<Job>> find(std::string_view id) = 0;
+  // Leases the next due job to `worker` (see jobs.hpp); skips rows other transactions hold.
+  virtual Result<std::optional<Job>> claim_next(std::string_view worker, std::int64_t now_ms,
+                                                std::int64_t lease_expired_before_ms) = 0;
+  // Updates a job still leased to `worker`; returns false when it is not (anymore).
+  virtual Result<bool> update_owned(const Job& job, std::string_view worker) = 0;
+};
+
 // One connection inside one transaction. Valid only during the transact()/read() callback.
 class StorageSession {
  public:
@@ -178,6 +192,7 @@ class StorageSession {
   virtual DeviceRepository& devices() = 0;
   virtual MediaRepository& media() = 0;
   virtual BlobRepository& blobs() = 0;
+  virtual JobRepository& jobs() = 0;
 };
 
 struct MigrationReport {

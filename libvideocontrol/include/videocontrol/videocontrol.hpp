@@ -11,6 +11,7 @@
 #include "videocontrol/domain.hpp"
 #include "videocontrol/event_bus.hpp"
 #include "videocontrol/id.hpp"
+#include "videocontrol/jobs.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"

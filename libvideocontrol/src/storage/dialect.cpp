@@ -25,4 +25,6 @@ std::string_view table_exists_query(Dialect d) {
              : "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = :name";
 }
 
+std::string_view skip_locked(Dialect d) { return d == Dialect::sqlite ? "" : " FOR UPDATE SKIP LOCKED"; }
+
 }  // namespace vc::storage

@@ -21,4 +21,8 @@ std::string_view migration_lock(Dialect d);  // empty when BEGIN already seriali
 // SELECT count(*) … that is 1 when the table `name` exists (bind the name as :name).
 std::string_view table_exists_query(Dialect d);
 
+// Appended to a locking sub-select: skip rows other transactions hold (PostgreSQL); SQLite has one
+// writer at a time, so nothing to add.
+std::string_view skip_locked(Dialect d);
+
 }  // namespace vc::storage

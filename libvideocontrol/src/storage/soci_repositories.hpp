@@ -142,4 +142,18 @@ class SociBlobs final : public BlobRepository {
   soci::session& s_;
 };
 
+class SociJobs final : public JobRepository {
+ public:
+  SociJobs(soci::session& s, Dialect d) : s_(s), d_(d) {}
+  Result<void> insert(const Job& job) override;
+  Result<std::optional<Job>> find(std::string_view id) override;
+  Result<std::optional<Job>> claim_next(std::string_view worker, std::int64_t now_ms,
+                                        std::int64_t lease_expired_before_ms) override;
+  Result<bool> update_owned(const Job& job, std::string_view worker) override;
+
+ private:
+  soci::session& s_;
+  Dialect d_;
+};
+
 }  // namespace vc::storage

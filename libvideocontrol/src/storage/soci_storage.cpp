@@ -26,7 +26,8 @@ using storage::guarded;
 class SociSession final : public StorageSession {
  public:
   SociSession(soci::session& s, Dialect d)
-      : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s) {}
+      : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s),
+        jobs_(s, d) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
@@ -36,6 +37,7 @@ class SociSession final : public StorageSession {
   DeviceRepository& devices() override { return devices_; }
   MediaRepository& media() override { return media_; }
   BlobRepository& blobs() override { return blobs_; }
+  JobRepository& jobs() override { return jobs_; }
 
  private:
   storage::SociOrganizations orgs_;
@@ -47,6 +49,7 @@ class SociSession final : public StorageSession {
   storage::SociDevices devices_;
   storage::SociMedia media_;
   storage::SociBlobs blobs_;
+  storage::SociJobs jobs_;
 };
 
 class SociStorage final : public Storage {
