@@ -42,6 +42,14 @@ std::string player_type(const DeviceFile& f) {
   return std::string(infer_player_type(f.name));
 }
 
+// Compares secrets in time independent of where they differ.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned diff = a.size() != b.size();
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return diff == 0;
+}
+
 // Device credentials already checked, so that a player fetching a video in many Range requests is
 // verified once. Keyed by device; an entry counts only while the device's credential is unchanged.
 class CredentialMemo {
@@ -49,7 +57,7 @@ class CredentialMemo {
   bool known(const Device& d, const std::string& token) {
     std::lock_guard lock(mu_);
     auto it = ok_.find(d.device_id);
-    return it != ok_.end() && it->second.first == d.credential_hash && it->second.second == token;
+    return it != ok_.end() && it->second.first == d.credential_hash && same_secret(it->second.second, token);
   }
   void remember(const Device& d, const std::string& token) {
     std::lock_guard lock(mu_);
