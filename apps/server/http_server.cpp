@@ -507,6 +507,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void send_file(Response r, bool keep_alive, bool head) {
     const FileBody f = *r.file;
+    const auto& accel_root = server_.options.accel_root;
+    if (!server_.options.accel_prefix.empty() && !accel_root.empty() && f.path.starts_with(accel_root)) {
+      // NGINX re-runs the request against its internal location (applying the client's Range), so
+      // the bytes never pass through this process.
+      r.file.reset();
+      r.status = 200;
+      std::erase_if(r.headers, [](const auto& h) { return beast::iequals(h.first, "Content-Range"); });
+      r.headers.emplace_back("X-Accel-Redirect", server_.options.accel_prefix + f.path.substr(accel_root.size()));
+      return send(std::move(r), keep_alive);
+    }
     file_fd_ = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (file_fd_ < 0) {
       log_error("cannot open media file", {{"path", f.path}, {"error", std::strerror(errno)}});

@@ -29,6 +29,10 @@ struct HttpServerOptions {
   unsigned worker_threads = 4;
   std::uint32_t shutdown_timeout_ms = 10'000;
   std::uint32_t idle_timeout_ms = 60'000;  // keep-alive connections with no request
+  // Behind NGINX: files under accel_root are answered with `X-Accel-Redirect: accel_prefix + rest`
+  // and no body, so NGINX sends the bytes itself (Range included). Empty = we send them.
+  std::string accel_prefix;
+  std::string accel_root;
   bool handle_signals = true;
 };
 

@@ -1,5 +1,6 @@
 // videocontrol-server: configuration → storage (migrated) → first run → routes → HTTP server.
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -126,7 +127,9 @@ int main(int argc, char** argv) {
        .max_body_bytes = ctx.config.max_body_bytes,
        .network_threads = ctx.config.network_threads,
        .worker_threads = ctx.config.worker_threads,
-       .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms},
+       .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms,
+       .accel_prefix = ctx.config.accel_redirect,
+       .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/"},
       router);
   server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
                                              std::shared_ptr<vc::server::WebSocketConnection> ws) {

@@ -51,7 +51,8 @@ struct Config {
   std::int64_t login_attempts = 5;
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget
-  std::string device_credentials = "off";       // off, optional, required            // failed sign-ins per account and per address per 15 min
+  std::string device_credentials = "off";       // off, optional, required
+  std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/            // failed sign-ins per account and per address per 15 min
 };
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.

@@ -187,6 +187,13 @@ const Setting kSettings[] = {
        c.device_credentials = std::string(v);
        return {};
      }},
+    {"ACCEL_REDIRECT", "accel-redirect", "behind NGINX: internal location (e.g. /_vc_blobs/) aliasing CONTENT_DIR/blobs/; media bytes are then sent by NGINX",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (!v.starts_with("/") || !v.ends_with("/") || v.find("..") != std::string_view::npos)
+         return bad(n, v, "must be a location path starting and ending with '/', like /_vc_blobs/");
+       c.accel_redirect = std::string(v);
+       return {};
+     }},
 };
 
 const Setting* find_flag(std::string_view flag) {

@@ -159,7 +159,8 @@ Result<std::unique_ptr<BlobStore>> make_disk_blob_store(const std::string& root)
       return make_error(ErrorCode::unavailable,
                         fmt::format("CONTENT_DIR: cannot create '{}/{}': {}", root, sub, ec.message()));
   }
-  return std::unique_ptr<BlobStore>(std::make_unique<DiskBlobStore>(fs::path(root)));
+  // Absolute and normalised, so the paths handed out are stable whatever the working directory.
+  return std::unique_ptr<BlobStore>(std::make_unique<DiskBlobStore>(fs::absolute(fs::path(root), ec).lexically_normal()));
 }
 
 }  // namespace vc
