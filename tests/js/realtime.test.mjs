@@ -7,7 +7,7 @@
 //
 // Starts the server itself (temporary DATA_DIR, a free 127.0.0.1 port) and creates the organisation,
 // users, devices and media through the REST API. Runs on node's built-in test runner.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -74,6 +74,13 @@ async function startServer() {
     LOGIN_ATTEMPTS: "1000000", SHUTDOWN_TIMEOUT_MS: "2000",
   };
   for (const k of ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LANG"]) if (process.env[k]) env[k] = process.env[k];
+  // With VC_TEST_POSTGRES_URL (…/postgres of a test server) the instance gets its own database.
+  const pg = process.env.VC_TEST_POSTGRES_URL;
+  if (pg) {
+    const db = `vcjs_${process.pid}_${server.port}`;
+    execFileSync("psql", [pg, "-qAtc", `CREATE DATABASE ${db}`], { stdio: "ignore", timeout: 60000 });
+    env.DATABASE_URL = pg.slice(0, pg.lastIndexOf("/") + 1) + db;
+  }
   server.proc = spawn(BINARY, [], { cwd: server.dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
   for (const s of [server.proc.stdout, server.proc.stderr]) s.on("data", (d) => server.log.push(d.toString()));
   const deadline = Date.now() + 30000;
