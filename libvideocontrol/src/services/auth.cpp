@@ -6,6 +6,7 @@
 #include "videocontrol/id.hpp"
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
+#include "videocontrol/socketio_codec.hpp"
 
 namespace vc {
 namespace {
@@ -26,16 +27,6 @@ Error rate_limited(std::string_view what, std::int64_t retry_after_ms) {
 const std::string& dummy_hash() {
   static const std::string hash = hash_password("dummy-password-for-timing-0").value_or(std::string());
   return hash;
-}
-
-std::string json_escape_simple(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out.push_back(c);
-  }
-  return out;
 }
 
 Actor user_actor(const User& u, std::string_view address) {
@@ -99,7 +90,7 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
       anon.address = std::string(address);
       (void)ctx_.storage.transact([&](StorageSession& s) {
         return s.audit().append(audit_entry(ctx_, anon, "auth.login_rate_limited", "user", {}, {},
-                                            fmt::format(R"({{"username":"{}"}})", json_escape_simple(username))));
+                                            fmt::format(R"({{"username":{}}})", sio::json_string(username))));
       });
       auto retry = ctx_.limiter.check(key, limit, window, 1);
       return rate_limited("failed sign-ins", retry.allowed ? 1000 : retry.retry_after_ms);
@@ -126,8 +117,8 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
     VC_TRY(ctx_.storage.transact([&](StorageSession& s) {
       return s.audit().append(audit_entry(ctx_, who, "auth.login_failed", "user", who.id,
                                           found ? found->organization_id : std::string(),
-                                          fmt::format(R"({{"username":"{}","reason":"{}"}})",
-                                                      json_escape_simple(username), reason)));
+                                          fmt::format(R"({{"username":{},"reason":"{}"}})",
+                                                      sio::json_string(username), reason)));
     }));
     return bad_login();
   }
