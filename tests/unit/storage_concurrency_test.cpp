@@ -89,3 +89,71 @@ TEST_CASE("a duplicate unique key is a conflict") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == ErrorCode::conflict);
 }
+
+namespace {
+
+// Writes n settings of ~2 KB each, one transaction apiece (each adds a few pages to the write-ahead log).
+void write_settings(Storage& storage, int n, const std::string& prefix) {
+  const std::string value(2000, 'v');
+  for (int i = 0; i < n; ++i) {
+    auto r = storage.transact([&](StorageSession& s) -> Result<void> {
+      auto put = s.settings().put_if_absent(prefix + std::to_string(i), value, 0);
+      if (!put) return std::move(put).error();
+      return {};
+    });
+    REQUIRE(r.ok());
+  }
+}
+
+std::uintmax_t size_of(const std::string& path) {
+  std::error_code ec;
+  auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : n;
+}
+
+}  // namespace
+
+TEST_CASE("SQLite: commits leave checkpoints to the background checkpointer") {
+  test::TempDir dir;
+  constexpr int kWrites = 1500;                       // ~3 MB of values, well past SQLite's default 1000-page mark
+  constexpr std::uintmax_t kData = kWrites * 2000ull;
+
+  SUBCASE("without the checkpointer no commit copies the log into the database file") {
+    auto options = test::sqlite_options(dir.file("no-checkpointer.db"));
+    options.checkpoint_interval = std::chrono::milliseconds(0);
+    auto storage = open_storage(options);
+    REQUIRE(storage.ok());
+    REQUIRE((*storage)->migrate().ok());
+    write_settings(**storage, kWrites, "k");
+    CHECK(size_of(dir.file("no-checkpointer.db-wal")) > kData);
+    CHECK(size_of(dir.file("no-checkpointer.db")) < kData / 4);  // still only what the first pages hold
+  }
+
+  SUBCASE("with it, the log reaches the database file soon after, and the log file is reused") {
+    auto options = test::sqlite_options(dir.file("checkpointed.db"));
+    options.checkpoint_interval = std::chrono::milliseconds(20);
+    auto storage = open_storage(options);
+    REQUIRE(storage.ok());
+    REQUIRE((*storage)->migrate().ok());
+    write_settings(**storage, kWrites, "a");
+    for (int i = 0; i < 500 && size_of(dir.file("checkpointed.db")) < kData; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(size_of(dir.file("checkpointed.db")) >= kData);
+    // Once checkpointed, the next writer starts the log over: another round of the same size does
+    // not double the log file (without a checkpointer it would hold both rounds).
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto wal_after_first = size_of(dir.file("checkpointed.db-wal"));
+    write_settings(**storage, kWrites, "b");
+    CHECK(size_of(dir.file("checkpointed.db-wal")) < wal_after_first + kData / 2);
+    std::int64_t found = 0;
+    REQUIRE((*storage)->read([&](StorageSession& s) -> Result<void> {
+      for (const char* key : {"a0", "a1499", "b0", "b1499"}) {
+        auto v = s.settings().get(key);
+        if (!v) return std::move(v).error();
+        if (*v) ++found;
+      }
+      return {};
+    }).ok());
+    CHECK(found == 4);
+  }
+}

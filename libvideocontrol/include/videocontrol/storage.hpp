@@ -10,6 +10,7 @@
 // migrations that migrate() applies. A database written by a newer VideoControl is refused.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -230,6 +231,10 @@ struct StorageOptions {
   DatabaseUrl url;
   unsigned pool_size = 4;
   int busy_timeout_ms = 5000;
+  // SQLite files: how often a background thread copies the write-ahead log into the database
+  // (a PASSIVE checkpoint, which blocks nobody). 0 leaves checkpoints to SQLite's commit path,
+  // at a raised threshold of 64 MiB of log.
+  std::chrono::milliseconds checkpoint_interval{1000};
 };
 
 // Opens (and for SQLite creates) the database. Does not migrate.
