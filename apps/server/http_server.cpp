@@ -650,6 +650,10 @@ void HttpServer::Impl::accept() {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       log_warn("accept failed", {{"error", ec.message()}});
     } else {
+      // Realtime frames are small and often go out back to back (an event, then its ack): with
+      // Nagle's algorithm the second waited for the client's delayed ACK, ~10 ms on the control path.
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       std::make_shared<Session>(*this, std::move(socket))->start();
     }
     if (!draining) accept();
