@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -388,6 +389,41 @@ TEST_CASE("a presence entry counts until its expiry and not at it; a heartbeat e
 
     pa->heartbeat("org-1", "dev-1", "instance-a", now + 40'000);  // reconnected / refreshed
     CHECK(pb->online("org-1", now + 30'000) == std::vector<std::string>{"dev-1"});
+  });
+}
+
+TEST_CASE("a batch heartbeat refreshes many devices of several organisations at once, like single ones") {
+  for_each_backend([](const Backend& b) {
+    auto [pa, pb] = b.presences();
+    const std::int64_t now = b.clock()->now_ms();
+    // More devices than one Redis command carries, in two organisations.
+    std::vector<Presence::Held> held;
+    std::vector<std::string> org1;
+    for (int i = 0; i < 1200; ++i) {
+      std::string device = std::to_string(10000 + i);
+      device = "dev-" + device.substr(1);  // dev-0000 … dev-1199
+      held.push_back({i % 3 == 0 ? "org-2" : "org-1", device});
+      if (i % 3 != 0) org1.push_back(device);
+    }
+    pa->heartbeat_many(held, "instance-a", now + 10'000);
+    pb->heartbeat("org-1", "dev-other", "instance-b", now + 10'000);
+    auto expected1 = org1;
+    expected1.push_back("dev-other");
+    std::sort(expected1.begin(), expected1.end());
+    CHECK(pb->online("org-1", now) == expected1);
+    CHECK(pb->online("org-2", now).size() == 400);
+    CHECK(pb->is_online("org-2", "dev-0000", now));
+    CHECK_FALSE(pb->is_online("org-2", "dev-0001", now));
+
+    // A later batch extends them; entries not in it expire as before.
+    held.erase(held.begin() + 600, held.end());
+    pa->heartbeat_many(held, "instance-a", now + 30'000);
+    CHECK(pb->online("org-1", now + 20'000).size() == 400);  // of dev-0000..0599, those of org-1
+    CHECK(pb->online("org-2", now + 20'000).size() == 200);
+    pa->remove("org-2", "dev-0000", "instance-a");
+    CHECK_FALSE(pb->is_online("org-2", "dev-0000", now + 20'000));
+    pa->heartbeat_many({}, "instance-a", now + 30'000);  // nothing held: nothing to do
+    CHECK(pb->online("org-2", now + 20'000).size() == 199);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,15 @@ class Presence {
   // This instance holds a connection of the device until expires_at_ms (refresh before then).
   virtual void heartbeat(std::string_view organization_id, std::string_view device_id, std::string_view instance_id,
                          std::int64_t expires_at_ms) = 0;
+  // The same for many devices at once (one lock, one Redis round trip): what an instance refreshes
+  // every few seconds for all the devices it holds.
+  struct Held {
+    std::string organization_id;
+    std::string device_id;
+  };
+  virtual void heartbeat_many(std::span<const Held> devices, std::string_view instance_id, std::int64_t expires_at_ms) {
+    for (const auto& d : devices) heartbeat(d.organization_id, d.device_id, instance_id, expires_at_ms);
+  }
   // This instance's last connection of the device is gone (other instances' entries stay).
   virtual void remove(std::string_view organization_id, std::string_view device_id, std::string_view instance_id) = 0;
   // Devices of the organisation with an unexpired entry on any instance, sorted, no duplicates.

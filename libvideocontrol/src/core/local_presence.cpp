@@ -20,6 +20,21 @@ class LocalPresence final : public Presence {
     orgs_[std::string(org)][std::string(device)][std::string(instance)] = expires_at_ms;
   }
 
+  void heartbeat_many(std::span<const Held> devices, std::string_view instance, std::int64_t expires_at_ms) override {
+    std::lock_guard lock(mu_);
+    Devices* current = nullptr;  // callers list an organisation's devices together
+    std::string_view current_org;
+    for (const auto& d : devices) {
+      if (!current || d.organization_id != current_org) {
+        current = &orgs_[d.organization_id];
+        current_org = d.organization_id;
+      }
+      auto& instances = (*current)[d.device_id];
+      if (auto i = instances.find(instance); i != instances.end()) i->second = expires_at_ms;
+      else instances.emplace(std::string(instance), expires_at_ms);
+    }
+  }
+
   void remove(std::string_view org, std::string_view device, std::string_view instance) override {
     std::lock_guard lock(mu_);
     auto o = orgs_.find(org);

@@ -406,19 +406,22 @@ void RealtimeHub::on_close(ConnectionId id) {
 
 void RealtimeHub::sweep() {
   std::vector<ConnectionId> silent;
-  std::vector<std::pair<std::string, std::string>> live;  // (org, device) held here
+  std::vector<Presence::Held> live;  // the devices held here
   {
     std::lock_guard lock(impl_->mu);
     const auto cutoff = impl_->now() - impl_->options.player_timeout.count();
     for (const auto& [id, c] : impl_->conns)
       if (c.role == ConnRole::player && c.last_seen_ms < cutoff) silent.push_back(id);
+    live.reserve(impl_->device_players.size());
     for (const auto& [device, ids] : impl_->device_players) {
       if (ids.empty()) continue;
       auto c = impl_->conns.find(*ids.begin());
-      if (c != impl_->conns.end()) live.emplace_back(c->second.org, device);
+      if (c != impl_->conns.end()) live.push_back({c->second.org, device});
     }
   }
-  for (const auto& [org, device] : live) impl_->heartbeat(org, device);
+  // One batch for all of them: one lock in-process, one round trip to Redis (not one per device).
+  std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.organization_id < b.organization_id; });
+  impl_->options.presence->heartbeat_many(live, impl_->options.instance_id, impl_->now() + impl_->options.presence_ttl.count());
   for (auto id : silent) {
     impl_->transport.close(id);
     on_close(id);  // gone now, whatever the transport does later

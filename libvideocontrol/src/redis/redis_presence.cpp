@@ -28,6 +28,8 @@ constexpr unsigned kTrimEvery = 16;
 constexpr std::int64_t kKeyGraceMs = 3'600'000;
 // This instance's own entries are forgotten this long after they expired.
 constexpr std::int64_t kOwnPruneGraceMs = 60'000;
+// Members per ZADD when many devices are refreshed at once.
+constexpr std::size_t kMembersPerCommand = 512;
 
 std::int64_t system_now_ms() {
   using namespace std::chrono;
@@ -53,6 +55,36 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
     }
     sync_after_reconnect();
     (void)conn_->pipeline({{"ZADD", key(org), std::to_string(expires_at_ms), m}, expire_command(org, expires_at_ms)});
+  }
+
+  void heartbeat_many(std::span<const Held> devices, std::string_view instance, std::int64_t expires_at_ms) override {
+    if (devices.empty()) return;
+    local_->heartbeat_many(devices, instance, expires_at_ms);
+    const std::string score = std::to_string(expires_at_ms);
+    std::map<std::string_view, redis::Command> by_org;  // one ZADD per organisation...
+    std::vector<redis::Command> commands;
+    {
+      std::lock_guard lock(own_mu_);
+      for (const auto& d : devices) {
+        std::string m = member(d.device_id, instance);
+        own_[d.organization_id][m] = expires_at_ms;
+        removed_.erase({d.organization_id, m});
+        auto& zadd = by_org[d.organization_id];
+        if (zadd.empty()) zadd = {"ZADD", key(d.organization_id)};
+        zadd.push_back(score);
+        zadd.push_back(std::move(m));
+        if (zadd.size() >= 2 + 2 * kMembersPerCommand) {  // ...in commands of bounded size
+          commands.push_back(std::move(zadd));
+          zadd.clear();
+        }
+      }
+    }
+    for (auto& [org, zadd] : by_org) {
+      if (!zadd.empty()) commands.push_back(std::move(zadd));
+      commands.push_back(expire_command(org, expires_at_ms));
+    }
+    sync_after_reconnect();
+    (void)conn_->pipeline(commands);  // one round trip; while Redis is away the local copy answers
   }
 
   void remove(std::string_view org, std::string_view device, std::string_view instance) override {
