@@ -1,5 +1,6 @@
 #include "engineio.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -57,7 +58,7 @@ struct EioSession {
 };
 
 struct EngineIo::Impl {
-  explicit Impl(EngineIoOptions o) : options(o), pool(std::max(1u, o.hub_threads)) {}
+  explicit Impl(EngineIoOptions o) : options(o), pool(std::max(1u, o.hub_threads)) { init_wheel(); }
 
   EngineIoOptions options;
   RealtimeHub* hub = nullptr;
@@ -87,6 +88,7 @@ struct EngineIo::Impl {
       by_sid[s->sid] = s;
       by_cid[s->cid] = s;
     }
+    schedule(s, s->next_ping_ms);
     hub->on_open(s->cid, address, token);
     return s;
   }
@@ -171,32 +173,67 @@ struct EngineIo::Impl {
     }
   }
 
+  // Ping schedule: a timing wheel of kTickMs slots, each holding the sessions whose next ping or
+  // pong deadline falls in it, so a tick touches only the sessions due then (not every session, 4
+  // times a second). A session is in exactly one slot; an entry is re-checked when its slot comes up.
+  static constexpr std::int64_t kTickMs = 250;
+  std::mutex wheel_mu;
+  std::vector<std::vector<std::weak_ptr<EioSession>>> wheel;
+  std::int64_t next_tick = 0;  // the first tick (time / kTickMs) not yet processed
+
+  void init_wheel() {
+    const auto horizon = std::max(options.ping_interval.count(), options.ping_timeout.count());
+    wheel.resize(static_cast<std::size_t>(std::clamp<std::int64_t>(horizon / kTickMs + 2, 4, 4096)));
+    next_tick = now_ms() / kTickMs;
+  }
+
+  // REQUIRES: s.mu not held.
+  void schedule(const std::shared_ptr<EioSession>& s, std::int64_t due_ms) {
+    std::lock_guard lock(wheel_mu);
+    const auto slots = static_cast<std::int64_t>(wheel.size());
+    // Never into a slot already processed; beyond the horizon, the last slot re-checks it.
+    const auto tick = std::clamp(due_ms / kTickMs, next_tick, next_tick + slots - 1);
+    wheel[static_cast<std::size_t>(tick % slots)].push_back(s);
+  }
+
   void tick() {
     const auto now = now_ms();
-    std::vector<std::shared_ptr<EioSession>> all, dead;
-    {
-      std::lock_guard lock(mu);
-      all.reserve(by_cid.size());
-      for (auto& [id, s] : by_cid) all.push_back(s);
-    }
-    for (auto& s : all) {
-      bool ping = false;
+    for (;;) {
+      std::vector<std::weak_ptr<EioSession>> due;
       {
-        std::lock_guard lock(s->mu);
-        if (s->closed) continue;
-        if (s->pong_deadline_ms && now > s->pong_deadline_ms) {
-          dead.push_back(s);
+        std::lock_guard lock(wheel_mu);
+        if (next_tick > now / kTickMs) break;
+        due.swap(wheel[static_cast<std::size_t>(next_tick % static_cast<std::int64_t>(wheel.size()))]);
+        ++next_tick;
+      }
+      for (auto& weak : due) {
+        auto s = weak.lock();
+        if (!s) continue;  // closed and gone
+        bool ping = false, dead = false;
+        std::int64_t next_due = 0;
+        {
+          std::lock_guard lock(s->mu);
+          if (s->closed) continue;
+          if (s->pong_deadline_ms) {
+            if (now > s->pong_deadline_ms) dead = true;
+            else next_due = s->pong_deadline_ms;
+          } else if (now >= s->next_ping_ms) {
+            ping = true;
+            s->pong_deadline_ms = now + options.ping_timeout.count();
+            s->next_ping_ms = now + options.ping_interval.count();
+            next_due = s->pong_deadline_ms;  // then, if the pong came, on to next_ping_ms
+          } else {
+            next_due = s->next_ping_ms;
+          }
+        }
+        if (dead) {
+          close_session(s);
           continue;
         }
-        if (!s->pong_deadline_ms && now >= s->next_ping_ms) {
-          ping = true;
-          s->pong_deadline_ms = now + options.ping_timeout.count();
-          s->next_ping_ms = now + options.ping_interval.count();
-        }
+        if (ping) deliver(*s, "2");
+        schedule(s, next_due);
       }
-      if (ping) deliver(*s, "2");
     }
-    for (auto& s : dead) close_session(s);
   }
 
   void run_ticker() {

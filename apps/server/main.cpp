@@ -109,7 +109,9 @@ int main(int argc, char** argv) {
       options);
   if (!services) return fail(services.error().message);
   ctx.services = std::move(*services);
-  ctx.engine = std::make_unique<vc::server::EngineIo>();
+  ctx.engine = std::make_unique<vc::server::EngineIo>(
+      vc::server::EngineIoOptions{.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms),
+                                  .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});
   vc::RealtimeOptions realtime;
   realtime.credential_policy = ctx.config.device_credentials;
   realtime.bus = ctx.bus.get();

@@ -928,6 +928,48 @@ class OwnServerTest(ApiTestCase):
             stop.set()
             raw.close()
 
+    def test_server_pings_and_closes_connections_whose_pong_never_comes(self):
+        # Short intervals (PING_INTERVAL_MS / PING_TIMEOUT_MS) so the Engine.IO heartbeat is seen in seconds.
+        self.server = Server(env={"PING_INTERVAL_MS": "400", "PING_TIMEOUT_MS": "600"})
+        answering = RawWebSocket(self.server.port)
+        silent = RawWebSocket(self.server.port)
+        opened = json.loads(silent.open[1:])
+        self.assertEqual((opened["pingInterval"], opened["pingTimeout"]), (400, 600))
+        # Polling sessions are pinged too: the held poll is answered with the ping.
+        status, _, body = http_raw(self.server.port, "GET", "/socket.io/?EIO=4&transport=polling")
+        self.assertEqual(status, 200)
+        sid = json.loads(body.decode()[1:])["sid"]
+        status, _, body = http_raw(self.server.port, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid)
+        self.assertEqual((status, body), (200, b"2"))
+        try:
+            silent.ws.settimeout(WAIT)
+            self.assertEqual(silent.recv(), "2")  # the first ping, after ~0.4 s; never answered
+            t_ping = time.monotonic()
+            pings = 0
+            deadline = time.monotonic() + 3.0  # several intervals: the answering one gets pinged again and again
+            while time.monotonic() < deadline:
+                answering.ws.settimeout(max(0.05, deadline - time.monotonic()))
+                try:
+                    msg = answering.recv()
+                except websocket.WebSocketTimeoutException:
+                    break
+                if msg == "2":
+                    pings += 1
+                    answering.send("3")
+            self.assertGreaterEqual(pings, 4, "a connection that answers is pinged every interval")
+            self.assertFalse(answering.closed_by_server(timeout=1.0), "a connection that answers pings was closed")
+            # The silent one was closed once its pong was overdue (0.6 s after the ping; the check runs
+            # on a 250 ms tick), well within the 4 s the answering one stayed open.
+            self.assertGreater(time.monotonic() - t_ping, 3.0)
+            self.assertTrue(silent.closed_by_server(timeout=0.5), "a connection that never answers stays open")
+            # The polling session without pongs is gone as well.
+            status, _, body = http_raw(self.server.port, "GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid)
+            self.assertEqual(status, 400, body)
+            self.assertEqual(json.loads(body)["message"], "Session ID unknown")
+        finally:
+            answering.close()
+            silent.close()
+
     def test_device_credentials_required(self):
         self.server = Server(env={"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000",
                                   "DEVICE_CREDENTIALS": "required"})

@@ -39,6 +39,8 @@ TEST_CASE("defaults are the embedded single-binary setup") {
   CHECK(r->max_body_bytes == 1024 * 1024);
   CHECK_FALSE(r->redis_enabled);
   CHECK(r->log_level == LogLevel::info);
+  CHECK(r->ping_interval_ms == 25'000);  // what 2.x players expect
+  CHECK(r->ping_timeout_ms == 20'000);
 }
 
 TEST_CASE("environment variables set every setting") {
@@ -51,7 +53,9 @@ TEST_CASE("environment variables set every setting") {
                                {"MAX_BODY_BYTES", "2048"},
                                {"WORKER_THREADS", "8"},
                                {"DB_POOL_SIZE", "3"},
-                               {"SHUTDOWN_TIMEOUT_MS", "500"}}),
+                               {"SHUTDOWN_TIMEOUT_MS", "500"},
+                               {"PING_INTERVAL_MS", "1000"},
+                               {"PING_TIMEOUT_MS", "1500"}}),
                       {});
   REQUIRE(r.ok());
   CHECK(r->port == 8080);
@@ -66,6 +70,8 @@ TEST_CASE("environment variables set every setting") {
   CHECK(r->worker_threads == 8);
   CHECK(r->db_pool_size == 3);
   CHECK(r->shutdown_timeout_ms == 500);
+  CHECK(r->ping_interval_ms == 1000);
+  CHECK(r->ping_timeout_ms == 1500);
 }
 
 TEST_CASE("flags override environment variables, in both --name=value and --name value forms") {
@@ -110,6 +116,8 @@ TEST_CASE("every bad value gives a message naming its setting") {
   expect_env_error("NETWORK_THREADS", "1000", "between 1 and 64");
   expect_env_error("DB_POOL_SIZE", "0", "between 1 and 512");
   expect_env_error("SHUTDOWN_TIMEOUT_MS", "soon", "milliseconds");
+  expect_env_error("PING_INTERVAL_MS", "50", "between 100 and 3600000");
+  expect_env_error("PING_TIMEOUT_MS", "never", "milliseconds");
 }
 
 TEST_CASE("REDIS_ENABLED=true without REDIS_URL is refused") {

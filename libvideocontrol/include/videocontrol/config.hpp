@@ -52,7 +52,9 @@ struct Config {
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget
   std::string device_credentials = "off";       // off, optional, required
-  std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/            // failed sign-ins per account and per address per 15 min
+  std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/
+  std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
+  std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late
 };
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.

@@ -187,6 +187,20 @@ const Setting kSettings[] = {
        c.device_credentials = std::string(v);
        return {};
      }},
+    {"PING_INTERVAL_MS", "ping-interval-ms", "realtime: how often the server pings each connection (default 25000, as 2.x)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 100, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.ping_interval_ms = *r;
+       return {};
+     }},
+    {"PING_TIMEOUT_MS", "ping-timeout-ms", "realtime: a connection whose pong is this late is closed (default 20000, as 2.x)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 100, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.ping_timeout_ms = *r;
+       return {};
+     }},
     {"ACCEL_REDIRECT", "accel-redirect", "behind NGINX: internal location (e.g. /_vc_blobs/) aliasing CONTENT_DIR/blobs/; media bytes are then sent by NGINX",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!v.starts_with("/") || !v.ends_with("/") || v.find("..") != std::string_view::npos)
