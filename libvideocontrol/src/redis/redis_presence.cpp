@@ -1,6 +1,9 @@
 // Redis Presence backend: per organisation one sorted set `prefix + "presence:" + org` whose members
-// are "device_id \x1f instance_id", scored by expires_at_ms. An instance that dies simply stops
-// refreshing its members, which then fall below "now" and stop counting.
+// are "device_id \x1f instance_id", scored by expires_at_ms (the online list), and per device one
+// sorted set `prefix + "presence-device:" + org + ":" + device_id` of instance ids with the same
+// scores (is_online without fetching the organisation's whole list: it runs on every registration).
+// An instance that dies simply stops refreshing its members, which then fall below "now" and stop
+// counting.
 //
 // Every heartbeat/remove also goes to an in-process Presence, which answers while Redis is
 // unreachable (this instance's devices only: the documented degradation). The entries this
@@ -54,7 +57,11 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
       removed_.erase({std::string(org), m});
     }
     sync_after_reconnect();
-    (void)conn_->pipeline({{"ZADD", key(org), std::to_string(expires_at_ms), m}, expire_command(org, expires_at_ms)});
+    const std::string score = std::to_string(expires_at_ms);
+    (void)conn_->pipeline({{"ZADD", key(org), score, m},
+                           expire_command(key(org), expires_at_ms),
+                           {"ZADD", device_key(org, device), score, std::string(instance)},
+                           expire_command(device_key(org, device), expires_at_ms)});
   }
 
   void heartbeat_many(std::span<const Held> devices, std::string_view instance, std::int64_t expires_at_ms) override {
@@ -77,11 +84,14 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
           commands.push_back(std::move(zadd));
           zadd.clear();
         }
+        const std::string dk = device_key(d.organization_id, d.device_id);
+        commands.push_back({"ZADD", dk, score, std::string(instance)});
+        commands.push_back(expire_command(dk, expires_at_ms));
       }
     }
     for (auto& [org, zadd] : by_org) {
       if (!zadd.empty()) commands.push_back(std::move(zadd));
-      commands.push_back(expire_command(org, expires_at_ms));
+      commands.push_back(expire_command(key(org), expires_at_ms));
     }
     sync_after_reconnect();
     (void)conn_->pipeline(commands);  // one round trip; while Redis is away the local copy answers
@@ -98,8 +108,8 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
       }
     }
     sync_after_reconnect();
-    auto r = conn_->command({"ZREM", key(org), m});
-    if (!r || r->is_error()) {
+    auto r = conn_->pipeline({{"ZREM", key(org), m}, {"ZREM", device_key(org, device), std::string(instance)}});
+    if (!r || std::any_of(r->begin(), r->end(), [](const auto& reply) { return reply.is_error(); })) {
       std::lock_guard lock(own_mu_);
       removed_.insert({std::string(org), m});
     }
@@ -130,10 +140,11 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
   }
 
   bool is_online(std::string_view org, std::string_view device, std::int64_t now_ms) override {
-    // Members are ordered by expiry, not name, so there is no range lookup by device: filter the
-    // organisation's (small) online set instead.
-    const auto devices = online(org, now_ms);
-    return std::binary_search(devices.begin(), devices.end(), device);
+    sync_after_reconnect();
+    // Exclusive lower bound, as in online(): an entry expiring exactly now is gone.
+    auto r = conn_->command({"ZRANGEBYSCORE", device_key(org, device), "(" + std::to_string(now_ms), "+inf", "LIMIT", "0", "1"});
+    if (!r || !r->is_array()) return local_->is_online(org, device, now_ms);
+    return !r->elements.empty();
   }
 
   // Also the moment to write this instance's entries back after an outage: /readyz polls this, so
@@ -146,15 +157,22 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
 
  private:
   std::string key(std::string_view org) const { return prefix_ + "presence:" + std::string(org); }
+  std::string device_key(std::string_view org, std::string_view device) const {
+    return prefix_ + "presence-device:" + std::string(org) + ":" + std::string(device);
+  }
+  static std::pair<std::string_view, std::string_view> split(std::string_view m) {  // → (device, instance)
+    const auto sep = m.rfind(kSeparator);
+    return {m.substr(0, sep), sep == std::string_view::npos ? std::string_view{} : m.substr(sep + 1)};
+  }
   static std::string member(std::string_view device, std::string_view instance) {
     std::string m(device);
     m.push_back(kSeparator);
     m.append(instance);
     return m;
   }
-  redis::Command expire_command(std::string_view org, std::int64_t expires_at_ms) const {
+  static redis::Command expire_command(std::string key, std::int64_t expires_at_ms) {
     const std::int64_t ttl = std::max<std::int64_t>(expires_at_ms - system_now_ms(), 0) + kKeyGraceMs;
-    return {"PEXPIRE", key(org), std::to_string(ttl)};
+    return {"PEXPIRE", std::move(key), std::to_string(ttl)};
   }
 
   // After every (re)connect, Redis gets this instance's live entries and pending removals again.
@@ -164,7 +182,11 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
     const std::uint64_t epoch = conn_->epoch();
     if (epoch == synced_epoch_.load()) return;
     std::vector<redis::Command> commands;
-    for (const auto& [org, removed] : removed_) commands.push_back({"ZREM", key(org), removed});
+    for (const auto& [org, removed] : removed_) {
+      commands.push_back({"ZREM", key(org), removed});
+      const auto [device, instance] = split(removed);
+      commands.push_back({"ZREM", device_key(org, device), std::string(instance)});
+    }
     for (const auto& [org, members] : own_) {
       redis::Command zadd{"ZADD", key(org)};
       std::int64_t latest = 0;
@@ -172,9 +194,12 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
         zadd.push_back(std::to_string(expires));
         zadd.push_back(m);
         latest = std::max(latest, expires);
+        const auto [device, instance] = split(m);
+        commands.push_back({"ZADD", device_key(org, device), std::to_string(expires), std::string(instance)});
+        commands.push_back(expire_command(device_key(org, device), expires));
       }
       commands.push_back(std::move(zadd));
-      commands.push_back(expire_command(org, latest));
+      commands.push_back(expire_command(key(org), latest));
     }
     if (!commands.empty() && !conn_->pipeline(commands)) return;  // dropped again: retry next time
     removed_.clear();
