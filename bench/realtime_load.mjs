@@ -7,25 +7,41 @@
 //   - the time until one command to each of the N devices has arrived at every player.
 //
 //   node bench/realtime_load.mjs --binary build/apps/server/videocontrol-server [--players 2000]
-//        [--rate 100] [--seconds 10] [--fanout-controls 1] [--concurrency 200]
+//        [--rate 100] [--seconds 10] [--fanout-controls 1] [--concurrency 200] [--player-workers 2]
 //
-// bench/realtime_load.sh wraps it (ulimit -n, npm ci). The control socket and the players run in this
-// one process, so a latency is "emit → event handler" on one clock; it includes this process's own
-// event-loop delay, which makes the figures an upper bound.
+// bench/realtime_load.sh wraps it (ulimit -n, npm ci).
+//
+// Thread layout. The load client must not be the bottleneck of what it measures: with 10,000
+// socket.io-client sockets in one event loop (their heartbeats and pings, the GC of a ~300 MB heap) the
+// loop itself delays the player/stop handlers by several ms, which used to be most of the measured p99.
+// So the players live in W worker threads (node:worker_threads, --player-workers W, default 2; bench/
+// realtime_load_players.mjs), each owning every W-th device with its own event loop and heap; a worker
+// opens its players (its share of --concurrency handshakes in flight), pings them every 15 s, samples
+// the ping → pong reference on them, and stamps each player/stop arrival in the handler. The main thread
+// keeps the server (start/stop), the REST setup, the control socket(s), the command schedule, the
+// pending-device bookkeeping (a device never has two commands in flight), statistics and all printing.
+// --player-workers 0 runs the players in the main thread as before (same code, direct calls).
+//
+// Timestamps: every latency stamp is process.hrtime.bigint() (CLOCK_MONOTONIC, one clock for every
+// thread of the process): the emit is stamped in the main thread just before control.emit, the arrival
+// in the worker the moment its player/stop handler runs; the worker then posts the stamp to the main
+// thread, so that message's transit is not part of a latency. A latency still includes the receiving
+// thread's own event-loop delay, which is printed per thread (main and each worker) for the control
+// window, so the figures remain an upper bound.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { WORKER_ROLE, createPlayerGroup, loadSocketIoClient } from "./realtime_load_players.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const require = createRequire(path.join(repo, "tests", "js", "package.json"));
 let io;
 try {
-  ({ io } = require("socket.io-client"));
+  io = loadSocketIoClient();
 } catch (e) {
   console.error(`socket.io-client is not installed: npm ci --prefix ${path.join(repo, "tests", "js")} (${e.message})`);
   process.exit(1);
@@ -44,11 +60,21 @@ const RATE = Number(arg("rate", 100));
 const SECONDS = Number(arg("seconds", 10));
 const FANOUT_CONTROLS = Number(arg("fanout-controls", 1));
 const CONCURRENCY = Number(arg("concurrency", 200));
+const PLAYER_WORKERS = Number(arg("player-workers", 2));
 const ADMIN_PASSWORD = "Bench-Admin-Pw-1";
 const PASSWORD = "bench-Password-42";
+for (const [name, v, min] of [["players", N, 1], ["rate", RATE, 1], ["seconds", SECONDS, 1], ["fanout-controls", FANOUT_CONTROLS, 1],
+                              ["concurrency", CONCURRENCY, 1], ["player-workers", PLAYER_WORKERS, 0]]) {
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`--${name} must be an integer ≥ ${min}`);
+    process.exit(2);
+  }
+}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.log(...a);
+const now = () => process.hrtime.bigint();           // CLOCK_MONOTONIC, ns, same in every thread
+const ms = (from, to = now()) => Number(to - from) / 1e6;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -87,17 +113,92 @@ const server = spawn(BINARY, [], {
   stdio: ["ignore", "pipe", "pipe"],
 });
 for (const s of [server.stdout, server.stderr]) s.on("data", (d) => { serverLog.push(d.toString()); if (serverLog.length > 200) serverLog.shift(); });
+server.on("error", (e) => abort(`cannot start the server ${BINARY}: ${e.message}`));
+
+// ---- player groups: W worker threads, or one group in this thread (W = 0) ----------------------------
+
+// A group: post(msg) to it; its messages come to onGroupMessage. expect(g, type) is registered before
+// the post that triggers the reply, so an in-process group may answer synchronously.
+const groups = [];
+const groupCount = PLAYER_WORKERS === 0 ? 1 : Math.min(PLAYER_WORKERS, N);
+function expect(g, type) {
+  return new Promise((resolve) => {
+    if (!g.waiters.has(type)) g.waiters.set(type, []);
+    g.waiters.get(type).push(resolve);
+  });
+}
+function onGroupMessage(g, m) {
+  if (m.type === "stops") {
+    for (let k = 0; k < m.idx.length; k++) onCommandArrived(m.idx[k], m.at[k]);
+  } else if (m.type === "fail") {
+    abort(`player failed${g.worker ? ` (worker ${g.index})` : ""}: ${m.message}`);
+  } else {
+    const q = g.waiters.get(m.type);
+    if (q && q.length) q.shift()(m);
+  }
+}
+// Sends msgFor(g, i) to every group (or to `which`) and waits for each one's `reply`.
+function request(reply, msgFor, which = groups) {
+  const replies = which.map((g) => expect(g, reply));
+  which.forEach((g, i) => g.post(msgFor(g, i)));
+  return Promise.all(replies);
+}
+
+const workerFile = new URL("./realtime_load_players.mjs", import.meta.url);
+for (let i = 0; i < groupCount; i++) {
+  const g = { index: i, worker: null, players: 0, waiters: new Map(), closing: false, exited: null };
+  if (PLAYER_WORKERS === 0) {
+    const group = createPlayerGroup({ base, io, send: (m) => onGroupMessage(g, m), batchStops: false });
+    g.post = (m) => group.handle(m);
+    g.ready = Promise.resolve();
+  } else {
+    g.worker = new Worker(workerFile, { workerData: { role: WORKER_ROLE, base } });
+    g.post = (m) => g.worker.postMessage(m);
+    g.ready = expect(g, "ready");
+    g.exited = new Promise((r) => g.worker.once("exit", r));
+    g.worker.on("message", (m) => onGroupMessage(g, m));
+    g.worker.on("error", (e) => abort(`player worker ${i} failed: ${e && e.stack ? e.stack : e}`));
+    g.worker.on("exit", (code) => { if (!g.closing) abort(`player worker ${i} exited (${code}) before the end of the run`); });
+  }
+  groups.push(g);
+}
+
+// Closes the groups: workers close their sockets and end; any still running after 5 s is terminated.
+async function closeGroups() {
+  await Promise.all(groups.map(async (g) => {
+    if (g.closing) return;
+    g.closing = true;
+    if (!g.worker) {
+      g.post({ type: "close" });
+      return;
+    }
+    g.post({ type: "close" });
+    const done = await Promise.race([g.exited.then(() => true), sleep(5000).then(() => false)]);
+    if (!done) {
+      console.error(`player worker ${g.index} did not end 5 s after close: terminated`);
+      await g.worker.terminate();
+    }
+  }));
+}
+
 let cleaning = false;
 async function cleanup(code) {
   if (cleaning) return;
   cleaning = true;
-  if (server.exitCode === null) {
+  // The server goes first: N disconnects would only record N presence changes nobody measures.
+  if (server.exitCode === null && server.signalCode === null && server.pid !== undefined) {
     server.kill("SIGTERM");
     await Promise.race([new Promise((r) => server.once("exit", r)), sleep(5000)]);
-    if (server.exitCode === null) server.kill("SIGKILL");
+    if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL");
   }
+  await closeGroups();
   fs.rmSync(dataDir, { recursive: true, force: true });
   process.exit(code);
+}
+function abort(message) {
+  if (cleaning) return;
+  console.error(message);
+  cleanup(1);
 }
 process.on("SIGINT", () => cleanup(130));
 server.on("exit", (code) => {
@@ -111,7 +212,10 @@ for (let i = 0; ; i++) {
   try {
     if ((await fetch(`${base}/healthz`)).ok) break;
   } catch { /* starting */ }
-  if (i > 300) throw new Error("server did not start");
+  if (i > 300) {
+    abort("server did not start");
+    await new Promise(() => {});
+  }
   await sleep(100);
 }
 
@@ -133,89 +237,79 @@ async function pool(items, width, fn) {
 
 // ---- world: one organisation (no device limit), an operator and a speaker, N devices -------------
 
-const admin = (await api("POST", "/api/v1/auth/login", { username: "admin", password: ADMIN_PASSWORD })).access_token;
-const org = await api("POST", "/api/v1/organizations", { name: "Bench", slug: "bench-rt", plan: "ENTERPRISE" }, admin);
-for (const role of ["operator", "speaker"])
-  await api("POST", "/api/v1/users", { username: `bench-${role}`, password: PASSWORD, role, organization_id: org.id }, admin);
-const operator = (await api("POST", "/api/v1/auth/login", { username: "bench-operator", password: PASSWORD })).access_token;
-const speaker = (await api("POST", "/api/v1/auth/login", { username: "bench-speaker", password: PASSWORD })).access_token;
-
+let t0 = now();
+let speaker;
 const devices = Array.from({ length: N }, (_, i) => `bench-${String(i).padStart(6, "0")}`);
-let t0 = performance.now();
-await pool(devices, 8, (device_id) => api("POST", "/api/v1/devices", { device_id }, operator));
-log(`devices: ${N} created over REST in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+try {
+  const admin = (await api("POST", "/api/v1/auth/login", { username: "admin", password: ADMIN_PASSWORD })).access_token;
+  const org = await api("POST", "/api/v1/organizations", { name: "Bench", slug: "bench-rt", plan: "ENTERPRISE" }, admin);
+  for (const role of ["operator", "speaker"])
+    await api("POST", "/api/v1/users", { username: `bench-${role}`, password: PASSWORD, role, organization_id: org.id }, admin);
+  const operator = (await api("POST", "/api/v1/auth/login", { username: "bench-operator", password: PASSWORD })).access_token;
+  speaker = (await api("POST", "/api/v1/auth/login", { username: "bench-speaker", password: PASSWORD })).access_token;
+  t0 = now();
+  await pool(devices, 8, (device_id) => api("POST", "/api/v1/devices", { device_id }, operator));
+} catch (e) {
+  abort(`REST setup failed: ${e.message}`);
+  await new Promise(() => {});
+}
+log(`devices: ${N} created over REST in ${(ms(t0) / 1000).toFixed(1)} s`);
 
 // ---- N players ------------------------------------------------------------------------------------
 
+await Promise.all(groups.map((g) => g.ready));
 await sleep(2000);
 const rssBefore = rssKiB(server.pid);
 
-const players = new Map();  // device → socket
-const pending = new Map();  // device → emit time of the command in flight
+const pending = new Map();  // device index → emit time (hrtime ns) of the command in flight
 const latencies = [];
 let fanoutLeft = 0, fanoutDone = null;
 
-function onCommandArrived(device) {
-  const sent = pending.get(device);
-  if (sent === undefined) return;
-  pending.delete(device);
+// `at`: the player's arrival stamp (hrtime ns, taken in its thread's player/stop handler).
+function onCommandArrived(index, at) {
+  const sent = pending.get(index);
+  if (sent === undefined || at < sent) return;  // not in flight, or a stale arrival of an earlier command
+  pending.delete(index);
   if (fanoutDone) {
     if (--fanoutLeft === 0) fanoutDone();
   } else {
-    latencies.push(performance.now() - sent);
+    latencies.push(ms(sent, at));
   }
 }
 
-function openPlayer(device) {
-  return new Promise((resolve, reject) => {
-    const s = io(base, { transports: ["websocket"], reconnection: false, forceNew: true, timeout: 60000 });
-    const fail = (e) => reject(new Error(`${device}: ${e && e.message ? e.message : e}`));
-    s.once("connect_error", fail);
-    s.once("connect", () => s.emit("player/register", { device_id: device, device_type: "bench", platform: "node" }));
-    s.once("player/registered", () => {
-      s.off("connect_error", fail);
-      players.set(device, s);
-      resolve();
-    });
-    s.once("player/reject", (r) => fail(JSON.stringify(r)));
-    s.on("player/stop", () => onCommandArrived(device));
-  });
-}
-
-t0 = performance.now();
-await pool(devices, CONCURRENCY, openPlayer);
-const connectSeconds = (performance.now() - t0) / 1000;
-log(`players: ${players.size} connected over WebSocket and registered in ${connectSeconds.toFixed(1)} s`);
-
-// Players ping every 15 s as deployed players do (the server forgets players silent for 30 s),
-// spread over the interval.
-let pingIndex = 0;
-const list = [...players.values()];
-const pinger = setInterval(() => {
-  const batch = Math.ceil(list.length / 150);  // every 100 ms → each player once per 15 s
-  for (let i = 0; i < batch; i++) list[(pingIndex++) % list.length].emit("player/ping");
-}, 100);
+// Device i belongs to group i % groups.length; the handshakes in flight are split across the groups.
+t0 = now();
+const opened = await request("opened", (g, gi) => {
+  const indices = [];
+  for (let i = gi; i < N; i += groups.length) indices.push(i);
+  const concurrency = Math.max(1, Math.floor(CONCURRENCY / groups.length) + (gi < CONCURRENCY % groups.length ? 1 : 0));
+  return { type: "open", indices, ids: indices.map((i) => devices[i]), concurrency };
+});
+opened.forEach((m, gi) => { groups[gi].players = m.count; });
+const playerCount = opened.reduce((a, m) => a + m.count, 0);
+const connectSeconds = ms(t0) / 1000;
+log(`players: ${playerCount} connected over WebSocket and registered in ${connectSeconds.toFixed(1)} s` +
+    (PLAYER_WORKERS === 0 ? " (in the main thread)" : ` (in ${groups.length} worker threads: ${groups.map((g) => g.players).join(" + ")})`));
 
 await sleep(5000);  // idle: registration bursts over, allocator settled
 const rssAfter = rssKiB(server.pid);
 const metrics = await (await fetch(`${base}/metrics`)).text();
 const held = Number((metrics.match(/^videocontrol_realtime_players (\d+)/m) || [])[1]);
-const perConn = ((rssAfter - rssBefore) * 1024) / players.size;
+const perConn = ((rssAfter - rssBefore) * 1024) / playerCount;
 log(`server holds ${held} player connections; RSS ${(rssBefore / 1024).toFixed(1)} MiB → ${(rssAfter / 1024).toFixed(1)} MiB` +
     ` = ${(perConn / 1024).toFixed(2)} KiB per idle connection (target < 16 KiB)`);
 
-// ---- reference: player/ping → player/pong round trips, 100/s -------------------------------------
+// ---- reference: player/ping → player/pong round trips, RATE/s for 3 s, sampled in the groups --------------
 
-const rtts = [];
-for (let i = 0; i < RATE * 3; i++) {
-  const s = list[Math.floor(Math.random() * list.length)];
-  const t = performance.now();
-  s.once("player/pong", () => rtts.push(performance.now() - t));
-  s.emit("player/ping");
-  await sleep(1000 / RATE);
-}
-await sleep(500);
-rtts.sort((a, b) => a - b);
+// Group i sends every groups.length-th sample, offset by i slots, so together they keep RATE/s.
+const rttTotal = RATE * 3;
+const rttReplies = await request("rtt-done", (g, gi) => ({
+  type: "rtt",
+  count: Math.floor(rttTotal / groups.length) + (gi < rttTotal % groups.length ? 1 : 0),
+  intervalMs: (groups.length * 1000) / RATE,
+  offsetMs: (gi * 1000) / RATE,
+}));
+const rtts = rttReplies.flatMap((m) => m.values).sort((a, b) => a - b);
 
 // ---- control → player latency at RATE commands/s for SECONDS -----------------------------------------
 
@@ -226,53 +320,89 @@ function openControl() {
     c.once("connect_error", reject);
   });
 }
-const control = await openControl();
+let control;
+try {
+  control = await openControl();
+} catch (e) {
+  abort(`control socket: ${e.message}`);
+  await new Promise(() => {});
+}
+// Each thread's own event-loop delay while it measures: a latency cannot be seen sooner than the loop
+// (the main thread's for the emit, the player's thread for the arrival) gets to the socket, so this is
+// the load client's share of the figures below.
+const workerGroups = groups.filter((g) => g.worker);
+await request("loop-started", () => ({ type: "loop-start" }), workerGroups);
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+loopDelay.enable();
 let acksFailed = 0;
+const ackTimes = [];
 const total = RATE * SECONDS;
-t0 = performance.now();
+t0 = now();
 for (let i = 0; i < total; i++) {
   // A device without a command in flight, so each arrival matches one emit.
   let device;
-  do device = devices[Math.floor(Math.random() * devices.length)]; while (pending.has(device));
-  pending.set(device, performance.now());
-  control.emit("control/stop", { device_id: device }, (ack) => { if (!ack || !ack.ok) acksFailed++; });
-  const due = t0 + ((i + 1) * 1000) / RATE;
-  const wait = due - performance.now();
+  do device = Math.floor(Math.random() * N); while (pending.has(device));
+  const sentAt = now();
+  pending.set(device, sentAt);
+  control.emit("control/stop", { device_id: devices[device] }, (ack) => {
+    ackTimes.push(ms(sentAt));
+    if (!ack || !ack.ok) acksFailed++;
+  });
+  const wait = ((i + 1) * 1000) / RATE - ms(t0);
   if (wait > 0) await sleep(wait);
 }
-const sendSeconds = (performance.now() - t0) / 1000;
+const sendSeconds = ms(t0) / 1000;
 for (let i = 0; i < 100 && pending.size; i++) await sleep(50);
 const lost = pending.size;
+loopDelay.disable();
+const workerLoops = await request("loop", () => ({ type: "loop-stop" }), workerGroups);
 pending.clear();
 latencies.sort((a, b) => a - b);
+ackTimes.sort((a, b) => a - b);
 
 // ---- one command to every device: time until all have arrived ----------------------------------------
 
 const controls = [control];
-while (controls.length < FANOUT_CONTROLS) controls.push(await openControl());
+try {
+  while (controls.length < FANOUT_CONTROLS) controls.push(await openControl());
+} catch (e) {
+  abort(`control socket: ${e.message}`);
+  await new Promise(() => {});
+}
 await sleep(500);
-fanoutLeft = devices.length;
+fanoutLeft = N;
 const arrived = new Promise((r) => { fanoutDone = r; });
-t0 = performance.now();
+t0 = now();
 devices.forEach((device, i) => {
-  pending.set(device, t0);
+  pending.set(i, t0);
   controls[i % controls.length].emit("control/stop", { device_id: device }, (ack) => { if (!ack || !ack.ok) acksFailed++; });
 });
 const timeout = sleep(Math.max(60000, N * 20)).then(() => "timeout");
 const outcome = await Promise.race([arrived.then(() => "ok"), timeout]);
-const fanoutMs = performance.now() - t0;
+const fanoutMs = ms(t0);
 
-clearInterval(pinger);
+for (const g of groups) g.post({ type: "stop-pinger" });
+const mainLoop = { p50: loopDelay.percentile(50), p99: loopDelay.percentile(99), max: loopDelay.max };
+const loops = [mainLoop, ...workerLoops];
+const loopLine = (l) => `p50 ${fmt(l.p50 / 1e6)}, p99 ${fmt(l.p99 / 1e6)}, max ${fmt(l.max / 1e6)}`;
 log("");
 log(`reference: player/ping → player/pong round trip p50 ${fmt(percentile(rtts, 50))}, p99 ${fmt(percentile(rtts, 99))} (${rtts.length} samples)`);
 log(`control → player latency at ${RATE}/s for ${SECONDS} s (${(total / sendSeconds).toFixed(0)}/s achieved, ${latencies.length} arrived, ${lost} lost, ${acksFailed} failed acks):`);
 log(`  p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(latencies[latencies.length - 1] || NaN)}` +
     `  (p99 / ping p99 = ${(percentile(latencies, 99) / percentile(rtts, 99)).toFixed(1)}x; target p99 < 20 ms)`);
+log(`  the control socket's ack (emit → ack, same commands): p50 ${fmt(percentile(ackTimes, 50))}, p99 ${fmt(percentile(ackTimes, 99))}`);
+log(`  load client's own event-loop delay meanwhile: ${loopLine(mainLoop)}` +
+    (PLAYER_WORKERS === 0 ? " (main thread: control socket and players)" : " (main thread: control socket)"));
+workerGroups.forEach((g, k) => log(`    player worker ${g.index} (${g.players} players): ${loopLine(workerLoops[k])}`));
 log(outcome === "ok"
   ? `one command to each of ${N} devices (${FANOUT_CONTROLS} control socket${FANOUT_CONTROLS > 1 ? "s" : ""}): all arrived after ${(fanoutMs / 1000).toFixed(2)} s (${(N / (fanoutMs / 1000)).toFixed(0)} commands/s)`
   : `one command to each of ${N} devices: ${fanoutLeft} had not arrived after ${(fanoutMs / 1000).toFixed(1)} s`);
-log(`summary: players=${players.size} rss_per_conn_kib=${(perConn / 1024).toFixed(2)} p50_ms=${percentile(latencies, 50).toFixed(2)} ` +
-    `p99_ms=${percentile(latencies, 99).toFixed(2)} fanout_s=${(fanoutMs / 1000).toFixed(2)} ping_p99_ms=${percentile(rtts, 99).toFixed(2)}`);
+// client_loop_delay_p99_ms: the worst thread's p99 (with --player-workers 0 the one thread, as before);
+// main_… and worker_… give each thread's.
+log(`summary: players=${playerCount} rss_per_conn_kib=${(perConn / 1024).toFixed(2)} p50_ms=${percentile(latencies, 50).toFixed(2)} ` +
+    `p99_ms=${percentile(latencies, 99).toFixed(2)} fanout_s=${(fanoutMs / 1000).toFixed(2)} ping_p99_ms=${percentile(rtts, 99).toFixed(2)} ` +
+    `client_loop_delay_p99_ms=${(Math.max(...loops.map((l) => l.p99)) / 1e6).toFixed(2)} player_workers=${PLAYER_WORKERS} ` +
+    `main_loop_delay_p99_ms=${(mainLoop.p99 / 1e6).toFixed(2)} ` +
+    `worker_loop_delay_p99_ms=${workerLoops.length ? workerLoops.map((l) => (l.p99 / 1e6).toFixed(2)).join(",") : "-"}`);
 
-// The server goes first: N disconnects would only record N presence changes nobody measures.
 await cleanup(outcome === "ok" && lost === 0 ? 0 : 1);

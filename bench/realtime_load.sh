@@ -2,7 +2,7 @@
 # Realtime load benchmark (issue 5): N players over WebSocket on one server, RSS per connection,
 # control → player latency at 100 commands/s, and the time to reach every device once.
 #
-#   bench/realtime_load.sh [PLAYERS] [extra flags for realtime_load.mjs, e.g. --fanout-controls 4]
+#   bench/realtime_load.sh [PLAYERS] [extra flags for realtime_load.mjs, e.g. --fanout-controls 4, --player-workers 0]
 #
 # Env: VC_SERVER_BINARY (default build/apps/server/videocontrol-server). Uses socket.io-client from
 # tests/js (installed with npm ci when missing). Both the server and the load client run here, so on
