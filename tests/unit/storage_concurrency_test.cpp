@@ -140,8 +140,9 @@ TEST_CASE("SQLite: commits leave checkpoints to the background checkpointer") {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     CHECK(size_of(dir.file("checkpointed.db")) >= kData);
     // Once checkpointed, the next writer starts the log over: another round of the same size does
-    // not double the log file (without a checkpointer it would hold both rounds).
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // not double the log file (without a checkpointer it would hold both rounds). The pause lets the
+    // checkpoint that filled the file finish (its last pages and fsync) even on a slow CI disk.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const auto wal_after_first = size_of(dir.file("checkpointed.db-wal"));
     write_settings(**storage, kWrites, "b");
     CHECK(size_of(dir.file("checkpointed.db-wal")) < wal_after_first + kData / 2);
