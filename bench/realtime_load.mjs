@@ -332,6 +332,16 @@ try {
 // the load client's share of the figures below.
 const workerGroups = groups.filter((g) => g.worker);
 await request("loop-started", () => ({ type: "loop-start" }), workerGroups);
+// The server's own view of the same commands: its videocontrol_realtime_command_seconds histogram
+// (arrival of the packet → player events queued), read before and after the window.
+async function commandHistogram() {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets = [];
+  for (const m of text.matchAll(/^videocontrol_realtime_command_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+    buckets.push({ le: m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, count: Number(m[2]) });
+  return buckets;
+}
+const serverBefore = await commandHistogram();
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 loopDelay.enable();
 let acksFailed = 0;
@@ -355,6 +365,14 @@ const sendSeconds = ms(t0) / 1000;
 for (let i = 0; i < 100 && pending.size; i++) await sleep(50);
 const lost = pending.size;
 loopDelay.disable();
+const serverAfter = await commandHistogram();
+// Commands of the window per bucket, and the bound under which the server finished 50 % / 99 % of them.
+const serverWindow = serverAfter.map((b, i) => ({ le: b.le, count: b.count - (serverBefore[i] ? serverBefore[i].count : 0) }));
+const serverTotal = serverWindow.length ? serverWindow[serverWindow.length - 1].count : 0;
+const serverBound = (q) => {
+  const b = serverWindow.find((x) => x.count >= q * serverTotal);
+  return b ? (b.le === Infinity ? "> the largest bound" : `≤ ${b.le} ms`) : "n/a";
+};
 const workerLoops = await request("loop", () => ({ type: "loop-stop" }), workerGroups);
 pending.clear();
 latencies.sort((a, b) => a - b);
@@ -391,6 +409,8 @@ log(`control → player latency at ${RATE}/s for ${SECONDS} s (${(total / sendSe
 log(`  p50 ${fmt(percentile(latencies, 50))}, p99 ${fmt(percentile(latencies, 99))}, max ${fmt(latencies[latencies.length - 1] || NaN)}` +
     `  (p99 / ping p99 = ${(percentile(latencies, 99) / percentile(rtts, 99)).toFixed(1)}x; target p99 < 20 ms)`);
 log(`  the control socket's ack (emit → ack, same commands): p50 ${fmt(percentile(ackTimes, 50))}, p99 ${fmt(percentile(ackTimes, 99))}`);
+log(`  the server's own time (its /metrics histogram, arrival → player events queued, ${serverTotal} commands): ` +
+    `p50 ${serverBound(0.5)}, p99 ${serverBound(0.99)}`);
 log(`  load client's own event-loop delay meanwhile: ${loopLine(mainLoop)}` +
     (PLAYER_WORKERS === 0 ? " (main thread: control socket and players)" : " (main thread: control socket)"));
 workerGroups.forEach((g, k) => log(`    player worker ${g.index} (${g.players} players): ${loopLine(workerLoops[k])}`));

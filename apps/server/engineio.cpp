@@ -164,7 +164,10 @@ struct EngineIo::Impl {
         return deliver(*s, "3" + p.data);
       case eio::PacketType::message:
         if (p.binary) return close_session(s);  // Socket.IO binary attachments are not supported
-        net::post(s->strand, [hub = hub, cid = s->cid, data = std::move(p.data)] { hub->on_packet(cid, data); });
+        // Stamped here, so a command's latency (RealtimeStats) includes its wait for the hub.
+        net::post(s->strand, [hub = hub, cid = s->cid, data = std::move(p.data), received = std::chrono::steady_clock::now()] {
+          hub->on_packet(cid, data, received);
+        });
         return;
       case eio::PacketType::close:
         return close_session(s);

@@ -51,6 +51,15 @@ void register_health_routes(Router& router, ServerContext& ctx) {
       metric("videocontrol_realtime_players", "gauge", "Connections registered as players.", r.players);
       metric("videocontrol_realtime_controls", "gauge", "Authenticated control connections.", r.controls);
       metric("videocontrol_devices_online", "gauge", "Devices with at least one live player connection.", r.online_devices);
+      out += "# HELP videocontrol_realtime_command_seconds Control commands (Socket.IO or REST), from arrival until the "
+             "player events were queued: the wait for the hub, the stored state change and the delivery.\n"
+             "# TYPE videocontrol_realtime_command_seconds histogram\n";
+      for (std::size_t i = 0; i < r.kCommandBoundsMs.size(); ++i)
+        out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"{}\"}} {}\n", r.kCommandBoundsMs[i] / 1000.0,
+                           r.commands_within[i]);
+      out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"+Inf\"}} {0}\n"
+                         "videocontrol_realtime_command_seconds_sum {1}\nvideocontrol_realtime_command_seconds_count {0}\n",
+                         r.commands, r.command_ms_sum / 1000.0);
     }
     Response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -747,6 +747,42 @@ class RealtimeTest(ApiTestCase):
                           400, "invalid")
         self.assertStatus(self.server.call("POST", url, "not json", token=self.w.tok("a", "speaker")), 400, "invalid")
 
+    def command_histogram(self):
+        """videocontrol_realtime_command_seconds from /metrics: ({le: cumulative count}, sum, count)."""
+        body = self.assertStatus(self.server.call("GET", "/metrics"), 200).body.decode()
+        buckets, total, count = {}, None, None
+        for line in body.splitlines():
+            if line.startswith("videocontrol_realtime_command_seconds_bucket{le=\""):
+                le = line.split('"')[1]
+                buckets[le] = int(line.rsplit(" ", 1)[1])
+            elif line.startswith("videocontrol_realtime_command_seconds_sum "):
+                total = float(line.split()[1])
+            elif line.startswith("videocontrol_realtime_command_seconds_count "):
+                count = int(line.split()[1])
+        self.assertIn("# TYPE videocontrol_realtime_command_seconds histogram", body)
+        return buckets, total, count
+
+    def test_command_latency_histogram_in_metrics(self):
+        p = self.player(self.dev)
+        c = self.control("a", "speaker")
+        before, sum_before, count_before = self.command_histogram()
+        for name, args in (("control/play", {"file": "clip.mp4"}), ("control/pause", {}), ("control/stop", {})):
+            m = p.mark()
+            self.assertTrue(c.call(name, dict(args, device_id=self.dev))["ok"])
+            p.wait_for("player/" + name.split("/")[1], start=m)
+        self.assertFalse(c.call("control/play", {"device_id": self.dev, "file": "missing.mp4"})["ok"])  # not carried out
+        self.assertStatus(self.server.call("POST", "/api/v1/devices/%s/commands" % self.dev, {"action": "play", "file": "pic.png"},
+                                           token=self.w.tok("a", "speaker")), 200)
+        after, sum_after, count_after = self.command_histogram()
+        self.assertEqual(count_after - count_before, 4, "three socket commands and one REST command were carried out")
+        self.assertGreater(sum_after, sum_before)
+        bounds = [le for le in after if le != "+Inf"]
+        self.assertEqual(bounds, sorted(bounds, key=float), "buckets in increasing order")
+        counts = [after[le] for le in bounds] + [after["+Inf"]]
+        self.assertEqual(counts, sorted(counts), "cumulative")
+        self.assertEqual(after["+Inf"], count_after)
+        self.assertEqual(after["+Inf"] - before["+Inf"], 4)
+
     # ---- player HTTP routes ------------------------------------------------------------------
 
     def test_resolver_serves_bytes_with_ranges(self):

@@ -7,6 +7,7 @@
 // own state is guarded internally, so calls for different connections may run concurrently.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -50,6 +51,13 @@ struct RealtimeOptions {
 
 struct RealtimeStats {
   std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
+  // Control commands carried out (Socket.IO or REST) and how long each took, from the packet's
+  // arrival (as the shell reports it to on_packet) or the command() call until the player events were
+  // queued for sending: a histogram in the Prometheus way, cumulative per upper bound.
+  static constexpr std::array<double, 11> kCommandBoundsMs{1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000};
+  std::array<std::uint64_t, 11> commands_within{};  // commands_within[i]: took at most kCommandBoundsMs[i]
+  std::uint64_t commands = 0;
+  double command_ms_sum = 0;
 };
 
 class RealtimeHub {
@@ -59,8 +67,10 @@ class RealtimeHub {
 
   // A new Engine.IO connection (before any Socket.IO packet). query_token: ?token= of the handshake.
   void on_open(ConnectionId id, std::string address, std::string query_token);
-  // One Socket.IO packet received. A malformed packet closes only this connection.
-  void on_packet(ConnectionId id, std::string_view sio_packet);
+  // One Socket.IO packet received (at `received`, when the shell queued it: a command's latency
+  // counts from then; default: now). A malformed packet closes only this connection.
+  void on_packet(ConnectionId id, std::string_view sio_packet,
+                 std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
   // The connection is gone (closed by either side or timed out).
   void on_close(ConnectionId id);
   // Drops players silent for longer than player_timeout. Call every few seconds.

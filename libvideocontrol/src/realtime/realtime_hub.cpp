@@ -114,6 +114,19 @@ struct RealtimeHub::Impl {
 
   std::int64_t now() const { return services.clock().now_ms(); }
 
+  // Command latency histogram (RealtimeStats): per-bucket counts, made cumulative by stats().
+  std::array<std::atomic<std::uint64_t>, RealtimeStats::kCommandBoundsMs.size() + 1> command_buckets{};
+  std::atomic<std::uint64_t> command_us_sum{0};
+
+  void record_command(std::chrono::steady_clock::time_point received) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count();
+    const double ms = static_cast<double>(std::max<std::int64_t>(us, 0)) / 1000.0;
+    std::size_t i = 0;
+    while (i < RealtimeStats::kCommandBoundsMs.size() && ms > RealtimeStats::kCommandBoundsMs[i]) ++i;
+    command_buckets[i].fetch_add(1, std::memory_order_relaxed);
+    command_us_sum.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0)), std::memory_order_relaxed);
+  }
+
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
     transport.send(id, sio::encode(sio::make_event(event, args)));
   }
@@ -273,7 +286,7 @@ struct RealtimeHub::Impl {
   }
 
   void handle_control(ConnectionId id, std::string_view name, const rapidjson::Value& args,
-                      std::optional<std::uint64_t> ack) {
+                      std::optional<std::uint64_t> ack, std::chrono::steady_clock::time_point received) {
     Actor actor;
     bool is_control = false;
     {
@@ -311,12 +324,13 @@ struct RealtimeHub::Impl {
     } else {
       return reply(error_ack(fmt::format("unknown event '{}'", name)));
     }
-    auto out = execute(actor, device_id, cmd);
+    auto out = execute(actor, device_id, cmd, received);
     if (!out) return reply(error_ack(out.error().message));
     reply(fmt::format(R"({{"ok":true,"state":{}}})", Playback::state_json(out->state)));
   }
 
-  Result<PlaybackOutcome> execute(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
+  Result<PlaybackOutcome> execute(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd,
+                                  std::chrono::steady_clock::time_point received) {
     auto out = services.playback().command(actor, device_id, cmd);
     if (!out) return out;
     if (!out->player_event.empty()) {
@@ -324,6 +338,7 @@ struct RealtimeHub::Impl {
       if (!out->player_payload.empty()) args.push_back(out->player_payload);
       to_device(out->device_id, out->player_event, args);
     }
+    record_command(received);
     broadcast_controls(out->organization_id, "preview/refresh",
                        {fmt::format(R"({{"device_id":{}}})", sio::json_string(out->device_id))});
     return out;
@@ -343,7 +358,7 @@ void RealtimeHub::on_open(ConnectionId id, std::string address, std::string quer
   impl_->conns[id] = std::move(c);
 }
 
-void RealtimeHub::on_packet(ConnectionId id, std::string_view text) {
+void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono::steady_clock::time_point received) {
   auto p = sio::decode(text);
   if (!p) {
     log_debug("malformed socket.io packet; closing the connection", {{"error", p.error().message}});
@@ -377,7 +392,7 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text) {
   else arg.SetNull();
   if (ev->name == "player/register") return impl_->handle_register(id, arg, p->id);
   if (ev->name == "player/ping") return impl_->handle_ping(id);
-  if (ev->name.starts_with("control/")) return impl_->handle_control(id, ev->name, arg, p->id);
+  if (ev->name.starts_with("control/")) return impl_->handle_control(id, ev->name, arg, p->id, received);
   if (p->id) impl_->transport.send(id, sio::encode(sio::make_ack(*p->id, {error_ack("unknown event")})));
 }
 
@@ -429,7 +444,7 @@ void RealtimeHub::sweep() {
 }
 
 Result<PlaybackOutcome> RealtimeHub::command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
-  return impl_->execute(actor, device_id, cmd);
+  return impl_->execute(actor, device_id, cmd, std::chrono::steady_clock::now());
 }
 
 void RealtimeHub::placeholder_changed(std::string_view device_id) { impl_->to_device(std::string(device_id), "placeholder/refresh", {}); }
@@ -459,6 +474,13 @@ RealtimeStats RealtimeHub::stats() const {
     if (c.role == ConnRole::control) ++s.controls;
   }
   s.online_devices = impl_->device_players.size();
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < RealtimeStats::kCommandBoundsMs.size(); ++i) {
+    cumulative += impl_->command_buckets[i].load(std::memory_order_relaxed);
+    s.commands_within[i] = cumulative;
+  }
+  s.commands = cumulative + impl_->command_buckets.back().load(std::memory_order_relaxed);
+  s.command_ms_sum = static_cast<double>(impl_->command_us_sum.load(std::memory_order_relaxed)) / 1000.0;
   return s;
 }
 
