@@ -49,19 +49,8 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
 
   void heartbeat(std::string_view org, std::string_view device, std::string_view instance,
                  std::int64_t expires_at_ms) override {
-    local_->heartbeat(org, device, instance, expires_at_ms);
-    const std::string m = member(device, instance);
-    {
-      std::lock_guard lock(own_mu_);
-      own_[std::string(org)][m] = expires_at_ms;
-      removed_.erase({std::string(org), m});
-    }
-    sync_after_reconnect();
-    const std::string score = std::to_string(expires_at_ms);
-    (void)conn_->pipeline({{"ZADD", key(org), score, m},
-                           expire_command(key(org), expires_at_ms),
-                           {"ZADD", device_key(org, device), score, std::string(instance)},
-                           expire_command(device_key(org, device), expires_at_ms)});
+    const Held one{std::string(org), std::string(device)};
+    heartbeat_many({&one, 1}, instance, expires_at_ms);
   }
 
   void heartbeat_many(std::span<const Held> devices, std::string_view instance, std::int64_t expires_at_ms) override {
