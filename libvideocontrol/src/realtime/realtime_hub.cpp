@@ -119,12 +119,13 @@ struct RealtimeHub::Impl {
   std::atomic<std::uint64_t> command_us_sum{0};
 
   void record_command(std::chrono::steady_clock::time_point received) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count();
-    const double ms = static_cast<double>(std::max<std::int64_t>(us, 0)) / 1000.0;
+    const auto us = std::max<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count(), 0);
+    const double ms = static_cast<double>(us) / 1000.0;
     std::size_t i = 0;
     while (i < RealtimeStats::kCommandBoundsMs.size() && ms > RealtimeStats::kCommandBoundsMs[i]) ++i;
     command_buckets[i].fetch_add(1, std::memory_order_relaxed);
-    command_us_sum.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0)), std::memory_order_relaxed);
+    command_us_sum.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
   }
 
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
