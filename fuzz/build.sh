@@ -50,8 +50,8 @@ LIB_SRCS=(
   libvideocontrol/src/core/clock.cpp
   libvideocontrol/src/core/result.cpp
   libvideocontrol/src/auth/jwt.cpp
-  libvideocontrol/src/core/multipart.cpp
-  libvideocontrol/src/realtime/socketio_codec.cpp
+  libvideocontrol/src/protocol/multipart.cpp
+  libvideocontrol/src/protocol/socketio.cpp
 )
 FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp)
 
@@ -97,9 +97,9 @@ echo "  LINK range_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/range_fuzz.cpp)" "$(obj apps/server/file_response.cpp)" "$(obj apps/server/http_types.cpp)" \
   "$(obj apps/server/json.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/range_fuzz"
 echo "  LINK multipart_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/multipart_fuzz.cpp)" "$(obj libvideocontrol/src/core/multipart.cpp)" \
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/multipart_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/multipart.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -o "$OUT/multipart_fuzz"
 echo "  LINK socketio_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/socketio_fuzz.cpp)" "$(obj libvideocontrol/src/realtime/socketio_codec.cpp)" \
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/socketio_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/socketio.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/socketio_fuzz"
 echo "build.sh: fuzz targets in $OUT"

@@ -1,6 +1,6 @@
 // libFuzzer target for the streaming multipart/form-data parser: vc::MultipartParser and
-// vc::multipart_boundary (libvideocontrol/include/videocontrol/multipart.hpp,
-// libvideocontrol/src/core/multipart.cpp).
+// vc::multipart_boundary (libvideocontrol/include/videocontrol/protocol/multipart.hpp,
+// libvideocontrol/src/protocol/multipart.cpp).
 //
 // Input layout: the first byte seeds the chunking, the rest is a multipart body with the fixed
 // boundary "XyZ" (e.g. "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ--").
@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/multipart.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
-// libFuzzer target for the Engine.IO v4 / Socket.IO v5 codecs (videocontrol/socketio_codec.hpp,
-// libvideocontrol/src/realtime/socketio_codec.cpp): everything a device or browser sends on the
+// libFuzzer target for the Engine.IO v4 / Socket.IO v5 codecs (videocontrol/protocol/socketio.hpp,
+// libvideocontrol/src/protocol/socketio.cpp): everything a device or browser sends on the
 // realtime channel goes through these decoders before anything else looks at it.
 //
 // The whole input is used as: a WebSocket text frame (eio::decode_packet), a polling body
@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include "videocontrol/clock.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 namespace vc::server {
 namespace {

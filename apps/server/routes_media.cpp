@@ -23,7 +23,7 @@
 #include "server_context.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
-#include "videocontrol/multipart.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 
 namespace vc::server {
 namespace {

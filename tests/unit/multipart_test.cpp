@@ -1,4 +1,4 @@
-// Tests for the streaming multipart/form-data parser (videocontrol/multipart.hpp). Most bodies are
+// Tests for the streaming multipart/form-data parser (videocontrol/protocol/multipart.hpp). Most bodies are
 // parsed once in a single chunk and again in every other chunk size, because the hard part of a
 // streaming parser is a boundary, header or escape that straddles two chunks.
 #include <doctest/doctest.h>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/multipart.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 
 using namespace vc;
 using namespace std::string_literals;

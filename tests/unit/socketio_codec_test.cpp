@@ -1,4 +1,4 @@
-// Tests for the Engine.IO v4 / Socket.IO v5 codecs (videocontrol/socketio_codec.hpp). The wire
+// Tests for the Engine.IO v4 / Socket.IO v5 codecs (videocontrol/protocol/socketio.hpp). The wire
 // strings are the ones the public protocol documents and the JS parsers produce, so a pass here
 // means real clients' packets decode to the fields the gateway expects.
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 using namespace vc;
 using namespace std::string_literals;

@@ -18,7 +18,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 namespace vc {
 namespace {

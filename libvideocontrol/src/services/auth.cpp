@@ -6,7 +6,7 @@
 #include "videocontrol/id.hpp"
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 namespace vc {
 namespace {

@@ -6,7 +6,7 @@
 #include "json_render.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/permissions.hpp"
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 namespace vc {
 namespace {

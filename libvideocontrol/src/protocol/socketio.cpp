@@ -1,4 +1,4 @@
-// Engine.IO v4 / Socket.IO v5 codecs (see socketio_codec.hpp for the contract).
+// Engine.IO v4 / Socket.IO v5 codecs (see videocontrol/protocol/socketio.hpp for the contract).
 //
 // The layouts follow engine.io-parser 4.x and socket.io-parser 4.x, so that every packet those
 // libraries write decodes here to the same fields. Where they are lenient (base64 with any
@@ -14,7 +14,7 @@
 // client spelled them and avoids RapidJSON 1.1.0's full-precision strtod, whose zero-significand
 // path ("0e70") is undefined behaviour (__builtin_clzll(0)). Out-of-range values such as 1e999
 // are still refused by the reader's own checks.
-#include "videocontrol/socketio_codec.hpp"
+#include "videocontrol/protocol/socketio.hpp"
 
 #include <array>
 #include <cassert>

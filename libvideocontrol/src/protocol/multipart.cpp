@@ -5,7 +5,7 @@
 // bytes it stands for are the delimiter's own first bytes. That is what keeps memory independent of
 // part size and lets every other byte be handed on in the feed() call that brought it. Header blocks
 // are the one thing buffered, up to MultipartLimits::max_header_bytes, and parsed once complete.
-#include "videocontrol/multipart.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 
 #include <algorithm>
 #include <optional>
