@@ -52,6 +52,8 @@ LIB_SRCS=(
   libvideocontrol/src/auth/jwt.cpp
   libvideocontrol/src/protocol/multipart.cpp
   libvideocontrol/src/protocol/socketio.cpp
+  libvideocontrol/src/util/text.cpp
+  libvideocontrol/src/util/json_writer.cpp
 )
 FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp)
 
@@ -89,7 +91,7 @@ echo "  LINK config_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -o "$OUT/config_fuzz"
 echo "  LINK jwt_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/jwt_fuzz.cpp)" "$(obj libvideocontrol/src/auth/jwt.cpp)" \
-  "$(obj libvideocontrol/src/core/result.cpp)" -lcrypto -o "$OUT/jwt_fuzz"
+  "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" -lcrypto -lsodium -o "$OUT/jwt_fuzz"
 echo "  LINK api_body_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/api_body_fuzz.cpp)" "$(obj apps/server/json_reader.cpp)" "$(obj apps/server/rfc3339.cpp)" \
   "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/api_body_fuzz"
@@ -98,8 +100,9 @@ echo "  LINK range_fuzz"
   "$(obj apps/server/json.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/range_fuzz"
 echo "  LINK multipart_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/multipart_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/multipart.cpp)" \
-  "$(obj libvideocontrol/src/core/result.cpp)" -o "$OUT/multipart_fuzz"
+  "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" -lsodium -o "$OUT/multipart_fuzz"
 echo "  LINK socketio_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/socketio_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/socketio.cpp)" \
-  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/socketio_fuzz"
+  "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" "$(obj libvideocontrol/src/util/json_writer.cpp)" \
+  "$(obj libvideocontrol/src/core/clock.cpp)" -lfmt -lsodium -o "$OUT/socketio_fuzz"
 echo "build.sh: fuzz targets in $OUT"

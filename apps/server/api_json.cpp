@@ -52,7 +52,7 @@ void write_user(JsonWriter& w, const User& user) {
   w.key("id").value(user.id);
   w.key("organization_id"); write_string_or_null(w, user.organization_id);
   w.key("username").value(user.username);
-  w.key("role").value(user.role);
+  w.key("role").value(to_string(user.role));
   w.key("active").value(user.active);
   w.key("created_at"); write_time(w, user.created_at_ms);
   w.key("updated_at"); write_time(w, user.updated_at_ms);

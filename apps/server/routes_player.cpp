@@ -32,16 +32,6 @@ std::string_view player_page();  // web/player.html, embedded at build time
 
 namespace {
 
-// The player type of stored media: its kind, with the 2.x name rule only as a fallback (the same
-// rule Playback applies to control/play).
-std::string player_type(const DeviceFile& f) {
-  const std::string& k = f.media.kind;
-  if (k == "video" || k == "image" || k == "pdf" || k == "pptx") return k;
-  if (k == "zip") return "folder";
-  if (k == "audio") return "video";
-  return std::string(infer_player_type(f.name));
-}
-
 // Compares secrets in time independent of where they differ.
 bool same_secret(std::string_view a, std::string_view b) {
   unsigned diff = a.size() != b.size();
@@ -232,8 +222,8 @@ void register_player_routes(Router& router, ServerContext& ctx) {
     for (const auto& f : *files) {
       w.begin_object();
       w.key("name").value(f.name);
-      w.key("type").value(player_type(f));
-      w.key("kind").value(f.media.kind);
+      w.key("type").value(player_type(f.media.kind));
+      w.key("kind").value(to_string(f.media.kind));
       w.key("mime").value(f.media.mime);
       w.key("size").value(f.media.size);
       w.key("status").value(f.media.status);

@@ -35,7 +35,7 @@ TEST_CASE("first run creates the default organisation and a superadmin with the 
   CHECK((*r)->generated_password.empty());
   auto admin = find_admin(*storage);
   REQUIRE(admin.has_value());
-  CHECK(admin->role == "superadmin");
+  CHECK(admin->role == Role::superadmin);
   CHECK(verify_password("Given-Password-42", admin->password_hash));
   CHECK_FALSE(verify_password("wrong", admin->password_hash));
   CHECK(admin->password_hash.find("Given-Password-42") == std::string::npos);

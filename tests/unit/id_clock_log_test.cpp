@@ -62,7 +62,10 @@ TEST_CASE("roles are ordered and the system actor may do anything") {
   CHECK(parse_role("operator") == Role::operator_);
   CHECK(to_string(Role::operator_) == "operator");
   CHECK_FALSE(parse_role("root").has_value());
-  Actor viewer{Actor::Kind::user, "u1", "o1", Role::viewer};
+  Actor viewer;
+  viewer.id = "u1";
+  viewer.organization_id = "o1";
+  viewer.role = Role::viewer;
   CHECK(viewer.at_least(Role::viewer));
   CHECK_FALSE(viewer.at_least(Role::speaker));
   CHECK(Actor::system().at_least(Role::superadmin));

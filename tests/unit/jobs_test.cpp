@@ -70,7 +70,7 @@ TEST_CASE("a job whose worker died is claimed again after its lease") {
   // The old worker's late report is refused; the new one finishes.
   CHECK(queue.complete(job->id, "crashed").error().code == ErrorCode::conflict);
   REQUIRE(queue.complete(job->id, "other").ok());
-  CHECK(queue.get(job->id)->value().status == "done");
+  CHECK(queue.get(job->id)->value().status == JobStatus::done);
 }
 
 TEST_CASE("a failed job is retried later or fails for good") {
@@ -88,7 +88,7 @@ TEST_CASE("a failed job is retried later or fails for good") {
   REQUIRE(queue.fail(job->id, "w", "still broken").ok());
   auto final_state = queue.get(job->id);
   REQUIRE(final_state.ok());
-  CHECK((*final_state)->status == "failed");
+  CHECK((*final_state)->status == JobStatus::failed);
   CHECK((*final_state)->error == "still broken");
   CHECK_FALSE(queue.claim("w", std::chrono::minutes(1))->has_value());
 }

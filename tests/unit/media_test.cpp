@@ -57,7 +57,7 @@ TEST_CASE("an upload is sniffed, stored by hash and linked to the device under i
   auto r = e.upload("poster.png", kPng);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CHECK(r->file.name == "poster.png");
-  CHECK(r->file.media.kind == "image");
+  CHECK(r->file.media.kind == MediaKind::image);
   CHECK(r->file.media.mime == "image/png");
   CHECK(r->file.media.size == static_cast<std::int64_t>(kPng.size()));
   CHECK_FALSE(r->deduplicated);
@@ -292,16 +292,16 @@ TEST_CASE("device credentials are shown once and stored hashed") {
 }
 
 TEST_CASE("content sniffing recognises each supported kind") {
-  CHECK(sniff_media(kPng, "a.png")->kind == "image");
+  CHECK(sniff_media(kPng, "a.png")->kind == MediaKind::image);
   CHECK(sniff_media("\xff\xd8\xff\xe0rest", "a.JPG")->mime == "image/jpeg");
-  CHECK(sniff_media("GIF89a...", "a.gif")->kind == "image");
+  CHECK(sniff_media("GIF89a...", "a.gif")->kind == MediaKind::image);
   CHECK(sniff_media(std::string("RIFF\0\0\0\0WEBPVP8 ", 16), "a.webp")->mime == "image/webp");
   CHECK(sniff_media(kMp4, "a.mp4")->mime == "video/mp4");
   CHECK(sniff_media("\x1a\x45\xdf\xa3....", "a.webm")->mime == "video/webm");
-  CHECK(sniff_media("ID3\x03rest", "a.mp3")->kind == "audio");
-  CHECK(sniff_media(kPdf, "a.pdf")->kind == "pdf");
-  CHECK(sniff_media("PK\x03\x04rest", "deck.pptx")->kind == "pptx");
-  CHECK(sniff_media("PK\x03\x04rest", "pics.zip")->kind == "zip");
+  CHECK(sniff_media("ID3\x03rest", "a.mp3")->kind == MediaKind::audio);
+  CHECK(sniff_media(kPdf, "a.pdf")->kind == MediaKind::pdf);
+  CHECK(sniff_media("PK\x03\x04rest", "deck.pptx")->kind == MediaKind::pptx);
+  CHECK(sniff_media("PK\x03\x04rest", "pics.zip")->kind == MediaKind::zip);
   CHECK(sniff_media("PK\x03\x04rest", "doc.docx").error().code == ErrorCode::unsupported);
   CHECK(infer_player_type("folder") == "folder");
   CHECK(infer_player_type("a.PDF") == "pdf");

@@ -7,37 +7,46 @@
 #include <string>
 #include <string_view>
 
+#include "videocontrol/domain.hpp"
+#include "videocontrol/export.hpp"
+
 namespace vc {
-
-// Ordered from least to most privileged; superadmin is system-wide, the rest are per organisation.
-enum class Role { viewer, speaker, operator_, admin, superadmin };
-
-std::string_view to_string(Role role) noexcept;
-std::optional<Role> parse_role(std::string_view text) noexcept;
 
 // What an API key may do; a key holds any combination.
 enum Scope : std::uint8_t { scope_read = 1, scope_write = 2, scope_control = 4 };
-std::optional<std::uint8_t> parse_scopes(std::string_view comma_separated) noexcept;  // "read,control"
-std::string scopes_to_string(std::uint8_t scopes);
+VC_API std::optional<std::uint8_t> parse_scopes(std::string_view comma_separated) noexcept;  // "read,control"
+VC_API std::string scopes_to_string(std::uint8_t scopes);
 
 struct Actor {
   enum class Kind { user, api_key, device, system };
 
-  Kind kind = Kind::system;
-  std::string id;               // user id, API key id, device id; "system" for the system actor
-  std::string organization_id;  // empty only for the system actor and the superadmin
+  Kind kind = Kind::user;  // a default Actor is an unprivileged user; the system actor is only system()
+  std::string id;               // user id, API key id, device_id; "system" for the system actor
+  // The organisation the call acts in. A superadmin acts in its home organisation unless it names
+  // another (Auth::act_in); empty only for the system actor and a superadmin without a home.
+  std::string organization_id;
   Role role = Role::viewer;
   std::uint8_t scopes = 0;      // API keys only
   std::string session_id;       // users signed in with a token: the session family
   std::string address;          // client address, for the audit log
+  std::string home_organization_id;  // a superadmin acting in another organisation: its own
 
-  // The server itself (first-run bootstrap, migrations, jobs). Allowed everything.
-  static Actor system() { return Actor{Kind::system, "system", {}, Role::superadmin, 0, {}, {}}; }
+  // The installation itself (first-run bootstrap, migrations, jobs). Allowed everything. Never the
+  // actor of a request: requests act as the user, key or device that made them.
+  static Actor system() { return Actor{Kind::system, "system", {}, Role::superadmin, 0, {}, {}, {}}; }
+  // A player, once Players::authenticate has checked it: may read its own device only.
+  static Actor device(std::string device_id, std::string organization_id) {
+    return Actor{Kind::device, std::move(device_id), std::move(organization_id), Role::viewer, 0, {}, {}, {}};
+  }
 
   bool is_system() const noexcept { return kind == Kind::system; }
   bool at_least(Role r) const noexcept { return is_system() || role >= r; }
+  // A superadmin acting in an organisation other than its home (audited as such).
+  bool acting_elsewhere() const noexcept {
+    return !home_organization_id.empty() && home_organization_id != organization_id;
+  }
 };
 
-std::string_view to_string(Actor::Kind kind) noexcept;
+VC_API std::string_view to_string(Actor::Kind kind) noexcept;
 
 }  // namespace vc

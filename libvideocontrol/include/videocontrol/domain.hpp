@@ -1,4 +1,6 @@
-// Plain domain values shared by the library's modules and its storage. No behaviour here.
+// Plain domain values shared by the library's modules and its storage, and the enums naming their
+// states. Each enum has a stable lower_snake_case text (what the API and the database store) with
+// to_string and a parse_… that refuses anything else.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +9,30 @@
 #include <string_view>
 #include <vector>
 
+#include "videocontrol/export.hpp"
+
 namespace vc {
+
+// Ordered from least to most privileged; superadmin is system-wide, the rest are per organisation.
+enum class Role { viewer, speaker, operator_, admin, superadmin };
+VC_API std::string_view to_string(Role role) noexcept;
+VC_API std::optional<Role> parse_role(std::string_view text) noexcept;
+
+// What a media item is, from its bytes (media_types.hpp sniffs it).
+enum class MediaKind { video, audio, image, pdf, pptx, zip };
+VC_API std::string_view to_string(MediaKind kind) noexcept;
+VC_API std::optional<MediaKind> parse_media_kind(std::string_view text) noexcept;
+
+// A device's playback: idle (never told anything), playing, paused, stopped (back to its placeholder).
+enum class PlaybackState { idle, playing, paused, stopped };
+VC_API std::string_view to_string(PlaybackState state) noexcept;
+VC_API std::optional<PlaybackState> parse_playback_state(std::string_view text) noexcept;
+
+// Whether players must present their device credential: off (2.x players, ids only), optional (a
+// presented credential must be right), required.
+enum class CredentialPolicy { off, optional, required };
+VC_API std::string_view to_string(CredentialPolicy policy) noexcept;
+VC_API std::optional<CredentialPolicy> parse_credential_policy(std::string_view text) noexcept;
 
 struct Organization {
   std::string id;
@@ -31,18 +56,18 @@ struct Limits {
   std::optional<std::int64_t> storage_bytes;
 };
 
-bool is_valid_plan(std::string_view plan) noexcept;
+VC_API bool is_valid_plan(std::string_view plan) noexcept;
 // FREE 5/3/5 GB, STARTER 20/10/50 GB, PRO 100/50/500 GB, ENTERPRISE unlimited.
-Limits plan_limits(std::string_view plan) noexcept;
+VC_API Limits plan_limits(std::string_view plan) noexcept;
 // The plan's limits with the organisation's overrides applied.
-Limits effective_limits(const Organization& org) noexcept;
+VC_API Limits effective_limits(const Organization& org) noexcept;
 
 struct User {
   std::string id;
-  std::string organization_id;      // empty for the system-wide superadmin
+  std::string organization_id;      // a superadmin's is its home organisation (may be empty)
   std::string username;             // unique across the installation
   std::string password_hash;        // argon2id, libsodium's encoded string
-  std::string role;                 // see Role in actor.hpp
+  Role role = Role::viewer;
   bool active = true;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
@@ -81,7 +106,7 @@ struct NowPlaying {
   std::string type;                 // video, image, pdf, pptx, folder; "" when idle
   std::string file;                 // the device's name for the media
   std::optional<int> page;          // 1-based, paged kinds only
-  std::string state = "idle";       // idle, playing, paused, stopped
+  PlaybackState state = PlaybackState::idle;
   std::optional<std::int64_t> position_ms;
   std::optional<int> volume;
   std::int64_t updated_at_ms = 0;
@@ -107,7 +132,7 @@ struct Media {
   std::string id;
   std::string organization_id;
   std::string name;                 // display name in the library
-  std::string kind;                 // video, audio, image, pdf, pptx, zip
+  MediaKind kind = MediaKind::video;
   std::string mime;
   std::int64_t size = 0;
   std::string blob_hash;            // SHA-256 hex of the bytes

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "videocontrol/export.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -18,12 +19,16 @@ namespace vc {
 class Clock;
 class Storage;
 
+enum class JobStatus { queued, running, done, failed };
+VC_API std::string_view to_string(JobStatus status) noexcept;
+VC_API std::optional<JobStatus> parse_job_status(std::string_view text) noexcept;
+
 struct Job {
   std::string id;
   std::string organization_id;
   std::string kind;               // e.g. "media.convert"
   std::string payload_json = "{}";
-  std::string status = "queued";  // queued, running, done, failed
+  JobStatus status = JobStatus::queued;
   int progress = 0;               // 0..100
   int attempts = 0;
   std::string error;
@@ -34,7 +39,7 @@ struct Job {
   std::int64_t updated_at_ms = 0;
 };
 
-class JobQueue {
+class VC_API JobQueue {
  public:
   JobQueue(Storage& storage, std::shared_ptr<const Clock> clock) : storage_(storage), clock_(std::move(clock)) {}
 

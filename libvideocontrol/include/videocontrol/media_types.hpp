@@ -4,12 +4,13 @@
 #include <string>
 #include <string_view>
 
+#include "videocontrol/domain.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
 
 struct SniffedMedia {
-  std::string kind;  // video, audio, image, pdf, pptx, zip
+  MediaKind kind = MediaKind::video;
   std::string mime;
 };
 
@@ -25,6 +26,10 @@ Result<std::string> sanitize_file_name(std::string_view raw);
 // PROTOCOL.md's compatibility rule: no dot → folder; .pdf → pdf; .pptx → pptx; png/jpg/jpeg/gif/
 // webp → image; .zip → folder; anything else → video.
 std::string_view infer_player_type(std::string_view file_name) noexcept;
+
+// The type a player is told for stored media of a kind (PROTOCOL.md): video, image, pdf, pptx, or
+// folder for a ZIP; audio plays through the players' video element, so it is "video".
+std::string_view player_type(MediaKind kind) noexcept;
 
 // Content-Type for a stored kind/mime (falls back to application/octet-stream).
 std::string_view content_type_for(std::string_view mime) noexcept;

@@ -45,7 +45,7 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
   admin.id = new_id(clock);
   admin.username = run.admin_username;
   admin.password_hash = *hash;
-  admin.role = std::string(to_string(Role::superadmin));
+  admin.role = Role::superadmin;
   admin.created_at_ms = admin.updated_at_ms = now;
 
   bool created = false;

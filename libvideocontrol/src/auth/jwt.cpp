@@ -13,6 +13,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "videocontrol/text.hpp"
+
 namespace vc::jwt {
 namespace {
 
@@ -20,17 +22,6 @@ namespace {
 // fixed amount of decoding and parsing before it is refused.
 constexpr std::size_t max_token_bytes = 8 * 1024;
 constexpr std::size_t hs256_bytes = 32;
-
-constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-// 0..63 for alphabet characters, -1 for everything else (including '=', '+', '/').
-constexpr std::array<signed char, 256> make_decode_table() {
-  std::array<signed char, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
-  return t;
-}
-constexpr auto decode_table = make_decode_table();
 
 using Digest = std::array<unsigned char, hs256_bytes>;
 
@@ -79,55 +70,11 @@ bool string_member_is(const rapidjson::Value& obj, const char* name, std::string
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    std::uint32_t n = at(i) << 16;
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-  } else if (rest == 2) {
-    std::uint32_t n = (at(i) << 16) | (at(i + 1) << 8);
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-  }
-  return out;
-}
+std::string base64url_encode(std::string_view bytes) { return text::base64_encode(bytes, text::Base64::url_unpadded); }
 
-Result<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1)
-    return make_error(ErrorCode::invalid, "base64url text has an impossible length");
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = decode_table[static_cast<unsigned char>(c)];
-    if (v < 0) return make_error(ErrorCode::invalid, "base64url text has a character outside A-Z a-z 0-9 - _");
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-    }
-  }
-  // Leftover bits must be zero: otherwise several texts decode to the same bytes, and a token's
-  // signature could be altered without changing what it verifies as.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-    return make_error(ErrorCode::invalid, "base64url text has non-zero padding bits");
-  return out;
-}
+// libsodium refuses padding, foreign characters, impossible lengths and non-zero leftover bits: a
+// token has one spelling, so its signature cannot be altered without changing what it verifies as.
+Result<std::string> base64url_decode(std::string_view text) { return text::base64_decode(text, text::Base64::url_unpadded); }
 
 std::string sign(const Claims& claims, std::string_view key) {
   // The header never varies, so it is written once instead of through the JSON writer.

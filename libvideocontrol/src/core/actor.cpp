@@ -4,23 +4,6 @@
 
 namespace vc {
 
-std::string_view to_string(Role role) noexcept {
-  switch (role) {
-    case Role::viewer: return "viewer";
-    case Role::speaker: return "speaker";
-    case Role::operator_: return "operator";
-    case Role::admin: return "admin";
-    case Role::superadmin: return "superadmin";
-  }
-  return "viewer";
-}
-
-std::optional<Role> parse_role(std::string_view text) noexcept {
-  for (Role r : {Role::viewer, Role::speaker, Role::operator_, Role::admin, Role::superadmin})
-    if (text == to_string(r)) return r;
-  return std::nullopt;
-}
-
 std::optional<std::uint8_t> parse_scopes(std::string_view text) noexcept {
   std::uint8_t out = 0;
   while (!text.empty()) {

@@ -1,5 +1,7 @@
 #include "videocontrol/id.hpp"
 
+#include "videocontrol/text.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -26,15 +28,10 @@ std::string new_id(const Clock& clock) {
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0F));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3F));  // RFC 9562 variant
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(hex[b[i] >> 4]);
-    out.push_back(hex[b[i] & 0x0F]);
-  }
-  return out;
+  const std::string hex = text::to_hex(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+  // 8-4-4-4-12
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
+         hex.substr(20);
 }
 
 std::string random_secret(std::size_t length) {

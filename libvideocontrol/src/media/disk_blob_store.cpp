@@ -10,6 +10,8 @@
 #include <openssl/evp.h>
 
 #include "videocontrol/blob_store.hpp"
+
+#include "videocontrol/text.hpp"
 #include "videocontrol/id.hpp"
 
 namespace vc {
@@ -63,11 +65,7 @@ class DiskBlobWriter final : public BlobWriter {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestFinal_ex(md_, md, &len);
-    static constexpr char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < len; ++i) {
-      info_.hash.push_back(hex[md[i] >> 4]);
-      info_.hash.push_back(hex[md[i] & 0x0F]);
-    }
+    info_.hash = text::to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
     info_.size = static_cast<std::int64_t>(size_);
     return info_;
   }

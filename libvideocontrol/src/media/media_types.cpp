@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -21,20 +22,20 @@ bool starts(std::string_view head, std::string_view magic, std::size_t at = 0) {
 }
 
 struct KindRule {
-  const char* kind;
+  MediaKind kind;
   std::initializer_list<const char*> extensions;
 };
 
 const KindRule kRules[] = {
-    {"video", {"mp4", "m4v", "mov", "webm", "mkv", "avi", "ts", "mpg", "mpeg", "ogv"}},
-    {"audio", {"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "flac"}},
-    {"image", {"png", "jpg", "jpeg", "gif", "webp"}},
-    {"pdf", {"pdf"}},
-    {"pptx", {"pptx"}},
-    {"zip", {"zip"}},
+    {MediaKind::video, {"mp4", "m4v", "mov", "webm", "mkv", "avi", "ts", "mpg", "mpeg", "ogv"}},
+    {MediaKind::audio, {"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "flac"}},
+    {MediaKind::image, {"png", "jpg", "jpeg", "gif", "webp"}},
+    {MediaKind::pdf, {"pdf"}},
+    {MediaKind::pptx, {"pptx"}},
+    {MediaKind::zip, {"zip"}},
 };
 
-std::string extensions_of(std::string_view kind) {
+std::string extensions_of(MediaKind kind) {
   std::string out;
   for (const auto& r : kRules)
     if (kind == r.kind)
@@ -42,61 +43,70 @@ std::string extensions_of(std::string_view kind) {
   return out;
 }
 
-bool extension_fits(std::string_view kind, const std::string& ext) {
+bool extension_fits(MediaKind kind, const std::string& ext) {
   for (const auto& r : kRules)
     if (kind == r.kind)
       return std::any_of(r.extensions.begin(), r.extensions.end(), [&](const char* e) { return ext == e; });
   return false;
 }
 
-// What the bytes are, from their magic numbers; kind empty when unknown.
-SniffedMedia from_magic(std::string_view h, const std::string& ext) {
-  if (starts(h, "\x89PNG\r\n\x1a\n")) return {"image", "image/png"};
-  if (starts(h, "\xff\xd8\xff")) return {"image", "image/jpeg"};
-  if (starts(h, "GIF87a") || starts(h, "GIF89a")) return {"image", "image/gif"};
-  if (starts(h, "RIFF") && starts(h, "WEBP", 8)) return {"image", "image/webp"};
-  if (starts(h, "RIFF") && starts(h, "AVI ", 8)) return {"video", "video/x-msvideo"};
-  if (starts(h, "RIFF") && starts(h, "WAVE", 8)) return {"audio", "audio/wav"};
-  if (starts(h, "%PDF-")) return {"pdf", "application/pdf"};
+// What the bytes are, from their magic numbers; nullopt when unknown.
+std::optional<SniffedMedia> from_magic(std::string_view h, const std::string& ext) {
+  if (starts(h, "\x89PNG\r\n\x1a\n")) return SniffedMedia{MediaKind::image, "image/png"};
+  if (starts(h, "\xff\xd8\xff")) return SniffedMedia{MediaKind::image, "image/jpeg"};
+  if (starts(h, "GIF87a") || starts(h, "GIF89a")) return SniffedMedia{MediaKind::image, "image/gif"};
+  if (starts(h, "RIFF") && starts(h, "WEBP", 8)) return SniffedMedia{MediaKind::image, "image/webp"};
+  if (starts(h, "RIFF") && starts(h, "AVI ", 8)) return SniffedMedia{MediaKind::video, "video/x-msvideo"};
+  if (starts(h, "RIFF") && starts(h, "WAVE", 8)) return SniffedMedia{MediaKind::audio, "audio/wav"};
+  if (starts(h, "%PDF-")) return SniffedMedia{MediaKind::pdf, "application/pdf"};
   if (starts(h, "PK\x03\x04") || starts(h, std::string_view("PK\x05\x06", 4))) {
-    if (ext == "pptx") return {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
-    return {"zip", "application/zip"};
+    if (ext == "pptx") return SniffedMedia{MediaKind::pptx, "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+    return SniffedMedia{MediaKind::zip, "application/zip"};
   }
   if (starts(h, "ftyp", 4)) {
-    if (starts(h, "M4A ", 8)) return {"audio", "audio/mp4"};
-    if (starts(h, "qt  ", 8)) return {"video", "video/quicktime"};
-    return {"video", "video/mp4"};
+    if (starts(h, "M4A ", 8)) return SniffedMedia{MediaKind::audio, "audio/mp4"};
+    if (starts(h, "qt  ", 8)) return SniffedMedia{MediaKind::video, "video/quicktime"};
+    return SniffedMedia{MediaKind::video, "video/mp4"};
   }
-  if (starts(h, "\x1a\x45\xdf\xa3")) return {"video", ext == "webm" ? "video/webm" : "video/x-matroska"};
-  if (starts(h, "OggS")) return ext == "ogv" ? SniffedMedia{"video", "video/ogg"} : SniffedMedia{"audio", "audio/ogg"};
-  if (starts(h, "fLaC")) return {"audio", "audio/flac"};
-  if (starts(h, "ID3")) return {"audio", "audio/mpeg"};
+  if (starts(h, "\x1a\x45\xdf\xa3")) return SniffedMedia{MediaKind::video, ext == "webm" ? "video/webm" : "video/x-matroska"};
+  if (starts(h, "OggS")) return ext == "ogv" ? SniffedMedia{MediaKind::video, "video/ogg"} : SniffedMedia{MediaKind::audio, "audio/ogg"};
+  if (starts(h, "fLaC")) return SniffedMedia{MediaKind::audio, "audio/flac"};
+  if (starts(h, "ID3")) return SniffedMedia{MediaKind::audio, "audio/mpeg"};
   if (starts(h, std::string_view("\x00\x00\x01\xba", 4)) || starts(h, std::string_view("\x00\x00\x01\xb3", 4)))
-    return {"video", "video/mpeg"};
-  if (h.size() > 188 && h[0] == 0x47 && h[188] == 0x47) return {"video", "video/mp2t"};
+    return SniffedMedia{MediaKind::video, "video/mpeg"};
+  if (h.size() > 188 && h[0] == 0x47 && h[188] == 0x47) return SniffedMedia{MediaKind::video, "video/mp2t"};
   if (h.size() >= 2 && static_cast<unsigned char>(h[0]) == 0xff) {
     const auto b = static_cast<unsigned char>(h[1]);
-    if ((b & 0xf6) == 0xf0) return {"audio", "audio/aac"};   // ADTS
-    if ((b & 0xe0) == 0xe0) return {"audio", "audio/mpeg"};  // MPEG audio frame sync
+    if ((b & 0xf6) == 0xf0) return SniffedMedia{MediaKind::audio, "audio/aac"};   // ADTS
+    if ((b & 0xe0) == 0xe0) return SniffedMedia{MediaKind::audio, "audio/mpeg"};  // MPEG audio frame sync
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
 
 Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filename) {
   const std::string ext = lower_extension(filename);
-  SniffedMedia m = from_magic(head, ext);
-  if (m.kind.empty())
+  const auto sniffed = from_magic(head, ext);
+  if (!sniffed)
     return make_error(ErrorCode::unsupported,
                       fmt::format("'{}' is not a supported file: upload video, audio, images (png, jpeg, gif, webp), "
                                   "PDF, PPTX or ZIP",
                                   filename));
+  const SniffedMedia& m = *sniffed;
   if (!extension_fits(m.kind, ext))
     return make_error(ErrorCode::unsupported,
-                      fmt::format("'{}' contains {} ({}) but its name does not end in one of: {}", filename, m.kind,
+                      fmt::format("'{}' contains {} ({}) but its name does not end in one of: {}", filename, to_string(m.kind),
                                   m.mime, extensions_of(m.kind)));
   return m;
+}
+
+std::string_view player_type(MediaKind kind) noexcept {
+  switch (kind) {
+    case MediaKind::zip: return "folder";
+    case MediaKind::audio: return "video";
+    default: return to_string(kind);
+  }
 }
 
 Result<std::string> sanitize_file_name(std::string_view raw) {

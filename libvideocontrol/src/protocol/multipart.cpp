@@ -7,6 +7,8 @@
 // are the one thing buffered, up to MultipartLimits::max_header_bytes, and parsed once complete.
 #include "videocontrol/protocol/multipart.hpp"
 
+#include "videocontrol/text.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -74,12 +76,7 @@ std::string echo(std::string_view s) {
   return out;
 }
 
-std::string describe_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u > 0x20 && u < 0x7f) return std::string("'") + c + "'";
-  static constexpr char hex[] = "0123456789abcdef";
-  return std::string("byte 0x") + hex[u >> 4] + hex[u & 0xf];
-}
+using text::describe_byte;
 
 // The reason a boundary is unusable, or "" when RFC 2046 allows it.
 std::string boundary_problem(std::string_view b) {

@@ -30,122 +30,28 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "../util/utf8.hpp"
+#include "videocontrol/json_writer.hpp"
+#include "videocontrol/text.hpp"
+
 namespace vc {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
 
-// A byte of untrusted input, quoted so that an error message stays one printable line.
-std::string describe_byte(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u >= 0x20 && u < 0x7f) return fmt::format("'{}'", c);
-  return fmt::format("byte 0x{:02x}", u);
-}
+using text::describe_byte;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF), or 0 when there is none.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) {
-    const unsigned b = at(k);
-    return i + k < s.size() && b >= lo && b <= hi;
-  };
-  const unsigned b0 = at(0);
-  if (b0 < 0x80) return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf) return cont(1) ? 2 : 0;
-  if (b0 == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
-  if ((b0 >= 0xe1 && b0 <= 0xec) || b0 == 0xee || b0 == 0xef) return cont(1) && cont(2) ? 3 : 0;
-  if (b0 == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-  if (b0 == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (b0 >= 0xf1 && b0 <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (b0 == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
+bool utf8_valid(std::string_view s) { return utf8::valid(s); }
 
-bool utf8_valid(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Base64 (RFC 4648 §4, padded): what engine.io-parser writes for binary packets in polling bodies.
-
-constexpr std::string_view b64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::array<signed char, 256> b64_values = [] {
-  std::array<signed char, 256> t{};
-  for (auto& v : t) v = -1;
-  for (std::size_t i = 0; i < b64_alphabet.size(); ++i)
-    t[static_cast<unsigned char>(b64_alphabet[i])] = static_cast<signed char>(i);
-  return t;
-}();
-
-std::string base64_encode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(in[k])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    const unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    out += b64_alphabet[v >> 18 & 63];
-    out += b64_alphabet[v >> 12 & 63];
-    out += b64_alphabet[v >> 6 & 63];
-    out += b64_alphabet[v & 63];
-  }
-  if (in.size() - i == 1) {
-    const unsigned v = byte(i) << 16;
-    out += b64_alphabet[v >> 18 & 63];
-    out += b64_alphabet[v >> 12 & 63];
-    out += "==";
-  } else if (in.size() - i == 2) {
-    const unsigned v = byte(i) << 16 | byte(i + 1) << 8;
-    out += b64_alphabet[v >> 18 & 63];
-    out += b64_alphabet[v >> 12 & 63];
-    out += b64_alphabet[v >> 6 & 63];
-    out += '=';
-  }
-  return out;
-}
-
-// Strict: length a multiple of 4, padding only at the very end, and the bits the padding drops
-// must be zero. Each byte string then has exactly one accepted spelling.
+// Strict (one accepted spelling per byte string), so the fuzz target's round trips hold.
 Result<std::string> base64_decode(std::string_view in) {
-  auto bad = [](std::string_view why) {
-    return make_error(ErrorCode::invalid, fmt::format("binary packet is not valid base64: {}", why));
-  };
-  if (in.size() % 4 != 0) return bad("its length is not a multiple of 4");
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (std::size_t i = 0; i < in.size(); i += 4) {
-    const bool last = i + 4 == in.size();
-    const int pad = last ? (in[i + 3] == '=') + (in[i + 3] == '=' && in[i + 2] == '=') : 0;
-    std::array<unsigned, 4> v{};
-    for (std::size_t k = 0; k < 4 - static_cast<std::size_t>(pad); ++k) {
-      const signed char d = b64_values[static_cast<unsigned char>(in[i + k])];
-      if (d < 0) return bad(fmt::format("{} at offset {}", describe_byte(in[i + k]), i + k));
-      v[k] = static_cast<unsigned>(d);
-    }
-    const unsigned bits = v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3];
-    out += static_cast<char>(bits >> 16 & 0xff);
-    if (pad == 2) {
-      if ((bits & 0xffff) != 0) return bad("non-zero bits before the padding");
-      break;
-    }
-    out += static_cast<char>(bits >> 8 & 0xff);
-    if (pad == 1) {
-      if ((bits & 0xff) != 0) return bad("non-zero bits before the padding");
-      break;
-    }
-    out += static_cast<char>(bits & 0xff);
-  }
-  return out;
+  auto r = text::base64_decode(in, text::Base64::standard);
+  if (!r) return make_error(ErrorCode::invalid, fmt::format("binary packet is {}", r.error().message));
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -425,7 +331,7 @@ std::string encode_payload(const std::vector<Packet>& packets) {
     if (i > 0) out += '\x1e';
     if (p.binary) {
       out += 'b';
-      out += base64_encode(p.data);
+      out += text::base64_encode(p.data, text::Base64::standard);
     } else {
       assert(p.data.find('\x1e') == std::string::npos && "text packet would split at the record separator");
       out += static_cast<char>(p.type);
@@ -545,46 +451,7 @@ Packet make_ack(std::uint64_t id, const std::vector<std::string>& args_json) {
   return p;
 }
 
-std::string json_string(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(text, i);
-      if (n == 0) {
-        out += "\xef\xbf\xbd";  // U+FFFD REPLACEMENT CHARACTER
-        ++i;
-      } else {
-        out.append(text.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-  return out;
-}
+std::string json_string(std::string_view text) { return json_quote(text); }
 
 }  // namespace sio
 }  // namespace vc

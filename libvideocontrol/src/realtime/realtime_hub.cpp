@@ -267,7 +267,7 @@ struct RealtimeHub::Impl {
     if (first && !was_online)
       broadcast_controls(device->organization_id, "player/online",
                          {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
-    Actor self{Actor::Kind::device, device_id, device->organization_id, Role::viewer, 0, {}, {}};
+    const Actor self = Actor::device(device_id, device->organization_id);
     auto state = services.playback().state(self, device_id);
     const std::string state_json = Playback::state_json(state.value_or(NowPlaying{}));
     emit(id, "player/state", {state_json});

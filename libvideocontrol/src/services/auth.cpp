@@ -34,7 +34,7 @@ Actor user_actor(const User& u, std::string_view address) {
   a.kind = Actor::Kind::user;
   a.id = u.id;
   a.organization_id = u.organization_id;
-  a.role = parse_role(u.role).value_or(Role::viewer);
+  a.role = u.role;
   a.address = std::string(address);
   return a;
 }
@@ -57,7 +57,7 @@ Result<Tokens> issue(ServiceContext& ctx, StorageSession& s, const User& u, std:
   jwt::Claims c;
   c.sub = u.id;
   c.org = u.organization_id;
-  c.role = u.role;
+  c.role = std::string(to_string(u.role));
   c.sid = row.family_id;
   c.iat = now / 1000;
   c.exp = c.iat + ctx.options.access_token_ttl.count();

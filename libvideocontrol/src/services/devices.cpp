@@ -228,9 +228,9 @@ Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view
     VC_ASSIGN(auto m, s.media().find(media_id));
     if (!m || m->organization_id != d.organization_id)
       return make_error(ErrorCode::not_found, fmt::format("media '{}' not found", media_id));
-    if (m->kind != "image" && m->kind != "video")
+    if (m->kind != MediaKind::image && m->kind != MediaKind::video)
       return make_error(ErrorCode::invalid,
-                        fmt::format("a placeholder must be an image or a video; '{}' is {}", m->name, m->kind));
+                        fmt::format("a placeholder must be an image or a video; '{}' is {}", m->name, to_string(m->kind)));
     d.placeholder_media_id = m->id;
     d.updated_at_ms = ctx_.now_ms();
     VC_TRY(s.devices().update(d));

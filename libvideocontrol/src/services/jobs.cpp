@@ -41,7 +41,7 @@ template <class F>
 Result<void> change_owned(Storage& storage, std::string_view id, std::string_view worker, F&& change) {
   return storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto job, s.jobs().find(id));
-    if (!job || job->claimed_by != worker || job->status != "running") return not_yours(id);
+    if (!job || job->claimed_by != worker || job->status != JobStatus::running) return not_yours(id);
     change(*job);
     VC_ASSIGN(bool updated, s.jobs().update_owned(*job, worker));
     if (!updated) return not_yours(id);
@@ -63,7 +63,7 @@ Result<void> JobQueue::progress(std::string_view id, std::string_view worker, in
 Result<void> JobQueue::complete(std::string_view id, std::string_view worker) {
   const auto now = clock_->now_ms();
   return change_owned(storage_, id, worker, [&](Job& j) {
-    j.status = "done";
+    j.status = JobStatus::done;
     j.progress = 100;
     j.updated_at_ms = now;
   });
@@ -76,12 +76,12 @@ Result<void> JobQueue::fail(std::string_view id, std::string_view worker, std::s
     j.error = std::string(error);
     j.updated_at_ms = now;
     if (retry_after) {
-      j.status = "queued";
+      j.status = JobStatus::queued;
       j.claimed_by.clear();
       j.claimed_at_ms.reset();
       j.run_after_ms = now + retry_after->count();
     } else {
-      j.status = "failed";
+      j.status = JobStatus::failed;
     }
   });
 }

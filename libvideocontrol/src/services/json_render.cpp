@@ -45,7 +45,7 @@ void write_now_playing(Writer& w, const NowPlaying& n) {
   w.Key("page");
   if (n.page) w.Int(*n.page);
   else w.Null();
-  str(w, "state", n.state);
+  str(w, "state", to_string(n.state));
   w.Key("position_ms");
   if (n.position_ms) w.Int64(*n.position_ms);
   else w.Null();
@@ -87,7 +87,7 @@ void write_media(Writer& w, const Media& m) {
   w.StartObject();
   str(w, "id", m.id);
   str(w, "name", m.name);
-  str(w, "kind", m.kind);
+  str(w, "kind", to_string(m.kind));
   str(w, "mime", m.mime);
   w.Key("size");
   w.Int64(m.size);
@@ -109,7 +109,7 @@ void write_file(Writer& w, const DeviceFile& f) {
   str(w, "name", f.name);
   str(w, "id", f.media.id);
   str(w, "media_name", f.media.name);
-  str(w, "kind", f.media.kind);
+  str(w, "kind", to_string(f.media.kind));
   str(w, "mime", f.media.mime);
   w.Key("size");
   w.Int64(f.media.size);

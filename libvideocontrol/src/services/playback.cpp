@@ -11,15 +11,6 @@
 namespace vc {
 namespace {
 
-// The player type of stored media: its kind, with the 2.x name rule only as a fallback.
-std::string player_type(const DeviceFile& f) {
-  const std::string& k = f.media.kind;
-  if (k == "video" || k == "image" || k == "pdf" || k == "pptx") return k;
-  if (k == "zip") return "folder";
-  if (k == "audio") return "video";  // players play audio through their video element
-  return std::string(infer_player_type(f.name));
-}
-
 bool paged(std::string_view type) { return type == "pdf" || type == "pptx" || type == "folder"; }
 
 std::string page_event(std::string_view type) {
@@ -51,7 +42,7 @@ std::optional<PlaybackAction> parse_playback_action(std::string_view t) noexcept
 std::string Playback::state_json(const NowPlaying& n) {
   // The 2.x shape: {type, file, state, page?}
   std::string out = fmt::format(R"({{"type":{},"file":{},"state":{})", n.type.empty() ? "null" : sio::json_string(n.type),
-                                n.file.empty() ? "null" : sio::json_string(n.file), sio::json_string(n.state));
+                                n.file.empty() ? "null" : sio::json_string(n.file), sio::json_string(to_string(n.state)));
   if (n.page) out += fmt::format(R"(,"page":{})", *n.page);
   if (n.volume) out += fmt::format(R"(,"volume":{})", *n.volume);
   return out + "}";
@@ -93,7 +84,7 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
           VC_ASSIGN(auto f, s.media().find_file(d.id, cmd.file));
           if (!f) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, cmd.file));
           page_count = f->media.page_count;
-          n.type = player_type(*f);
+          n.type = std::string(player_type(f->media.kind));
           n.file = f->name;
           n.page.reset();
           if (paged(n.type)) {
@@ -101,7 +92,7 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
             n.page = p;
           }
           n.position_ms.reset();
-          n.state = "playing";
+          n.state = PlaybackState::playing;
           out.player_event = "player/play";
           out.player_payload = play_payload(n);
           break;
@@ -109,24 +100,24 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
         [[fallthrough]];
       case PlaybackAction::resume:
         if (!loaded) return make_error(ErrorCode::invalid, "nothing is loaded to resume; give a file to play");
-        n.state = "playing";
+        n.state = PlaybackState::playing;
         out.player_event = "player/resume";
         break;
       case PlaybackAction::pause:
         if (!loaded) return make_error(ErrorCode::invalid, "nothing is playing");
-        n.state = "paused";
+        n.state = PlaybackState::paused;
         out.player_event = "player/pause";
         break;
       case PlaybackAction::restart:
         if (!loaded) return make_error(ErrorCode::invalid, "nothing is loaded to restart");
-        n.state = "playing";
+        n.state = PlaybackState::playing;
         n.position_ms.reset();
         if (paged(n.type)) n.page = 1;
         out.player_event = "player/restart";
         break;
       case PlaybackAction::stop:
         n = NowPlaying{};
-        n.state = "stopped";  // back to the placeholder
+        n.state = PlaybackState::stopped;  // back to the placeholder
         out.player_event = "player/stop";
         break;
       case PlaybackAction::next_page:

@@ -31,7 +31,7 @@ Result<Role> grantable_role(const Actor& actor, std::string_view text) {
 }
 
 Result<void> may_manage(const Actor& actor, const User& target) {
-  if (target.role == "superadmin" && !allows(actor, Permission::manage_organizations))
+  if (target.role == Role::superadmin && !allows(actor, Permission::manage_organizations))
     return make_error(ErrorCode::forbidden, "only the superadmin can change a superadmin");
   return {};
 }
@@ -61,7 +61,7 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
   u.organization_id = org;
   u.username = in.username;
   u.password_hash = std::move(hash);
-  u.role = std::string(to_string(role));
+  u.role = role;
   u.created_at_ms = u.updated_at_ms = ctx_.now_ms();
   return write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
     if (!org.empty()) {
@@ -81,7 +81,7 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
                  ? make_error(ErrorCode::conflict, fmt::format("username '{}' is taken", u.username))
                  : std::move(r).error();
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "user.create", "user", u.id, u.organization_id,
-                                        fmt::format(R"({{"username":"{}","role":"{}"}})", u.username, u.role))));
+                                        fmt::format(R"({{"username":"{}","role":"{}"}})", u.username, to_string(u.role)))));
     return u;
   });
 }
@@ -128,7 +128,7 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
     std::string changed;
     auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };
     bool revoke = false;
-    if (role) { u.role = std::string(to_string(*role)); note("role"); }
+    if (role) { u.role = *role; note("role"); }
     if (p.active) { u.active = *p.active; note("active"); revoke = revoke || !u.active; }
     if (p.password) { u.password_hash = new_hash; note("password"); revoke = true; }
     u.updated_at_ms = ctx_.now_ms();

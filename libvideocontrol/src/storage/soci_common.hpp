@@ -8,6 +8,8 @@
 #include <soci/soci.h>
 
 #include "dialect.hpp"
+#include "videocontrol/domain.hpp"
+#include "videocontrol/jobs.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc::storage {
@@ -49,3 +51,30 @@ struct NullableText {
 inline int clamp_limit(int limit) { return limit < 1 ? 1 : (limit > 1000 ? 1000 : limit); }
 
 }  // namespace vc::storage
+
+// The domain's enums are stored as their names (TEXT columns with CHECK constraints); a name the
+// enum does not know, which only a hand-edited row could hold, fails the statement.
+namespace soci {
+
+template <class E, std::optional<E> (*Parse)(std::string_view) noexcept>
+struct vc_enum_conversion {
+  typedef std::string base_type;
+  static void from_base(const std::string& text, indicator ind, E& out) {
+    if (ind == i_null) throw soci_error("null where a name is required");
+    auto v = Parse(text);
+    if (!v) throw soci_error("unknown name in the database: " + text);
+    out = *v;
+  }
+  static void to_base(const E& in, std::string& text, indicator& ind) {
+    text = std::string(vc::to_string(in));
+    ind = i_ok;
+  }
+};
+
+template <> struct type_conversion<vc::Role> : vc_enum_conversion<vc::Role, &vc::parse_role> {};
+template <> struct type_conversion<vc::MediaKind> : vc_enum_conversion<vc::MediaKind, &vc::parse_media_kind> {};
+template <> struct type_conversion<vc::PlaybackState>
+    : vc_enum_conversion<vc::PlaybackState, &vc::parse_playback_state> {};
+template <> struct type_conversion<vc::JobStatus> : vc_enum_conversion<vc::JobStatus, &vc::parse_job_status> {};
+
+}  // namespace soci
