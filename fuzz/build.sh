@@ -54,8 +54,9 @@ LIB_SRCS=(
   libvideocontrol/src/protocol/socketio.cpp
   libvideocontrol/src/util/text.cpp
   libvideocontrol/src/util/json_writer.cpp
+  libvideocontrol/src/core/events.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -105,4 +106,9 @@ echo "  LINK socketio_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/socketio_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/socketio.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" "$(obj libvideocontrol/src/util/json_writer.cpp)" \
   "$(obj libvideocontrol/src/core/clock.cpp)" -lfmt -lsodium -o "$OUT/socketio_fuzz"
+echo "  LINK events_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/events_fuzz.cpp)" "$(obj libvideocontrol/src/core/events.cpp)" \
+  "$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
+  "$(obj libvideocontrol/src/core/log.cpp)" "$(obj libvideocontrol/src/core/clock.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lsodium -o "$OUT/events_fuzz"
 echo "build.sh: fuzz targets in $OUT"

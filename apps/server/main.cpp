@@ -105,7 +105,11 @@ int main(int argc, char** argv) {
   options.login_attempts = ctx.config.login_attempts;
   options.max_upload_bytes = ctx.config.max_upload_bytes;
   auto services = vc::Services::create(
-      {.storage = ctx.storage.get(), .limiter = ctx.limiter.get(), .blobs = ctx.blobs.get(), .cache = ctx.cache.get()},
+      {.storage = ctx.storage.get(),
+       .limiter = ctx.limiter.get(),
+       .blobs = ctx.blobs.get(),
+       .cache = ctx.cache.get(),
+       .bus = ctx.bus.get()},
       options);
   if (!services) return fail(services.error().message);
   ctx.services = std::move(*services);
@@ -114,7 +118,6 @@ int main(int argc, char** argv) {
                                   .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});
   vc::RealtimeOptions realtime;
   realtime.credential_policy = ctx.config.device_credentials;
-  realtime.bus = ctx.bus.get();
   realtime.presence = ctx.presence.get();
   realtime.instance_id = vc::random_secret(12);
   ctx.hub = std::make_unique<vc::RealtimeHub>(*ctx.services, *ctx.engine, realtime);

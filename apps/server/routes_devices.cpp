@@ -1,7 +1,7 @@
 // Devices: /api/v1/devices. Roles, tenancy, the device_id rule, the plan's device limit and the
 // placeholder rule (image or video, validated before anything changes) are the library's
-// (vc::Devices); this file maps JSON and query parameters to it and tells the realtime hub what
-// changed so players and control panels refresh.
+// (vc::Devices); this file maps JSON and query parameters to it. What changed reaches players and
+// control panels as the library's domain events, through the realtime hub.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,7 +70,6 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
     if (*name) input.name = std::move(**name);
     auto view = ctx.services->devices().create(actor, input);
     if (!view) return view.error();
-    if (ctx.hub) ctx.hub->devices_changed(view->device.organization_id);
     return created(Devices::to_json(*view), device_location(view->device.device_id));
   }));
 
@@ -90,22 +89,14 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
                if (!name) return name.error();
                auto view = ctx.services->devices().rename(actor, req.params.at("device_id"), *name);
                if (!view) return view.error();
-               if (ctx.hub) ctx.hub->devices_changed(view->device.organization_id);
                return Response::json(200, Devices::to_json(*view));
              }));
 
   // Removes the device with its links and state; media on no other device go too.
   router.add("DELETE", "/api/v1/devices/{device_id}",
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
-               const std::string& device_id = req.params.at("device_id");
-               // The organisation to notify (a superadmin acts outside its own); the library decides
-               // whether the delete is allowed.
-               std::string org = actor.organization_id;
-               if (org.empty())
-                 if (auto view = ctx.services->devices().get(actor, device_id)) org = view->device.organization_id;
-               auto done = ctx.services->devices().remove(actor, device_id);
+               auto done = ctx.services->devices().remove(actor, req.params.at("device_id"));
                if (!done) return done.error();
-               if (ctx.hub && !org.empty()) ctx.hub->devices_changed(org);
                return no_content();
              }));
 
@@ -138,7 +129,6 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
                if (!media_id) return media_id.error();
                auto view = ctx.services->devices().set_placeholder(actor, req.params.at("device_id"), *media_id);
                if (!view) return view.error();
-               if (ctx.hub) ctx.hub->placeholder_changed(view->device.device_id);
                return Response::json(200, Devices::to_json(*view));
              }));
 
@@ -146,7 +136,6 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
                auto view = ctx.services->devices().clear_placeholder(actor, req.params.at("device_id"));
                if (!view) return view.error();
-               if (ctx.hub) ctx.hub->placeholder_changed(view->device.device_id);
                return Response::json(200, Devices::to_json(*view));
              }));
 }

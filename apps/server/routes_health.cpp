@@ -45,21 +45,25 @@ void register_health_routes(Router& router, ServerContext& ctx) {
       metric("videocontrol_cache_entries", "gauge", "Entries in the cache.", c.entries);
       metric("videocontrol_cache_bytes", "gauge", "Bytes held by the cache.", c.bytes);
     }
+    if (ctx.services) {
+      const auto c = ctx.services->playback().command_stats();
+      out += "# HELP videocontrol_realtime_command_seconds Control commands (Socket.IO or REST), from arrival until the "
+             "player events were handed to the players' connections (in-process) or the event bus: the wait for a "
+             "worker, the stored state change and the delivery.\n"
+             "# TYPE videocontrol_realtime_command_seconds histogram\n";
+      for (std::size_t i = 0; i < c.kBoundsMs.size(); ++i)
+        out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"{}\"}} {}\n", c.kBoundsMs[i] / 1000.0,
+                           c.within[i]);
+      out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"+Inf\"}} {0}\n"
+                         "videocontrol_realtime_command_seconds_sum {1}\nvideocontrol_realtime_command_seconds_count {0}\n",
+                         c.count, c.ms_sum / 1000.0);
+    }
     if (ctx.hub) {
       const auto r = ctx.hub->stats();
       metric("videocontrol_realtime_connections", "gauge", "Socket.IO connections.", r.connections);
       metric("videocontrol_realtime_players", "gauge", "Connections registered as players.", r.players);
       metric("videocontrol_realtime_controls", "gauge", "Authenticated control connections.", r.controls);
       metric("videocontrol_devices_online", "gauge", "Devices with at least one live player connection.", r.online_devices);
-      out += "# HELP videocontrol_realtime_command_seconds Control commands (Socket.IO or REST), from arrival until the "
-             "player events were queued: the wait for the hub, the stored state change and the delivery.\n"
-             "# TYPE videocontrol_realtime_command_seconds histogram\n";
-      for (std::size_t i = 0; i < r.kCommandBoundsMs.size(); ++i)
-        out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"{}\"}} {}\n", r.kCommandBoundsMs[i] / 1000.0,
-                           r.commands_within[i]);
-      out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"+Inf\"}} {0}\n"
-                         "videocontrol_realtime_command_seconds_sum {1}\nvideocontrol_realtime_command_seconds_count {0}\n",
-                         r.commands, r.command_ms_sum / 1000.0);
     }
     Response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

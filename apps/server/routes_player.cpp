@@ -270,7 +270,7 @@ void register_player_routes(Router& router, ServerContext& ctx) {
                }
                if (cmd.action == PlaybackAction::goto_page && !cmd.page)
                  return field_error("page", "given for the action 'page'");
-               auto out = ctx.hub->command(actor, req.params.at("device_id"), cmd);
+               auto out = ctx.services->playback().command(actor, req.params.at("device_id"), cmd);
                if (!out) return out.error();
                JsonWriter w;
                w.begin_object().key("device_id").value(out->device_id);

@@ -1,8 +1,12 @@
 // Playback: the now-playing state machine of a device (PROTOCOL.md's control events). A command is
 // checked (role, tenancy, the file exists on the device, page bounds), the new state is stored, and
-// the event to send to the device's players is returned; delivering it is the realtime hub's job.
+// a playback_changed event is published (events.hpp) with what the device's players must be sent;
+// the realtime hub delivers it, on whichever instance holds them.
 #pragma once
 
+#include <array>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +27,19 @@ struct PlaybackCommand {
   PlaybackAction action = PlaybackAction::play;
   std::string file;         // play: the device's file name; empty = resume
   std::optional<int> page;  // play/goto_page: 1-based
+  // When the command arrived (a Socket.IO packet's queueing, a request's start): its latency in
+  // command_stats() counts from then. Default: when command() is called.
+  std::chrono::steady_clock::time_point received{};
+};
+
+// Commands carried out and how long each took, from `received` until its playback event was
+// published (in-process: handed to the players' connections): a histogram in the Prometheus way,
+// cumulative per upper bound.
+struct PlaybackCommandStats {
+  static constexpr std::array<double, 11> kBoundsMs{1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000};
+  std::array<std::uint64_t, 11> within{};  // within[i]: took at most kBoundsMs[i]
+  std::uint64_t count = 0;
+  double ms_sum = 0;
 };
 
 struct PlaybackOutcome {
@@ -42,6 +59,7 @@ class Playback {
   // The stored state (idle when never set). For players of the device and readers of the org.
   Result<NowPlaying> state(const Actor& actor, std::string_view device_id);
 
+  PlaybackCommandStats command_stats() const;
   // The JSON object players receive as player/state.
   static std::string state_json(const NowPlaying& state);
 

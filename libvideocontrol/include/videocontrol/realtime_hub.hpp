@@ -1,6 +1,8 @@
 // RealtimeHub: players and control panels on the Socket.IO channel (PROTOCOL.md), independent of
 // the transport. The server shell runs Engine.IO (polling, WebSocket, pings) and hands the hub
-// Socket.IO packet texts; the hub answers through RealtimeTransport.
+// Socket.IO packet texts; the hub answers through RealtimeTransport. What the services change
+// (domain events, events.hpp) the hub turns into broadcasts: devices/updated, placeholder/refresh,
+// the player events of a control command, preview/refresh, player/online and player/offline.
 //
 // Threading: hub calls may block on the database, so the shell calls them from worker threads;
 // calls for one connection must not overlap (the shell serialises them per connection). The hub's
@@ -34,16 +36,14 @@ class RealtimeTransport {
   virtual void close(ConnectionId id) = 0;
 };
 
-class EventBus;
 class Presence;
 
 struct RealtimeOptions {
   std::string credential_policy = "off";                     // off, optional, required
   std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
-  // Scale-out: events for a device or an organisation's control panels travel over `bus`, so the
-  // instance holding the connection delivers them; `presence` tells every instance who is online.
-  // Null = in-process (one instance). Both must outlive the hub.
-  EventBus* bus = nullptr;
+  // Scale-out: changes reach every instance as the services' domain events (on the bus the
+  // Services were created with), and each instance tells the connections it holds; `presence`
+  // tells every instance who is online. Null = in-process (one instance); must outlive the hub.
   Presence* presence = nullptr;
   std::string instance_id;                                   // default: random
   std::chrono::milliseconds presence_ttl{20'000};            // refreshed by sweep(), every few seconds
@@ -51,13 +51,6 @@ struct RealtimeOptions {
 
 struct RealtimeStats {
   std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
-  // Control commands carried out (Socket.IO or REST) and how long each took, from the packet's
-  // arrival (as the shell reports it to on_packet) or the command() call until the player events were
-  // queued for sending: a histogram in the Prometheus way, cumulative per upper bound.
-  static constexpr std::array<double, 11> kCommandBoundsMs{1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000};
-  std::array<std::uint64_t, 11> commands_within{};  // commands_within[i]: took at most kCommandBoundsMs[i]
-  std::uint64_t commands = 0;
-  double command_ms_sum = 0;
 };
 
 class RealtimeHub {
@@ -76,16 +69,10 @@ class RealtimeHub {
   // Drops players silent for longer than player_timeout. Call every few seconds.
   void sweep();
 
-  // Control from REST or an integration: same rules as control/* events, delivered to the players.
-  Result<PlaybackOutcome> command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd);
-  // Tells the device's players that their idle content changed (placeholder/refresh).
-  void placeholder_changed(std::string_view device_id);
-  // Tells the organisation's control panels that its devices changed (devices/updated).
-  void devices_changed(std::string_view organization_id);
-
   // Whether a player of the device is connected to this instance.
   bool is_online(std::string_view device_id) const;
-  // Stops delivering bus events to the transport; call before the transport goes away.
+  // Stops delivering domain events to the transport; call before the transport goes away. Waits for
+  // a delivery in progress.
   void stop();
   // Online devices of the organisation on every instance.
   std::vector<std::string> online_devices(std::string_view organization_id) const;

@@ -20,6 +20,8 @@ class BlobStore;
 class Cache;
 class Clock;
 class Devices;
+class DomainEvents;
+class EventBus;
 class MediaLibrary;
 class Playback;
 class RateLimiter;
@@ -43,6 +45,9 @@ struct ServiceBackends {
   RateLimiter* limiter = nullptr;
   BlobStore* blobs = nullptr;
   Cache* cache = nullptr;
+  // Where the services publish their domain events (events.hpp): the installation's bus, shared by
+  // every instance. Null = an in-process bus of the Services' own.
+  EventBus* bus = nullptr;
 };
 
 // ---- organisations ---------------------------------------------------------------------------
@@ -216,6 +221,8 @@ class Services {
   Playback& playback();
   Cache& cache();
   const Clock& clock() const;
+  // What changed, after each commit (events.hpp).
+  DomainEvents& events();
 
  private:
   Services();

@@ -128,7 +128,7 @@ class DeviceRepository {
   virtual Result<bool> remove(std::string_view id) = 0;
   virtual Result<std::optional<NowPlaying>> state(std::string_view id) = 0;
   virtual Result<void> put_state(std::string_view id, const NowPlaying& state) = 0;
-  // Devices whose placeholder is this media.
+  // Devices (their public device_id) whose placeholder is this media.
   virtual Result<std::vector<std::string>> with_placeholder(std::string_view media_id) = 0;
   virtual Result<void> clear_placeholder_for(std::string_view media_id) = 0;
 };

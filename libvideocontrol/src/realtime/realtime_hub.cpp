@@ -13,7 +13,7 @@
 
 #include "videocontrol/clock.hpp"
 #include "videocontrol/devices.hpp"
-#include "videocontrol/event_bus.hpp"
+#include "videocontrol/events.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/presence.hpp"
@@ -61,46 +61,93 @@ std::string error_ack(std::string_view message) {
 
 }  // namespace
 
-constexpr std::string_view kPlayerChannel = "realtime:player";    // "<device_id>\n<packet>"
-constexpr std::string_view kControlChannel = "realtime:control";  // "<organization_id>\n<packet>"
-
 struct RealtimeHub::Impl {
   Impl(Services& s, RealtimeTransport& t, RealtimeOptions o) : services(s), transport(t), options(std::move(o)) {
-    if (!options.bus) {
-      own_bus = make_local_event_bus();
-      options.bus = own_bus.get();
-    }
     if (!options.presence) {
       own_presence = make_local_presence();
       options.presence = own_presence.get();
     }
     if (options.instance_id.empty()) options.instance_id = random_secret(12);
-    // Every instance delivers what concerns its own connections.
-    options.bus->subscribe(kPlayerChannel, [this](std::string_view, std::string_view m) { deliver_local(m, true); });
-    options.bus->subscribe(kControlChannel, [this](std::string_view, std::string_view m) { deliver_local(m, false); });
+    // Every instance hears every change (the services publish on the installation's bus) and tells
+    // its own connections.
+    subscription = services.events().subscribe([this](const DomainEvent& e) { on_event(e); });
   }
+  ~Impl() { stop(); }
 
   Services& services;
   RealtimeTransport& transport;
   RealtimeOptions options;
-  std::unique_ptr<EventBus> own_bus;
   std::unique_ptr<Presence> own_presence;
-  std::atomic<bool> stopped{false};
+  std::mutex stop_mu;
+  std::optional<DomainEvents::Subscription> subscription;  // until stop()
 
-  // A bus message for this instance's players of a device, or control sockets of an organisation.
-  void deliver_local(std::string_view message, bool to_players) {
-    if (stopped.load()) return;
-    const auto nl = message.find('\n');
-    if (nl == std::string_view::npos) return;
-    const std::string key(message.substr(0, nl));
-    const std::string packet(message.substr(nl + 1));
+  void stop() {
+    std::lock_guard lock(stop_mu);
+    if (subscription) services.events().unsubscribe(*subscription);  // waits for a delivery in progress
+    subscription.reset();
+  }
+
+  // A domain event → the Socket.IO events PROTOCOL.md promises, to this instance's connections.
+  void on_event(const DomainEvent& e) {
+    const auto device_arg = [&](const std::string& device) {
+      return fmt::format(R"({{"device_id":{}}})", sio::json_string(device));
+    };
+    switch (e.kind) {
+      case EventKind::placeholder_changed:
+        for (const auto& d : e.devices()) to_local_players(d, sio::encode(sio::make_event("placeholder/refresh", {})));
+        to_local_controls(e.organization_id, sio::encode(sio::make_event("devices/updated", {})));
+        return;
+      case EventKind::playback_changed: {
+        if (!e.player_event.empty()) {
+          std::vector<std::string> args;
+          if (!e.player_payload.empty()) args.push_back(e.player_payload);
+          to_local_players(e.device_id, sio::encode(sio::make_event(e.player_event, args)));
+        }
+        to_local_controls(e.organization_id, sio::encode(sio::make_event("preview/refresh", {device_arg(e.device_id)})));
+        return;
+      }
+      case EventKind::device_online:
+      case EventKind::device_offline:
+        to_local_controls(e.organization_id,
+                          sio::encode(sio::make_event(
+                              e.kind == EventKind::device_online ? "player/online" : "player/offline",
+                              {device_arg(e.device_id)})));
+        return;
+      default:  // devices and their files: control panels reload the list
+        to_local_controls(e.organization_id, sio::encode(sio::make_event("devices/updated", {})));
+        return;
+    }
+  }
+
+  void to_local_players(const std::string& device_id, const std::string& packet) {
     std::vector<ConnectionId> targets;
     {
       std::lock_guard lock(mu);
-      auto& index = to_players ? device_players : org_controls;
-      if (auto it = index.find(key); it != index.end()) targets.assign(it->second.begin(), it->second.end());
+      if (auto it = device_players.find(device_id); it != device_players.end())
+        targets.assign(it->second.begin(), it->second.end());
     }
     for (auto id : targets) transport.send(id, packet);
+  }
+
+  void to_local_controls(const std::string& org, const std::string& packet) {
+    if (org.empty()) return;
+    std::vector<ConnectionId> targets;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = org_controls.find(org); it != org_controls.end())
+        targets.assign(it->second.begin(), it->second.end());
+    }
+    for (auto id : targets) transport.send(id, packet);
+  }
+
+  // Online/offline for every instance's control panels.
+  void publish_presence(EventKind kind, const std::string& org, const std::string& device_id) {
+    DomainEvent e;
+    e.kind = kind;
+    e.organization_id = org;
+    e.device_id = device_id;
+    e.at_ms = now();
+    services.events().publish(e);
   }
 
   void heartbeat(const std::string& org, const std::string& device) {
@@ -114,33 +161,8 @@ struct RealtimeHub::Impl {
 
   std::int64_t now() const { return services.clock().now_ms(); }
 
-  // Command latency histogram (RealtimeStats): per-bucket counts, made cumulative by stats().
-  std::array<std::atomic<std::uint64_t>, RealtimeStats::kCommandBoundsMs.size() + 1> command_buckets{};
-  std::atomic<std::uint64_t> command_us_sum{0};
-
-  void record_command(std::chrono::steady_clock::time_point received) {
-    const auto us = std::max<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count(), 0);
-    const double ms = static_cast<double>(us) / 1000.0;
-    std::size_t i = 0;
-    while (i < RealtimeStats::kCommandBoundsMs.size() && ms > RealtimeStats::kCommandBoundsMs[i]) ++i;
-    command_buckets[i].fetch_add(1, std::memory_order_relaxed);
-    command_us_sum.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
-  }
-
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
     transport.send(id, sio::encode(sio::make_event(event, args)));
-  }
-
-  // Control-plane broadcast: only the organisation's control sockets (on every instance), never players.
-  void broadcast_controls(const std::string& org, std::string_view event, const std::vector<std::string>& args) {
-    if (org.empty()) return;
-    options.bus->publish(kControlChannel, org + "\n" + sio::encode(sio::make_event(event, args)));
-  }
-
-  // To the device's players, wherever they are connected.
-  void to_device(const std::string& device_id, std::string_view event, const std::vector<std::string>& args) {
-    options.bus->publish(kPlayerChannel, device_id + "\n" + sio::encode(sio::make_event(event, args)));
   }
 
   // Removes a player connection from its device; returns true when it was the device's last one.
@@ -159,7 +181,7 @@ struct RealtimeHub::Impl {
     options.presence->remove(org, device_id, options.instance_id);
     if (options.presence->is_online(org, device_id, now())) return;
     (void)services.devices().set_presence(device_id, false);
-    broadcast_controls(org, "player/offline", {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
+    publish_presence(EventKind::device_offline, org, device_id);
   }
 
   void handle_connect(ConnectionId id, const sio::Packet& p) {
@@ -264,9 +286,7 @@ struct RealtimeHub::Impl {
     }
     if (previous_last) went_offline(previous_device, previous_org);
     if (first) heartbeat(device->organization_id, device_id);
-    if (first && !was_online)
-      broadcast_controls(device->organization_id, "player/online",
-                         {fmt::format(R"({{"device_id":{}}})", sio::json_string(device_id))});
+    if (first && !was_online) publish_presence(EventKind::device_online, device->organization_id, device_id);
     const Actor self = Actor::device(device_id, device->organization_id);
     auto state = services.playback().state(self, device_id);
     const std::string state_json = Playback::state_json(state.value_or(NowPlaying{}));
@@ -325,24 +345,11 @@ struct RealtimeHub::Impl {
     } else {
       return reply(error_ack(fmt::format("unknown event '{}'", name)));
     }
-    auto out = execute(actor, device_id, cmd, received);
+    cmd.received = received;
+    // The playback service stores the state and publishes playback_changed; on_event delivers it.
+    auto out = services.playback().command(actor, device_id, cmd);
     if (!out) return reply(error_ack(out.error().message));
     reply(fmt::format(R"({{"ok":true,"state":{}}})", Playback::state_json(out->state)));
-  }
-
-  Result<PlaybackOutcome> execute(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd,
-                                  std::chrono::steady_clock::time_point received) {
-    auto out = services.playback().command(actor, device_id, cmd);
-    if (!out) return out;
-    if (!out->player_event.empty()) {
-      std::vector<std::string> args;
-      if (!out->player_payload.empty()) args.push_back(out->player_payload);
-      to_device(out->device_id, out->player_event, args);
-    }
-    record_command(received);
-    broadcast_controls(out->organization_id, "preview/refresh",
-                       {fmt::format(R"({{"device_id":{}}})", sio::json_string(out->device_id))});
-    return out;
   }
 };
 
@@ -444,17 +451,7 @@ void RealtimeHub::sweep() {
   }
 }
 
-Result<PlaybackOutcome> RealtimeHub::command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
-  return impl_->execute(actor, device_id, cmd, std::chrono::steady_clock::now());
-}
-
-void RealtimeHub::placeholder_changed(std::string_view device_id) { impl_->to_device(std::string(device_id), "placeholder/refresh", {}); }
-
-void RealtimeHub::devices_changed(std::string_view organization_id) {
-  impl_->broadcast_controls(std::string(organization_id), "devices/updated", {});
-}
-
-void RealtimeHub::stop() { impl_->stopped.store(true); }
+void RealtimeHub::stop() { impl_->stop(); }
 
 bool RealtimeHub::is_online(std::string_view device_id) const {
   std::lock_guard lock(impl_->mu);
@@ -475,13 +472,6 @@ RealtimeStats RealtimeHub::stats() const {
     if (c.role == ConnRole::control) ++s.controls;
   }
   s.online_devices = impl_->device_players.size();
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < RealtimeStats::kCommandBoundsMs.size(); ++i) {
-    cumulative += impl_->command_buckets[i].load(std::memory_order_relaxed);
-    s.commands_within[i] = cumulative;
-  }
-  s.commands = cumulative + impl_->command_buckets.back().load(std::memory_order_relaxed);
-  s.command_ms_sum = static_cast<double>(impl_->command_us_sum.load(std::memory_order_relaxed)) / 1000.0;
   return s;
 }
 

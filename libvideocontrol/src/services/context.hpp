@@ -1,6 +1,8 @@
 // What the services share, and small helpers they all use. Private to the library.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,12 +10,20 @@
 #include "videocontrol/actor.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/cache.hpp"
+#include "videocontrol/playback.hpp"
 #include "videocontrol/clock.hpp"
+#include "videocontrol/events.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/storage.hpp"
 
 namespace vc {
+
+// Control commands carried out and how long each took (Playback::command_stats).
+struct CommandHistogram {
+  std::array<std::atomic<std::uint64_t>, PlaybackCommandStats::kBoundsMs.size() + 1> buckets{};
+  std::atomic<std::uint64_t> us_sum{0};
+};
 
 struct ServiceContext {
   Storage& storage;
@@ -23,9 +33,28 @@ struct ServiceContext {
   std::shared_ptr<Clock> clock;
   ServiceOptions options;
   std::string signing_key;
+  DomainEvents* events = nullptr;  // set by Services::create
+  std::shared_ptr<struct CommandHistogram> commands = std::make_shared<CommandHistogram>();
+
+  // Publishes after a commit: the event is stamped with now and, when not set, the actor.
+  void publish(DomainEvent event, const Actor& actor) const;
 
   std::int64_t now_ms() const { return clock->now_ms(); }
 };
+
+// A domain event of an organisation (see events.hpp for what each field means per kind).
+inline DomainEvent domain_event(EventKind kind, std::string organization_id, std::string device_id = {},
+                                std::string media_id = {}, std::string name = {},
+                                std::vector<std::string> device_ids = {}) {
+  DomainEvent e;
+  e.kind = kind;
+  e.organization_id = std::move(organization_id);
+  e.device_id = std::move(device_id);
+  e.media_id = std::move(media_id);
+  e.name = std::move(name);
+  e.device_ids = std::move(device_ids);
+  return e;
+}
 
 // Runs f (StorageSession& → Result<T>) in a read transaction and returns its value.
 template <class T, class F>

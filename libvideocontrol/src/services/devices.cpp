@@ -88,7 +88,9 @@ Result<DeviceView> Devices::create(const Actor& actor, const DeviceInput& in) {
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.create", "device", d.device_id, d.organization_id)));
     return DeviceView{d, std::nullopt};
   });
-  if (r) ctx_.cache.bump(devices_namespace(d.organization_id));
+  if (!r) return r;
+  ctx_.cache.bump(devices_namespace(d.organization_id));
+  ctx_.publish(domain_event(EventKind::device_created, d.organization_id, d.device_id, {}, d.name), actor);
   return r;
 }
 
@@ -156,7 +158,9 @@ Result<DeviceView> Devices::rename(const Actor& actor, std::string_view device_i
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.rename", "device", d.device_id, d.organization_id)));
     return view_of(s, std::move(d));
   });
-  if (r) ctx_.cache.bump(devices_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::device_renamed, org, r->device.device_id, {}, r->device.name), actor);
   return r;
 }
 
@@ -186,6 +190,7 @@ Result<void> Devices::remove(const Actor& actor, std::string_view device_id) {
   for (const auto& h : freed) (void)ctx_.blobs.remove(h);  // after commit: a crash leaves only an orphan file
   ctx_.cache.bump(devices_namespace(org));
   ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::device_deleted, org, std::string(device_id)), actor);
   return {};
 }
 
@@ -201,6 +206,7 @@ Result<std::string> Devices::rotate_credential(const Actor& actor, std::string_v
     return s.audit().append(audit_entry(ctx_, actor, "device.credential_rotate", "device", d.device_id, org));
   }));
   ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::device_credential_changed, org, std::string(device_id)), actor);
   return secret;
 }
 
@@ -216,6 +222,7 @@ Result<void> Devices::clear_credential(const Actor& actor, std::string_view devi
     return s.audit().append(audit_entry(ctx_, actor, "device.credential_clear", "device", d.device_id, org));
   }));
   ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::device_credential_changed, org, std::string(device_id)), actor);
   return {};
 }
 
@@ -238,7 +245,9 @@ Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view
                                         fmt::format(R"({{"media_id":"{}"}})", m->id))));
     return view_of(s, std::move(d));
   });
-  if (r) ctx_.cache.bump(devices_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::placeholder_changed, org, r->device.device_id, r->device.placeholder_media_id), actor);
   return r;
 }
 
@@ -254,7 +263,9 @@ Result<DeviceView> Devices::clear_placeholder(const Actor& actor, std::string_vi
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.placeholder_clear", "device", d.device_id, org)));
     return view_of(s, std::move(d));
   });
-  if (r) ctx_.cache.bump(devices_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::placeholder_changed, org, r->device.device_id), actor);
   return r;
 }
 

@@ -32,8 +32,11 @@ Error over_quota(const Organization& org, std::int64_t used, std::int64_t adding
 }
 
 // Deletes a media row and drops its blob reference; returns the hash when the bytes must go.
-Result<std::optional<std::string>> delete_media(StorageSession& s, const Media& m) {
-  VC_TRY(s.devices().clear_placeholder_for(m.id));  // devices showing it when idle fall back to none
+// `placeholder_of`: the devices (public ids) whose idle content it was; they fall back to none.
+Result<std::optional<std::string>> delete_media(StorageSession& s, const Media& m,
+                                                std::vector<std::string>& placeholder_of) {
+  VC_ASSIGN(placeholder_of, s.devices().with_placeholder(m.id));
+  VC_TRY(s.devices().clear_placeholder_for(m.id));
   VC_TRY(s.media().remove(m.id));
   VC_ASSIGN(bool last, s.blobs().release(m.blob_hash));
   return last ? std::optional<std::string>(m.blob_hash) : std::nullopt;
@@ -114,10 +117,10 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
                                                     info.size, out.deduplicated))));
     return out;
   });
-  if (r) {
-    ctx_.cache.bump(media_namespace(org_id));
-    ctx_.cache.bump(devices_namespace(org_id));
-  }
+  if (!r) return r;
+  ctx_.cache.bump(media_namespace(org_id));
+  ctx_.cache.bump(devices_namespace(org_id));
+  ctx_.publish(domain_event(EventKind::media_added, org_id, std::string(device_id), r->file.media.id, r->file.name), actor);
   return r;
 }
 
@@ -191,23 +194,29 @@ Result<Media> MediaLibrary::rename(const Actor& actor, std::string_view media_id
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.rename", "media", m.id, org)));
     return m;
   });
-  if (r) ctx_.cache.bump(media_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_renamed, org, {}, r->id, r->name), actor);
   return r;
 }
 
 Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id) {
   std::string org;
   std::optional<std::string> freed;
+  std::vector<std::string> placeholder_of;
   VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
     org = m.organization_id;
-    VC_ASSIGN(freed, delete_media(s, m));
+    VC_ASSIGN(freed, delete_media(s, m, placeholder_of));
     return s.audit().append(audit_entry(ctx_, actor, "media.delete", "media", m.id, org));
   }));
   if (freed) (void)ctx_.blobs.remove(*freed);
   ctx_.cache.bump(media_namespace(org));
   ctx_.cache.bump(devices_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_deleted, org, {}, std::string(media_id)), actor);
+  if (!placeholder_of.empty())
+    ctx_.publish(domain_event(EventKind::placeholder_changed, org, {}, {}, {}, placeholder_of), actor);
   return {};
 }
 
@@ -226,7 +235,9 @@ Result<DeviceFile> MediaLibrary::link(const Actor& actor, std::string_view media
                                         fmt::format(R"({{"device_id":"{}"}})", d.device_id))));
     return DeviceFile{clean, m};
   });
-  if (r) ctx_.cache.bump(media_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_linked, org, std::string(device_id), r->media.id, r->name), actor);
   return r;
 }
 
@@ -247,12 +258,16 @@ Result<DeviceFile> MediaLibrary::move(const Actor& actor, std::string_view from_
                                         fmt::format(R"({{"from":"{}","to":"{}"}})", from.device_id, to.device_id))));
     return std::move(*file);
   });
-  if (r) ctx_.cache.bump(media_namespace(org));
+  if (!r) return r;
+  ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_moved, org, std::string(to_device), r->media.id, r->name,
+                            {std::string(from_device)}),
+               actor);
   return r;
 }
 
 Result<void> MediaLibrary::unlink(const Actor& actor, std::string_view device_id, std::string_view name) {
-  std::string org;
+  std::string org, media_id;
   VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
@@ -260,10 +275,12 @@ Result<void> MediaLibrary::unlink(const Actor& actor, std::string_view device_id
     VC_ASSIGN(auto file, s.media().find_file(d.id, name));
     if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
     VC_TRY(s.media().unlink(d.id, name));
+    media_id = file->media.id;
     return s.audit().append(audit_entry(ctx_, actor, "media.unlink", "media", file->media.id, org,
                                         fmt::format(R"({{"device_id":"{}"}})", d.device_id)));
   }));
   ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_unlinked, org, std::string(device_id), media_id, std::string(name)), actor);
   return {};
 }
 

@@ -1,5 +1,7 @@
 #include "videocontrol/playback.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "context.hpp"
@@ -10,6 +12,16 @@
 
 namespace vc {
 namespace {
+
+void record(CommandHistogram& h, std::chrono::steady_clock::time_point received) {
+  const auto us = std::max<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - received).count(), 0);
+  const double ms = static_cast<double>(us) / 1000.0;
+  std::size_t i = 0;
+  while (i < PlaybackCommandStats::kBoundsMs.size() && ms > PlaybackCommandStats::kBoundsMs[i]) ++i;
+  h.buckets[i].fetch_add(1, std::memory_order_relaxed);
+  h.us_sum.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
+}
 
 bool paged(std::string_view type) { return type == "pdf" || type == "pptx" || type == "folder"; }
 
@@ -58,7 +70,9 @@ Result<NowPlaying> Playback::state(const Actor& actor, std::string_view device_i
 }
 
 Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd) {
-  return write_value<PlaybackOutcome>(ctx_.storage, [&](StorageSession& s) -> Result<PlaybackOutcome> {
+  const auto received = cmd.received == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now()
+                                                                                 : cmd.received;
+  auto r = write_value<PlaybackOutcome>(ctx_.storage, [&](StorageSession& s) -> Result<PlaybackOutcome> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::control));  // after the tenancy check: others get 404
     VC_ASSIGN(auto current, s.devices().state(d.id));
@@ -149,6 +163,29 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
     out.state = n;
     return out;
   });
+  if (!r) return r;
+  DomainEvent e;
+  e.kind = EventKind::playback_changed;
+  e.organization_id = r->organization_id;
+  e.device_id = r->device_id;
+  e.player_event = r->player_event;
+  e.player_payload = r->player_payload;
+  ctx_.publish(std::move(e), actor);
+  record(*ctx_.commands, received);
+  return r;
+}
+
+PlaybackCommandStats Playback::command_stats() const {
+  PlaybackCommandStats s;
+  const auto& h = *ctx_.commands;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < PlaybackCommandStats::kBoundsMs.size(); ++i) {
+    cumulative += h.buckets[i].load(std::memory_order_relaxed);
+    s.within[i] = cumulative;
+  }
+  s.count = cumulative + h.buckets.back().load(std::memory_order_relaxed);
+  s.ms_sum = static_cast<double>(h.us_sum.load(std::memory_order_relaxed)) / 1000.0;
+  return s;
 }
 
 }  // namespace vc

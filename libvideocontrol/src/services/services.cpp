@@ -2,13 +2,27 @@
 #include "videocontrol/devices.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/playback.hpp"
+#include "videocontrol/event_bus.hpp"
 #include "videocontrol/id.hpp"
+#include "videocontrol/log.hpp"
 
 namespace vc {
 
+void ServiceContext::publish(DomainEvent event, const Actor& actor) const {
+  if (!events) return;
+  event.at_ms = now_ms();
+  if (event.actor_id.empty() && !actor.is_system()) event.actor_id = actor.id;
+  events->publish(event);
+}
+
 struct Services::Impl {
-  explicit Impl(ServiceContext c)
-      : ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx), api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx) {}
+  Impl(ServiceContext c, std::unique_ptr<EventBus> bus, EventBus& shared)
+      : own_bus(std::move(bus)), events(shared), ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx),
+        api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx) {
+    ctx.events = &events;
+  }
+  std::unique_ptr<EventBus> own_bus;  // when the backends brought none
+  DomainEvents events;
   ServiceContext ctx;
   Organizations organizations;
   Users users;
@@ -38,8 +52,14 @@ Result<std::unique_ptr<Services>> Services::create(ServiceBackends b, ServiceOpt
     key = std::move(*stored);
   }
   ServiceContext ctx{storage, *b.limiter, *b.blobs, *b.cache, options.clock, options, std::move(key)};
+  std::unique_ptr<EventBus> own_bus;
+  if (!b.bus) {
+    own_bus = make_local_event_bus();
+    b.bus = own_bus.get();
+  }
+  EventBus& bus = *b.bus;
   std::unique_ptr<Services> s(new Services());
-  s->impl_ = std::make_unique<Impl>(std::move(ctx));
+  s->impl_ = std::make_unique<Impl>(std::move(ctx), std::move(own_bus), bus);
   return s;
 }
 
@@ -53,5 +73,6 @@ MediaLibrary& Services::media() { return impl_->media; }
 Playback& Services::playback() { return impl_->playback; }
 Cache& Services::cache() { return impl_->ctx.cache; }
 const Clock& Services::clock() const { return *impl_->ctx.clock; }
+DomainEvents& Services::events() { return impl_->events; }
 
 }  // namespace vc

@@ -155,7 +155,7 @@ Result<void> SociDevices::put_state(std::string_view id, const NowPlaying& n) {
 Result<std::vector<std::string>> SociDevices::with_placeholder(std::string_view media_id) {
   return guarded([&]() -> Result<std::vector<std::string>> {
     std::string key(media_id), id;
-    soci::statement st = (s_.prepare << "SELECT id FROM devices WHERE placeholder_media_id = :m", soci::into(id),
+    soci::statement st = (s_.prepare << "SELECT device_id FROM devices WHERE placeholder_media_id = :m", soci::into(id),
                           soci::use(key));
     st.execute();
     std::vector<std::string> out;

@@ -1,0 +1,94 @@
+// Domain events: what changed, published by the services after each commit (next to their cache
+// invalidation) on the installation's event bus, so every instance sees them. The realtime hub turns
+// them into Socket.IO broadcasts (devices/updated, placeholder/refresh, player events,
+// preview/refresh, player/online|offline); an integrator subscribes to the same stream.
+//
+// Delivery is the event bus's: at most once per subscriber per instance, best effort (nothing
+// durable rides on it; the database is the truth, an event says "look again").
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "videocontrol/export.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+class EventBus;
+
+enum class EventKind {
+  device_created,
+  device_renamed,
+  device_deleted,
+  device_credential_changed,
+  media_added,      // an upload (new bytes or deduplicated) linked to device_id under `name`
+  media_renamed,
+  media_linked,     // an existing media item linked to device_id under `name`
+  media_unlinked,   // a file removed from device_id
+  media_moved,      // a file moved from device_ids[0] to device_id
+  media_deleted,    // the media item and every link to it; device_ids: the devices that had it
+  placeholder_changed,  // the idle content of device_ids changed (set, cleared, or its media deleted)
+  playback_changed,     // a control command: player_event (+ player_payload) goes to device_id's players
+  device_online,        // the first player of device_id connected (on any instance)
+  device_offline,       // the last player of device_id is gone (from every instance)
+};
+VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
+VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;
+
+struct DomainEvent {
+  EventKind kind = EventKind::device_created;
+  std::string organization_id;
+  std::string device_id;                // the device concerned (its public id), if one
+  std::vector<std::string> device_ids;  // several devices (see EventKind)
+  std::string media_id;
+  std::string name;                     // a device's file name or a new name
+  std::string actor_id;                 // who did it; empty for the installation itself
+  std::int64_t at_ms = 0;
+  std::string player_event;             // playback_changed: e.g. "player/play"
+  std::string player_payload;           // its one JSON argument; empty = none
+
+  // Every device the event concerns: device_id and device_ids, without repeats.
+  VC_API std::vector<std::string> devices() const;
+  friend bool operator==(const DomainEvent&, const DomainEvent&) = default;
+};
+
+// One JSON object per event, as it travels on the bus: {"kind":"media.added","organization_id":…}.
+VC_API std::string encode_event(const DomainEvent& event);
+// Errors: invalid (not JSON, not an object, unknown kind, a field of the wrong type, player_payload
+// not one JSON value, over 1 MiB).
+VC_API Result<DomainEvent> decode_event(std::string_view json);
+
+// The typed stream over an EventBus channel ("domain"). Thread-safe. Subscriptions may come and go
+// at any time (unlike the bus's own); handlers run on the bus's delivery thread, in publish order per
+// publisher, and must not block. A handler that throws is logged and skipped.
+class VC_API DomainEvents {
+ public:
+  using Handler = std::function<void(const DomainEvent&)>;
+  using Subscription = std::uint64_t;
+  static constexpr std::string_view kChannel = "domain";
+
+  // REQUIRES: bus outlives this object; it is constructed before anything is published on `bus`.
+  explicit DomainEvents(EventBus& bus);
+  ~DomainEvents();
+  DomainEvents(const DomainEvents&) = delete;
+  DomainEvents& operator=(const DomainEvents&) = delete;
+
+  // Returns false when the event reached this instance only (the shared bus is down).
+  bool publish(const DomainEvent& event);
+  Subscription subscribe(Handler handler);
+  // After it returns, the handler is not running and will not run again.
+  void unsubscribe(Subscription id);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+  EventBus& bus_;
+};
+
+}  // namespace vc

@@ -1,0 +1,322 @@
+// Domain events: the codec, the typed stream over the event bus, what each service publishes after a
+// commit, and how the realtime hub turns events into Socket.IO broadcasts (with a fake transport).
+#include <doctest/doctest.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "services_world.hpp"
+#include "videocontrol/devices.hpp"
+#include "videocontrol/event_bus.hpp"
+#include "videocontrol/events.hpp"
+#include "videocontrol/media.hpp"
+#include "videocontrol/playback.hpp"
+#include "videocontrol/realtime_hub.hpp"
+
+using namespace vc;
+using vc::test::World;
+
+namespace {
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'p');
+
+// Every event the services publish, in order.
+struct Recorder {
+  DomainEvents& events;
+  DomainEvents::Subscription id;
+  std::mutex mu;
+  std::vector<DomainEvent> seen;
+  explicit Recorder(DomainEvents& e) : events(e), id(e.subscribe([this](const DomainEvent& ev) {
+    std::lock_guard lock(mu);
+    seen.push_back(ev);
+  })) {}
+  ~Recorder() { events.unsubscribe(id); }
+  std::vector<DomainEvent> take() {
+    std::lock_guard lock(mu);
+    return std::exchange(seen, {});
+  }
+};
+
+struct Env {
+  World w;
+  Organization org = w.org("events-org");
+  Actor op = w.user_in(org, "operator_e", "operator");
+  Actor speaker = w.user_in(org, "speaker_e", "speaker");
+
+  Env() {
+    REQUIRE(w.svc->devices().create(op, {"lobby", "Lobby"}).ok());
+    REQUIRE(w.svc->devices().create(op, {"hall", "Hall"}).ok());
+  }
+
+  Result<UploadResult> upload(const std::string& name, const std::string& bytes, std::string_view device = "lobby") {
+    auto writer = w.svc->media().begin_upload(op, 1 << 20);
+    if (!writer) return std::move(writer).error();
+    VC_TRY((*writer)->write(bytes));
+    auto info = (*writer)->finish();
+    if (!info) return std::move(info).error();
+    return w.svc->media().add_upload(op, device, name, **writer, *info);
+  }
+};
+
+// What the hub sends, per connection, decoded to "event args…" lines.
+class FakeTransport final : public RealtimeTransport {
+ public:
+  void send(ConnectionId id, std::string packet) override {
+    std::lock_guard lock(mu_);
+    sent_[id].push_back(std::move(packet));
+  }
+  void close(ConnectionId id) override {
+    std::lock_guard lock(mu_);
+    closed_.push_back(id);
+  }
+  std::vector<std::string> take(ConnectionId id) {
+    std::lock_guard lock(mu_);
+    return std::exchange(sent_[id], {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<ConnectionId, std::vector<std::string>> sent_;
+  std::vector<ConnectionId> closed_;
+};
+
+bool has_event(const std::vector<std::string>& packets, std::string_view event) {
+  const std::string needle = "[\"" + std::string(event) + "\"";
+  for (const auto& p : packets)
+    if (p.starts_with("2" + needle)) return true;
+  return false;
+}
+
+std::string find_event(const std::vector<std::string>& packets, std::string_view event) {
+  const std::string needle = "2[\"" + std::string(event) + "\"";
+  for (const auto& p : packets)
+    if (p.starts_with(needle)) return p;
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a domain event survives encoding, every kind by its name") {
+  for (int k = 0; k <= static_cast<int>(EventKind::device_offline); ++k) {
+    DomainEvent e;
+    e.kind = static_cast<EventKind>(k);
+    CAPTURE(to_string(e.kind));
+    CHECK(parse_event_kind(to_string(e.kind)) == e.kind);
+    e.organization_id = "org-1";
+    e.device_id = "lobby";
+    e.device_ids = {"hall", "Привет \"quoted\""};
+    e.media_id = "m1";
+    e.name = "a\nb.png";
+    e.actor_id = "u1";
+    e.at_ms = 1'700'000'000'123;
+    e.player_event = "player/play";
+    e.player_payload = R"({"type":"image","file":"a.png"})";
+    auto back = decode_event(encode_event(e));
+    REQUIRE(back.ok());
+    CHECK(*back == e);
+  }
+  DomainEvent minimal;
+  minimal.kind = EventKind::media_deleted;
+  CHECK(encode_event(minimal) == R"({"kind":"media.deleted","organization_id":"","at_ms":0})");
+  CHECK(decode_event(encode_event(minimal)).value() == minimal);
+}
+
+TEST_CASE("a malformed domain event is refused with a reason") {
+  for (const char* bad : {"", "[]", "{}", R"({"kind":"nope"})", R"({"kind":7})", R"({"kind":"media.added","at_ms":"x"})",
+                          R"({"kind":"media.added","device_ids":[1]})", R"({"kind":"media.added","device_ids":"a"})",
+                          R"({"kind":"media.added","player_payload":"{not json"})", R"({"kind":"media.added"} x)",
+                          R"({"kind":"media.added","name":null})", "{\"kind\":\"media.added\",\"name\":\"\xff\"}", R"({"kind":"media.added","name":"\udddd"})"}) {
+    CAPTURE(bad);
+    auto r = decode_event(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid);
+    CHECK(r.error().message.starts_with("domain event: "));
+  }
+  CHECK(decode_event(R"({"kind":"media.added","future_field":{"x":1}})").ok());  // newer instances may add fields
+  CHECK_FALSE(decode_event(std::string(2 << 20, ' ')).ok());
+}
+
+TEST_CASE("DomainEvents: subscribe and unsubscribe at any time, over one bus") {
+  auto bus = make_local_event_bus();
+  DomainEvents events(*bus);
+  std::vector<std::string> a, b;
+  const auto sa = events.subscribe([&](const DomainEvent& e) { a.push_back(e.name); });
+  DomainEvent e;
+  e.kind = EventKind::media_renamed;
+  e.name = "one";
+  events.publish(e);
+  const auto sb = events.subscribe([&](const DomainEvent& ev) { b.push_back(ev.name); });
+  e.name = "two";
+  events.publish(e);
+  events.unsubscribe(sa);
+  e.name = "three";
+  events.publish(e);
+  events.unsubscribe(sb);
+  events.unsubscribe(sb);  // twice is harmless
+  e.name = "four";
+  events.publish(e);
+  CHECK(a == std::vector<std::string>{"one", "two"});
+  CHECK(b == std::vector<std::string>{"two", "three"});
+
+  // A second DomainEvents on the same bus (another instance, in effect) hears the same stream;
+  // a malformed message on the channel is dropped, not delivered.
+  DomainEvents other(*bus);
+  std::vector<EventKind> heard;
+  other.subscribe([&](const DomainEvent& ev) { heard.push_back(ev.kind); });
+  bus->publish(DomainEvents::kChannel, "not json");
+  e.kind = EventKind::device_deleted;
+  events.publish(e);
+  CHECK(heard == std::vector<EventKind>{EventKind::device_deleted});
+}
+
+TEST_CASE("a handler that throws is skipped and the others still run") {
+  auto bus = make_local_event_bus();
+  DomainEvents events(*bus);
+  int ran = 0;
+  events.subscribe([](const DomainEvent&) { throw std::runtime_error("boom"); });
+  events.subscribe([&](const DomainEvent&) { ++ran; });
+  events.publish(DomainEvent{});
+  CHECK(ran == 1);
+}
+
+TEST_CASE("services publish what changed, after the commit, with the organisation and the actor") {
+  Env env;
+  Recorder rec(env.w.svc->events());
+  auto& devices = env.w.svc->devices();
+  auto& media = env.w.svc->media();
+
+  REQUIRE(devices.create(env.op, {"foyer", "Foyer"}).ok());
+  REQUIRE(devices.rename(env.op, "foyer", "Front foyer").ok());
+  REQUIRE(devices.rotate_credential(env.op, "foyer").ok());
+  REQUIRE(devices.clear_credential(env.op, "foyer").ok());
+  auto up = env.upload("poster.png", kPng);
+  REQUIRE(up.ok());
+  const std::string media_id = up->file.media.id;
+  REQUIRE(media.link(env.op, media_id, "hall", "wall.png").ok());
+  REQUIRE(media.move(env.op, "hall", "wall.png", "foyer").ok());
+  REQUIRE(media.unlink(env.op, "foyer", "wall.png").ok());
+  REQUIRE(media.rename(env.op, media_id, "renamed.png").ok());
+  REQUIRE(devices.set_placeholder(env.op, "lobby", media_id).ok());
+  REQUIRE(devices.set_placeholder(env.op, "hall", media_id).ok());
+  REQUIRE(devices.clear_placeholder(env.op, "hall").ok());
+  REQUIRE(env.w.svc->playback().command(env.speaker, "lobby", {PlaybackAction::play, "poster.png", std::nullopt}).ok());
+  REQUIRE(devices.set_placeholder(env.op, "hall", media_id).ok());
+  REQUIRE(media.remove(env.op, media_id).ok());
+  REQUIRE(devices.remove(env.op, "foyer").ok());
+
+  const auto seen = rec.take();
+  std::vector<std::string> kinds;
+  for (const auto& e : seen) {
+    kinds.emplace_back(to_string(e.kind));
+    CHECK(e.organization_id == env.org.id);
+    CHECK(e.at_ms == env.w.clock->now_ms());
+    CHECK((e.actor_id == env.op.id || e.actor_id == env.speaker.id));
+  }
+  CHECK(kinds == std::vector<std::string>{
+                     "device.created", "device.renamed", "device.credential_changed", "device.credential_changed",
+                     "media.added", "media.linked", "media.moved", "media.unlinked", "media.renamed",
+                     "placeholder.changed", "placeholder.changed", "placeholder.changed", "playback.changed",
+                     "placeholder.changed", "media.deleted", "placeholder.changed", "device.deleted"});
+  REQUIRE(seen.size() == kinds.size());
+  CHECK(seen[0].device_id == "foyer");
+  CHECK(seen[1].name == "Front foyer");
+  CHECK(seen[4].device_id == "lobby");
+  CHECK(seen[4].media_id == media_id);
+  CHECK(seen[4].name == "poster.png");
+  CHECK(seen[6].device_id == "foyer");                              // moved to
+  CHECK(seen[6].device_ids == std::vector<std::string>{"hall"});  // from
+  CHECK(seen[9].media_id == media_id);
+  CHECK(seen[11].media_id.empty());  // cleared
+  CHECK(seen[12].device_id == "lobby");
+  CHECK(seen[12].player_event == "player/play");
+  CHECK(seen[12].player_payload.find("poster.png") != std::string::npos);
+  CHECK(seen[12].actor_id == env.speaker.id);
+  // Deleting media that is two devices' placeholder tells both (the bug this fixes: players kept
+  // showing a deleted placeholder until they reconnected).
+  auto cleared = seen[15].devices();
+  std::sort(cleared.begin(), cleared.end());
+  CHECK(cleared == std::vector<std::string>{"hall", "lobby"});
+}
+
+TEST_CASE("a refused change publishes nothing") {
+  Env env;
+  Recorder rec(env.w.svc->events());
+  CHECK_FALSE(env.w.svc->devices().create(env.op, {"lobby", "Again"}).ok());                  // conflict
+  CHECK_FALSE(env.w.svc->devices().rename(env.speaker, "lobby", "Mine").ok());                  // forbidden
+  CHECK_FALSE(env.w.svc->media().remove(env.op, "no-such-media").ok());                         // not found
+  CHECK_FALSE(env.w.svc->playback().command(env.speaker, "lobby", {PlaybackAction::pause, {}, std::nullopt}).ok());  // nothing playing
+  CHECK(rec.take().empty());
+}
+
+TEST_CASE("the realtime hub turns domain events into broadcasts for its connections") {
+  Env env;
+  FakeTransport transport;
+  RealtimeHub hub(*env.w.svc, transport);
+  // Connection 1: a control panel of the organisation; 2: a player of lobby; 3: a player of hall;
+  // 4: a control panel of another organisation.
+  auto token_of = [&](const std::string& user, const std::string& pw) {
+    return env.w.svc->auth().login(user, pw, "127.0.0.1").value().access_token;
+  };
+  const auto other_org = env.w.org("other-org");
+  env.w.user_in(other_org, "other_op", "operator");
+  hub.on_open(1, "127.0.0.1", "");
+  hub.on_packet(1, R"(0{"token":")" + token_of("operator_e", "Password-operator_e-1") + R"("})");
+  hub.on_open(4, "127.0.0.1", "");
+  hub.on_packet(4, R"(0{"token":")" + token_of("other_op", "Password-other_op-1") + R"("})");
+  for (ConnectionId id : {2, 3}) {
+    hub.on_open(id, "127.0.0.1", "");
+    hub.on_packet(id, "0");
+    hub.on_packet(id, std::string(R"(2["player/register",{"device_id":")") + (id == 2 ? "lobby" : "hall") + R"("}])");
+  }
+  const auto online = transport.take(1);
+  CHECK(has_event(online, "players/onlineSnapshot"));
+  CHECK(find_event(online, "player/online") == R"(2["player/online",{"device_id":"lobby"}])");
+  CHECK(has_event(online, "player/online"));
+  for (ConnectionId id : {2, 3, 4}) (void)transport.take(id);
+
+  SUBCASE("uploads, links and deletes send devices/updated to the organisation's panels only") {
+    auto up = env.upload("poster.png", kPng);
+    REQUIRE(up.ok());
+    CHECK(has_event(transport.take(1), "devices/updated"));
+    REQUIRE(env.w.svc->media().link(env.op, up->file.media.id, "hall", "x.png").ok());
+    CHECK(has_event(transport.take(1), "devices/updated"));
+    REQUIRE(env.w.svc->media().remove(env.op, up->file.media.id).ok());
+    CHECK(has_event(transport.take(1), "devices/updated"));
+    CHECK(transport.take(4).empty());  // another organisation hears nothing
+    CHECK(transport.take(2).empty());  // players get no control-plane events
+  }
+
+  SUBCASE("deleting a placeholder's media refreshes the players showing it") {
+    auto up = env.upload("poster.png", kPng);
+    REQUIRE(up.ok());
+    REQUIRE(env.w.svc->devices().set_placeholder(env.op, "lobby", up->file.media.id).ok());
+    CHECK(find_event(transport.take(2), "placeholder/refresh") == R"(2["placeholder/refresh"])");
+    CHECK(transport.take(3).empty());
+    REQUIRE(env.w.svc->media().remove(env.op, up->file.media.id).ok());
+    CHECK(has_event(transport.take(2), "placeholder/refresh"));
+    CHECK(transport.take(3).empty());
+    CHECK(has_event(transport.take(1), "devices/updated"));
+  }
+
+  SUBCASE("a command through the playback service reaches the device's players and previews") {
+    REQUIRE(env.upload("poster.png", kPng).ok());
+    (void)transport.take(1);
+    REQUIRE(env.w.svc->playback().command(env.speaker, "lobby", {PlaybackAction::play, "poster.png", std::nullopt}).ok());
+    CHECK(find_event(transport.take(2), "player/play").starts_with(R"(2["player/play",{"type":"image","file":"poster.png")"));
+    CHECK(transport.take(3).empty());
+    CHECK(find_event(transport.take(1), "preview/refresh") == R"(2["preview/refresh",{"device_id":"lobby"}])");
+    CHECK(env.w.svc->playback().command_stats().count == 1);
+  }
+
+  SUBCASE("a stopped hub delivers nothing") {
+    hub.stop();
+    REQUIRE(env.upload("poster.png", kPng).ok());
+    CHECK(transport.take(1).empty());
+  }
+
+  SUBCASE("the last player leaving sends player/offline") {
+    hub.on_close(2);
+    CHECK(find_event(transport.take(1), "player/offline") == R"(2["player/offline",{"device_id":"lobby"}])");
+  }
+}
