@@ -1,5 +1,7 @@
-// The network layer: one port, HTTP/1.1 with keep-alive, on Boost.Asio + Beast (all Beast code is in
-// http_server.cpp). Handlers run on a bounded worker pool unless their route says they never block.
+// The network layer: one port, HTTP/1.1 with keep-alive, on Boost.Asio + Beast. Beast stays out of
+// this header: it is in http_server.cpp (listener), http_session.cpp (HTTP), websocket_session.cpp
+// and their private http_server_impl.hpp. Handlers run on a bounded worker pool unless their route
+// says they never block.
 //
 // Body limits are enforced from the headers: a request whose Content-Length exceeds its route's cap
 // (or the default) is answered 413 before its handler runs and without reading the body.

@@ -1,5 +1,6 @@
-// Plain HTTP request/response values exchanged between the network layer (http_server.cpp, the only
-// Beast code) and the routes. Nothing here depends on Beast.
+// Plain HTTP request/response values exchanged between the network layer (http_server.cpp,
+// http_session.cpp, websocket_session.cpp: the only Beast code) and the routes. Nothing here depends
+// on Beast.
 #pragma once
 
 #include <cstdint>

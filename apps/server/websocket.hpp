@@ -1,5 +1,5 @@
 // A WebSocket connection as the realtime gateway sees it; implemented with Beast in
-// http_server.cpp, so nothing else includes Beast.
+// websocket_session.cpp (BeastWebSocket), so nothing else includes Beast.
 #pragma once
 
 #include <functional>
