@@ -45,7 +45,7 @@ LIB_SRCS=(
   apps/server/file_response.cpp
   apps/server/http_types.cpp
   apps/server/json.cpp
-  libvideocontrol/src/core/config.cpp
+  apps/server/server_config.cpp
   libvideocontrol/src/core/log.cpp
   libvideocontrol/src/core/clock.cpp
   libvideocontrol/src/core/result.cpp
@@ -55,6 +55,8 @@ LIB_SRCS=(
   libvideocontrol/src/util/text.cpp
   libvideocontrol/src/util/json_writer.cpp
   libvideocontrol/src/core/events.cpp
+  libvideocontrol/src/storage/database_url.cpp
+  libvideocontrol/src/core/domain.cpp
 )
 FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp)
 
@@ -83,7 +85,8 @@ if (( failed )); then echo "build.sh: compilation failed" >&2; exit 1; fi
 obj() { local o="$OUT/obj/${1//\//_}"; echo "${o%.cpp}.o"; }
 router_objs=("$(obj apps/server/router.cpp)" "$(obj apps/server/http_types.cpp)" "$(obj apps/server/json.cpp)"
              "$(obj libvideocontrol/src/core/result.cpp)")
-config_objs=("$(obj libvideocontrol/src/core/config.cpp)" "$(obj libvideocontrol/src/core/log.cpp)"
+config_objs=("$(obj apps/server/server_config.cpp)" "$(obj libvideocontrol/src/storage/database_url.cpp)"
+             "$(obj libvideocontrol/src/core/domain.cpp)" "$(obj libvideocontrol/src/core/log.cpp)"
              "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)")
 
 echo "  LINK router_fuzz"

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/config.hpp"
+#include "server_config.hpp"
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "server_config.hpp"
 #include "videocontrol/videocontrol.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// videocontrol-server: configuration → storage (migrated) → first run → routes → HTTP server.
+// videocontrol-server: settings → the installation (library) → routes → HTTP server.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -8,12 +8,11 @@
 #include "http_server.hpp"
 #include "router.hpp"
 #include "server_context.hpp"
-#include "videocontrol/bootstrap.hpp"
-#include "videocontrol/event_bus.hpp"
-#include "videocontrol/id.hpp"
-#include "videocontrol/presence.hpp"
-#include "videocontrol/redis.hpp"
+#include "videocontrol/cache.hpp"
+#include "videocontrol/installation.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/realtime_hub.hpp"
+#include "videocontrol/storage.hpp"
 #include "videocontrol/version.hpp"
 
 namespace {
@@ -45,82 +44,38 @@ int main(int argc, char** argv) {
   vc::set_log_format(config->log_format);
 
 
-  vc::server::ServerContext ctx;
-  ctx.config = *config;
-  ctx.clock = vc::system_clock();
-
-  auto storage = vc::open_storage({.url = ctx.config.database, .pool_size = ctx.config.db_pool_size});
-  if (!storage) return fail(storage.error().message);
-  ctx.storage = std::move(*storage);
-  auto migrated = ctx.storage->migrate();
-  if (!migrated) return fail(migrated.error().message);
-  for (const auto& name : migrated->applied) vc::log_info("migration applied", {{"migration", name}});
-
-  auto first = vc::bootstrap_first_run(*ctx.storage, *ctx.clock, ctx.config.admin_password);
-  if (!first) return fail(first.error().message);
-  if (*first) {
-    const auto& run = **first;
-    vc::log_info("first run: created organisation 'Default' and superadmin", {{"username", run.admin_username}});
-    if (!run.generated_password.empty()) {
+  // The library: database (migrated), first run, blob store, backends, services, realtime hub.
+  auto installation = vc::Installation::open(vc::to_installation_options(*config));
+  if (!installation) return fail(installation.error().message);
+  vc::Installation& inst = **installation;
+  for (const auto& name : inst.migrations_applied()) vc::log_info("migration applied", {{"migration", name}});
+  if (const auto& run = inst.first_run()) {
+    vc::log_info("first run: created organisation 'Default' and superadmin", {{"username", run->admin_username}});
+    if (!run->generated_password.empty()) {
       // Shown once, on stdout only (never in the log): the operator must store it now.
       std::printf("\n  First run: superadmin 'admin' created with password: %s\n"
                   "  It is shown only this once. Sign in and change it.\n\n",
-                  run.generated_password.c_str());
+                  run->generated_password.c_str());
       std::fflush(stdout);
     }
   }
-
-  auto blobs = vc::make_disk_blob_store(ctx.config.content_dir);
-  if (!blobs) return fail(blobs.error().message);
-  ctx.blobs = std::move(*blobs);
-  if (auto left = ctx.blobs->remove_leftovers(); left && *left > 0)
-    vc::log_warn("removed unfinished uploads left by an earlier run", {{"files", *left}});
-  if (ctx.config.redis_enabled) {
-    // Shared cache, rate limits, presence and event bus; each degrades to in-process while Redis
-    // is unreachable and recovers by itself.
-    vc::RedisOptions redis{.url = ctx.config.redis_url};
-    auto cache = vc::make_redis_cache(redis, ctx.clock, ctx.config.cache_bytes);
-    auto limiter = vc::make_redis_rate_limiter(redis, ctx.clock);
-    auto bus = vc::make_redis_event_bus(redis);
-    auto presence = vc::make_redis_presence(redis);
-    for (const vc::Error* e : {cache ? nullptr : &cache.error(), limiter ? nullptr : &limiter.error(),
-                               bus ? nullptr : &bus.error(), presence ? nullptr : &presence.error()})
-      if (e) return fail("REDIS_URL: " + e->message);
-    ctx.cache = std::move(*cache);
-    ctx.limiter = std::move(*limiter);
-    ctx.bus = std::move(*bus);
-    ctx.presence = std::move(*presence);
+  if (!config->redis_url.empty() && config->redis_enabled)
     vc::log_info("using Redis for cache, rate limits, presence and events",
-                 {{"healthy", vc::redis_healthy(*ctx.cache) ? "yes" : "no (in-process fallback until it answers)"}});
-  } else {
-    ctx.cache = vc::make_memory_cache(ctx.clock, ctx.config.cache_bytes);
-    ctx.limiter = vc::make_memory_rate_limiter(ctx.clock);
-    ctx.bus = vc::make_local_event_bus();
-    ctx.presence = vc::make_local_presence();
-  }
-  vc::ServiceOptions options;
-  options.clock = ctx.clock;
-  options.jwt_secret = ctx.config.jwt_secret;
-  options.api_requests_per_minute = ctx.config.rate_limit_per_minute;
-  options.login_attempts = ctx.config.login_attempts;
-  options.max_upload_bytes = ctx.config.max_upload_bytes;
-  auto services = vc::Services::create(
-      {.storage = ctx.storage.get(),
-       .limiter = ctx.limiter.get(),
-       .blobs = ctx.blobs.get(),
-       .cache = ctx.cache.get(),
-       .bus = ctx.bus.get()},
-      options);
-  if (!services) return fail(services.error().message);
-  ctx.services = std::move(*services);
+                 {{"healthy", inst.cache().healthy() ? "yes" : "no (in-process fallback until it answers)"}});
+
+  vc::server::ServerContext ctx;
+  ctx.config = *config;
+  ctx.clock = inst.clock();
+  ctx.storage = &inst.storage();
+  ctx.limiter = &inst.limiter();
+  ctx.blobs = &inst.blobs();
+  ctx.cache = &inst.cache();
+  ctx.services = &inst.services();
+  ctx.hub = &inst.realtime();
   ctx.engine = std::make_unique<vc::server::EngineIo>(
       vc::server::EngineIoOptions{.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms),
                                   .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});
-  vc::RealtimeOptions realtime;
-  realtime.credential_policy = ctx.config.device_credentials;
-  realtime.presence = ctx.presence.get();
-  realtime.instance_id = vc::random_secret(12);
-  ctx.hub = std::make_unique<vc::RealtimeHub>(*ctx.services, *ctx.engine, realtime);
+  ctx.hub->attach(*ctx.engine);
   ctx.engine->attach(*ctx.hub);
 
   vc::server::Router router;
@@ -147,11 +102,10 @@ int main(int argc, char** argv) {
                                                         {"database", std::string(ctx.storage->backend_name())},
                                                         {"port", static_cast<unsigned>(*port)}});
   server.run();
-  // Teardown order: no bus event may reach the engine once it is gone, and the engine's last
-  // calls into the hub (connections closing) may still publish on the bus.
-  ctx.hub->stop();
+  // Teardown order: no domain event may reach the engine once it is gone; the engine's last calls
+  // into the hub (connections closing) may still publish events, which the installation outlives.
+  ctx.hub->detach();
   ctx.engine.reset();
-  ctx.bus.reset();
   vc::log_info("stopped");
   return 0;
 }

@@ -23,7 +23,7 @@ void register_health_routes(Router& router, ServerContext& ctx) {
     w.key("checks").begin_object().key("database").value(db ? std::string("ok") : db.error().message);
     // Redis is not needed to serve (local fallbacks), so it is reported but does not fail readiness.
     if (ctx.config.redis_enabled && ctx.cache)
-      w.key("redis").value(redis_healthy(*ctx.cache) ? "ok" : "unavailable: using in-process fallbacks");
+      w.key("redis").value(ctx.cache->healthy() ? "ok" : "unavailable: using in-process fallbacks");
     w.end_object();
     w.key("backend").value(ctx.storage->backend_name());
     w.end_object();

@@ -6,9 +6,7 @@
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
-#include "videocontrol/config.hpp"
-#include "videocontrol/event_bus.hpp"
-#include "videocontrol/presence.hpp"
+#include "server_config.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"
 #include "videocontrol/services.hpp"
@@ -24,15 +22,15 @@ struct ServerContext {
 
   Config config;
   std::shared_ptr<Clock> clock;
-  std::unique_ptr<Storage> storage;
-  std::unique_ptr<RateLimiter> limiter;
-  std::unique_ptr<BlobStore> blobs;
-  std::unique_ptr<Cache> cache;
-  std::unique_ptr<EventBus> bus;         // cross-instance events (Redis) or in-process
-  std::unique_ptr<Presence> presence;    // who is online on any instance
-  std::unique_ptr<Services> services;  // REQUIRES: storage and limiter outlive it (declared after them)
-  std::unique_ptr<RealtimeHub> hub;    // players and control panels (uses services)
-  std::unique_ptr<EngineIo> engine;    // the hub's transport; destroyed first, it stops calling the hub
+  // Everything below points into the installation (Installation::open), or is null in tests that
+  // build only some of it.
+  Storage* storage = nullptr;
+  RateLimiter* limiter = nullptr;
+  BlobStore* blobs = nullptr;
+  Cache* cache = nullptr;
+  Services* services = nullptr;
+  RealtimeHub* hub = nullptr;          // players and control panels
+  std::unique_ptr<EngineIo> engine;    // the hub's transport
 };
 
 class Router;

@@ -74,7 +74,7 @@ class Backend {
     }
     auto a = unwrap(make_redis_cache(options_, clock_));
     auto b = unwrap(make_redis_cache(options_, clock_));
-    REQUIRE(redis_healthy(*a));
+    REQUIRE(a->healthy());
     return {a, b};
   }
 
@@ -85,7 +85,7 @@ class Backend {
     }
     auto a = unwrap(make_redis_rate_limiter(options_, clock_));
     auto b = unwrap(make_redis_rate_limiter(options_, clock_));
-    REQUIRE(redis_healthy(*a));
+    REQUIRE(a->healthy());
     return {a, b};
   }
 

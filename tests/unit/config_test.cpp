@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "videocontrol/config.hpp"
+#include "server_config.hpp"
 
 using namespace vc;
 

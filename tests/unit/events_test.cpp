@@ -252,7 +252,8 @@ TEST_CASE("a refused change publishes nothing") {
 TEST_CASE("the realtime hub turns domain events into broadcasts for its connections") {
   Env env;
   FakeTransport transport;
-  RealtimeHub hub(*env.w.svc, transport);
+  RealtimeHub hub(*env.w.svc);
+  hub.attach(transport);
   // Connection 1: a control panel of the organisation; 2: a player of lobby; 3: a player of hall;
   // 4: a control panel of another organisation.
   auto token_of = [&](const std::string& user, const std::string& pw) {
@@ -309,8 +310,8 @@ TEST_CASE("the realtime hub turns domain events into broadcasts for its connecti
     CHECK(env.w.svc->playback().command_stats().count == 1);
   }
 
-  SUBCASE("a stopped hub delivers nothing") {
-    hub.stop();
+  SUBCASE("a detached hub delivers nothing") {
+    hub.detach();
     REQUIRE(env.upload("poster.png", kPng).ok());
     CHECK(transport.take(1).empty());
   }

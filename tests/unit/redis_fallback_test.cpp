@@ -205,12 +205,12 @@ TEST_CASE("redis backends serve through their fallbacks while Redis is away and 
   bus_b->subscribe("control", on_b.handler());
 
   const auto all_healthy = [&] {
-    return redis_healthy(*cache_a) && redis_healthy(*cache_b) && redis_healthy(*limiter) &&
-           redis_healthy(*limiter_b) && bus_a->healthy() &&
+    return cache_a->healthy() && cache_b->healthy() && limiter->healthy() &&
+           limiter_b->healthy() && bus_a->healthy() &&
            bus_b->healthy() && presence_a->healthy() && presence_b->healthy();
   };
   const auto none_healthy = [&] {
-    return !redis_healthy(*cache_a) && !redis_healthy(*limiter) && !bus_a->healthy() && !presence_a->healthy();
+    return !cache_a->healthy() && !limiter->healthy() && !bus_a->healthy() && !presence_a->healthy();
   };
   const auto key = [](Cache& c, std::string_view ns) {
     return std::string(ns) + ":" + std::to_string(c.generation(ns)) + ":list";

@@ -33,6 +33,9 @@ class Cache {
   virtual std::uint64_t generation(std::string_view ns) = 0;
   virtual void bump(std::string_view ns) = 0;
   virtual CacheStats stats() const = 0;
+  // False while a shared backend (Redis) is unreachable and the in-process fallback serves. Redis
+  // PINGs an idle connection first, so the answer is fresh; it may block up to Redis's timeouts.
+  virtual bool healthy() const = 0;
 };
 
 // In-process LRU holding at most byte_budget bytes of keys and values.

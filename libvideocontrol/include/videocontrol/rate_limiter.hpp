@@ -29,6 +29,9 @@ class RateLimiter {
                              std::int64_t cost = 1) = 0;
   // Forgets the bucket (it starts full again).
   virtual void reset(std::string_view key) = 0;
+  // False while a shared backend (Redis) is unreachable and the in-process fallback serves. Redis
+  // PINGs an idle connection first, so the answer is fresh; it may block up to Redis's timeouts.
+  virtual bool healthy() const = 0;
 };
 
 // In-process buckets; idle full buckets are dropped so memory stays bounded by active keys.

@@ -55,7 +55,7 @@ struct RealtimeStats {
 
 class RealtimeHub {
  public:
-  RealtimeHub(Services& services, RealtimeTransport& transport, RealtimeOptions options = {});
+  explicit RealtimeHub(Services& services, RealtimeOptions options = {});
   ~RealtimeHub();
 
   // A new Engine.IO connection (before any Socket.IO packet). query_token: ?token= of the handshake.
@@ -71,9 +71,11 @@ class RealtimeHub {
 
   // Whether a player of the device is connected to this instance.
   bool is_online(std::string_view device_id) const;
-  // Stops delivering domain events to the transport; call before the transport goes away. Waits for
-  // a delivery in progress.
-  void stop();
+  // The transport the hub answers through and delivers domain events to. Until attached (and after
+  // detach) nothing is sent.
+  void attach(RealtimeTransport& transport);
+  // Stops sending; call before the transport goes away. Waits for a delivery in progress.
+  void detach();
   // Online devices of the organisation on every instance.
   std::vector<std::string> online_devices(std::string_view organization_id) const;
   RealtimeStats stats() const;

@@ -48,11 +48,4 @@ Result<std::unique_ptr<RateLimiter>> make_redis_rate_limiter(const RedisOptions&
 Result<std::unique_ptr<EventBus>> make_redis_event_bus(const RedisOptions& options);
 Result<std::unique_ptr<Presence>> make_redis_presence(const RedisOptions& options);
 
-// For /readyz: true when this Redis-backed Cache/RateLimiter currently reaches Redis (EventBus and
-// Presence say so through healthy()). False for any other backend. A connection idle for over a
-// second is PINGed first, and a lost one is retried when the backoff allows, so the answer is
-// fresh; the call may block up to the timeouts above.
-bool redis_healthy(const Cache& cache);
-bool redis_healthy(const RateLimiter& limiter);
-
 }  // namespace vc

@@ -19,11 +19,22 @@
 #include <string_view>
 #include <vector>
 
-#include "videocontrol/config.hpp"
 #include "videocontrol/domain.hpp"
+#include "videocontrol/export.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
+
+struct DatabaseUrl {
+  enum class Kind { sqlite, postgresql };
+  Kind kind = Kind::sqlite;
+  std::string sqlite_path;     // for sqlite: a filesystem path (":memory:" allowed)
+  std::string postgresql_url;  // for postgresql: the URL as given
+};
+
+// Parses "sqlite:///abs/path", "sqlite://relative/path", "sqlite::memory:", "postgresql://…" or
+// "postgres://…".
+VC_API Result<DatabaseUrl> parse_database_url(std::string_view url);
 
 // Repositories are thin: they store and fetch values; rules live in the services. Lists are
 // ordered by id (UUIDv7, so by creation) and page with an exclusive "after this id" cursor.

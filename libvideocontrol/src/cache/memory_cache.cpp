@@ -53,6 +53,8 @@ class MemoryCache final : public Cache {
     ++generations_[std::string(ns)];
   }
 
+  bool healthy() const override { return true; }
+
   CacheStats stats() const override {
     std::lock_guard lock(mu_);
     CacheStats s = stats_;

@@ -105,6 +105,8 @@ class MemoryRateLimiter final : public RateLimiter {
     return RateDecision{false, static_cast<std::int64_t>(units / window_ms), static_cast<std::int64_t>(wait)};
   }
 
+  bool healthy() const override { return true; }
+
   void reset(std::string_view key) override {
     Shard& shard = shard_for(key);
     std::lock_guard lock(shard.mu);

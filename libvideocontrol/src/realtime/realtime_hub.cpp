@@ -62,29 +62,43 @@ std::string error_ack(std::string_view message) {
 }  // namespace
 
 struct RealtimeHub::Impl {
-  Impl(Services& s, RealtimeTransport& t, RealtimeOptions o) : services(s), transport(t), options(std::move(o)) {
+  Impl(Services& s, RealtimeOptions o) : services(s), options(std::move(o)) {
     if (!options.presence) {
       own_presence = make_local_presence();
       options.presence = own_presence.get();
     }
     if (options.instance_id.empty()) options.instance_id = random_secret(12);
-    // Every instance hears every change (the services publish on the installation's bus) and tells
-    // its own connections.
-    subscription = services.events().subscribe([this](const DomainEvent& e) { on_event(e); });
   }
-  ~Impl() { stop(); }
+  ~Impl() { detach(); }
 
   Services& services;
-  RealtimeTransport& transport;
   RealtimeOptions options;
   std::unique_ptr<Presence> own_presence;
-  std::mutex stop_mu;
-  std::optional<DomainEvents::Subscription> subscription;  // until stop()
+  std::mutex attach_mu;
+  std::atomic<RealtimeTransport*> transport{nullptr};
+  std::optional<DomainEvents::Subscription> subscription;  // while attached
 
-  void stop() {
-    std::lock_guard lock(stop_mu);
+  void attach(RealtimeTransport& t) {
+    std::lock_guard lock(attach_mu);
+    transport.store(&t);
+    // Every instance hears every change (the services publish on the installation's bus) and tells
+    // its own connections.
+    if (!subscription) subscription = services.events().subscribe([this](const DomainEvent& e) { on_event(e); });
+  }
+
+  void detach() {
+    std::lock_guard lock(attach_mu);
     if (subscription) services.events().unsubscribe(*subscription);  // waits for a delivery in progress
     subscription.reset();
+    transport.store(nullptr);
+  }
+
+  // Without a transport (not attached yet, or detached) packets go nowhere.
+  void send(ConnectionId id, std::string packet) {
+    if (auto* t = transport.load()) t->send(id, std::move(packet));
+  }
+  void close_connection(ConnectionId id) {
+    if (auto* t = transport.load()) t->close(id);
   }
 
   // A domain event → the Socket.IO events PROTOCOL.md promises, to this instance's connections.
@@ -126,7 +140,7 @@ struct RealtimeHub::Impl {
       if (auto it = device_players.find(device_id); it != device_players.end())
         targets.assign(it->second.begin(), it->second.end());
     }
-    for (auto id : targets) transport.send(id, packet);
+    for (auto id : targets) send(id, packet);
   }
 
   void to_local_controls(const std::string& org, const std::string& packet) {
@@ -137,7 +151,7 @@ struct RealtimeHub::Impl {
       if (auto it = org_controls.find(org); it != org_controls.end())
         targets.assign(it->second.begin(), it->second.end());
     }
-    for (auto id : targets) transport.send(id, packet);
+    for (auto id : targets) send(id, packet);
   }
 
   // Online/offline for every instance's control panels.
@@ -162,7 +176,7 @@ struct RealtimeHub::Impl {
   std::int64_t now() const { return services.clock().now_ms(); }
 
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
-    transport.send(id, sio::encode(sio::make_event(event, args)));
+    send(id, sio::encode(sio::make_event(event, args)));
   }
 
   // Removes a player connection from its device; returns true when it was the device's last one.
@@ -186,7 +200,7 @@ struct RealtimeHub::Impl {
 
   void handle_connect(ConnectionId id, const sio::Packet& p) {
     if (p.nsp != "/") {
-      transport.send(id, sio::encode({sio::PacketType::connect_error, p.nsp, std::nullopt, R"({"message":"Invalid namespace"})", 0}));
+      send(id, sio::encode({sio::PacketType::connect_error, p.nsp, std::nullopt, R"({"message":"Invalid namespace"})", 0}));
       return;
     }
     std::string token, address, query_token;
@@ -207,7 +221,7 @@ struct RealtimeHub::Impl {
     if (!token.empty()) {
       auto a = services.auth().authenticate(token, address);
       if (!a) {
-        transport.send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
+        send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
                                         fmt::format(R"({{"message":{}}})", sio::json_string(a.error().message)), 0}));
         return;
       }
@@ -228,7 +242,7 @@ struct RealtimeHub::Impl {
         if (!c.org.empty()) org_controls[c.org].insert(id);
       }
     }
-    transport.send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, fmt::format(R"({{"sid":"{}"}})", sid), 0}));
+    send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, fmt::format(R"({{"sid":"{}"}})", sid), 0}));
     if (actor) {
       std::string list = "[";
       for (const auto& d : online_of(actor->organization_id)) list += (list.size() > 1 ? "," : "") + sio::json_string(d);
@@ -257,7 +271,7 @@ struct RealtimeHub::Impl {
     if (!device) {
       const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
       emit(id, "player/reject", {fmt::format(R"({{"reason":"{}","message":{}}})", reason, sio::json_string(device.error().message))});
-      if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
       return;
     }
     // Online somewhere already (another instance, or another connection here)?
@@ -293,7 +307,7 @@ struct RealtimeHub::Impl {
     emit(id, "player/state", {state_json});
     emit(id, "player/registered", {fmt::format(R"({{"device_id":{},"current":{},"timestamp":{}}})",
                                                sio::json_string(device_id), state_json, now())});
-    if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {R"({"ok":true})"})));
+    if (ack) send(id, sio::encode(sio::make_ack(*ack, {R"({"ok":true})"})));
   }
 
   void handle_ping(ConnectionId id) {
@@ -318,7 +332,7 @@ struct RealtimeHub::Impl {
       actor = it->second.actor;
     }
     auto reply = [&](std::string body) {
-      if (ack) transport.send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
     };
     if (!is_control) return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}"));
     if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id"));
@@ -353,8 +367,8 @@ struct RealtimeHub::Impl {
   }
 };
 
-RealtimeHub::RealtimeHub(Services& services, RealtimeTransport& transport, RealtimeOptions options)
-    : impl_(std::make_unique<Impl>(services, transport, std::move(options))) {}
+RealtimeHub::RealtimeHub(Services& services, RealtimeOptions options)
+    : impl_(std::make_unique<Impl>(services, std::move(options))) {}
 RealtimeHub::~RealtimeHub() = default;
 
 void RealtimeHub::on_open(ConnectionId id, std::string address, std::string query_token) {
@@ -370,29 +384,29 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono:
   auto p = sio::decode(text);
   if (!p) {
     log_debug("malformed socket.io packet; closing the connection", {{"error", p.error().message}});
-    impl_->transport.close(id);
+    impl_->close_connection(id);
     return;
   }
   switch (p->type) {
     case sio::PacketType::connect: return impl_->handle_connect(id, *p);
-    case sio::PacketType::disconnect: impl_->transport.close(id); return;
+    case sio::PacketType::disconnect: impl_->close_connection(id); return;
     case sio::PacketType::event: break;
     case sio::PacketType::ack: return;  // we never ask players for acks
     default:
-      impl_->transport.close(id);  // binary packets and server-only types are not accepted
+      impl_->close_connection(id);  // binary packets and server-only types are not accepted
       return;
   }
   {
     std::lock_guard lock(impl_->mu);
     auto it = impl_->conns.find(id);
     if (it == impl_->conns.end() || !it->second.connected) {
-      impl_->transport.close(id);  // an event before CONNECT is a protocol error
+      impl_->close_connection(id);  // an event before CONNECT is a protocol error
       return;
     }
   }
   auto ev = sio::event_of(*p);
   if (!ev) {
-    impl_->transport.close(id);
+    impl_->close_connection(id);
     return;
   }
   rapidjson::Document arg;
@@ -401,7 +415,7 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono:
   if (ev->name == "player/register") return impl_->handle_register(id, arg, p->id);
   if (ev->name == "player/ping") return impl_->handle_ping(id);
   if (ev->name.starts_with("control/")) return impl_->handle_control(id, ev->name, arg, p->id, received);
-  if (p->id) impl_->transport.send(id, sio::encode(sio::make_ack(*p->id, {error_ack("unknown event")})));
+  if (p->id) impl_->send(id, sio::encode(sio::make_ack(*p->id, {error_ack("unknown event")})));
 }
 
 void RealtimeHub::on_close(ConnectionId id) {
@@ -446,12 +460,13 @@ void RealtimeHub::sweep() {
   std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.organization_id < b.organization_id; });
   impl_->options.presence->heartbeat_many(live, impl_->options.instance_id, impl_->now() + impl_->options.presence_ttl.count());
   for (auto id : silent) {
-    impl_->transport.close(id);
+    impl_->close_connection(id);
     on_close(id);  // gone now, whatever the transport does later
   }
 }
 
-void RealtimeHub::stop() { impl_->stop(); }
+void RealtimeHub::attach(RealtimeTransport& transport) { impl_->attach(transport); }
+void RealtimeHub::detach() { impl_->detach(); }
 
 bool RealtimeHub::is_online(std::string_view device_id) const {
   std::lock_guard lock(impl_->mu);

@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::uint64_t kFallbackBase = std::uint64_t{1} << 62;
 
-class RedisCache final : public Cache, public redis::RedisBacked {
+class RedisCache final : public Cache {
  public:
   RedisCache(const RedisOptions& options, redis::Endpoint endpoint, std::shared_ptr<const Clock> clock,
              std::size_t fallback_bytes)
@@ -101,7 +101,7 @@ class RedisCache final : public Cache, public redis::RedisBacked {
   }
 
   // /readyz polls this: after an outage it is also the moment to tell Redis about the bumps.
-  bool redis_reachable() const override {
+  bool healthy() const override {
     if (conn_->check()) flush_pending_bumps();
     return conn_->healthy();
   }
@@ -168,9 +168,5 @@ Result<std::unique_ptr<Cache>> make_redis_cache(const RedisOptions& options, std
   return std::unique_ptr<Cache>(std::make_unique<RedisCache>(options, std::move(*endpoint), std::move(clock), fallback_bytes));
 }
 
-bool redis_healthy(const Cache& cache) {
-  const auto* backed = dynamic_cast<const redis::RedisBacked*>(&cache);
-  return backed && backed->redis_reachable();
-}
 
 }  // namespace vc

@@ -155,11 +155,5 @@ class Connection {
   std::atomic<std::uint64_t> epoch_{0};
 };
 
-// Implemented by every Redis backend, so redis_healthy() can ask through the public interfaces.
-class RedisBacked {
- public:
-  virtual ~RedisBacked() = default;
-  virtual bool redis_reachable() const = 0;
-};
 
 }  // namespace vc::redis

@@ -46,7 +46,7 @@ std::string random_instance_id() {
   return std::string(buf, 16);
 }
 
-class RedisEventBus final : public EventBus, public redis::RedisBacked {
+class RedisEventBus final : public EventBus {
  public:
   RedisEventBus(const RedisOptions& options, redis::Endpoint endpoint)
       : endpoint_(std::move(endpoint)),
@@ -107,7 +107,6 @@ class RedisEventBus final : public EventBus, public redis::RedisBacked {
     return pub_->check();
   }
 
-  bool redis_reachable() const override { return healthy(); }
 
  private:
   void wake() {

@@ -39,7 +39,7 @@ std::int64_t system_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-class RedisPresence final : public Presence, public redis::RedisBacked {
+class RedisPresence final : public Presence {
  public:
   RedisPresence(const RedisOptions& options, redis::Endpoint endpoint)
       : prefix_(options.key_prefix),
@@ -142,7 +142,6 @@ class RedisPresence final : public Presence, public redis::RedisBacked {
     sync_after_reconnect();
     return conn_->healthy();
   }
-  bool redis_reachable() const override { return healthy(); }
 
  private:
   std::string key(std::string_view org) const { return prefix_ + "presence:" + std::string(org); }

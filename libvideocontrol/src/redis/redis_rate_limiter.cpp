@@ -61,7 +61,7 @@ redis.call('PEXPIRE', KEYS[1], string.format('%.0f', window * 2))
 return {allowed, math.floor(units / window), wait}
 )lua";
 
-class RedisRateLimiter final : public RateLimiter, public redis::RedisBacked {
+class RedisRateLimiter final : public RateLimiter {
  public:
   RedisRateLimiter(const RedisOptions& options, redis::Endpoint endpoint, std::shared_ptr<const Clock> clock)
       : prefix_(options.key_prefix),
@@ -97,7 +97,7 @@ class RedisRateLimiter final : public RateLimiter, public redis::RedisBacked {
   }
 
   // /readyz polls this: after an outage it is also the moment to apply the resets made meanwhile.
-  bool redis_reachable() const override {
+  bool healthy() const override {
     if (conn_->check()) flush_pending_resets();
     return conn_->healthy();
   }
@@ -164,9 +164,5 @@ Result<std::unique_ptr<RateLimiter>> make_redis_rate_limiter(const RedisOptions&
   return std::unique_ptr<RateLimiter>(std::make_unique<RedisRateLimiter>(options, std::move(*endpoint), std::move(clock)));
 }
 
-bool redis_healthy(const RateLimiter& limiter) {
-  const auto* backed = dynamic_cast<const redis::RedisBacked*>(&limiter);
-  return backed && backed->redis_reachable();
-}
 
 }  // namespace vc

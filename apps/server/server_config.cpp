@@ -1,4 +1,4 @@
-#include "videocontrol/config.hpp"
+#include "server_config.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -218,30 +218,6 @@ const Setting* find_flag(std::string_view flag) {
 
 }  // namespace
 
-Result<DatabaseUrl> parse_database_url(std::string_view url) {
-  DatabaseUrl out;
-  if (url == "sqlite::memory:" || url == "sqlite://:memory:") {
-    out.sqlite_path = ":memory:";
-    return out;
-  }
-  if (url.starts_with("sqlite://")) {
-    std::string_view path = url.substr(9);  // "/abs/path" or "rel/path"
-    if (path.empty() || path == "/") return make_error(ErrorCode::invalid, fmt::format("'{}' names no file; use sqlite:///path/to/videocontrol.db", url));
-    if (path.find('\0') != std::string_view::npos) return make_error(ErrorCode::invalid, "the path contains a NUL byte");
-    out.sqlite_path = std::string(path);
-    return out;
-  }
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    auto rest = url.substr(url.find("://") + 3);
-    if (rest.empty()) return make_error(ErrorCode::invalid, fmt::format("'{}' names no server; use postgresql://user:password@host:5432/dbname", url));
-    out.kind = DatabaseUrl::Kind::postgresql;
-    out.postgresql_url = std::string(url);
-    return out;
-  }
-  return make_error(ErrorCode::invalid,
-                    fmt::format("unsupported database URL '{}': use sqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname", url));
-}
-
 EnvLookup process_env() {
   return [](std::string_view name) -> std::optional<std::string> {
     const char* v = std::getenv(std::string(name).c_str());
@@ -290,6 +266,28 @@ std::string config_help() {
   std::string out;
   for (const auto& s : kSettings) out += fmt::format("  --{:<22} {:<20} {}\n", fmt::format("{}=VALUE", s.flag), s.env, s.help);
   return out;
+}
+
+}  // namespace vc
+
+namespace vc {
+
+InstallationOptions to_installation_options(const Config& c) {
+  InstallationOptions o;
+  o.data_dir = c.data_dir;
+  o.database_url = c.database_url;
+  o.db_pool_size = c.db_pool_size;
+  o.content_dir = c.content_dir;
+  if (c.redis_enabled) o.redis_url = c.redis_url;
+  o.cache_bytes = c.cache_bytes;
+  o.admin_password = c.admin_password;
+  o.jwt_secret = c.jwt_secret;
+  o.rate_limit_per_minute = c.rate_limit_per_minute;
+  o.login_attempts = c.login_attempts;
+  o.max_upload_bytes = c.max_upload_bytes;
+  // load_config accepted only these names.
+  o.device_credentials = parse_credential_policy(c.device_credentials).value_or(CredentialPolicy::required);
+  return o;
 }
 
 }  // namespace vc

@@ -1,4 +1,6 @@
-// Configuration of a VideoControl process, from environment variables and command-line flags.
+// The settings of videocontrol-server and vcctl, from environment variables and command-line flags:
+// what the library needs (to_installation_options) and what only the server uses (address, threads,
+// proxies, accel-redirect, Engine.IO ping timings, logging). Not part of the library's API.
 //
 // Every setting has an environment variable (PORT) and a flag (--port VALUE or --port=VALUE); a flag
 // wins over the variable. Values are validated here, and each error message names the setting, the
@@ -12,21 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "videocontrol/installation.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/storage.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
-
-struct DatabaseUrl {
-  enum class Kind { sqlite, postgresql };
-  Kind kind = Kind::sqlite;
-  std::string sqlite_path;     // for sqlite: a filesystem path (":memory:" allowed)
-  std::string postgresql_url;  // for postgresql: the URL as given
-};
-
-// Parses "sqlite:///abs/path", "sqlite://relative/path", "sqlite::memory:", "postgresql://…" or
-// "postgres://…".
-Result<DatabaseUrl> parse_database_url(std::string_view url);
 
 struct Config {
   std::string host = "0.0.0.0";
@@ -67,5 +60,8 @@ Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>&
 
 // One line per setting, for --help.
 std::string config_help();
+
+// What the library takes from the settings.
+InstallationOptions to_installation_options(const Config& config);
 
 }  // namespace vc

@@ -1,0 +1,106 @@
+// Installation: the one entry point for a process that runs VideoControl (the server, vcctl's local
+// mode, an integrator's program). open() opens and migrates the database, runs the first-run
+// bootstrap, opens the blob store, picks in-process or Redis backends for the cache, rate limiter,
+// event bus and presence, and builds the services and the realtime hub on them.
+//
+//   auto inst = vc::Installation::open({.data_dir = "data"});
+//   auto& devices = (*inst)->services().devices();
+//   (*inst)->events().subscribe([](const vc::DomainEvent& e) { ... });
+//
+// Everything it hands out lives as long as the Installation. Thread-safe as the services are.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "videocontrol/domain.hpp"
+#include "videocontrol/export.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+class BlobStore;
+class Cache;
+class Clock;
+class DomainEvents;
+class EventBus;
+class Presence;
+class RateLimiter;
+class RealtimeHub;
+class Services;
+class Storage;
+
+struct InstallationOptions {
+  std::string data_dir = "./data";
+  std::string database_url;   // default: sqlite://<data_dir>/videocontrol.db; or postgresql://…
+  unsigned db_pool_size = 4;
+  std::string content_dir;    // media bytes; default: <data_dir>/content
+  // Redis for the cache, rate limits, event bus and presence (several instances); each falls back to
+  // in-process while Redis is unreachable. Empty = in-process only (one instance).
+  std::string redis_url;
+  std::size_t cache_bytes = 64u << 20;  // in-process cache budget
+  // First run only: the superadmin's password; empty = generated and reported by first_run().
+  std::string admin_password;
+  std::string jwt_secret;               // empty: generated once and kept in the database
+  std::int64_t rate_limit_per_minute = 100;
+  std::int64_t login_attempts = 5;
+  std::uint64_t max_upload_bytes = 5ull << 30;
+  CredentialPolicy device_credentials = CredentialPolicy::off;
+  std::chrono::milliseconds player_timeout{30'000};  // a player silent this long is gone
+  std::chrono::milliseconds presence_ttl{20'000};
+  std::string instance_id;                // default: random
+  std::shared_ptr<Clock> clock;           // default: the system clock
+  bool remove_upload_leftovers = true;    // unfinished uploads of an earlier run (one instance per content dir)
+};
+
+// What open() did on an empty database.
+struct InstallationFirstRun {
+  std::string organization_slug;   // "default"
+  std::string admin_username;      // "admin"
+  std::string generated_password;  // empty when InstallationOptions::admin_password was used
+};
+
+struct InstallationHealth {
+  bool database = false;
+  std::string database_error;
+  bool redis_configured = false;
+  bool redis = false;  // false while the in-process fallbacks are in use
+};
+
+class VC_API Installation {
+ public:
+  // Errors: invalid (bad options, weak admin_password), unavailable (database, Redis URL, content
+  // folder). Nothing is left half-open on error.
+  static Result<std::unique_ptr<Installation>> open(InstallationOptions options);
+  ~Installation();
+  Installation(const Installation&) = delete;
+  Installation& operator=(const Installation&) = delete;
+
+  Services& services();
+  RealtimeHub& realtime();    // attach a transport (RealtimeHub::attach) to serve Socket.IO
+  DomainEvents& events();     // what changed (events.hpp)
+  Storage& storage();
+  BlobStore& blobs();
+  Cache& cache();
+  RateLimiter& limiter();
+  EventBus& bus();
+  Presence& presence();
+  const std::shared_ptr<Clock>& clock() const;
+  const InstallationOptions& options() const;  // with defaults filled in
+  // Set when this open() created the installation.
+  const std::optional<InstallationFirstRun>& first_run() const;
+  // The migrations this open() applied, by name.
+  const std::vector<std::string>& migrations_applied() const;
+  InstallationHealth health() const;
+
+ private:
+  Installation();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vc

@@ -1,0 +1,136 @@
+#include "videocontrol/installation.hpp"
+
+#include <filesystem>
+
+#include "services/context.hpp"  // VC_ASSIGN
+
+#include "videocontrol/blob_store.hpp"
+#include "videocontrol/bootstrap.hpp"
+#include "videocontrol/cache.hpp"
+#include "videocontrol/clock.hpp"
+#include "videocontrol/event_bus.hpp"
+#include "videocontrol/events.hpp"
+#include "videocontrol/id.hpp"
+#include "videocontrol/log.hpp"
+#include "videocontrol/presence.hpp"
+#include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/realtime_hub.hpp"
+#include "videocontrol/redis.hpp"
+#include "videocontrol/services.hpp"
+#include "videocontrol/storage.hpp"
+
+namespace vc {
+
+// Members in dependency order: each is destroyed before what it uses.
+struct Installation::Impl {
+  InstallationOptions options;
+  std::optional<InstallationFirstRun> first_run;
+  std::vector<std::string> migrations;
+  std::unique_ptr<Storage> storage;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<Cache> cache;
+  std::unique_ptr<RateLimiter> limiter;
+  std::unique_ptr<EventBus> bus;
+  std::unique_ptr<Presence> presence;
+  std::unique_ptr<Services> services;
+  std::unique_ptr<RealtimeHub> hub;
+};
+
+Installation::Installation() : impl_(std::make_unique<Impl>()) {}
+Installation::~Installation() {
+  if (impl_ && impl_->hub) impl_->hub->detach();
+}
+
+Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) {
+  if (o.data_dir.empty()) o.data_dir = ".";
+  if (o.database_url.empty()) o.database_url = "sqlite://" + (std::filesystem::path(o.data_dir) / "videocontrol.db").string();
+  if (o.content_dir.empty()) o.content_dir = (std::filesystem::path(o.data_dir) / "content").string();
+  if (!o.clock) o.clock = system_clock();
+  if (o.instance_id.empty()) o.instance_id = random_secret(12);
+  if (o.db_pool_size == 0) return make_error(ErrorCode::invalid, "db_pool_size must be at least 1");
+
+  VC_ASSIGN(auto url, parse_database_url(o.database_url));
+  if (url.kind == DatabaseUrl::Kind::sqlite && url.sqlite_path != ":memory:") {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(url.sqlite_path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (ec) return make_error(ErrorCode::unavailable, "cannot create " + parent.string() + ": " + ec.message());
+  }
+
+  std::unique_ptr<Installation> inst(new Installation());
+  Impl& in = *inst->impl_;
+  VC_ASSIGN(in.storage, open_storage({.url = url, .pool_size = o.db_pool_size}));
+  VC_ASSIGN(auto migrated, in.storage->migrate());
+  in.migrations = migrated.applied;
+  VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password));
+  if (first) in.first_run = InstallationFirstRun{"default", first->admin_username, first->generated_password};
+
+  VC_ASSIGN(in.blobs, make_disk_blob_store(o.content_dir));
+  if (o.remove_upload_leftovers)
+    if (auto left = in.blobs->remove_leftovers(); left && *left > 0)
+      log_warn("removed unfinished uploads left by an earlier run", {{"files", *left}});
+
+  if (!o.redis_url.empty()) {
+    // Each degrades to in-process while Redis is unreachable and recovers by itself.
+    const RedisOptions redis{.url = o.redis_url};
+    VC_ASSIGN(in.cache, make_redis_cache(redis, o.clock, o.cache_bytes));
+    VC_ASSIGN(in.limiter, make_redis_rate_limiter(redis, o.clock));
+    VC_ASSIGN(in.bus, make_redis_event_bus(redis));
+    VC_ASSIGN(in.presence, make_redis_presence(redis));
+  } else {
+    in.cache = make_memory_cache(o.clock, o.cache_bytes);
+    in.limiter = make_memory_rate_limiter(o.clock);
+    in.bus = make_local_event_bus();
+    in.presence = make_local_presence();
+  }
+
+  ServiceOptions so;
+  so.clock = o.clock;
+  so.jwt_secret = o.jwt_secret;
+  so.api_requests_per_minute = o.rate_limit_per_minute;
+  so.login_attempts = o.login_attempts;
+  so.max_upload_bytes = o.max_upload_bytes;
+  VC_ASSIGN(in.services, Services::create({.storage = in.storage.get(),
+                                           .limiter = in.limiter.get(),
+                                           .blobs = in.blobs.get(),
+                                           .cache = in.cache.get(),
+                                           .bus = in.bus.get()},
+                                          so));
+  RealtimeOptions ro;
+  ro.credential_policy = std::string(to_string(o.device_credentials));
+  ro.player_timeout = o.player_timeout;
+  ro.presence = in.presence.get();
+  ro.instance_id = o.instance_id;
+  ro.presence_ttl = o.presence_ttl;
+  in.hub = std::make_unique<RealtimeHub>(*in.services, ro);
+  in.options = std::move(o);
+  return inst;
+}
+
+Services& Installation::services() { return *impl_->services; }
+RealtimeHub& Installation::realtime() { return *impl_->hub; }
+DomainEvents& Installation::events() { return impl_->services->events(); }
+Storage& Installation::storage() { return *impl_->storage; }
+BlobStore& Installation::blobs() { return *impl_->blobs; }
+Cache& Installation::cache() { return *impl_->cache; }
+RateLimiter& Installation::limiter() { return *impl_->limiter; }
+EventBus& Installation::bus() { return *impl_->bus; }
+Presence& Installation::presence() { return *impl_->presence; }
+const std::shared_ptr<Clock>& Installation::clock() const { return impl_->options.clock; }
+const InstallationOptions& Installation::options() const { return impl_->options; }
+const std::optional<InstallationFirstRun>& Installation::first_run() const { return impl_->first_run; }
+const std::vector<std::string>& Installation::migrations_applied() const { return impl_->migrations; }
+
+InstallationHealth Installation::health() const {
+  InstallationHealth h;
+  if (auto db = impl_->storage->ping(); db) {
+    h.database = true;
+  } else {
+    h.database_error = db.error().message;
+  }
+  h.redis_configured = !impl_->options.redis_url.empty();
+  h.redis = h.redis_configured && impl_->cache->healthy() && impl_->bus->healthy() && impl_->presence->healthy();
+  return h;
+}
+
+}  // namespace vc
