@@ -7,10 +7,8 @@
 // routes read that one device's files with the system actor and never anything else.
 #include <algorithm>
 #include <charconv>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -25,6 +23,7 @@
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/playback.hpp"
+#include "videocontrol/players.hpp"
 
 namespace vc::server {
 
@@ -32,127 +31,23 @@ std::string_view player_page();  // web/player.html, embedded at build time
 
 namespace {
 
-// Compares secrets in time independent of where they differ.
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned diff = a.size() != b.size();
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
-  return diff == 0;
-}
-
-// Device credentials already checked, so that a player fetching a video in many Range requests is
-// verified once. Keyed by device; an entry counts only while the device's credential is unchanged.
-class CredentialMemo {
- public:
-  bool known(const Device& d, const std::string& token) {
-    std::lock_guard lock(mu_);
-    auto it = ok_.find(d.device_id);
-    return it != ok_.end() && it->second.first == d.credential_hash && same_secret(it->second.second, token);
-  }
-  void remember(const Device& d, const std::string& token) {
-    std::lock_guard lock(mu_);
-    if (ok_.size() > 100'000) ok_.clear();  // a bound, not a policy: re-verifying is cheap enough
-    ok_[d.device_id] = {d.credential_hash, token};
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::pair<std::string, std::string>> ok_;
-};
-
+// The player routes: the device comes from the path, its credential from ?token= or X-Device-Token;
+// the library (vc::Players) applies the credential policy and answers for that device only.
 struct PlayerRoutes {
   explicit PlayerRoutes(ServerContext& c) : ctx(c) {}
   ServerContext& ctx;
-  CredentialMemo memo;
 
-  // The device a player asks about, after the credential policy. Errors: not_found (unknown device
-  // or inactive organisation), unauthenticated (credential missing or wrong under `required`).
-  Result<Device> device(const Request& req, const std::string& device_id) {
-    const Actor sys = Actor::system();
-    auto view = ctx.services->devices().get(sys, device_id);
-    if (!view) return view.error();
-    Device d = std::move(view->device);
-    auto org = ctx.services->organizations().get(sys, d.organization_id);
-    if (!org || !org->active) return make_error(ErrorCode::not_found, fmt::format("device '{}' not found", device_id));
-    if (ctx.config.device_credentials != "required") return d;
-
+  Result<Actor> device(const Request& req, const std::string& device_id) {
     std::string token = req.query_param("token").value_or("");
     if (token.empty()) token = std::string(req.header("x-device-token"));
-    if (token.empty())
-      return make_error(ErrorCode::unauthenticated,
-                        "this server requires a device credential: pass it as ?token= or X-Device-Token");
-    if (memo.known(d, token)) return d;
-    // The library checks credentials only inside register_player, which also records presence;
-    // presence is put back to what the realtime hub knows (on every instance) right after.
-    auto checked = ctx.services->devices().register_player(device_id, {}, token, "required");
-    bool online = false;
-    if (ctx.hub) {
-      const auto ids = ctx.hub->online_devices(d.organization_id);
-      online = std::find(ids.begin(), ids.end(), device_id) != ids.end();
-    }
-    (void)ctx.services->devices().set_presence(device_id, online);
-    if (!checked) return checked.error();
-    memo.remember(d, token);
-    return d;
-  }
-
-  // The device's file of that name (its own name for the media), if any.
-  Result<std::optional<DeviceFile>> find_file(const std::string& device_id, std::string_view name) {
-    PageRequest page;
-    page.limit = kMaxPageLimit;
-    while (true) {
-      auto files = ctx.services->media().files(Actor::system(), device_id, page);
-      if (!files) return files.error();
-      for (auto& f : files->items)
-        if (f.name == name) return std::optional<DeviceFile>(std::move(f));
-      if (files->next_cursor.empty()) return std::optional<DeviceFile>();
-      page.cursor = std::move(files->next_cursor);
-    }
-  }
-
-  // Every file of the device, in name order.
-  Result<std::vector<DeviceFile>> all_files(const std::string& device_id) {
-    std::vector<DeviceFile> out;
-    PageRequest page;
-    page.limit = kMaxPageLimit;
-    while (true) {
-      auto files = ctx.services->media().files(Actor::system(), device_id, page);
-      if (!files) return files.error();
-      for (auto& f : files->items) out.push_back(std::move(f));
-      if (files->next_cursor.empty()) return out;
-      page.cursor = std::move(files->next_cursor);
-    }
-  }
-
-  // The placeholder as the device names it: the device's own file name for the media when it offers
-  // it, else the media's library name. nullopt when the device has none.
-  Result<std::optional<DeviceFile>> placeholder(const Device& d) {
-    if (d.placeholder_media_id.empty()) return std::optional<DeviceFile>();
-    auto files = all_files(d.device_id);
-    if (!files) return files.error();
-    for (auto& f : *files)
-      if (f.media.id == d.placeholder_media_id) return std::optional<DeviceFile>(std::move(f));
-    auto m = ctx.services->media().get(Actor::system(), d.placeholder_media_id);
-    if (!m && m.error().code == ErrorCode::not_found) return std::optional<DeviceFile>();
-    if (!m) return m.error();
-    return std::optional<DeviceFile>(DeviceFile{m->name, std::move(*m)});
+    return ctx.services->players().authenticate(device_id, token);
   }
 
   // The bytes of the device's file `name` (or of its placeholder under that name).
   Result<Response> resolve(Request& req) {
-    const std::string& id = req.params.at("device_id");
-    const std::string& name = req.params.at("file");
-    auto d = device(req, id);
+    auto d = device(req, req.params.at("device_id"));
     if (!d) return d.error();
-    auto file = find_file(id, name);
-    if (!file) return file.error();
-    if (!*file) {
-      auto ph = placeholder(*d);
-      if (!ph) return ph.error();
-      if (*ph && (*ph)->name == name) *file = std::move(*ph);
-    }
-    if (!*file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", id, name));
-    auto content = ctx.services->media().open(Actor::system(), (*file)->media.id);
+    auto content = ctx.services->players().resolve(*d, req.params.at("file"));
     if (!content) return content.error();
     StoredFile stored;
     stored.path = content->blob.path;
@@ -175,9 +70,8 @@ struct PlayerRoutes {
       return make_error(ErrorCode::not_found, fmt::format("no {} '{}': numbers start at 1", what, n));
     auto d = device(req, id);
     if (!d) return d.error();
-    auto file = find_file(id, name);
+    auto file = ctx.services->players().file(*d, name);
     if (!file) return file.error();
-    if (!*file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", id, name));
     return make_error(ErrorCode::not_found,
                       fmt::format("{} {} of '{}' is not available: the conversion pipeline that renders pages and "
                                   "unpacks folders is not built yet",
@@ -194,7 +88,7 @@ void register_player_routes(Router& router, ServerContext& ctx) {
   router.add("GET", "/api/devices/{device_id}/placeholder", public_api([routes](Request& req) -> Result<Response> {
     auto d = routes->device(req, req.params.at("device_id"));
     if (!d) return d.error();
-    auto ph = routes->placeholder(*d);
+    auto ph = routes->ctx.services->players().placeholder(*d);
     if (!ph) return ph.error();
     JsonWriter w;
     w.begin_object().key("placeholder");
@@ -215,7 +109,9 @@ void register_player_routes(Router& router, ServerContext& ctx) {
     const std::string& id = req.params.at("device_id");
     auto d = routes->device(req, id);
     if (!d) return d.error();
-    auto files = routes->all_files(id);
+    auto device = routes->ctx.services->players().device(*d);
+    if (!device) return device.error();
+    auto files = routes->ctx.services->players().files(*d);
     if (!files) return files.error();
     JsonWriter w;
     w.begin_object().key("device_id").value(id).key("items").begin_array();
@@ -230,7 +126,7 @@ void register_player_routes(Router& router, ServerContext& ctx) {
       w.key("page_count");
       if (f.media.page_count) w.value(*f.media.page_count);
       else w.null();
-      w.key("placeholder").value(f.media.id == d->placeholder_media_id);
+      w.key("placeholder").value(f.media.id == device->placeholder_media_id);
       w.end_object();
     }
     w.end_array().end_object();

@@ -21,9 +21,10 @@ struct World {
   std::unique_ptr<Services> svc;
   Actor super;
 
-  World() {
+  explicit World(CredentialPolicy device_credentials = CredentialPolicy::off) {
     ServiceOptions o;
     o.clock = clock;
+    o.device_credentials = device_credentials;
     o.api_requests_per_minute = 1000;
     auto s = Services::create({storage.get(), limiter.get(), blobs.get(), cache.get()}, o);
     REQUIRE(s.ok());

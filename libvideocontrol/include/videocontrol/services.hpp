@@ -24,6 +24,7 @@ class DomainEvents;
 class EventBus;
 class MediaLibrary;
 class Playback;
+class Players;
 class RateLimiter;
 class Storage;
 struct ServiceContext;  // private
@@ -37,6 +38,7 @@ struct ServiceOptions {
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file
+  CredentialPolicy device_credentials = CredentialPolicy::off;  // players (players.hpp)
 };
 
 // The backends the services run on; each must outlive the Services.
@@ -219,6 +221,7 @@ class Services {
   Devices& devices();
   MediaLibrary& media();
   Playback& playback();
+  Players& players();
   Cache& cache();
   const Clock& clock() const;
   // What changed, after each commit (events.hpp).

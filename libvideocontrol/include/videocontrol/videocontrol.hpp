@@ -22,6 +22,7 @@
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
 #include "videocontrol/playback.hpp"
+#include "videocontrol/players.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"

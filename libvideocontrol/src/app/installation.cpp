@@ -90,6 +90,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.api_requests_per_minute = o.rate_limit_per_minute;
   so.login_attempts = o.login_attempts;
   so.max_upload_bytes = o.max_upload_bytes;
+  so.device_credentials = o.device_credentials;
   VC_ASSIGN(in.services, Services::create({.storage = in.storage.get(),
                                            .limiter = in.limiter.get(),
                                            .blobs = in.blobs.get(),

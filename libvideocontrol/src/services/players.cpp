@@ -1,0 +1,117 @@
+#include "videocontrol/players.hpp"
+
+#include <sodium.h>
+
+#include <fmt/format.h>
+
+#include "auth/digest.hpp"
+#include "context.hpp"
+#include "videocontrol/blob_store.hpp"
+
+namespace vc {
+namespace {
+
+Error device_not_found(std::string_view id) {
+  return make_error(ErrorCode::not_found, fmt::format("device '{}' not found", id));
+}
+
+// The device a device Actor stands for; any other actor is refused.
+Result<Device> own_device(StorageSession& s, const Actor& actor) {
+  if (actor.kind != Actor::Kind::device) return make_error(ErrorCode::forbidden, "only a device's player may ask");
+  VC_ASSIGN(auto d, s.devices().find_by_device_id(actor.id));
+  if (!d || d->organization_id != actor.organization_id) return device_not_found(actor.id);
+  return std::move(*d);
+}
+
+Result<std::vector<DeviceFile>> all_files(StorageSession& s, const Device& d) {
+  std::vector<DeviceFile> out;
+  std::string after;
+  while (true) {
+    VC_ASSIGN(auto page, s.media().files(d.id, after, 1000));
+    const bool more = page.size() == 1000;
+    for (auto& f : page) out.push_back(std::move(f));
+    if (!more) return out;
+    after = out.back().name;
+  }
+}
+
+Result<std::optional<DeviceFile>> placeholder_of(StorageSession& s, const Device& d) {
+  if (d.placeholder_media_id.empty()) return std::optional<DeviceFile>();
+  VC_ASSIGN(auto files, all_files(s, d));
+  for (auto& f : files)
+    if (f.media.id == d.placeholder_media_id) return std::optional<DeviceFile>(std::move(f));
+  VC_ASSIGN(auto m, s.media().find(d.placeholder_media_id));
+  if (!m) return std::optional<DeviceFile>();
+  return std::optional<DeviceFile>(DeviceFile{m->name, std::move(*m)});
+}
+
+}  // namespace
+
+Result<Actor> Players::authenticate(std::string_view device_id, std::string_view credential) {
+  if (device_id.empty() || device_id.size() > 64) return device_not_found(device_id);
+  VC_ASSIGN(auto d, read_value<Device>(ctx_.storage, [&](StorageSession& s) -> Result<Device> {
+    VC_ASSIGN(auto found, s.devices().find_by_device_id(device_id));
+    if (!found) return device_not_found(device_id);
+    VC_ASSIGN(auto org, s.organizations().find(found->organization_id));
+    if (!org || !org->active) return device_not_found(device_id);
+    return std::move(*found);
+  }));
+  const auto policy = ctx_.options.device_credentials;
+  if (policy != CredentialPolicy::off) {
+    if (credential.empty()) {
+      if (policy == CredentialPolicy::required)
+        return make_error(ErrorCode::unauthenticated,
+                          "this server requires a device credential: pass it as ?token= or X-Device-Token");
+    } else {
+      // Both are SHA-256 hex of the same length when the device has a credential.
+      const std::string presented = sha256_hex(credential);
+      const bool right = d.credential_hash.size() == presented.size() &&
+                         sodium_memcmp(d.credential_hash.data(), presented.data(), presented.size()) == 0;
+      if (!right) return make_error(ErrorCode::unauthenticated, "wrong device credential");
+    }
+  }
+  return Actor::device(d.device_id, d.organization_id);
+}
+
+Result<Device> Players::device(const Actor& actor) {
+  return read_value<Device>(ctx_.storage, [&](StorageSession& s) { return own_device(s, actor); });
+}
+
+Result<std::vector<DeviceFile>> Players::files(const Actor& actor) {
+  return read_value<std::vector<DeviceFile>>(ctx_.storage, [&](StorageSession& s) -> Result<std::vector<DeviceFile>> {
+    VC_ASSIGN(auto d, own_device(s, actor));
+    return all_files(s, d);
+  });
+}
+
+Result<std::optional<DeviceFile>> Players::placeholder(const Actor& actor) {
+  return read_value<std::optional<DeviceFile>>(ctx_.storage,
+                                               [&](StorageSession& s) -> Result<std::optional<DeviceFile>> {
+                                                 VC_ASSIGN(auto d, own_device(s, actor));
+                                                 return placeholder_of(s, d);
+                                               });
+}
+
+Result<DeviceFile> Players::file(const Actor& actor, std::string_view name) {
+  return read_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
+    VC_ASSIGN(auto d, own_device(s, actor));
+    VC_ASSIGN(auto f, s.media().find_file(d.id, name));
+    if (!f) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, name));
+    return std::move(*f);
+  });
+}
+
+Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name) {
+  VC_ASSIGN(auto file, read_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
+    VC_ASSIGN(auto d, own_device(s, actor));
+    VC_ASSIGN(auto f, s.media().find_file(d.id, name));
+    if (f) return std::move(*f);
+    VC_ASSIGN(auto ph, placeholder_of(s, d));
+    if (ph && ph->name == name) return std::move(*ph);
+    return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, name));
+  }));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate(file.media.blob_hash));
+  return MediaContent{std::move(file.media), std::move(blob)};
+}
+
+}  // namespace vc
