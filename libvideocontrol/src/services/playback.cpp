@@ -6,6 +6,7 @@
 
 #include "context.hpp"
 #include "json_render.hpp"
+#include "playback_machine.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/permissions.hpp"
 #include "videocontrol/protocol/socketio.hpp"
@@ -21,20 +22,6 @@ void record(CommandHistogram& h, std::chrono::steady_clock::time_point received)
   while (i < PlaybackCommandStats::kBoundsMs.size() && ms > PlaybackCommandStats::kBoundsMs[i]) ++i;
   h.buckets[i].fetch_add(1, std::memory_order_relaxed);
   h.us_sum.fetch_add(static_cast<std::uint64_t>(us), std::memory_order_relaxed);
-}
-
-bool paged(std::string_view type) { return type == "pdf" || type == "pptx" || type == "folder"; }
-
-std::string page_event(std::string_view type) {
-  if (type == "pptx") return "player/pptxPage";
-  if (type == "folder") return "player/folderPage";
-  return "player/pdfPage";
-}
-
-std::string play_payload(const NowPlaying& n) {
-  std::string out = fmt::format(R"({{"type":{},"file":{},"state":"playing")", sio::json_string(n.type), sio::json_string(n.file));
-  if (n.page) out += fmt::format(R"(,"page":{})", *n.page);
-  return out + "}";
 }
 
 }  // namespace
@@ -85,79 +72,16 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
       VC_ASSIGN(auto f, s.media().find_file(d.id, n.file));
       if (f) page_count = f->media.page_count;
     }
-    auto bounded = [&](int page) -> Result<int> {
-      if (page < 1 || (page_count && page > *page_count))
-        return make_error(ErrorCode::invalid, page_count ? fmt::format("page must be between 1 and {}", *page_count)
-                                                         : std::string("page must be 1 or more"));
-      return page;
-    };
-    const bool loaded = !n.file.empty();
-    switch (cmd.action) {
-      case PlaybackAction::play:
-        if (!cmd.file.empty()) {
-          VC_ASSIGN(auto f, s.media().find_file(d.id, cmd.file));
-          if (!f) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, cmd.file));
-          page_count = f->media.page_count;
-          n.type = std::string(player_type(f->media.kind));
-          n.file = f->name;
-          n.page.reset();
-          if (paged(n.type)) {
-            VC_ASSIGN(int p, bounded(cmd.page.value_or(1)));
-            n.page = p;
-          }
-          n.position_ms.reset();
-          n.state = PlaybackState::playing;
-          out.player_event = "player/play";
-          out.player_payload = play_payload(n);
-          break;
-        }
-        [[fallthrough]];
-      case PlaybackAction::resume:
-        if (!loaded) return make_error(ErrorCode::invalid, "nothing is loaded to resume; give a file to play");
-        n.state = PlaybackState::playing;
-        out.player_event = "player/resume";
-        break;
-      case PlaybackAction::pause:
-        if (!loaded) return make_error(ErrorCode::invalid, "nothing is playing");
-        n.state = PlaybackState::paused;
-        out.player_event = "player/pause";
-        break;
-      case PlaybackAction::restart:
-        if (!loaded) return make_error(ErrorCode::invalid, "nothing is loaded to restart");
-        n.state = PlaybackState::playing;
-        n.position_ms.reset();
-        if (paged(n.type)) n.page = 1;
-        out.player_event = "player/restart";
-        break;
-      case PlaybackAction::stop:
-        n = NowPlaying{};
-        n.state = PlaybackState::stopped;  // back to the placeholder
-        out.player_event = "player/stop";
-        break;
-      case PlaybackAction::next_page:
-      case PlaybackAction::prev_page:
-      case PlaybackAction::goto_page: {
-        if (!loaded || !paged(n.type))
-          return make_error(ErrorCode::invalid, "the device is not showing a PDF, presentation or image folder");
-        int target = n.page.value_or(1);
-        if (cmd.action == PlaybackAction::next_page) ++target;
-        else if (cmd.action == PlaybackAction::prev_page) --target;
-        else if (cmd.page) target = *cmd.page;
-        else return make_error(ErrorCode::invalid, "page is required");
-        if (cmd.action != PlaybackAction::goto_page) {
-          // At either end the page stays where it is (a presenter's extra click is not an error).
-          if (target < 1 || (page_count && target > *page_count)) target = n.page.value_or(1);
-        } else {
-          VC_ASSIGN(target, bounded(target));
-        }
-        if (target != n.page.value_or(1) || cmd.action == PlaybackAction::goto_page) {
-          out.player_event = page_event(n.type);
-          out.player_payload = std::to_string(target);
-        }
-        n.page = target;
-        break;
-      }
+    std::optional<playback_machine::File> target;
+    if (cmd.action == PlaybackAction::play && !cmd.file.empty()) {
+      VC_ASSIGN(auto f, s.media().find_file(d.id, cmd.file));
+      if (!f) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, cmd.file));
+      target = playback_machine::File{f->name, f->media.kind, f->media.page_count};
     }
+    VC_ASSIGN(auto next, playback_machine::step(n, page_count, cmd, target ? &*target : nullptr));
+    n = std::move(next.state);
+    out.player_event = std::move(next.player_event);
+    out.player_payload = std::move(next.player_payload);
     n.updated_at_ms = ctx_.now_ms();
     VC_TRY(s.devices().put_state(d.id, n));
     out.state = n;
