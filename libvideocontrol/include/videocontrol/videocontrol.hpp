@@ -2,6 +2,9 @@
 #pragma once
 
 #include "videocontrol/actor.hpp"
+#include "videocontrol/api_keys.hpp"
+#include "videocontrol/audit.hpp"
+#include "videocontrol/auth.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"
@@ -18,6 +21,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
+#include "videocontrol/organizations.hpp"
 #include "videocontrol/protocol/multipart.hpp"
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
@@ -32,4 +36,5 @@
 #include "videocontrol/protocol/socketio.hpp"
 #include "videocontrol/storage.hpp"
 #include "videocontrol/text.hpp"
+#include "videocontrol/users.hpp"
 #include "videocontrol/version.hpp"

@@ -1,0 +1,52 @@
+// Auth: sign-in, token refresh and rotation, sign-out, password change, and turning a
+// credential (access token or API key) into the Actor it stands for.
+// Part of the services (services.hpp creates them); each call checks the Actor, permissions and tenancy.
+#pragma once
+
+#include "videocontrol/export.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "videocontrol/actor.hpp"
+#include "videocontrol/domain.hpp"
+#include "videocontrol/result.hpp"
+
+namespace vc {
+
+struct ServiceContext;  // private
+
+struct VC_API Tokens {
+  std::string access_token;   // JWT HS256, short-lived
+  std::string refresh_token;  // opaque, single use
+  std::int64_t expires_in = 0;  // seconds until the access token expires
+  User user;
+};
+
+class VC_API Auth {
+ public:
+  explicit Auth(ServiceContext& ctx) : ctx_(ctx) {}
+  // Errors: unauthenticated (one message for unknown user, wrong password and disabled user),
+  // rate_limited (too many failures for the account or the address; retry_after_s set).
+  Result<Tokens> login(std::string_view username, std::string_view password, std::string_view address);
+  // Rotates: the presented token becomes used and a new pair is returned. A used token presented
+  // again revokes its whole session family. Errors: unauthenticated.
+  Result<Tokens> refresh(std::string_view refresh_token, std::string_view address);
+  // Revokes the session of `refresh_token`, or the actor's current session when it is empty.
+  Result<void> logout(const Actor& actor, std::string_view refresh_token);
+  Result<void> logout_everywhere(const Actor& actor);
+  // Errors: unauthenticated (wrong current password), invalid (weak new password).
+  Result<void> change_password(const Actor& actor, std::string_view current, std::string_view next);
+  // An access token or an API key → the Actor it stands for, after checking that the user is
+  // active and its session live (or the key unrevoked and unexpired), and the per-actor request
+  // rate. Errors: unauthenticated, rate_limited.
+  Result<Actor> authenticate(std::string_view credential, std::string_view address);
+  Result<User> me(const Actor& actor);
+
+ private:
+  ServiceContext& ctx_;
+};
+
+}  // namespace vc
