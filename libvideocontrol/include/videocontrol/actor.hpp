@@ -17,7 +17,7 @@ enum Scope : std::uint8_t { scope_read = 1, scope_write = 2, scope_control = 4 }
 VC_API std::optional<std::uint8_t> parse_scopes(std::string_view comma_separated) noexcept;  // "read,control"
 VC_API std::string scopes_to_string(std::uint8_t scopes);
 
-struct Actor {
+struct VC_API Actor {
   enum class Kind { user, api_key, device, system };
 
   Kind kind = Kind::user;  // a default Actor is an unprivileged user; the system actor is only system()

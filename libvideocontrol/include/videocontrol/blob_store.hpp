@@ -6,6 +6,8 @@
 // use; one BlobWriter belongs to one upload.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,13 +17,13 @@
 
 namespace vc {
 
-struct BlobInfo {
+struct VC_API BlobInfo {
   std::string hash;   // SHA-256, lower-case hex
   std::int64_t size = 0;
   std::string head;   // the first bytes (up to 4 KiB), for content sniffing
 };
 
-class BlobWriter {
+class VC_API BlobWriter {
  public:
   // Destroying a writer that was not committed deletes its temporary file.
   virtual ~BlobWriter() = default;
@@ -34,13 +36,13 @@ class BlobWriter {
   virtual Result<void> commit() = 0;
 };
 
-struct BlobFile {
+struct VC_API BlobFile {
   std::string path;       // derived from the hash only
   std::int64_t size = 0;
   std::int64_t mtime_ms = 0;
 };
 
-class BlobStore {
+class VC_API BlobStore {
  public:
   virtual ~BlobStore() = default;
   // Errors: unavailable when the temporary file cannot be created.
@@ -54,6 +56,6 @@ class BlobStore {
 };
 
 // Blobs under root/blobs/ab/<hash>, temporaries under root/tmp. Creates the folders.
-Result<std::unique_ptr<BlobStore>> make_disk_blob_store(const std::string& root);
+VC_API Result<std::unique_ptr<BlobStore>> make_disk_blob_store(const std::string& root);
 
 }  // namespace vc

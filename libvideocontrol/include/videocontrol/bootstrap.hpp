@@ -1,6 +1,8 @@
 // First run: an empty installation gets a default organisation and the superadmin `admin`.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <optional>
 #include <string>
 
@@ -11,7 +13,7 @@ namespace vc {
 class Clock;
 class Storage;
 
-struct FirstRun {
+struct VC_API FirstRun {
   std::string organization_id;
   std::string admin_username;      // "admin"
   std::string generated_password;  // empty when the caller supplied one; show it once, never log it
@@ -22,7 +24,7 @@ struct FirstRun {
 // when the installation already has users (nothing changes). Safe when several instances start at
 // once: exactly one of them creates the admin.
 // Errors: invalid when admin_password is too weak (the message says why).
-Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Clock& clock,
+VC_API Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Clock& clock,
                                                     const std::string& admin_password);
 
 }  // namespace vc

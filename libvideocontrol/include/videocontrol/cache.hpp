@@ -6,6 +6,8 @@
 // rate > 80 %).
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -17,7 +19,7 @@ namespace vc {
 
 class Clock;
 
-struct CacheStats {
+struct VC_API CacheStats {
   std::uint64_t hits = 0;
   std::uint64_t misses = 0;
   std::uint64_t entries = 0;
@@ -25,7 +27,7 @@ struct CacheStats {
   std::uint64_t evictions = 0;
 };
 
-class Cache {
+class VC_API Cache {
  public:
   virtual ~Cache() = default;
   virtual std::optional<std::string> get(std::string_view key) = 0;
@@ -39,7 +41,7 @@ class Cache {
 };
 
 // In-process LRU holding at most byte_budget bytes of keys and values.
-std::unique_ptr<Cache> make_memory_cache(std::shared_ptr<const Clock> clock, std::size_t byte_budget = 64u << 20);
+VC_API std::unique_ptr<Cache> make_memory_cache(std::shared_ptr<const Clock> clock, std::size_t byte_budget = 64u << 20);
 
 // The seed's TTLs.
 inline constexpr std::chrono::seconds kDeviceListTtl{60};

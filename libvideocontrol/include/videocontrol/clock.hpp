@@ -2,6 +2,8 @@
 // Implementations are safe for concurrent use from several threads.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -10,7 +12,7 @@
 
 namespace vc {
 
-class Clock {
+class VC_API Clock {
  public:
   virtual ~Clock() = default;
   // Wall-clock time in milliseconds since the Unix epoch (what the database stores).
@@ -18,10 +20,10 @@ class Clock {
 };
 
 // The real clock (std::chrono::system_clock).
-std::shared_ptr<Clock> system_clock();
+VC_API std::shared_ptr<Clock> system_clock();
 
 // A clock that only moves when told to; for tests.
-class ManualClock final : public Clock {
+class VC_API ManualClock final : public Clock {
  public:
   explicit ManualClock(std::int64_t start_ms = 1'700'000'000'000) : now_(start_ms) {}
   std::int64_t now_ms() const override { return now_.load(); }
@@ -33,6 +35,6 @@ class ManualClock final : public Clock {
 };
 
 // RFC 3339 UTC timestamp with milliseconds, e.g. "2026-11-28T22:55:00.123Z".
-std::string format_rfc3339(std::int64_t epoch_ms);
+VC_API std::string format_rfc3339(std::int64_t epoch_ms);
 
 }  // namespace vc

@@ -2,6 +2,8 @@
 // the stored now-playing state. All calls check the Actor (see permissions.hpp).
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,23 +17,23 @@ namespace vc {
 
 struct ServiceContext;
 
-struct DeviceInput {
+struct VC_API DeviceInput {
   std::string device_id;  // [A-Za-z0-9_-]{1,64}
   std::string name;       // default: device_id
 };
 
-struct DeviceView {
+struct VC_API DeviceView {
   Device device;
   std::optional<NowPlaying> now_playing;
 };
 
-struct DeviceQuery {
+struct VC_API DeviceQuery {
   PageRequest page;
   std::string status;               // "", "online" or "offline"
   std::vector<std::string> fields;  // empty = all; see Devices::field_names()
 };
 
-class Devices {
+class VC_API Devices {
  public:
   explicit Devices(ServiceContext& ctx) : ctx_(ctx) {}
   // Operators and up. Errors: invalid, conflict (device_id taken anywhere), quota (plan's device limit).

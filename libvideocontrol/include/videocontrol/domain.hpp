@@ -34,7 +34,7 @@ enum class CredentialPolicy { off, optional, required };
 VC_API std::string_view to_string(CredentialPolicy policy) noexcept;
 VC_API std::optional<CredentialPolicy> parse_credential_policy(std::string_view text) noexcept;
 
-struct Organization {
+struct VC_API Organization {
   std::string id;
   std::string name;
   std::string slug;
@@ -50,7 +50,7 @@ struct Organization {
 };
 
 // Limits of a plan or organisation; nullopt = unlimited.
-struct Limits {
+struct VC_API Limits {
   std::optional<std::int64_t> devices;
   std::optional<std::int64_t> users;
   std::optional<std::int64_t> storage_bytes;
@@ -62,7 +62,7 @@ VC_API Limits plan_limits(std::string_view plan) noexcept;
 // The plan's limits with the organisation's overrides applied.
 VC_API Limits effective_limits(const Organization& org) noexcept;
 
-struct User {
+struct VC_API User {
   std::string id;
   std::string organization_id;      // a superadmin's is its home organisation (may be empty)
   std::string username;             // unique across the installation
@@ -75,7 +75,7 @@ struct User {
 
 // A sign-in session: one refresh token of a family. Rotation adds a row to the family and marks the
 // old one used; presenting a used token again revokes the whole family.
-struct AuthSession {
+struct VC_API AuthSession {
   std::string id;
   std::string user_id;
   std::string family_id;
@@ -87,7 +87,7 @@ struct AuthSession {
   std::int64_t created_at_ms = 0;
 };
 
-struct ApiKey {
+struct VC_API ApiKey {
   std::string id;
   std::string organization_id;
   std::string name;
@@ -102,7 +102,7 @@ struct ApiKey {
 };
 
 // What a device is showing now; stored so reconnecting players and other instances see the truth.
-struct NowPlaying {
+struct VC_API NowPlaying {
   std::string type;                 // video, image, pdf, pptx, folder; "" when idle
   std::string file;                 // the device's name for the media
   std::optional<int> page;          // 1-based, paged kinds only
@@ -112,7 +112,7 @@ struct NowPlaying {
   std::int64_t updated_at_ms = 0;
 };
 
-struct Device {
+struct VC_API Device {
   std::string id;                   // internal id (UUIDv7)
   std::string organization_id;
   std::string device_id;            // the player's id, [A-Za-z0-9_-]{1,64}, unique in the installation
@@ -128,7 +128,7 @@ struct Device {
   std::int64_t updated_at_ms = 0;
 };
 
-struct Media {
+struct VC_API Media {
   std::string id;
   std::string organization_id;
   std::string name;                 // display name in the library
@@ -145,12 +145,12 @@ struct Media {
 };
 
 // A media item as a device offers it: under the device's own file name.
-struct DeviceFile {
+struct VC_API DeviceFile {
   std::string name;
   Media media;
 };
 
-struct AuditEntry {
+struct VC_API AuditEntry {
   std::string actor_kind;           // user, api_key, device, system
   std::string actor_id;
   std::string organization_id;
@@ -170,7 +170,7 @@ struct Page {
   std::string next_cursor;
 };
 
-struct PageRequest {
+struct VC_API PageRequest {
   std::string cursor;               // from the previous page's next_cursor; empty = first page
   int limit = 50;                   // 1..200
 };

@@ -7,6 +7,8 @@
 // Implementations are safe for concurrent use.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,7 +16,7 @@
 
 namespace vc {
 
-class EventBus {
+class VC_API EventBus {
  public:
   using Handler = std::function<void(std::string_view channel, std::string_view message)>;
   virtual ~EventBus() = default;
@@ -29,6 +31,6 @@ class EventBus {
   virtual bool healthy() const = 0;
 };
 
-std::unique_ptr<EventBus> make_local_event_bus();
+VC_API std::unique_ptr<EventBus> make_local_event_bus();
 
 }  // namespace vc

@@ -41,7 +41,7 @@ enum class EventKind {
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;
 
-struct DomainEvent {
+struct VC_API DomainEvent {
   EventKind kind = EventKind::device_created;
   std::string organization_id;
   std::string device_id;                // the device concerned (its public id), if one

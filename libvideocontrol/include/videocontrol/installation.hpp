@@ -34,7 +34,7 @@ class RealtimeHub;
 class Services;
 class Storage;
 
-struct InstallationOptions {
+struct VC_API InstallationOptions {
   std::string data_dir = "./data";
   std::string database_url;   // default: sqlite://<data_dir>/videocontrol.db; or postgresql://…
   unsigned db_pool_size = 4;
@@ -58,13 +58,13 @@ struct InstallationOptions {
 };
 
 // What open() did on an empty database.
-struct InstallationFirstRun {
+struct VC_API InstallationFirstRun {
   std::string organization_slug;   // "default"
   std::string admin_username;      // "admin"
   std::string generated_password;  // empty when InstallationOptions::admin_password was used
 };
 
-struct InstallationHealth {
+struct VC_API InstallationHealth {
   bool database = false;
   std::string database_error;
   bool redis_configured = false;

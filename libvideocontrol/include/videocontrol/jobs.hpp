@@ -23,7 +23,7 @@ enum class JobStatus { queued, running, done, failed };
 VC_API std::string_view to_string(JobStatus status) noexcept;
 VC_API std::optional<JobStatus> parse_job_status(std::string_view text) noexcept;
 
-struct Job {
+struct VC_API Job {
   std::string id;
   std::string organization_id;
   std::string kind;               // e.g. "media.convert"

@@ -2,6 +2,8 @@
 // or JSON lines (for collectors). Safe to call from any thread.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -14,10 +16,10 @@ namespace vc {
 enum class LogLevel { trace, debug, info, warn, error, off };
 enum class LogFormat { text, json };
 
-std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
-std::string_view to_string(LogLevel level) noexcept;
+VC_API std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
+VC_API std::string_view to_string(LogLevel level) noexcept;
 
-struct LogField {
+struct VC_API LogField {
   std::string_view key;
   std::string value;
   bool quoted = true;  // false for numbers and booleans (matters for JSON)
@@ -30,12 +32,12 @@ struct LogField {
 };
 
 // Process-wide logger configuration; lines go to stderr.
-void set_log_level(LogLevel level) noexcept;
-void set_log_format(LogFormat format) noexcept;
-LogLevel log_level() noexcept;
+VC_API void set_log_level(LogLevel level) noexcept;
+VC_API void set_log_format(LogFormat format) noexcept;
+VC_API LogLevel log_level() noexcept;
 inline bool log_enabled(LogLevel level) noexcept { return level >= log_level(); }
 
-void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+VC_API void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
 
 inline void log_debug(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::debug, m, f); }
 inline void log_info(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::info, m, f); }
@@ -43,7 +45,7 @@ inline void log_warn(std::string_view m, std::initializer_list<LogField> f = {})
 inline void log_error(std::string_view m, std::initializer_list<LogField> f = {}) { log(LogLevel::error, m, f); }
 
 // Renders one line without writing it (what log() writes); exposed for tests.
-std::string format_log_line(LogFormat format, std::int64_t epoch_ms, LogLevel level, std::string_view message,
+VC_API std::string format_log_line(LogFormat format, std::int64_t epoch_ms, LogLevel level, std::string_view message,
                             std::initializer_list<LogField> fields);
 
 }  // namespace vc

@@ -3,6 +3,8 @@
 // a committed row; the same bytes twice in an organisation are stored once).
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,17 +20,17 @@ namespace vc {
 
 struct ServiceContext;
 
-struct UploadResult {
+struct VC_API UploadResult {
   DeviceFile file;
   bool deduplicated = false;  // the organisation already had these bytes
 };
 
-struct MediaContent {
+struct VC_API MediaContent {
   Media media;
   BlobFile blob;
 };
 
-class MediaLibrary {
+class VC_API MediaLibrary {
  public:
   explicit MediaLibrary(ServiceContext& ctx) : ctx_(ctx) {}
 

@@ -1,6 +1,8 @@
 // Media kinds: content sniffing, file-name rules and the player's type inference.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -9,7 +11,7 @@
 
 namespace vc {
 
-struct SniffedMedia {
+struct VC_API SniffedMedia {
   MediaKind kind = MediaKind::video;
   std::string mime;
 };
@@ -17,21 +19,21 @@ struct SniffedMedia {
 // Identifies video, audio, image, PDF, PPTX and ZIP from the first bytes, and checks that the file
 // name's extension belongs to that kind. Errors: unsupported (415) with a message saying what the
 // content is and which extensions fit.
-Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filename);
+VC_API Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filename);
 
 // A display name from an untrusted client file name: the last path component, trimmed, without
 // control characters. Errors: invalid for empty, ".", "..", NUL or over 255 bytes.
-Result<std::string> sanitize_file_name(std::string_view raw);
+VC_API Result<std::string> sanitize_file_name(std::string_view raw);
 
 // PROTOCOL.md's compatibility rule: no dot → folder; .pdf → pdf; .pptx → pptx; png/jpg/jpeg/gif/
 // webp → image; .zip → folder; anything else → video.
-std::string_view infer_player_type(std::string_view file_name) noexcept;
+VC_API std::string_view infer_player_type(std::string_view file_name) noexcept;
 
 // The type a player is told for stored media of a kind (PROTOCOL.md): video, image, pdf, pptx, or
 // folder for a ZIP; audio plays through the players' video element, so it is "video".
-std::string_view player_type(MediaKind kind) noexcept;
+VC_API std::string_view player_type(MediaKind kind) noexcept;
 
 // Content-Type for a stored kind/mime (falls back to application/octet-stream).
-std::string_view content_type_for(std::string_view mime) noexcept;
+VC_API std::string_view content_type_for(std::string_view mime) noexcept;
 
 }  // namespace vc

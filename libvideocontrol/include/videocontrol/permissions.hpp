@@ -15,6 +15,8 @@
 // not found, never as forbidden, so ids of other tenants cannot be probed.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <string_view>
 
 #include "videocontrol/actor.hpp"
@@ -24,14 +26,14 @@ namespace vc {
 
 enum class Permission { read, control, manage_content, manage_users, manage_api_keys, read_audit, manage_organizations };
 
-std::string_view to_string(Permission p) noexcept;
+VC_API std::string_view to_string(Permission p) noexcept;
 
-bool allows(const Actor& actor, Permission p) noexcept;
+VC_API bool allows(const Actor& actor, Permission p) noexcept;
 
 // Errors: forbidden, with a message naming the role (or key scopes) and the permission.
-Result<void> require(const Actor& actor, Permission p);
+VC_API Result<void> require(const Actor& actor, Permission p);
 
 // True when the actor may see objects of that organisation.
-bool can_see(const Actor& actor, std::string_view organization_id) noexcept;
+VC_API bool can_see(const Actor& actor, std::string_view organization_id) noexcept;
 
 }  // namespace vc

@@ -4,6 +4,8 @@
 // the realtime hub delivers it, on whichever instance holds them.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -21,9 +23,9 @@ struct ServiceContext;
 
 enum class PlaybackAction { play, resume, pause, restart, stop, next_page, prev_page, goto_page };
 
-std::optional<PlaybackAction> parse_playback_action(std::string_view text) noexcept;  // "play", "next", …
+VC_API std::optional<PlaybackAction> parse_playback_action(std::string_view text) noexcept;  // "play", "next", …
 
-struct PlaybackCommand {
+struct VC_API PlaybackCommand {
   PlaybackAction action = PlaybackAction::play;
   std::string file;         // play: the device's file name; empty = resume
   std::optional<int> page;  // play/goto_page: 1-based
@@ -35,14 +37,14 @@ struct PlaybackCommand {
 // Commands carried out and how long each took, from `received` until its playback event was
 // published (in-process: handed to the players' connections): a histogram in the Prometheus way,
 // cumulative per upper bound.
-struct PlaybackCommandStats {
+struct VC_API PlaybackCommandStats {
   static constexpr std::array<double, 11> kBoundsMs{1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000};
   std::array<std::uint64_t, 11> within{};  // within[i]: took at most kBoundsMs[i]
   std::uint64_t count = 0;
   double ms_sum = 0;
 };
 
-struct PlaybackOutcome {
+struct VC_API PlaybackOutcome {
   std::string device_id;
   std::string organization_id;
   NowPlaying state;             // the stored state after the command
@@ -50,7 +52,7 @@ struct PlaybackOutcome {
   std::string player_payload;   // JSON text of the event's one argument; empty = no argument
 };
 
-class Playback {
+class VC_API Playback {
  public:
   explicit Playback(ServiceContext& ctx) : ctx_(ctx) {}
   // Speakers and up (API keys with the control scope). Errors: forbidden, not_found (device or

@@ -4,6 +4,8 @@
 // when several instances run. Safe for concurrent use.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -13,7 +15,7 @@
 
 namespace vc {
 
-class Presence {
+class VC_API Presence {
  public:
   virtual ~Presence() = default;
   // This instance holds a connection of the device until expires_at_ms (refresh before then).
@@ -36,6 +38,6 @@ class Presence {
   virtual bool healthy() const = 0;
 };
 
-std::unique_ptr<Presence> make_local_presence();
+VC_API std::unique_ptr<Presence> make_local_presence();
 
 }  // namespace vc

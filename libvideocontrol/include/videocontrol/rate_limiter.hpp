@@ -6,6 +6,8 @@
 // (scale-out) shares buckets between instances.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,13 +17,13 @@ namespace vc {
 
 class Clock;
 
-struct RateDecision {
+struct VC_API RateDecision {
   bool allowed = true;
   std::int64_t remaining = 0;       // whole tokens left after this call
   std::int64_t retry_after_ms = 0;  // when !allowed: time until `cost` tokens are back
 };
 
-class RateLimiter {
+class VC_API RateLimiter {
  public:
   virtual ~RateLimiter() = default;
   // REQUIRES: limit > 0, window > 0, 0 <= cost <= limit.
@@ -35,6 +37,6 @@ class RateLimiter {
 };
 
 // In-process buckets; idle full buckets are dropped so memory stays bounded by active keys.
-std::unique_ptr<RateLimiter> make_memory_rate_limiter(std::shared_ptr<const Clock> clock);
+VC_API std::unique_ptr<RateLimiter> make_memory_rate_limiter(std::shared_ptr<const Clock> clock);
 
 }  // namespace vc

@@ -9,6 +9,8 @@
 // own state is guarded internally, so calls for different connections may run concurrently.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -27,7 +29,7 @@ class Services;
 using ConnectionId = std::uint64_t;
 
 // Implemented by the shell. Both calls are thread-safe and must not block.
-class RealtimeTransport {
+class VC_API RealtimeTransport {
  public:
   virtual ~RealtimeTransport() = default;
   // Queues a Socket.IO packet (text, as sio::encode makes it) for the connection.
@@ -38,7 +40,7 @@ class RealtimeTransport {
 
 class Presence;
 
-struct RealtimeOptions {
+struct VC_API RealtimeOptions {
   std::string credential_policy = "off";                     // off, optional, required
   std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
   // Scale-out: changes reach every instance as the services' domain events (on the bus the
@@ -49,11 +51,11 @@ struct RealtimeOptions {
   std::chrono::milliseconds presence_ttl{20'000};            // refreshed by sweep(), every few seconds
 };
 
-struct RealtimeStats {
+struct VC_API RealtimeStats {
   std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
 };
 
-class RealtimeHub {
+class VC_API RealtimeHub {
  public:
   explicit RealtimeHub(Services& services, RealtimeOptions options = {});
   ~RealtimeHub();

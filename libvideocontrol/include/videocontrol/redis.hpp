@@ -19,6 +19,8 @@
 // (plus calls queued ahead of it), never longer while Redis is away.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <memory>
 #include <string>
 
@@ -32,7 +34,7 @@ namespace vc {
 
 class Clock;
 
-struct RedisOptions {
+struct VC_API RedisOptions {
   std::string url;                 // redis://[[user]:password@]host[:port][/db] (no TLS)
   std::string key_prefix = "vc:";  // every key and channel starts with this
   int connect_timeout_ms = 500;
@@ -41,11 +43,11 @@ struct RedisOptions {
 
 // Errors: invalid for a malformed URL. An unreachable server is not an error (fallback). Each
 // factory tries to connect once before returning, so healthy() is meaningful at once.
-Result<std::unique_ptr<Cache>> make_redis_cache(const RedisOptions& options, std::shared_ptr<const Clock> clock,
+VC_API Result<std::unique_ptr<Cache>> make_redis_cache(const RedisOptions& options, std::shared_ptr<const Clock> clock,
                                                 std::size_t fallback_bytes = 64u << 20);
-Result<std::unique_ptr<RateLimiter>> make_redis_rate_limiter(const RedisOptions& options,
+VC_API Result<std::unique_ptr<RateLimiter>> make_redis_rate_limiter(const RedisOptions& options,
                                                              std::shared_ptr<const Clock> clock);
-Result<std::unique_ptr<EventBus>> make_redis_event_bus(const RedisOptions& options);
-Result<std::unique_ptr<Presence>> make_redis_presence(const RedisOptions& options);
+VC_API Result<std::unique_ptr<EventBus>> make_redis_event_bus(const RedisOptions& options);
+VC_API Result<std::unique_ptr<Presence>> make_redis_presence(const RedisOptions& options);
 
 }  // namespace vc

@@ -5,6 +5,8 @@
 // the error: they name the bad input and say what would be accepted.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cassert>
 #include <string>
 #include <string_view>
@@ -28,9 +30,9 @@ enum class ErrorCode {
 };
 
 // Stable lower_snake_case name, used in JSON error bodies and logs.
-std::string_view to_string(ErrorCode code) noexcept;
+VC_API std::string_view to_string(ErrorCode code) noexcept;
 
-struct Error {
+struct VC_API Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
   int retry_after_s = 0;  // rate_limited only: when to try again

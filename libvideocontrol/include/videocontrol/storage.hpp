@@ -25,7 +25,7 @@
 
 namespace vc {
 
-struct DatabaseUrl {
+struct VC_API DatabaseUrl {
   enum class Kind { sqlite, postgresql };
   Kind kind = Kind::sqlite;
   std::string sqlite_path;     // for sqlite: a filesystem path (":memory:" allowed)
@@ -39,7 +39,7 @@ VC_API Result<DatabaseUrl> parse_database_url(std::string_view url);
 // Repositories are thin: they store and fetch values; rules live in the services. Lists are
 // ordered by id (UUIDv7, so by creation) and page with an exclusive "after this id" cursor.
 
-class OrganizationRepository {
+class VC_API OrganizationRepository {
  public:
   virtual ~OrganizationRepository() = default;
   // Errors: conflict when the slug is taken.
@@ -58,7 +58,7 @@ class OrganizationRepository {
   virtual Result<std::int64_t> storage_bytes(std::string_view id) = 0;
 };
 
-class UserRepository {
+class VC_API UserRepository {
  public:
   virtual ~UserRepository() = default;
   // Errors: conflict when the username is taken.
@@ -73,7 +73,7 @@ class UserRepository {
   virtual Result<std::int64_t> count_in(std::string_view organization_id) = 0;
 };
 
-class SessionRepository {
+class VC_API SessionRepository {
  public:
   virtual ~SessionRepository() = default;
   virtual Result<void> insert(const AuthSession& session) = 0;
@@ -86,7 +86,7 @@ class SessionRepository {
   virtual Result<bool> family_active(std::string_view family_id, std::int64_t now_ms) = 0;
 };
 
-class ApiKeyRepository {
+class VC_API ApiKeyRepository {
  public:
   virtual ~ApiKeyRepository() = default;
   virtual Result<void> insert(const ApiKey& key) = 0;
@@ -97,7 +97,7 @@ class ApiKeyRepository {
   virtual Result<void> touch(std::string_view id, std::int64_t at_ms) = 0;
 };
 
-struct AuditQuery {
+struct VC_API AuditQuery {
   std::string organization_id;  // empty = every organisation
   std::string action;           // exact, or a prefix ending in '.' ("auth.")
   std::string actor_id;
@@ -109,7 +109,7 @@ struct AuditQuery {
   int limit = 50;
 };
 
-class AuditRepository {
+class VC_API AuditRepository {
  public:
   virtual ~AuditRepository() = default;
   virtual Result<void> append(const AuditEntry& entry) = 0;
@@ -118,7 +118,7 @@ class AuditRepository {
   virtual Result<std::int64_t> count() = 0;
 };
 
-class SettingRepository {
+class VC_API SettingRepository {
  public:
   virtual ~SettingRepository() = default;
   virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
@@ -126,7 +126,7 @@ class SettingRepository {
   virtual Result<std::string> put_if_absent(std::string_view key, std::string_view value, std::int64_t at_ms) = 0;
 };
 
-class DeviceRepository {
+class VC_API DeviceRepository {
  public:
   virtual ~DeviceRepository() = default;
   // Errors: conflict when the device_id is taken (in any organisation).
@@ -144,7 +144,7 @@ class DeviceRepository {
   virtual Result<void> clear_placeholder_for(std::string_view media_id) = 0;
 };
 
-class MediaRepository {
+class VC_API MediaRepository {
  public:
   virtual ~MediaRepository() = default;
   virtual Result<void> insert(const Media& media) = 0;
@@ -167,7 +167,7 @@ class MediaRepository {
   virtual Result<std::vector<std::string>> only_on(std::string_view device_pk) = 0;
 };
 
-class BlobRepository {
+class VC_API BlobRepository {
  public:
   virtual ~BlobRepository() = default;
   // Adds one reference, creating the row at refcount 1 when new.
@@ -179,7 +179,7 @@ class BlobRepository {
 
 struct Job;
 
-class JobRepository {
+class VC_API JobRepository {
  public:
   virtual ~JobRepository() = default;
   virtual Result<void> insert(const Job& job) = 0;
@@ -192,7 +192,7 @@ class JobRepository {
 };
 
 // One connection inside one transaction. Valid only during the transact()/read() callback.
-class StorageSession {
+class VC_API StorageSession {
  public:
   virtual ~StorageSession() = default;
   virtual OrganizationRepository& organizations() = 0;
@@ -207,13 +207,13 @@ class StorageSession {
   virtual JobRepository& jobs() = 0;
 };
 
-struct MigrationReport {
+struct VC_API MigrationReport {
   int from_version = 0;
   int to_version = 0;
   std::vector<std::string> applied;  // "0001_initial", … in order
 };
 
-class Storage {
+class VC_API Storage {
  public:
   virtual ~Storage() = default;
 
@@ -238,7 +238,7 @@ class Storage {
   virtual Result<void> read(const std::function<Result<void>(StorageSession&)>& fn) = 0;
 };
 
-struct StorageOptions {
+struct VC_API StorageOptions {
   DatabaseUrl url;
   unsigned pool_size = 4;
   int busy_timeout_ms = 5000;
@@ -252,9 +252,9 @@ struct StorageOptions {
 
 // Opens (and for SQLite creates) the database. Does not migrate.
 // Errors: invalid for an unusable URL, unavailable when the database cannot be reached.
-Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options);
+VC_API Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options);
 
 // The schema version this build writes.
-int latest_schema_version() noexcept;
+VC_API int latest_schema_version() noexcept;
 
 }  // namespace vc

@@ -3,6 +3,8 @@
 // multi-GiB upload is never held in memory. Pure: no I/O, no allocation proportional to part size.
 #pragma once
 
+#include "videocontrol/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -16,7 +18,7 @@
 
 namespace vc {
 
-struct MultipartPartHeaders {
+struct VC_API MultipartPartHeaders {
   // Content-Disposition name="…" (required by RFC 7578; may be empty when sent as name="").
   std::string name;
   // Content-Disposition filename*= (RFC 5987, UTF-8 or ISO-8859-1, decoded to UTF-8) when present,
@@ -30,7 +32,7 @@ struct MultipartPartHeaders {
 
 // Each limit is checked at the same input position whatever the chunking, so a body is refused
 // the same way however it arrives.
-struct MultipartLimits {
+struct VC_API MultipartLimits {
   // Per part's header block, counting line ends and the empty line; over it: too_large.
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_parts = 1000;  // a further part: too_large
@@ -42,7 +44,7 @@ struct MultipartLimits {
 // they are not the start of a boundary, so at most boundary length + 3 bytes wait for the next chunk.
 // Preamble and epilogue are ignored; padding (spaces, tabs) after a boundary is tolerated. Not
 // thread-safe; callbacks must not call back into the parser.
-class MultipartParser {
+class VC_API MultipartParser {
  public:
   // Empty std::function members are skipped. A callback that throws leaves the parser failed and
   // the exception propagates out of feed().
@@ -85,6 +87,6 @@ class MultipartParser {
 // Errors: unsupported when the type is not multipart/form-data, invalid when the parameters are
 // malformed or the boundary is missing, repeated, empty, longer than 70 characters or has
 // characters RFC 2046 forbids.
-Result<std::string> multipart_boundary(std::string_view content_type);
+VC_API Result<std::string> multipart_boundary(std::string_view content_type);
 
 }  // namespace vc
