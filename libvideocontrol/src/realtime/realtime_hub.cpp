@@ -19,22 +19,14 @@
 #include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/protocol/socketio.hpp"
+#include "broadcasts.hpp"
+#include "connection_registry.hpp"
 
 namespace vc {
 namespace {
 
-enum class ConnRole { none, player, control };
+using realtime::ConnRole;
 
-struct Conn {
-  std::string address;
-  std::string query_token;
-  bool connected = false;  // Socket.IO CONNECT accepted
-  ConnRole role = ConnRole::none;
-  Actor actor;             // control sockets
-  std::string device_id;   // players
-  std::string org;         // organisation of the player's device or the control's actor
-  std::int64_t last_seen_ms = 0;
-};
 
 std::string str_field(const rapidjson::Value& o, const char* key) {
   auto it = o.FindMember(key);
@@ -101,57 +93,18 @@ struct RealtimeHub::Impl {
     if (auto* t = transport.load()) t->close(id);
   }
 
-  // A domain event → the Socket.IO events PROTOCOL.md promises, to this instance's connections.
+  // A domain event → the Socket.IO events PROTOCOL.md promises (broadcasts.cpp), to this
+  // instance's connections.
   void on_event(const DomainEvent& e) {
-    const auto device_arg = [&](const std::string& device) {
-      return fmt::format(R"({{"device_id":{}}})", sio::json_string(device));
-    };
-    switch (e.kind) {
-      case EventKind::placeholder_changed:
-        for (const auto& d : e.devices()) to_local_players(d, sio::encode(sio::make_event("placeholder/refresh", {})));
-        to_local_controls(e.organization_id, sio::encode(sio::make_event("devices/updated", {})));
-        return;
-      case EventKind::playback_changed: {
-        if (!e.player_event.empty()) {
-          std::vector<std::string> args;
-          if (!e.player_payload.empty()) args.push_back(e.player_payload);
-          to_local_players(e.device_id, sio::encode(sio::make_event(e.player_event, args)));
-        }
-        to_local_controls(e.organization_id, sio::encode(sio::make_event("preview/refresh", {device_arg(e.device_id)})));
-        return;
+    for (auto& b : realtime::broadcasts_for(e)) {
+      std::vector<ConnectionId> targets;
+      {
+        std::lock_guard lock(mu);
+        targets = b.to == realtime::Broadcast::To::device_players ? registry.players_of(b.target)
+                                                                  : registry.controls_of(b.target);
       }
-      case EventKind::device_online:
-      case EventKind::device_offline:
-        to_local_controls(e.organization_id,
-                          sio::encode(sio::make_event(
-                              e.kind == EventKind::device_online ? "player/online" : "player/offline",
-                              {device_arg(e.device_id)})));
-        return;
-      default:  // devices and their files: control panels reload the list
-        to_local_controls(e.organization_id, sio::encode(sio::make_event("devices/updated", {})));
-        return;
+      for (auto id : targets) send(id, b.packet);
     }
-  }
-
-  void to_local_players(const std::string& device_id, const std::string& packet) {
-    std::vector<ConnectionId> targets;
-    {
-      std::lock_guard lock(mu);
-      if (auto it = device_players.find(device_id); it != device_players.end())
-        targets.assign(it->second.begin(), it->second.end());
-    }
-    for (auto id : targets) send(id, packet);
-  }
-
-  void to_local_controls(const std::string& org, const std::string& packet) {
-    if (org.empty()) return;
-    std::vector<ConnectionId> targets;
-    {
-      std::lock_guard lock(mu);
-      if (auto it = org_controls.find(org); it != org_controls.end())
-        targets.assign(it->second.begin(), it->second.end());
-    }
-    for (auto id : targets) send(id, packet);
   }
 
   // Online/offline for every instance's control panels.
@@ -169,25 +122,12 @@ struct RealtimeHub::Impl {
   }
 
   mutable std::mutex mu;
-  std::unordered_map<ConnectionId, Conn> conns;
-  std::unordered_map<std::string, std::set<ConnectionId>> device_players;  // device_id → player connections
-  std::unordered_map<std::string, std::set<ConnectionId>> org_controls;    // organisation → control connections
+  realtime::ConnectionRegistry registry;  // guarded by mu
 
   std::int64_t now() const { return services.clock().now_ms(); }
 
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
     send(id, sio::encode(sio::make_event(event, args)));
-  }
-
-  // Removes a player connection from its device; returns true when it was the device's last one.
-  bool detach_player(ConnectionId id, Conn& c) {
-    if (c.role != ConnRole::player || c.device_id.empty()) return false;
-    auto it = device_players.find(c.device_id);
-    if (it == device_players.end()) return false;
-    it->second.erase(id);
-    if (!it->second.empty()) return false;
-    device_players.erase(it);
-    return true;
   }
 
   // This instance's last connection of the device is gone: offline unless another instance holds one.
@@ -206,10 +146,10 @@ struct RealtimeHub::Impl {
     std::string token, address, query_token;
     {
       std::lock_guard lock(mu);
-      auto it = conns.find(id);
-      if (it == conns.end()) return;
-      address = it->second.address;
-      query_token = it->second.query_token;
+      const auto* c = registry.find(id);
+      if (!c) return;
+      address = c->address;
+      query_token = c->query_token;
     }
     if (!p.data.empty()) {
       rapidjson::Document auth;
@@ -231,16 +171,7 @@ struct RealtimeHub::Impl {
     std::vector<std::string> snapshot;
     {
       std::lock_guard lock(mu);
-      auto it = conns.find(id);
-      if (it == conns.end()) return;
-      Conn& c = it->second;
-      c.connected = true;
-      if (actor) {
-        c.role = ConnRole::control;
-        c.actor = *actor;
-        c.org = actor->organization_id;
-        if (!c.org.empty()) org_controls[c.org].insert(id);
-      }
+      if (!registry.accept(id, actor)) return;
     }
     send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, fmt::format(R"({{"sid":"{}"}})", sid), 0}));
     if (actor) {
@@ -276,29 +207,14 @@ struct RealtimeHub::Impl {
     }
     // Online somewhere already (another instance, or another connection here)?
     const bool was_online = options.presence->is_online(device->organization_id, device_id, now());
-    bool first = false;
-    std::string previous_device, previous_org;
-    bool previous_last = false;
+    std::optional<realtime::ConnectionRegistry::Registered> reg;
     {
       std::lock_guard lock(mu);
-      auto it = conns.find(id);
-      if (it == conns.end()) return;
-      Conn& c = it->second;
-      if (c.role == ConnRole::player && c.device_id != device_id) {
-        previous_device = c.device_id;
-        previous_org = c.org;
-        previous_last = detach_player(id, c);
-      }
-      if (c.role == ConnRole::control && !c.org.empty()) org_controls[c.org].erase(id);  // now a player: no control-plane events
-      c.role = ConnRole::player;
-      c.device_id = device_id;
-      c.org = device->organization_id;
-      c.last_seen_ms = now();
-      auto& set = device_players[device_id];
-      first = set.empty();
-      set.insert(id);
+      reg = registry.register_player(id, device_id, device->organization_id, now());
     }
-    if (previous_last) went_offline(previous_device, previous_org);
+    if (!reg) return;
+    const bool first = reg->first;
+    if (reg->previous) went_offline(reg->previous->device_id, reg->previous->org);
     if (first) heartbeat(device->organization_id, device_id);
     if (first && !was_online) publish_presence(EventKind::device_online, device->organization_id, device_id);
     const Actor self = Actor::device(device_id, device->organization_id);
@@ -313,9 +229,7 @@ struct RealtimeHub::Impl {
   void handle_ping(ConnectionId id) {
     {
       std::lock_guard lock(mu);
-      auto it = conns.find(id);
-      if (it == conns.end()) return;
-      it->second.last_seen_ms = now();
+      if (!registry.touch(id, now())) return;
     }
     emit(id, "player/pong", {});
   }
@@ -326,10 +240,10 @@ struct RealtimeHub::Impl {
     bool is_control = false;
     {
       std::lock_guard lock(mu);
-      auto it = conns.find(id);
-      if (it == conns.end()) return;
-      is_control = it->second.role == ConnRole::control;
-      actor = it->second.actor;
+      const auto* c = registry.find(id);
+      if (!c) return;
+      is_control = c->role == ConnRole::control;
+      actor = c->actor;
     }
     auto reply = [&](std::string body) {
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
@@ -338,27 +252,9 @@ struct RealtimeHub::Impl {
     if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id"));
     const std::string device_id = str_field(args, "device_id");
     if (device_id.empty()) return reply(error_ack("device_id is required"));
-    PlaybackCommand cmd;
-    if (name == "control/play") {
-      cmd.file = str_field(args, "file");
-      cmd.action = cmd.file.empty() ? PlaybackAction::resume : PlaybackAction::play;
-      cmd.page = int_field(args, "page");
-    } else if (name == "control/pause") {
-      cmd.action = PlaybackAction::pause;
-    } else if (name == "control/restart") {
-      cmd.action = PlaybackAction::restart;
-    } else if (name == "control/stop") {
-      cmd.action = PlaybackAction::stop;
-    } else if (name == "control/pdfNext") {
-      cmd.action = PlaybackAction::next_page;
-    } else if (name == "control/pdfPrev") {
-      cmd.action = PlaybackAction::prev_page;
-    } else if (name == "control/page") {
-      cmd.action = PlaybackAction::goto_page;
-      cmd.page = int_field(args, "page");
-    } else {
-      return reply(error_ack(fmt::format("unknown event '{}'", name)));
-    }
+    auto parsed = realtime::control_command(name, {str_field(args, "file"), int_field(args, "page")});
+    if (!parsed) return reply(error_ack(fmt::format("unknown event '{}'", name)));
+    PlaybackCommand cmd = std::move(*parsed);
     cmd.received = received;
     // The playback service stores the state and publishes playback_changed; on_event delivers it.
     auto out = services.playback().command(actor, device_id, cmd);
@@ -373,11 +269,7 @@ RealtimeHub::~RealtimeHub() = default;
 
 void RealtimeHub::on_open(ConnectionId id, std::string address, std::string query_token) {
   std::lock_guard lock(impl_->mu);
-  Conn c;
-  c.address = std::move(address);
-  c.query_token = std::move(query_token);
-  c.last_seen_ms = impl_->now();
-  impl_->conns[id] = std::move(c);
+  impl_->registry.open(id, std::move(address), std::move(query_token), impl_->now());
 }
 
 void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono::steady_clock::time_point received) {
@@ -398,8 +290,8 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono:
   }
   {
     std::lock_guard lock(impl_->mu);
-    auto it = impl_->conns.find(id);
-    if (it == impl_->conns.end() || !it->second.connected) {
+    const auto* c = impl_->registry.find(id);
+    if (!c || !c->connected) {
       impl_->close_connection(id);  // an event before CONNECT is a protocol error
       return;
     }
@@ -419,26 +311,12 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono:
 }
 
 void RealtimeHub::on_close(ConnectionId id) {
-  std::string device, org;
-  bool last = false;
+  std::optional<realtime::Departed> departed;
   {
     std::lock_guard lock(impl_->mu);
-    auto it = impl_->conns.find(id);
-    if (it == impl_->conns.end()) return;
-    Conn& c = it->second;
-    if (c.role == ConnRole::control && !c.org.empty()) {
-      auto oc = impl_->org_controls.find(c.org);
-      if (oc != impl_->org_controls.end()) {
-        oc->second.erase(id);
-        if (oc->second.empty()) impl_->org_controls.erase(oc);
-      }
-    }
-    last = impl_->detach_player(id, c);
-    device = c.device_id;
-    org = c.org;
-    impl_->conns.erase(it);
+    departed = impl_->registry.close(id);
   }
-  if (last) impl_->went_offline(device, org);
+  if (departed) impl_->went_offline(departed->device_id, departed->org);
 }
 
 void RealtimeHub::sweep() {
@@ -446,15 +324,8 @@ void RealtimeHub::sweep() {
   std::vector<Presence::Held> live;  // the devices held here
   {
     std::lock_guard lock(impl_->mu);
-    const auto cutoff = impl_->now() - impl_->options.player_timeout.count();
-    for (const auto& [id, c] : impl_->conns)
-      if (c.role == ConnRole::player && c.last_seen_ms < cutoff) silent.push_back(id);
-    live.reserve(impl_->device_players.size());
-    for (const auto& [device, ids] : impl_->device_players) {
-      if (ids.empty()) continue;
-      auto c = impl_->conns.find(*ids.begin());
-      if (c != impl_->conns.end()) live.push_back({c->second.org, device});
-    }
+    silent = impl_->registry.silent_players(impl_->now() - impl_->options.player_timeout.count());
+    live = impl_->registry.held_devices();
   }
   // One batch for all of them: one lock in-process, one round trip to Redis (not one per device).
   std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.organization_id < b.organization_id; });
@@ -470,8 +341,7 @@ void RealtimeHub::detach() { impl_->detach(); }
 
 bool RealtimeHub::is_online(std::string_view device_id) const {
   std::lock_guard lock(impl_->mu);
-  auto it = impl_->device_players.find(std::string(device_id));
-  return it != impl_->device_players.end() && !it->second.empty();
+  return impl_->registry.holds(std::string(device_id));
 }
 
 std::vector<std::string> RealtimeHub::online_devices(std::string_view organization_id) const {
@@ -480,14 +350,7 @@ std::vector<std::string> RealtimeHub::online_devices(std::string_view organizati
 
 RealtimeStats RealtimeHub::stats() const {
   std::lock_guard lock(impl_->mu);
-  RealtimeStats s;
-  s.connections = impl_->conns.size();
-  for (const auto& [id, c] : impl_->conns) {
-    if (c.role == ConnRole::player) ++s.players;
-    if (c.role == ConnRole::control) ++s.controls;
-  }
-  s.online_devices = impl_->device_players.size();
-  return s;
+  return impl_->registry.stats();
 }
 
 }  // namespace vc

@@ -1,0 +1,84 @@
+#include "broadcasts.hpp"
+
+#include <fmt/format.h>
+
+#include "videocontrol/protocol/socketio.hpp"
+
+namespace vc::realtime {
+namespace {
+
+std::string device_arg(const std::string& device) { return fmt::format(R"({{"device_id":{}}})", sio::json_string(device)); }
+
+std::string event_packet(std::string_view name, const std::vector<std::string>& args = {}) {
+  return sio::encode(sio::make_event(name, args));
+}
+
+}  // namespace
+
+std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
+  using To = Broadcast::To;
+  std::vector<Broadcast> out;
+  auto to_panels = [&](std::string packet) {
+    if (!e.organization_id.empty()) out.push_back({To::organization_controls, e.organization_id, std::move(packet)});
+  };
+  switch (e.kind) {
+    case EventKind::placeholder_changed:
+      for (const auto& d : e.devices()) out.push_back({To::device_players, d, event_packet("placeholder/refresh")});
+      to_panels(event_packet("devices/updated"));
+      break;
+    case EventKind::playback_changed:
+      if (!e.player_event.empty() && !e.device_id.empty()) {
+        std::vector<std::string> args;
+        if (!e.player_payload.empty()) args.push_back(e.player_payload);
+        out.push_back({To::device_players, e.device_id, event_packet(e.player_event, args)});
+      }
+      to_panels(event_packet("preview/refresh", {device_arg(e.device_id)}));
+      break;
+    case EventKind::device_online:
+      to_panels(event_packet("player/online", {device_arg(e.device_id)}));
+      break;
+    case EventKind::device_offline:
+      to_panels(event_packet("player/offline", {device_arg(e.device_id)}));
+      break;
+    case EventKind::device_created:
+    case EventKind::device_renamed:
+    case EventKind::device_deleted:
+    case EventKind::device_credential_changed:
+    case EventKind::media_added:
+    case EventKind::media_renamed:
+    case EventKind::media_linked:
+    case EventKind::media_unlinked:
+    case EventKind::media_moved:
+    case EventKind::media_deleted:
+      to_panels(event_packet("devices/updated"));  // control panels reload the list
+      break;
+  }
+  return out;
+}
+
+std::optional<PlaybackCommand> control_command(std::string_view name, const ControlFields& f) {
+  PlaybackCommand cmd;
+  if (name == "control/play") {
+    cmd.file = f.file;
+    cmd.action = cmd.file.empty() ? PlaybackAction::resume : PlaybackAction::play;
+    cmd.page = f.page;
+  } else if (name == "control/pause") {
+    cmd.action = PlaybackAction::pause;
+  } else if (name == "control/restart") {
+    cmd.action = PlaybackAction::restart;
+  } else if (name == "control/stop") {
+    cmd.action = PlaybackAction::stop;
+  } else if (name == "control/pdfNext") {
+    cmd.action = PlaybackAction::next_page;
+  } else if (name == "control/pdfPrev") {
+    cmd.action = PlaybackAction::prev_page;
+  } else if (name == "control/page") {
+    cmd.action = PlaybackAction::goto_page;
+    cmd.page = f.page;
+  } else {
+    return std::nullopt;
+  }
+  return cmd;
+}
+
+}  // namespace vc::realtime
