@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "videocontrol/result.hpp"
 
@@ -42,6 +43,12 @@ struct VC_API BlobFile {
   std::int64_t mtime_ms = 0;
 };
 
+struct VC_API StoredBlob {
+  std::string hash;       // SHA-256, lower-case hex
+  std::int64_t size = 0;
+  std::int64_t mtime_ms = 0;  // wall clock (ms since the epoch) of the last change of the bytes
+};
+
 class VC_API BlobStore {
  public:
   virtual ~BlobStore() = default;
@@ -51,6 +58,9 @@ class VC_API BlobStore {
   virtual Result<BlobFile> locate(std::string_view hash) = 0;
   // Deletes the bytes (absent is fine).
   virtual Result<void> remove(std::string_view hash) = 0;
+  // Every stored blob (not the temporary files of uploads in progress), in no particular order.
+  // Errors: unavailable when the store cannot be read.
+  virtual Result<std::vector<StoredBlob>> list() = 0;
   // Deletes temporary files left behind by a crash; returns how many.
   virtual Result<int> remove_leftovers() = 0;
 };

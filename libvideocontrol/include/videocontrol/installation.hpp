@@ -55,6 +55,9 @@ struct VC_API InstallationOptions {
   std::string instance_id;                // default: random
   std::shared_ptr<Clock> clock;           // default: the system clock
   bool remove_upload_leftovers = true;    // unfinished uploads of an earlier run (one instance per content dir)
+  // At open, delete stored media bytes that no row references and that are older than this (what a
+  // crash or a failed cleanup left; see MediaLibrary::sweep_blobs). Negative = no sweep.
+  std::chrono::seconds sweep_blobs_min_age{3600};
 };
 
 // What open() did on an empty database.

@@ -5,6 +5,7 @@
 
 #include "videocontrol/export.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,15 @@ struct VC_API UploadResult {
 struct VC_API MediaContent {
   Media media;
   BlobFile blob;
+};
+
+// What MediaLibrary::sweep_blobs did.
+struct VC_API BlobSweepReport {
+  std::int64_t scanned = 0;        // blobs in the store
+  std::int64_t young = 0;          // skipped: changed within min_age
+  std::int64_t removed = 0;        // unreferenced, deleted
+  std::int64_t bytes_removed = 0;
+  std::int64_t failed = 0;         // unreferenced but could not be deleted (logged)
 };
 
 class VC_API MediaLibrary {
@@ -59,6 +69,12 @@ class VC_API MediaLibrary {
   Result<DeviceFile> move(const Actor& actor, std::string_view from_device, std::string_view name,
                           std::string_view to_device);
   Result<void> unlink(const Actor& actor, std::string_view device_id, std::string_view name);
+  // Deletes blobs that no row references and that have not changed for min_age: what a crash or a
+  // failed cleanup left behind (a failed upload and a delete collect their bytes themselves). Each
+  // is checked again under its lock (BlobRepository::lock), so a concurrent upload of the same bytes
+  // is never robbed. The system actor only (Installation::open runs it). Errors: forbidden,
+  // unavailable.
+  Result<BlobSweepReport> sweep_blobs(const Actor& actor, std::chrono::seconds min_age);
   // The bytes of a media item, for serving. Any role of the organisation.
   Result<MediaContent> open(const Actor& actor, std::string_view media_id);
 

@@ -175,6 +175,10 @@ class VC_API BlobRepository {
   // Drops one reference; returns true when it was the last (the row is gone; delete the bytes).
   virtual Result<bool> release(std::string_view hash) = 0;
   virtual Result<std::int64_t> refcount(std::string_view hash) = 0;
+  // Serialises, until this transaction ends, everything that adds a reference to these bytes or
+  // deletes them (upload, collection, sweep), whether or not a row exists yet: an advisory lock on
+  // PostgreSQL, a no-op on SQLite (BEGIN IMMEDIATE already holds the write lock).
+  virtual Result<void> lock(std::string_view hash) = 0;
 };
 
 struct Job;

@@ -12,6 +12,7 @@
 #include "videocontrol/events.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/media.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"
@@ -97,6 +98,13 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
                                            .cache = in.cache.get(),
                                            .bus = in.bus.get()},
                                           so));
+  // Media bytes that no row references: left by a crash between a blob's rename and its row's
+  // commit, or by a cleanup that failed. Only blobs older than the margin, so that another instance's
+  // upload that is committing right now is not even considered (and its lock protects it anyway).
+  if (o.sweep_blobs_min_age.count() >= 0) {
+    auto swept = in.services->media().sweep_blobs(Actor::system(), o.sweep_blobs_min_age);
+    if (!swept) log_warn("blob sweep failed", {{"error", swept.error().message}});
+  }
   RealtimeOptions ro;
   ro.credential_policy = std::string(to_string(o.device_credentials));
   ro.player_timeout = o.player_timeout;

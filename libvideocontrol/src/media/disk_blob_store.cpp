@@ -135,6 +135,26 @@ class DiskBlobStore final : public BlobStore {
     return {};
   }
 
+  Result<std::vector<StoredBlob>> list() override {
+    std::vector<StoredBlob> out;
+    std::error_code ec;
+    for (fs::directory_iterator dirs(root_ / "blobs", ec), end; !ec && dirs != end; dirs.increment(ec)) {
+      if (!dirs->is_directory(ec)) continue;
+      std::error_code inner;
+      for (fs::directory_iterator files(dirs->path(), inner); !inner && files != end; files.increment(inner)) {
+        const std::string name = files->path().filename().string();
+        if (!valid_hash(name)) continue;
+        struct stat st {};
+        if (::stat(files->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // gone meanwhile
+        out.push_back({name, static_cast<std::int64_t>(st.st_size),
+                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000});
+      }
+      if (inner) ec = inner;
+    }
+    if (ec) return make_error(ErrorCode::unavailable, fmt::format("cannot list the blob store: {}", ec.message()));
+    return out;
+  }
+
   Result<int> remove_leftovers() override {
     int n = 0;
     std::error_code ec;

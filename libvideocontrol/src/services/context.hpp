@@ -89,6 +89,13 @@ AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::strin
 
 // A device of the actor's organisation (or any, for the superadmin), else not_found.
 Result<Device> load_visible_device(StorageSession& s, const Actor& actor, std::string_view device_id);
+// Deletes the bytes of `hash` when no row references them any more, inside a write transaction that
+// holds the blob's lock (BlobRepository::lock): a concurrent upload of the same bytes either added
+// its reference first (the bytes stay) or waits and stores them anew. Returns true when deleted.
+// A failure leaves at worst an unreferenced file, which MediaLibrary::sweep_blobs removes.
+Result<bool> collect_blob(const ServiceContext& ctx, std::string_view hash);
+// collect_blob for each hash, after a commit that dropped their last references; failures are logged.
+void collect_blobs(const ServiceContext& ctx, const std::vector<std::string>& hashes);
 // Cache namespaces: bumping one invalidates every cached list of that kind for the organisation.
 std::string devices_namespace(std::string_view organization_id);
 std::string media_namespace(std::string_view organization_id);

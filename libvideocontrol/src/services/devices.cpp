@@ -187,7 +187,7 @@ Result<void> Devices::remove(const Actor& actor, std::string_view device_id) {
                                         fmt::format(R"({{"media_deleted":{}}})", orphans.size())));
   });
   if (!r) return r;
-  for (const auto& h : freed) (void)ctx_.blobs.remove(h);  // after commit: a crash leaves only an orphan file
+  collect_blobs(ctx_, freed);  // after commit: a crash leaves only an orphan file, for the sweeper
   ctx_.cache.bump(devices_namespace(org));
   ctx_.cache.bump(media_namespace(org));
   ctx_.publish(domain_event(EventKind::device_deleted, org, std::string(device_id)), actor);

@@ -7,6 +7,7 @@
 #include "validation.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/id.hpp"
+#include "videocontrol/log.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/permissions.hpp"
 
@@ -82,7 +83,7 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
   fresh.created_by = actor.id;
   fresh.created_at_ms = fresh.updated_at_ms = now;
   std::string org_id;
-  bool committed_bytes = false;
+  bool placed_bytes = false;  // this attempt moved the bytes into the store
   auto r = write_value<UploadResult>(ctx_.storage, [&](StorageSession& s) -> Result<UploadResult> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
@@ -99,14 +100,16 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
       VC_ASSIGN(auto used, s.organizations().storage_bytes(org_id));
       if (auto limit = effective_limits(*org).storage_bytes; limit && used + info.size > *limit)
         return over_quota(*org, used, info.size, *limit);
-      // Bytes first, rows second: a crash in between leaves an unreferenced blob, never a row
-      // without bytes.
-      if (!committed_bytes) {
-        VC_TRY(writer.commit());
-        committed_bytes = true;
-      }
-      fresh.organization_id = org_id;
+      // The reference, then the bytes, both under the blob's lock: a concurrent collection of the
+      // same bytes (another organisation deleting its copy) either ran before, and the bytes are
+      // stored anew here, or sees this reference once it is committed. Should this transaction
+      // fail, the bytes are collected again below; a crash leaves an unreferenced file for the
+      // sweeper, never a row without bytes.
+      VC_TRY(s.blobs().lock(info.hash));
       VC_TRY(s.blobs().add_ref(info.hash, info.size, now));
+      VC_TRY(writer.commit());
+      placed_bytes = true;
+      fresh.organization_id = org_id;
       VC_TRY(s.media().insert(fresh));
       out.file.media = fresh;
     }
@@ -117,11 +120,73 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
                                                     info.size, out.deduplicated))));
     return out;
   });
-  if (!r) return r;
+  if (!r) {
+    if (placed_bytes) collect_blobs(ctx_, {info.hash});  // unless another row references the same bytes
+    return r;
+  }
   ctx_.cache.bump(media_namespace(org_id));
   ctx_.cache.bump(devices_namespace(org_id));
   ctx_.publish(domain_event(EventKind::media_added, org_id, std::string(device_id), r->file.media.id, r->file.name), actor);
   return r;
+}
+
+Result<BlobSweepReport> MediaLibrary::sweep_blobs(const Actor& actor, std::chrono::seconds min_age) {
+  if (!actor.is_system()) return make_error(ErrorCode::forbidden, "only the installation itself may sweep the blob store");
+  VC_ASSIGN(auto stored, ctx_.blobs.list());
+  BlobSweepReport report;
+  report.scanned = static_cast<std::int64_t>(stored.size());
+  // File times are wall-clock times, whatever clock the services run on.
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto cutoff = now_ms - std::chrono::duration_cast<std::chrono::milliseconds>(min_age).count();
+  std::vector<const StoredBlob*> unreferenced;
+  // One read transaction finds the candidates; each is then collected under its lock, which checks again.
+  VC_TRY(ctx_.storage.read([&](StorageSession& s) -> Result<void> {
+    for (const auto& b : stored) {
+      if (b.mtime_ms > cutoff) {
+        ++report.young;
+        continue;
+      }
+      VC_ASSIGN(auto refs, s.blobs().refcount(b.hash));
+      if (refs == 0) unreferenced.push_back(&b);
+    }
+    return {};
+  }));
+  for (const StoredBlob* b : unreferenced) {
+    auto removed = collect_blob(ctx_, b->hash);
+    if (!removed) {
+      ++report.failed;
+      log_warn("blob sweep: cannot remove an unreferenced blob",
+               {{"hash", b->hash}, {"error", removed.error().message}});
+    } else if (*removed) {
+      ++report.removed;
+      report.bytes_removed += b->size;
+    }
+  }
+  if (report.removed > 0 || report.failed > 0)
+    log_info("blob sweep: removed unreferenced media bytes",
+             {{"scanned", report.scanned}, {"removed", report.removed}, {"bytes", report.bytes_removed},
+              {"failed", report.failed}});
+  return report;
+}
+
+Result<bool> collect_blob(const ServiceContext& ctx, std::string_view hash) {
+  bool removed = false;
+  VC_TRY(ctx.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_TRY(s.blobs().lock(hash));
+    VC_ASSIGN(auto refs, s.blobs().refcount(hash));
+    if (refs > 0) return {};
+    VC_TRY(ctx.blobs.remove(hash));
+    removed = true;
+    return {};
+  }));
+  return removed;
+}
+
+void collect_blobs(const ServiceContext& ctx, const std::vector<std::string>& hashes) {
+  for (const auto& h : hashes)
+    if (auto r = collect_blob(ctx, h); !r)
+      log_warn("cannot delete unreferenced media bytes; the next blob sweep will", {{"hash", h}, {"error", r.error().message}});
 }
 
 Result<Media> MediaLibrary::get(const Actor& actor, std::string_view media_id) {
@@ -211,7 +276,7 @@ Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id)
     VC_ASSIGN(freed, delete_media(s, m, placeholder_of));
     return s.audit().append(audit_entry(ctx_, actor, "media.delete", "media", m.id, org));
   }));
-  if (freed) (void)ctx_.blobs.remove(*freed);
+  if (freed) collect_blobs(ctx_, {*freed});
   ctx_.cache.bump(media_namespace(org));
   ctx_.cache.bump(devices_namespace(org));
   ctx_.publish(domain_event(EventKind::media_deleted, org, {}, std::string(media_id)), actor);

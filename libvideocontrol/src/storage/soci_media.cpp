@@ -228,4 +228,17 @@ Result<std::int64_t> SociBlobs::refcount(std::string_view hash) {
   });
 }
 
+Result<void> SociBlobs::lock(std::string_view hash) {
+  if (d_ == Dialect::sqlite) return {};  // BEGIN IMMEDIATE already holds the write lock
+  return guarded([&]() -> Result<void> {
+    // Two int4 keys: a fixed class for blob locks and the hash's first 8 hex digits (collisions only
+    // serialise two unrelated blobs a little more).
+    if (hash.size() < 8) return make_error(ErrorCode::invalid, "malformed blob hash");
+    const long long key = static_cast<long long>(static_cast<std::int32_t>(std::stoul(std::string(hash.substr(0, 8)), nullptr, 16)));
+    const long long cls = 7436002;
+    s_ << "SELECT pg_advisory_xact_lock(CAST(:c AS INTEGER), CAST(:k AS INTEGER))", soci::use(cls), soci::use(key);
+    return {};
+  });
+}
+
 }  // namespace vc::storage

@@ -133,13 +133,15 @@ class SociMedia final : public MediaRepository {
 
 class SociBlobs final : public BlobRepository {
  public:
-  explicit SociBlobs(soci::session& s) : s_(s) {}
+  SociBlobs(soci::session& s, Dialect d) : s_(s), d_(d) {}
   Result<void> add_ref(std::string_view hash, std::int64_t size, std::int64_t at_ms) override;
   Result<bool> release(std::string_view hash) override;
   Result<std::int64_t> refcount(std::string_view hash) override;
+  Result<void> lock(std::string_view hash) override;
 
  private:
   soci::session& s_;
+  Dialect d_;
 };
 
 class SociJobs final : public JobRepository {

@@ -38,7 +38,7 @@ using storage::guarded;
 class SociSession final : public StorageSession {
  public:
   SociSession(soci::session& s, Dialect d)
-      : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s),
+      : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s, d),
         jobs_(s, d) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
