@@ -95,17 +95,26 @@ Response api_error(const Error& e) {
   return r;
 }
 
+Result<Actor> request_actor(ServerContext& ctx, const Request& req) {
+  const std::string token = credential(req);
+  if (token.empty())
+    return make_error(ErrorCode::unauthenticated,
+                      "this route needs a credential: send 'Authorization: Bearer <access token or API key>' "
+                      "or 'X-API-Key: <API key>'");
+  std::string address = client_address(req, ctx.config.trusted_proxies);
+  auto actor = ctx.services->auth().authenticate(token, address);
+  if (!actor) return actor;
+  actor->address = std::move(address);
+  // The organisation to act in, named by a superadmin; the library decides who may (others: 403).
+  const std::string_view org = trim(req.header("x-organization-id"));
+  if (org.empty()) return actor;
+  return ctx.services->auth().act_in(*actor, org);
+}
+
 Handler with_actor(ServerContext& ctx, ActorHandler handler) {
   return [&ctx, handler = std::move(handler)](Request& req) {
-    const std::string token = credential(req);
-    if (token.empty())
-      return api_error(make_error(ErrorCode::unauthenticated,
-                                  "this route needs a credential: send 'Authorization: Bearer <access token or API key>' "
-                                  "or 'X-API-Key: <API key>'"));
-    std::string address = client_address(req, ctx.config.trusted_proxies);
-    auto actor = ctx.services->auth().authenticate(token, address);
+    auto actor = request_actor(ctx, req);
     if (!actor) return api_error(actor.error());
-    actor->address = std::move(address);
     return handler(req, *actor);
   };
 }

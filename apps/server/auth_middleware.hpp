@@ -30,11 +30,15 @@ std::string credential(const Request& req);
 // 401 → `WWW-Authenticate: Bearer`, 429 → `Retry-After: <seconds>`.
 Response api_error(const Error& e);
 
+// The Actor a request acts for: its credential authenticated by the library (missing → 401), its
+// `address` the client address, and — when the request names one in `X-Organization-Id` — scoped to
+// that organisation by `Auth::act_in` (superadmin only: others 403; unknown organisation 404).
+Result<Actor> request_actor(ServerContext& ctx, const Request& req);
+
 using ActorHandler = std::function<Response(Request&, const Actor&)>;
 
-// Wraps a handler that acts for someone: authenticates the request's credential with
-// `ctx.services->auth()` (missing → 401, rate-limited → 429) and calls `handler` with the Actor,
-// whose `address` is the client address. Reads `ctx` only when a request arrives.
+// Wraps a handler that acts for someone: request_actor (missing credential → 401, rate-limited →
+// 429, X-Organization-Id refused → 403/404) and calls `handler` with the Actor. Reads `ctx` only when a request arrives.
 Handler with_actor(ServerContext& ctx, ActorHandler handler);
 
 }  // namespace vc::server

@@ -147,20 +147,11 @@ class UploadSink final : public BodySink {
 // is multipart/form-data, and whether the device and the organisation's quota allow the upload.
 StreamStart start_upload(ServerContext& ctx, Request& req) {
   StreamStart start;
-  const std::string token = credential(req);
-  if (token.empty()) {
-    start.refusal = api_error(make_error(ErrorCode::unauthenticated,
-                                         "this route needs a credential: send 'Authorization: Bearer <access token or "
-                                         "API key>' or 'X-API-Key: <API key>'"));
-    return start;
-  }
-  std::string address = client_address(req, ctx.config.trusted_proxies);
-  auto actor = ctx.services->auth().authenticate(token, address);
+  auto actor = request_actor(ctx, req);
   if (!actor) {
     start.refusal = api_error(actor.error());
     return start;
   }
-  actor->address = std::move(address);
 
   auto boundary = multipart_boundary(req.header("content-type"));
   if (!boundary) {

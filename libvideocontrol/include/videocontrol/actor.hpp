@@ -29,22 +29,23 @@ struct VC_API Actor {
   std::uint8_t scopes = 0;      // API keys only
   std::string session_id;       // users signed in with a token: the session family
   std::string address;          // client address, for the audit log
-  std::string home_organization_id;  // a superadmin acting in another organisation: its own
+  // Set by Auth::act_in on a superadmin acting in an organisation other than its home: its home
+  // (empty when it has none), and the mark that makes every audit entry it writes record that.
+  std::string home_organization_id;
+  bool as_superadmin = false;
 
   // The installation itself (first-run bootstrap, migrations, jobs). Allowed everything. Never the
   // actor of a request: requests act as the user, key or device that made them.
-  static Actor system() { return Actor{Kind::system, "system", {}, Role::superadmin, 0, {}, {}, {}}; }
+  static Actor system() { return Actor{Kind::system, "system", {}, Role::superadmin, 0, {}, {}, {}, false}; }
   // A player, once Players::authenticate has checked it: may read its own device only.
   static Actor device(std::string device_id, std::string organization_id) {
-    return Actor{Kind::device, std::move(device_id), std::move(organization_id), Role::viewer, 0, {}, {}, {}};
+    return Actor{Kind::device, std::move(device_id), std::move(organization_id), Role::viewer, 0, {}, {}, {}, false};
   }
 
   bool is_system() const noexcept { return kind == Kind::system; }
   bool at_least(Role r) const noexcept { return is_system() || role >= r; }
   // A superadmin acting in an organisation other than its home (audited as such).
-  bool acting_elsewhere() const noexcept {
-    return !home_organization_id.empty() && home_organization_id != organization_id;
-  }
+  bool acting_elsewhere() const noexcept { return as_superadmin; }
 };
 
 VC_API std::string_view to_string(Actor::Kind kind) noexcept;

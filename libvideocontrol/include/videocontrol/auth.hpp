@@ -43,6 +43,13 @@ class VC_API Auth {
   // active and its session live (or the key unrevoked and unexpired), and the per-actor request
   // rate. Errors: unauthenticated, rate_limited.
   Result<Actor> authenticate(std::string_view credential, std::string_view address);
+  // A superadmin acting in another organisation, named by its id: returns the actor scoped to it,
+  // marked `as_superadmin` with its own home kept in `home_organization_id`, so every audit entry
+  // made with it records that (details "as_superadmin": true, "home_organization_id"). Naming its
+  // own home returns the actor unchanged. Writes nothing.
+  // Errors: forbidden (not a signed-in superadmin: organisation users and API keys act only in
+  // their own), not_found (no such organisation), invalid (empty id).
+  Result<Actor> act_in(const Actor& superadmin, std::string_view organization_id);
   Result<User> me(const Actor& actor);
 
  private:

@@ -20,7 +20,7 @@ struct VC_API FirstRun {
 };
 
 // When no user exists yet, creates the organisation "Default" (slug "default") and the superadmin
-// `admin` in one transaction, with `admin_password` or, when empty, a generated one. Returns nullopt
+// `admin`, whose home organisation it is, in one transaction, with `admin_password` or, when empty, a generated one. Returns nullopt
 // when the installation already has users (nothing changes). Safe when several instances start at
 // once: exactly one of them creates the admin.
 // Errors: invalid when admin_password is too weak (the message says why).

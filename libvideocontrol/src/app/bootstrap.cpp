@@ -46,6 +46,9 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
   admin.username = run.admin_username;
   admin.password_hash = *hash;
   admin.role = Role::superadmin;
+  // Its home: signed in right after the first start, it creates devices and uploads media in the
+  // Default organisation without naming one (it names another with Auth::act_in).
+  admin.organization_id = org.id;
   admin.created_at_ms = admin.updated_at_ms = now;
 
   bool created = false;

@@ -9,11 +9,13 @@
 namespace vc {
 namespace {
 
-// The organisation an admin acts on: its own; the superadmin must name one.
+// The organisation an admin acts on: its own; the superadmin names one, or acts in its own.
 Result<std::string> target_org(const Actor& actor, std::string_view requested) {
   if (allows(actor, Permission::manage_organizations)) {
-    if (requested.empty()) return make_error(ErrorCode::invalid, "organization_id is required for the superadmin");
-    return std::string(requested);
+    if (!requested.empty()) return std::string(requested);
+    if (actor.organization_id.empty())
+      return make_error(ErrorCode::invalid, "organization_id is required for a superadmin without a home organization");
+    return actor.organization_id;
   }
   if (!requested.empty() && requested != actor.organization_id)
     return make_error(ErrorCode::forbidden, "only the superadmin can manage API keys of another organization");

@@ -1,5 +1,7 @@
 #include <charconv>
 
+#include <fmt/format.h>
+
 #include "context.hpp"
 #include "validation.hpp"
 #include "videocontrol/permissions.hpp"
@@ -17,6 +19,22 @@ AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::strin
   e.object_type = std::string(object_type);
   e.object_id = std::string(object_id);
   e.address = actor.address;
+  // A superadmin acting in an organisation not its home — named with Auth::act_in, or reached by an
+  // object's id — is recorded as such.
+  const std::string& home = actor.acting_elsewhere() ? actor.home_organization_id : actor.organization_id;
+  const bool superadmin = actor.kind == Actor::Kind::user && actor.role == Role::superadmin;
+  if (actor.acting_elsewhere() || (superadmin && !organization_id.empty() && organization_id != home)) {
+    std::string mark = fmt::format(R"("as_superadmin":true,"home_organization_id":{})",
+                                   home.empty() ? std::string("null") : fmt::format("\"{}\"", home));
+    const auto open = details_json.find('{');
+    if (open == std::string::npos) {
+      details_json = "{" + mark + "}";
+    } else {
+      const auto next = details_json.find_first_not_of(" \t\r\n", open + 1);
+      const bool empty = next != std::string::npos && details_json[next] == '}';
+      details_json.insert(open + 1, empty ? mark : mark + ",");
+    }
+  }
   e.details_json = std::move(details_json);
   e.at_ms = ctx.now_ms();
   return e;

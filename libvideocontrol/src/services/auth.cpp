@@ -253,6 +253,27 @@ Result<Actor> Auth::authenticate(std::string_view credential, std::string_view a
   return actor;
 }
 
+Result<Actor> Auth::act_in(const Actor& actor, std::string_view organization_id) {
+  if (actor.kind != Actor::Kind::user || actor.role != Role::superadmin)
+    return make_error(ErrorCode::forbidden,
+                      "only the superadmin may act in another organization; others always act in their own");
+  if (organization_id.empty()) return make_error(ErrorCode::invalid, "name the organization to act in");
+  if (organization_id.size() > 64)
+    return make_error(ErrorCode::not_found, "organization not found");
+  if (organization_id == actor.organization_id && !actor.as_superadmin) return actor;
+  VC_ASSIGN(auto org, read_value<std::optional<Organization>>(ctx_.storage, [&](StorageSession& s) {
+    return s.organizations().find(organization_id);
+  }));
+  if (!org) return make_error(ErrorCode::not_found, fmt::format("organization '{}' not found", organization_id));
+  Actor out = actor;
+  const std::string home = actor.as_superadmin ? actor.home_organization_id : actor.organization_id;
+  out.organization_id = org->id;
+  out.home_organization_id = home;
+  out.as_superadmin = org->id != home;
+  if (!out.as_superadmin) out.home_organization_id.clear();
+  return out;
+}
+
 Result<User> Auth::me(const Actor& actor) {
   if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "an API key is not a user");
   VC_ASSIGN(auto u, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) { return s.users().find(actor.id); }));

@@ -65,7 +65,7 @@ Result<DeviceView> Devices::create(const Actor& actor, const DeviceInput& in) {
   const std::string name = in.name.empty() ? in.device_id : in.name;
   VC_TRY(validate_name("name", name));
   if (actor.organization_id.empty())
-    return make_error(ErrorCode::invalid, "devices belong to an organization; sign in as a member of one");
+    return make_error(ErrorCode::invalid, "devices belong to an organization; sign in as a member of one, or as the superadmin name the organization to act in (Auth::act_in; X-Organization-Id over HTTP)");
   Device d;
   d.id = new_id(*ctx_.clock);
   d.organization_id = actor.organization_id;

@@ -113,6 +113,19 @@ Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto o, load_visible(s, actor, id));
     VC_TRY(require(actor, Permission::manage_organizations));  // after the tenancy check: others get 404
+    // Its users go with it, but a superadmin whose home it is stays, without a home.
+    std::string after;
+    while (true) {
+      VC_ASSIGN(auto users, s.users().list(o.id, after, 200));
+      if (users.empty()) break;
+      after = users.back().id;
+      for (auto& u : users) {
+        if (u.role != Role::superadmin) continue;
+        u.organization_id.clear();
+        u.updated_at_ms = ctx_.now_ms();
+        VC_TRY(s.users().update(u));
+      }
+    }
     VC_ASSIGN(bool removed, s.organizations().remove(o.id));
     if (!removed) return org_not_found(id);
     return s.audit().append(audit_entry(ctx_, actor, "organization.delete", "organization", o.id, o.id,

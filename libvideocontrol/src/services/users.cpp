@@ -14,7 +14,7 @@ Error user_not_found(std::string_view id) { return make_error(ErrorCode::not_fou
 Result<User> load_visible(StorageSession& s, const Actor& actor, std::string_view id) {
   VC_ASSIGN(auto found, s.users().find(id));
   if (!found) return user_not_found(id);
-  // The superadmin has no organisation: only another superadmin (or the system) sees it.
+  // A superadmin without a home organisation: only another superadmin (or the system) sees it.
   if (found->organization_id.empty() ? !allows(actor, Permission::manage_organizations)
                                      : !can_see(actor, found->organization_id))
     return user_not_found(id);
@@ -46,11 +46,8 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
   std::string org = in.organization_id.empty() ? actor.organization_id : in.organization_id;
   if (!in.organization_id.empty() && in.organization_id != actor.organization_id && !super)
     return make_error(ErrorCode::forbidden, "only the superadmin can create users in another organization");
-  if (role == Role::superadmin) {
-    if (!in.organization_id.empty())
-      return make_error(ErrorCode::invalid, "a superadmin belongs to no organization; leave organization_id out");
-    org.clear();
-  } else if (org.empty()) {
+  // A superadmin's organisation is its home (where it acts unless it names another); it may have none.
+  if (role != Role::superadmin && org.empty()) {
     return make_error(ErrorCode::invalid, "organization_id is required");
   }
   if (auto strong = check_password_strength(in.password, in.username); !strong) return std::move(strong).error();
@@ -122,8 +119,8 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
     const bool self = actor.kind == Actor::Kind::user && actor.id == u.id;
     if (self && p.active && !*p.active) return make_error(ErrorCode::invalid, "you cannot disable your own account");
     if (self && role && *role < actor.role) return make_error(ErrorCode::invalid, "you cannot lower your own role");
-    if (role && (*role == Role::superadmin) != u.organization_id.empty())
-      return make_error(ErrorCode::invalid, "a superadmin belongs to no organization and only it can be superadmin");
+    if (role && *role != Role::superadmin && u.organization_id.empty())
+      return make_error(ErrorCode::invalid, "this superadmin has no home organization, so it cannot take a lower role");
     if (p.password && *p.password == u.username) return make_error(ErrorCode::invalid, "password must not be the username");
     std::string changed;
     auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };

@@ -198,6 +198,14 @@ const std::vector<Migration> kMigrations = {
               value TEXT NOT NULL,
               updated_at BIGINT NOT NULL))",
      }},
+    // The superadmin has a home organisation (issue 10): an installation bootstrapped before gets
+    // the Default one (slug "default"), when it still exists, for its superadmins without a home.
+    {2, "0002_superadmin_home_organization",
+     {
+         R"(UPDATE users SET organization_id = (SELECT id FROM organizations WHERE slug = 'default')
+              WHERE role = 'superadmin' AND organization_id IS NULL
+                AND EXISTS (SELECT 1 FROM organizations WHERE slug = 'default'))",
+     }},
 };
 
 }  // namespace
