@@ -1,31 +1,26 @@
-// Embeds VideoControl: opens (or creates) an SQLite database, migrates it, runs the first-run
-// bootstrap and prints what it found. Usage: embed <database-file>
+// Embeds VideoControl: opens an installation in a folder (SQLite, created and migrated on first use),
+// listens for what changes, and creates a device as the superadmin. Usage: embed <data-folder>
 #include <cstdio>
+#include <string>
 
 #include <videocontrol/videocontrol.hpp>
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: embed <database-file>\n");
-    return 2;
-  }
-  auto url = vc::parse_database_url(std::string("sqlite://") + argv[1]);
-  if (!url) return std::fprintf(stderr, "%s\n", url.error().message.c_str()), 1;
-  auto storage = vc::open_storage({.url = *url});
-  if (!storage) return std::fprintf(stderr, "%s\n", storage.error().message.c_str()), 1;
-  auto migrated = (*storage)->migrate();
-  if (!migrated) return std::fprintf(stderr, "%s\n", migrated.error().message.c_str()), 1;
-  auto first = vc::bootstrap_first_run(**storage, *vc::system_clock(), "Example-Password-1");
-  if (!first) return std::fprintf(stderr, "%s\n", first.error().message.c_str()), 1;
-  std::int64_t users = 0;
-  auto counted = (*storage)->read([&](vc::StorageSession& s) -> vc::Result<void> {
-    auto n = s.users().count();
-    if (!n) return std::move(n).error();
-    users = *n;
-    return {};
+  if (argc != 2) return std::fprintf(stderr, "usage: embed <data-folder>\n"), 2;
+  auto inst = vc::Installation::open({.data_dir = argv[1], .admin_password = "Example-Password-1"});
+  if (!inst) return std::fprintf(stderr, "%s\n", inst.error().message.c_str()), 1;
+  (*inst)->events().subscribe([](const vc::DomainEvent& e) {
+    std::printf("event %s %s\n", std::string(vc::to_string(e.kind)).c_str(), e.device_id.c_str());
   });
-  if (!counted) return std::fprintf(stderr, "%s\n", counted.error().message.c_str()), 1;
-  std::printf("videocontrol %s: schema %d, %lld user(s), first run: %s\n", vc::version(), migrated->to_version,
-              static_cast<long long>(users), first->has_value() ? "yes" : "no");
+  vc::Services& services = (*inst)->services();
+  auto tokens = services.auth().login("admin", "Example-Password-1", "embed");
+  if (!tokens) return std::fprintf(stderr, "%s\n", tokens.error().message.c_str()), 1;
+  auto admin = services.auth().authenticate(tokens->access_token, "embed");  // the Actor acting
+  if (!admin) return std::fprintf(stderr, "%s\n", admin.error().message.c_str()), 1;
+  const std::string id = "lobby-" + std::to_string(services.clock().now_ms());
+  auto device = services.devices().create(*admin, {.device_id = id, .name = "Lobby"});
+  if (!device) return std::fprintf(stderr, "%s\n", device.error().message.c_str()), 1;
+  std::printf("videocontrol %s: first run: %s, created %s\n", vc::version(), (*inst)->first_run() ? "yes" : "no",
+              device->device.device_id.c_str());
   return 0;
 }

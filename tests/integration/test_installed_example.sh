@@ -12,17 +12,22 @@ test -f "$tmp/prefix/lib/cmake/videocontrol/videocontrolConfig.cmake"
 cmake -S "$EXAMPLE" -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
   -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
 cmake --build "$tmp/build" >/dev/null
-out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example.db")
+out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example-data")
 echo "$out"
 grep -q "first run: yes" <<<"$out"
-out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example.db")
+# The device the example created came back as a domain event, before the example printed its line.
+grep -qE "^event device.created lobby-[0-9]+$" <<<"$out"
+test -f "$tmp/example-data/videocontrol.db"
+out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example-data")
+echo "$out2"
 grep -q "first run: no" <<<"$out2"
 PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --modversion videocontrol
 # Public headers compile alone and include no third-party header (Boost, SOCI, RapidJSON, hiredis).
-for h in "$tmp"/prefix/include/videocontrol/*.hpp; do
-  echo "#include <videocontrol/$(basename "$h")>" | c++ -std=c++20 -fsyntax-only -x c++ -I"$tmp/prefix/include" -
+for h in "$tmp"/prefix/include/videocontrol/*.hpp "$tmp"/prefix/include/videocontrol/protocol/*.hpp; do
+  echo "#include <${h#"$tmp"/prefix/include/}>" | c++ -std=c++20 -fsyntax-only -x c++ -I"$tmp/prefix/include" -
 done
-if grep -nE '#include <(boost|soci|rapidjson|hiredis|fmt|sodium|openssl)' "$tmp"/prefix/include/videocontrol/*.hpp; then
+if grep -nE '#include <(boost|soci|rapidjson|hiredis|fmt|sodium|openssl)' "$tmp"/prefix/include/videocontrol/*.hpp \
+     "$tmp"/prefix/include/videocontrol/protocol/*.hpp; then
   echo "a public header includes a third-party header"; exit 1
 fi
 echo "installed package: ok"
