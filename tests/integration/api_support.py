@@ -76,6 +76,17 @@ class Reply:
         return "%s %s -> %d %r %r" % (self.method, self.path, self.status, self.headers, self.body[:400])
 
 
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if the process has not exited within EXIT_TIMEOUT."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 class Server:
     """One running instance of the server binary."""
 
@@ -131,13 +142,7 @@ class Server:
         raise AssertionError("server not ready after %.0f s%s" % (STARTUP_TIMEOUT, self.describe()))
 
     def cleanup(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self._log.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
 from api_support import (ADMIN_PASSWORD, USER_PASSWORD, ApiTestCase, Server, free_port,  # noqa: E402
-                         PASSTHROUGH_ENV, STARTUP_TIMEOUT, EXIT_TIMEOUT, unique)
+                         PASSTHROUGH_ENV, STARTUP_TIMEOUT, unique)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 200
 
@@ -67,13 +67,7 @@ class QuickStartTest(ApiTestCase):
         self.base = "http://127.0.0.1:%d" % self.port
 
     def _stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=EXIT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        api_support.stop_process(self.proc)
         self.proc.stdout.close()
 
     def curl(self, *args):
