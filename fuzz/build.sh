@@ -44,7 +44,6 @@ LIB_SRCS=(
   apps/server/rfc3339.cpp
   apps/server/file_response.cpp
   apps/server/http_types.cpp
-  apps/server/json.cpp
   apps/server/server_config.cpp
   libvideocontrol/src/core/log.cpp
   libvideocontrol/src/core/clock.cpp
@@ -83,14 +82,16 @@ for p in "${pids[@]}"; do wait "$p" || failed=1; done
 if (( failed )); then echo "build.sh: compilation failed" >&2; exit 1; fi
 
 obj() { local o="$OUT/obj/${1//\//_}"; echo "${o%.cpp}.o"; }
-router_objs=("$(obj apps/server/router.cpp)" "$(obj apps/server/http_types.cpp)" "$(obj apps/server/json.cpp)"
+json_objs=("$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)"
+           "$(obj libvideocontrol/src/core/clock.cpp)")
+router_objs=("$(obj apps/server/router.cpp)" "$(obj apps/server/http_types.cpp)" "${json_objs[@]}"
              "$(obj libvideocontrol/src/core/result.cpp)")
 config_objs=("$(obj apps/server/server_config.cpp)" "$(obj libvideocontrol/src/storage/database_url.cpp)"
              "$(obj libvideocontrol/src/core/domain.cpp)" "$(obj libvideocontrol/src/core/log.cpp)"
              "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)")
 
 echo "  LINK router_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/router_fuzz.cpp)" "${router_objs[@]}" -lfmt -o "$OUT/router_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/router_fuzz.cpp)" "${router_objs[@]}" -lfmt -lsodium -o "$OUT/router_fuzz"
 echo "  LINK config_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -o "$OUT/config_fuzz"
 echo "  LINK jwt_fuzz"
@@ -101,7 +102,7 @@ echo "  LINK api_body_fuzz"
   "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/api_body_fuzz"
 echo "  LINK range_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/range_fuzz.cpp)" "$(obj apps/server/file_response.cpp)" "$(obj apps/server/http_types.cpp)" \
-  "$(obj apps/server/json.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/range_fuzz"
+  "${json_objs[@]}" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lsodium -o "$OUT/range_fuzz"
 echo "  LINK multipart_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/multipart_fuzz.cpp)" "$(obj libvideocontrol/src/protocol/multipart.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" -lsodium -o "$OUT/multipart_fuzz"

@@ -2,12 +2,12 @@
 
 #include <utility>
 
-#include <fmt/format.h>
+#include "json.hpp"
 
 namespace vc::server {
 
 Response eio_error(int code, std::string_view message) {
-  return Response::json(400, fmt::format(R"({{"code":{},"message":{}}})", code, sio::json_string(message)));
+  return Response::json(400, std::move(JsonWriter().begin_object().key("code").value(code).key("message").value(message).end_object()).str());
 }
 
 Response eio_payload_response(std::string body) {
@@ -38,8 +38,12 @@ EngineIoSession::State EngineIoSession::state() const {
 }
 
 std::string EngineIoSession::open_packet(bool can_upgrade) const {
-  return fmt::format(R"(0{{"sid":"{}","upgrades":[{}],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}})", sid_,
-                     can_upgrade ? R"("websocket")" : "", ping_interval_ms_, ping_timeout_ms_, max_payload_);
+  JsonWriter w;
+  w.begin_object().key("sid").value(sid_).key("upgrades").begin_array();
+  if (can_upgrade) w.value("websocket");
+  w.end_array().key("pingInterval").value(ping_interval_ms_).key("pingTimeout").value(ping_timeout_ms_);
+  w.key("maxPayload").value(max_payload_).end_object();
+  return "0" + w.str();
 }
 
 std::int64_t EngineIoSession::next_due_ms() const {

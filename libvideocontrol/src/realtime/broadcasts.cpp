@@ -1,13 +1,14 @@
 #include "broadcasts.hpp"
 
-#include <fmt/format.h>
-
+#include "videocontrol/json_writer.hpp"
 #include "videocontrol/protocol/socketio.hpp"
 
 namespace vc::realtime {
 namespace {
 
-std::string device_arg(const std::string& device) { return fmt::format(R"({{"device_id":{}}})", sio::json_string(device)); }
+std::string device_arg(const std::string& device) {
+  return std::move(JsonWriter().begin_object().key("device_id").value(device).end_object()).str();
+}
 
 std::string event_packet(std::string_view name, const std::vector<std::string>& args = {}) {
   return sio::encode(sio::make_event(name, args));

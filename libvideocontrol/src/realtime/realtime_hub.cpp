@@ -15,6 +15,7 @@
 #include "videocontrol/devices.hpp"
 #include "videocontrol/events.hpp"
 #include "videocontrol/id.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
@@ -48,7 +49,7 @@ std::string to_json(const rapidjson::Value& v) {
 }
 
 std::string error_ack(std::string_view message) {
-  return fmt::format(R"({{"ok":false,"error":{}}})", sio::json_string(message));
+  return std::move(JsonWriter().begin_object().key("ok").value(false).key("error").value(message).end_object()).str();
 }
 
 }  // namespace
@@ -162,7 +163,7 @@ struct RealtimeHub::Impl {
       auto a = services.auth().authenticate(token, address);
       if (!a) {
         send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
-                                        fmt::format(R"({{"message":{}}})", sio::json_string(a.error().message)), 0}));
+                                        std::move(JsonWriter().begin_object().key("message").value(a.error().message).end_object()).str(), 0}));
         return;
       }
       actor = std::move(*a);
@@ -173,11 +174,12 @@ struct RealtimeHub::Impl {
       std::lock_guard lock(mu);
       if (!registry.accept(id, actor)) return;
     }
-    send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, fmt::format(R"({{"sid":"{}"}})", sid), 0}));
+    send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, std::move(JsonWriter().begin_object().key("sid").value(sid).end_object()).str(), 0}));
     if (actor) {
-      std::string list = "[";
-      for (const auto& d : online_of(actor->organization_id)) list += (list.size() > 1 ? "," : "") + sio::json_string(d);
-      emit(id, "players/onlineSnapshot", {list + "]"});
+      JsonWriter list;
+      list.begin_array();
+      for (const auto& d : online_of(actor->organization_id)) list.value(d);
+      emit(id, "players/onlineSnapshot", {std::move(list.end_array()).str()});
     }
   }
 
@@ -201,7 +203,7 @@ struct RealtimeHub::Impl {
     auto device = services.devices().register_player(device_id, info, str_field(args, "token"), options.credential_policy);
     if (!device) {
       const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
-      emit(id, "player/reject", {fmt::format(R"({{"reason":"{}","message":{}}})", reason, sio::json_string(device.error().message))});
+      emit(id, "player/reject", {std::move(JsonWriter().begin_object().key("reason").value(reason).key("message").value(device.error().message).end_object()).str()});
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
       return;
     }
@@ -221,8 +223,13 @@ struct RealtimeHub::Impl {
     auto state = services.playback().state(self, device_id);
     const std::string state_json = Playback::state_json(state.value_or(NowPlaying{}));
     emit(id, "player/state", {state_json});
-    emit(id, "player/registered", {fmt::format(R"({{"device_id":{},"current":{},"timestamp":{}}})",
-                                               sio::json_string(device_id), state_json, now())});
+    emit(id, "player/registered", {std::move(JsonWriter()
+                                                 .begin_object()
+                                                 .key("device_id").value(device_id)
+                                                 .key("current").raw(state_json)
+                                                 .key("timestamp").value(now())
+                                                 .end_object())
+                                       .str()});
     if (ack) send(id, sio::encode(sio::make_ack(*ack, {R"({"ok":true})"})));
   }
 
@@ -259,7 +266,7 @@ struct RealtimeHub::Impl {
     // The playback service stores the state and publishes playback_changed; on_event delivers it.
     auto out = services.playback().command(actor, device_id, cmd);
     if (!out) return reply(error_ack(out.error().message));
-    reply(fmt::format(R"({{"ok":true,"state":{}}})", Playback::state_json(out->state)));
+    reply(std::move(JsonWriter().begin_object().key("ok").value(true).key("state").raw(Playback::state_json(out->state)).end_object()).str());
   }
 };
 

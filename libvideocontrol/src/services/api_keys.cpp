@@ -2,6 +2,7 @@
 
 #include "../auth/digest.hpp"
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "validation.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/permissions.hpp"
@@ -56,7 +57,7 @@ Result<CreatedApiKey> ApiKeys::create(const Actor& actor, const ApiKeyInput& in)
     if (!o || !can_see(actor, org)) return make_error(ErrorCode::not_found, fmt::format("organization '{}' not found", org));
     VC_TRY(s.api_keys().insert(k));
     return s.audit().append(audit_entry(ctx_, actor, "api_key.create", "api_key", k.id, org,
-                                        fmt::format(R"({{"scopes":"{}"}})", k.scopes)));
+                                        JsonWriter().begin_object().key("scopes").value(k.scopes).end_object().str()));
   }));
   return out;
 }

@@ -3,6 +3,7 @@
 #include "../auth/digest.hpp"
 #include "../auth/jwt.hpp"
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/password.hpp"
 #include "videocontrol/permissions.hpp"
@@ -90,7 +91,7 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
       anon.address = std::string(address);
       (void)ctx_.storage.transact([&](StorageSession& s) {
         return s.audit().append(audit_entry(ctx_, anon, "auth.login_rate_limited", "user", {}, {},
-                                            fmt::format(R"({{"username":{}}})", sio::json_string(username))));
+                                            JsonWriter().begin_object().key("username").value(username).end_object().str()));
       });
       auto retry = ctx_.limiter.check(key, limit, window, 1);
       return rate_limited("failed sign-ins", retry.allowed ? 1000 : retry.retry_after_ms);
@@ -117,8 +118,7 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
     VC_TRY(ctx_.storage.transact([&](StorageSession& s) {
       return s.audit().append(audit_entry(ctx_, who, "auth.login_failed", "user", who.id,
                                           found ? found->organization_id : std::string(),
-                                          fmt::format(R"({{"username":{},"reason":"{}"}})",
-                                                      sio::json_string(username), reason)));
+                                          JsonWriter().begin_object().key("username").value(username).key("reason").value(reason).end_object().str()));
     }));
     return bad_login();
   }

@@ -6,6 +6,7 @@
 
 #include "../auth/digest.hpp"
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "json_render.hpp"
 #include "validation.hpp"
 #include "videocontrol/cache.hpp"
@@ -184,7 +185,7 @@ Result<void> Devices::remove(const Actor& actor, std::string_view device_id) {
       if (last) freed.push_back(m->blob_hash);
     }
     return s.audit().append(audit_entry(ctx_, actor, "device.delete", "device", d.device_id, d.organization_id,
-                                        fmt::format(R"({{"media_deleted":{}}})", orphans.size())));
+                                        JsonWriter().begin_object().key("media_deleted").value(static_cast<std::uint64_t>(orphans.size())).end_object().str()));
   });
   if (!r) return r;
   collect_blobs(ctx_, freed);  // after commit: a crash leaves only an orphan file, for the sweeper
@@ -242,7 +243,7 @@ Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view
     d.updated_at_ms = ctx_.now_ms();
     VC_TRY(s.devices().update(d));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.placeholder_set", "device", d.device_id, org,
-                                        fmt::format(R"({{"media_id":"{}"}})", m->id))));
+                                        JsonWriter().begin_object().key("media_id").value(m->id).end_object().str())));
     return view_of(s, std::move(d));
   });
   if (!r) return r;

@@ -2,157 +2,112 @@
 
 #include <algorithm>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include "videocontrol/clock.hpp"
+#include "videocontrol/json_writer.hpp"
 
 namespace vc::json {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+// Embeds a JSON document we produced ourselves (capabilities, metadata) as a value; empty = {}.
+void raw_object(JsonWriter& w, std::string_view json_text) { w.raw(json_text.empty() ? "{}" : json_text); }
 
-void str(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-void str_or_null(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  if (v.empty()) w.Null();
-  else w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
-void time_or_null(Writer& w, const char* key, std::optional<std::int64_t> ms) {
-  w.Key(key);
-  if (!ms) w.Null();
-  else {
-    auto s = format_rfc3339(*ms);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  }
-}
-void time(Writer& w, const char* key, std::int64_t ms) { time_or_null(w, key, ms); }
-
-// Embeds a JSON document we produced ourselves (capabilities, metadata) as a value.
-void raw(Writer& w, const char* key, std::string_view json_text) {
-  w.Key(key);
-  if (json_text.empty()) json_text = "{}";
-  w.RawValue(json_text.data(), json_text.size(), rapidjson::kObjectType);
+void write_now_playing(JsonWriter& w, const NowPlaying& n) {
+  w.begin_object();
+  w.key("type").string_or_null(n.type);
+  w.key("file").string_or_null(n.file);
+  w.key("page").optional(n.page);
+  w.key("state").value(to_string(n.state));
+  w.key("position_ms").optional(n.position_ms);
+  w.key("volume").optional(n.volume);
+  w.key("updated_at").time(n.updated_at_ms);
+  w.end_object();
 }
 
-void write_now_playing(Writer& w, const NowPlaying& n) {
-  w.StartObject();
-  str_or_null(w, "type", n.type);
-  str_or_null(w, "file", n.file);
-  w.Key("page");
-  if (n.page) w.Int(*n.page);
-  else w.Null();
-  str(w, "state", to_string(n.state));
-  w.Key("position_ms");
-  if (n.position_ms) w.Int64(*n.position_ms);
-  else w.Null();
-  w.Key("volume");
-  if (n.volume) w.Int(*n.volume);
-  else w.Null();
-  time(w, "updated_at", n.updated_at_ms);
-  w.EndObject();
-}
-
-void write_device(Writer& w, const DeviceView& v, const std::vector<std::string>& fields) {
+void write_device(JsonWriter& w, const DeviceView& v, const std::vector<std::string>& fields) {
   auto want = [&](const char* f) { return fields.empty() || std::find(fields.begin(), fields.end(), f) != fields.end(); };
   const Device& d = v.device;
-  w.StartObject();
-  if (want("device_id")) str(w, "device_id", d.device_id);
-  if (want("name")) str(w, "name", d.name);
-  if (want("status")) str(w, "status", d.status);
-  if (want("device_type")) str_or_null(w, "device_type", d.device_type);
-  if (want("platform")) str_or_null(w, "platform", d.platform);
-  if (want("capabilities")) raw(w, "capabilities", d.capabilities_json);
-  if (want("has_credential")) {
-    w.Key("has_credential");
-    w.Bool(!d.credential_hash.empty());
-  }
-  if (want("placeholder_media_id")) str_or_null(w, "placeholder_media_id", d.placeholder_media_id);
-  if (want("last_seen_at")) time_or_null(w, "last_seen_at", d.last_seen_at_ms);
+  w.begin_object();
+  if (want("device_id")) w.key("device_id").value(d.device_id);
+  if (want("name")) w.key("name").value(d.name);
+  if (want("status")) w.key("status").value(d.status);
+  if (want("device_type")) w.key("device_type").string_or_null(d.device_type);
+  if (want("platform")) w.key("platform").string_or_null(d.platform);
+  if (want("capabilities")) raw_object(w.key("capabilities"), d.capabilities_json);
+  if (want("has_credential")) w.key("has_credential").value(!d.credential_hash.empty());
+  if (want("placeholder_media_id")) w.key("placeholder_media_id").string_or_null(d.placeholder_media_id);
+  if (want("last_seen_at")) w.key("last_seen_at").time(d.last_seen_at_ms);
   if (want("now_playing")) {
-    w.Key("now_playing");
+    w.key("now_playing");
     if (v.now_playing) write_now_playing(w, *v.now_playing);
-    else w.Null();
+    else w.null();
   }
-  if (want("organization_id")) str(w, "organization_id", d.organization_id);
-  if (want("created_at")) time(w, "created_at", d.created_at_ms);
-  if (want("updated_at")) time(w, "updated_at", d.updated_at_ms);
-  w.EndObject();
+  if (want("organization_id")) w.key("organization_id").value(d.organization_id);
+  if (want("created_at")) w.key("created_at").time(d.created_at_ms);
+  if (want("updated_at")) w.key("updated_at").time(d.updated_at_ms);
+  w.end_object();
 }
 
-void write_media(Writer& w, const Media& m) {
-  w.StartObject();
-  str(w, "id", m.id);
-  str(w, "name", m.name);
-  str(w, "kind", to_string(m.kind));
-  str(w, "mime", m.mime);
-  w.Key("size");
-  w.Int64(m.size);
-  str(w, "hash", m.blob_hash);
-  raw(w, "metadata", m.metadata_json);
-  str(w, "status", m.status);
-  w.Key("page_count");
-  if (m.page_count) w.Int(*m.page_count);
-  else w.Null();
-  str(w, "organization_id", m.organization_id);
-  time(w, "created_at", m.created_at_ms);
-  time(w, "updated_at", m.updated_at_ms);
-  w.EndObject();
+void write_media(JsonWriter& w, const Media& m) {
+  w.begin_object();
+  w.key("id").value(m.id);
+  w.key("name").value(m.name);
+  w.key("kind").value(to_string(m.kind));
+  w.key("mime").value(m.mime);
+  w.key("size").value(m.size);
+  w.key("hash").value(m.blob_hash);
+  raw_object(w.key("metadata"), m.metadata_json);
+  w.key("status").value(m.status);
+  w.key("page_count").optional(m.page_count);
+  w.key("organization_id").value(m.organization_id);
+  w.key("created_at").time(m.created_at_ms);
+  w.key("updated_at").time(m.updated_at_ms);
+  w.end_object();
 }
 
-void write_file(Writer& w, const DeviceFile& f) {
+void write_file(JsonWriter& w, const DeviceFile& f) {
   // A device's file is its media plus the device's name for it; "type" is what a player infers.
-  w.StartObject();
-  str(w, "name", f.name);
-  str(w, "id", f.media.id);
-  str(w, "media_name", f.media.name);
-  str(w, "kind", to_string(f.media.kind));
-  str(w, "mime", f.media.mime);
-  w.Key("size");
-  w.Int64(f.media.size);
-  str(w, "hash", f.media.blob_hash);
-  str(w, "status", f.media.status);
-  time(w, "created_at", f.media.created_at_ms);
-  w.EndObject();
+  w.begin_object();
+  w.key("name").value(f.name);
+  w.key("id").value(f.media.id);
+  w.key("media_name").value(f.media.name);
+  w.key("kind").value(to_string(f.media.kind));
+  w.key("mime").value(f.media.mime);
+  w.key("size").value(f.media.size);
+  w.key("hash").value(f.media.blob_hash);
+  w.key("status").value(f.media.status);
+  w.key("created_at").time(f.media.created_at_ms);
+  w.end_object();
 }
 
 template <class T, class F>
 std::string page_of(const Page<T>& page, F&& write_item) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key("items");
-  w.StartArray();
+  JsonWriter w;
+  w.begin_object().key("items").begin_array();
   for (const auto& item : page.items) write_item(w, item);
-  w.EndArray();
-  str_or_null(w, "next_cursor", page.next_cursor);
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  w.end_array();
+  w.key("next_cursor").string_or_null(page.next_cursor);
+  w.end_object();
+  return std::move(w).str();
 }
 
 template <class F>
 std::string one(F&& write) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
+  JsonWriter w;
   write(w);
-  return std::string(b.GetString(), b.GetSize());
+  return std::move(w).str();
 }
 
 }  // namespace
 
 std::string device(const DeviceView& v, const std::vector<std::string>& fields) {
-  return one([&](Writer& w) { write_device(w, v, fields); });
+  return one([&](JsonWriter& w) { write_device(w, v, fields); });
 }
 std::string device_page(const Page<DeviceView>& page, const std::vector<std::string>& fields) {
-  return page_of(page, [&](Writer& w, const DeviceView& v) { write_device(w, v, fields); });
+  return page_of(page, [&](JsonWriter& w, const DeviceView& v) { write_device(w, v, fields); });
 }
-std::string media(const Media& m) { return one([&](Writer& w) { write_media(w, m); }); }
+std::string media(const Media& m) { return one([&](JsonWriter& w) { write_media(w, m); }); }
 std::string media_page(const Page<Media>& page) { return page_of(page, write_media); }
-std::string file(const DeviceFile& f) { return one([&](Writer& w) { write_file(w, f); }); }
+std::string file(const DeviceFile& f) { return one([&](JsonWriter& w) { write_file(w, f); }); }
 std::string file_page(const Page<DeviceFile>& page) { return page_of(page, write_file); }
-std::string now_playing(const NowPlaying& n) { return one([&](Writer& w) { write_now_playing(w, n); }); }
+std::string now_playing(const NowPlaying& n) { return one([&](JsonWriter& w) { write_now_playing(w, n); }); }
 
 }  // namespace vc::json

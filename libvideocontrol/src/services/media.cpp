@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "json_render.hpp"
 #include "validation.hpp"
 #include "videocontrol/cache.hpp"
@@ -116,8 +117,9 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
     out.file.name = name;
     VC_TRY(s.media().link(d.id, out.file.media.id, name, now));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.upload", "media", out.file.media.id, org_id,
-                                        fmt::format(R"({{"device_id":"{}","size":{},"deduplicated":{}}})", d.device_id,
-                                                    info.size, out.deduplicated))));
+                                        JsonWriter().begin_object().key("device_id").value(d.device_id)
+                                            .key("size").value(info.size).key("deduplicated").value(out.deduplicated)
+                                            .end_object().str())));
     return out;
   });
   if (!r) {
@@ -297,7 +299,7 @@ Result<DeviceFile> MediaLibrary::link(const Actor& actor, std::string_view media
     VC_ASSIGN(auto clean, sanitize_file_name(name.empty() ? std::string_view(m.name) : name));
     VC_TRY(s.media().link(d.id, m.id, clean, ctx_.now_ms()));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.link", "media", m.id, org,
-                                        fmt::format(R"({{"device_id":"{}"}})", d.device_id))));
+                                        JsonWriter().begin_object().key("device_id").value(d.device_id).end_object().str())));
     return DeviceFile{clean, m};
   });
   if (!r) return r;
@@ -320,7 +322,7 @@ Result<DeviceFile> MediaLibrary::move(const Actor& actor, std::string_view from_
     VC_TRY(s.media().link(to.id, file->media.id, file->name, ctx_.now_ms()));
     if (from.id != to.id) VC_TRY(s.media().unlink(from.id, file->name));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.move", "media", file->media.id, org,
-                                        fmt::format(R"({{"from":"{}","to":"{}"}})", from.device_id, to.device_id))));
+                                        JsonWriter().begin_object().key("from").value(from.device_id).key("to").value(to.device_id).end_object().str())));
     return std::move(*file);
   });
   if (!r) return r;
@@ -342,7 +344,7 @@ Result<void> MediaLibrary::unlink(const Actor& actor, std::string_view device_id
     VC_TRY(s.media().unlink(d.id, name));
     media_id = file->media.id;
     return s.audit().append(audit_entry(ctx_, actor, "media.unlink", "media", file->media.id, org,
-                                        fmt::format(R"({{"device_id":"{}"}})", d.device_id)));
+                                        JsonWriter().begin_object().key("device_id").value(d.device_id).end_object().str()));
   }));
   ctx_.cache.bump(media_namespace(org));
   ctx_.publish(domain_event(EventKind::media_unlinked, org, std::string(device_id), media_id, std::string(name)), actor);

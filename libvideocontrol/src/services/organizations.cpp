@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "validation.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/permissions.hpp"
@@ -43,7 +44,7 @@ Result<Organization> Organizations::create(const Actor& actor, const Organizatio
     if (auto r = s.organizations().insert(o); !r)
       return r.error().code == ErrorCode::conflict ? slug_taken(o.slug) : std::move(r).error();
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "organization.create", "organization", o.id, o.id,
-                                        fmt::format(R"({{"slug":"{}","plan":"{}"}})", o.slug, o.plan))));
+                                        JsonWriter().begin_object().key("slug").value(o.slug).key("plan").value(o.plan).end_object().str())));
     return o;
   });
 }
@@ -90,8 +91,9 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
         return make_error(ErrorCode::forbidden,
                           "only the superadmin can change an organization's plan, limits, slug or active flag");
     }
-    std::string changed;
-    auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };
+    JsonWriter changed;
+    changed.begin_object().key("fields").begin_array();
+    auto note = [&](const char* field) { changed.value(field); };
     if (p.name) { o.name = *p.name; note("name"); }
     if (p.slug) { o.slug = *p.slug; note("slug"); }
     if (p.plan) { o.plan = *p.plan; note("plan"); }
@@ -104,7 +106,7 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
     if (auto r = s.organizations().update(o); !r)
       return r.error().code == ErrorCode::conflict ? slug_taken(o.slug) : std::move(r).error();
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "organization.update", "organization", o.id, o.id,
-                                        fmt::format(R"({{"fields":[{}]}})", changed))));
+                                        changed.end_array().end_object().str())));
     return o;
   });
 }
@@ -129,7 +131,7 @@ Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
     VC_ASSIGN(bool removed, s.organizations().remove(o.id));
     if (!removed) return org_not_found(id);
     return s.audit().append(audit_entry(ctx_, actor, "organization.delete", "organization", o.id, o.id,
-                                        fmt::format(R"({{"slug":"{}"}})", o.slug)));
+                                        JsonWriter().begin_object().key("slug").value(o.slug).end_object().str()));
   });
 }
 

@@ -7,9 +7,8 @@
 #include "context.hpp"
 #include "json_render.hpp"
 #include "playback_machine.hpp"
-#include "videocontrol/media_types.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "videocontrol/permissions.hpp"
-#include "videocontrol/protocol/socketio.hpp"
 
 namespace vc {
 namespace {
@@ -40,11 +39,11 @@ std::optional<PlaybackAction> parse_playback_action(std::string_view t) noexcept
 
 std::string Playback::state_json(const NowPlaying& n) {
   // The 2.x shape: {type, file, state, page?}
-  std::string out = fmt::format(R"({{"type":{},"file":{},"state":{})", n.type.empty() ? "null" : sio::json_string(n.type),
-                                n.file.empty() ? "null" : sio::json_string(n.file), sio::json_string(to_string(n.state)));
-  if (n.page) out += fmt::format(R"(,"page":{})", *n.page);
-  if (n.volume) out += fmt::format(R"(,"volume":{})", *n.volume);
-  return out + "}";
+  JsonWriter w;
+  w.begin_object().key("type").string_or_null(n.type).key("file").string_or_null(n.file).key("state").value(to_string(n.state));
+  if (n.page) w.key("page").value(*n.page);
+  if (n.volume) w.key("volume").value(*n.volume);
+  return std::move(w.end_object()).str();
 }
 
 Result<NowPlaying> Playback::state(const Actor& actor, std::string_view device_id) {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "videocontrol/media_types.hpp"
-#include "videocontrol/protocol/socketio.hpp"
+#include "videocontrol/json_writer.hpp"
 
 namespace vc::playback_machine {
 namespace {
@@ -15,9 +15,10 @@ std::string page_event(std::string_view type) {
 }
 
 std::string play_payload(const NowPlaying& n) {
-  std::string out = fmt::format(R"({{"type":{},"file":{},"state":"playing")", sio::json_string(n.type), sio::json_string(n.file));
-  if (n.page) out += fmt::format(R"(,"page":{})", *n.page);
-  return out + "}";
+  JsonWriter w;
+  w.begin_object().key("type").value(n.type).key("file").value(n.file).key("state").value("playing");
+  if (n.page) w.key("page").value(*n.page);
+  return std::move(w.end_object()).str();
 }
 
 Result<int> bounded(int page, std::optional<int> page_count) {

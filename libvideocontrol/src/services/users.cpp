@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "context.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "validation.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/password.hpp"
@@ -78,7 +79,7 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
                  ? make_error(ErrorCode::conflict, fmt::format("username '{}' is taken", u.username))
                  : std::move(r).error();
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "user.create", "user", u.id, u.organization_id,
-                                        fmt::format(R"({{"username":"{}","role":"{}"}})", u.username, to_string(u.role)))));
+                                        JsonWriter().begin_object().key("username").value(u.username).key("role").value(to_string(u.role)).end_object().str())));
     return u;
   });
 }
@@ -122,8 +123,9 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
     if (role && *role != Role::superadmin && u.organization_id.empty())
       return make_error(ErrorCode::invalid, "this superadmin has no home organization, so it cannot take a lower role");
     if (p.password && *p.password == u.username) return make_error(ErrorCode::invalid, "password must not be the username");
-    std::string changed;
-    auto note = [&](const char* field) { changed += fmt::format("{}\"{}\"", changed.empty() ? "" : ",", field); };
+    JsonWriter changed;
+    changed.begin_object().key("fields").begin_array();
+    auto note = [&](const char* field) { changed.value(field); };
     bool revoke = false;
     if (role) { u.role = *role; note("role"); }
     if (p.active) { u.active = *p.active; note("active"); revoke = revoke || !u.active; }
@@ -132,7 +134,7 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
     VC_TRY(s.users().update(u));
     if (revoke) VC_TRY(s.sessions().revoke_user(u.id, u.updated_at_ms));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, p.password ? "user.password_reset" : "user.update", "user", u.id,
-                                        u.organization_id, fmt::format(R"({{"fields":[{}]}})", changed))));
+                                        u.organization_id, changed.end_array().end_object().str())));
     return u;
   });
 }
@@ -147,7 +149,7 @@ Result<void> Users::remove(const Actor& actor, std::string_view id) {
     VC_ASSIGN(bool removed, s.users().remove(u.id));
     if (!removed) return user_not_found(id);
     return s.audit().append(audit_entry(ctx_, actor, "user.delete", "user", u.id, u.organization_id,
-                                        fmt::format(R"({{"username":"{}"}})", u.username)));
+                                        JsonWriter().begin_object().key("username").value(u.username).end_object().str()));
   });
 }
 
