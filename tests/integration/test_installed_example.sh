@@ -17,6 +17,8 @@ echo "$out"
 grep -q "first run: yes" <<<"$out"
 # The device the example created came back as a domain event, before the example printed its line.
 grep -qE "^event device.created lobby-[0-9]+$" <<<"$out"
+# … and the realtime hub turned it into the control panel's devices/updated.
+grep -qF 'socket.io 2["devices/updated"]' <<<"$out"
 test -f "$tmp/example-data/videocontrol.db"
 out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example-data")
 echo "$out2"
