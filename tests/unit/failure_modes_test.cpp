@@ -98,12 +98,23 @@ struct FaultWorld {
     return std::move(*r);
   }
 
+  // Every organisation, read from the real storage (no faults).
+  std::vector<Organization> all_orgs() {
+    std::vector<Organization> out;
+    REQUIRE(real->read([&](StorageSession& s) -> Result<void> {
+      out = s.organizations().list("", 1000).value();
+      return {};
+    }).ok());
+    return out;
+  }
+
   // Every media row of every organisation, read from the real storage (no faults).
   std::vector<Media> all_media() {
     std::vector<Media> out;
+    const auto orgs = all_orgs();
     REQUIRE(real->read([&](StorageSession& s) -> Result<void> {
-      for (const auto* o : {&org, &org2}) {
-        auto rows = s.media().list(o->id, "", "", 10000);
+      for (const auto& o : orgs) {
+        auto rows = s.media().list(o.id, "", "", 10000);
         REQUIRE(rows.ok());
         out.insert(out.end(), rows->begin(), rows->end());
       }
@@ -129,6 +140,7 @@ struct FaultWorld {
   // the sweeper has not run yet); everything else must hold exactly.
   void check_consistent(bool allow_orphan_files = false) {
     const auto media = all_media();
+    const auto orgs = all_orgs();
     const auto files = blob_files();
     std::map<std::string, std::int64_t> rows_per_hash;
     for (const auto& m : media) {
@@ -142,12 +154,12 @@ struct FaultWorld {
       for (const auto& [hash, n] : rows_per_hash) CHECK(s.blobs().refcount(hash).value() == n);
       for (const auto& [hash, size] : files)
         if (!rows_per_hash.count(hash)) CHECK(s.blobs().refcount(hash).value() == 0);
-      for (const auto* o : {&org, &org2}) {
+      for (const auto& o : orgs) {
         std::set<std::string> hashes;
         std::int64_t referenced = 0;
         for (const auto& m : media)
-          if (m.organization_id == o->id && hashes.insert(m.blob_hash).second) referenced += files.at(m.blob_hash);
-        CHECK(s.organizations().storage_bytes(o->id).value() == referenced);
+          if (m.organization_id == o.id && hashes.insert(m.blob_hash).second) referenced += files.at(m.blob_hash);
+        CHECK(s.organizations().storage_bytes(o.id).value() == referenced);
       }
       return {};
     }).ok());
@@ -288,6 +300,50 @@ TEST_CASE("a device delete failed at any step keeps the device and its media, or
     }
     CHECK(n > 10);
     MESSAGE("device delete: ", n - 1, " steps failed in turn (sticky=", sticky, ")");
+  }
+}
+
+TEST_CASE("an organisation delete failed at any step keeps it whole, or its media and their bytes all go") {
+  FaultWorld w;
+  w.must(w.svc->devices().create(w.op2, {"hall", "Hall"}));
+  const std::string shared = png("org-shared");
+  w.must(w.upload(w.op2, "hall", "shared.png", shared));  // the other organisation keeps these bytes
+  for (bool sticky : {false, true}) {
+    int n = 1;
+    for (; n < kMaxSteps; ++n) {
+      CAPTURE(sticky);
+      CAPTURE(n);
+      const std::string tag = std::to_string(n) + (sticky ? "s" : "o");
+      const Organization doomed = w.make_org("doomed-" + tag);
+      const Actor op = w.user_in(doomed, "op_" + tag);
+      w.must(w.svc->devices().create(op, {"d-" + tag, "Doomed"}));
+      auto own = w.must(w.upload(op, "d-" + tag, "own.png", png("own" + tag)));
+      w.must(w.upload(op, "d-" + tag, "shared.png", shared));
+      w.check_consistent();
+      const auto files_before = w.blob_files();
+
+      Result<void> r;
+      const bool hit = with_fault(w.plan, n, sticky, [&] { r = w.svc->organizations().remove(w.super, doomed.id); });
+      const int hit_tx = w.plan.hit_write_tx();
+      CAPTURE(w.plan.hit_step());
+      if (hit && hit_tx <= 1) CHECK_FALSE(r.ok());
+      const bool gone = !w.svc->organizations().get(w.super, doomed.id).ok();
+      CHECK(gone == r.ok());
+      if (!r.ok()) CHECK(w.blob_files() == files_before);  // nothing of it changed
+      // Its own bytes outlive it only when the cleanup after the commit failed; the shared bytes stay.
+      w.check_consistent(/*allow_orphan_files=*/r.ok() && hit);
+      w.sweep_and_check();
+      CHECK(w.blob_files().count(own.file.media.blob_hash) == (r.ok() ? 0u : 1u));
+      if (!r.ok()) {
+        w.must(w.svc->organizations().remove(w.super, doomed.id));  // the retry
+        w.check_consistent();
+      }
+      CHECK(w.blob_files().count(own.file.media.blob_hash) == 0);
+      REQUIRE(w.blob_files().count(w.must(w.svc->media().list(w.op2, {})).items.at(0).blob_hash) == 1);
+      if (!hit) break;
+    }
+    CHECK(n > 3);
+    MESSAGE("organisation delete: ", n - 1, " steps failed in turn (sticky=", sticky, ")");
   }
 }
 

@@ -112,9 +112,20 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
 }
 
 Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  std::vector<std::string> freed;  // blobs whose last reference went with the organisation's media
+  auto r = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    freed.clear();
     VC_ASSIGN(auto o, load_visible(s, actor, id));
     VC_TRY(require(actor, Permission::manage_organizations));  // after the tenancy check: others get 404
+    // Its media rows go by cascade with it; their bytes are released once the rows are gone (another
+    // organisation may hold the same bytes) and removed after the commit.
+    std::vector<std::string> hashes;
+    for (std::string after;;) {
+      VC_ASSIGN(auto media, s.media().list(o.id, "", after, 500));
+      if (media.empty()) break;
+      after = media.back().id;
+      for (const auto& m : media) hashes.push_back(m.blob_hash);
+    }
     // Its users go with it, but a superadmin whose home it is stays, without a home.
     std::string after;
     while (true) {
@@ -130,9 +141,16 @@ Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
     }
     VC_ASSIGN(bool removed, s.organizations().remove(o.id));
     if (!removed) return org_not_found(id);
+    for (const auto& h : hashes) {
+      VC_ASSIGN(bool last, s.blobs().release(h));
+      if (last) freed.push_back(h);
+    }
     return s.audit().append(audit_entry(ctx_, actor, "organization.delete", "organization", o.id, o.id,
                                         JsonWriter().begin_object().key("slug").value(o.slug).end_object().str()));
   });
+  if (!r) return r;
+  collect_blobs(ctx_, freed);  // a crash before this leaves only unreferenced files, for the sweeper
+  return {};
 }
 
 Result<Usage> Organizations::usage(const Actor& actor, std::string_view id) {
