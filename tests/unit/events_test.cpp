@@ -321,3 +321,42 @@ TEST_CASE("the realtime hub turns domain events into broadcasts for its connecti
     CHECK(find_event(transport.take(1), "player/offline") == R"(2["player/offline",{"device_id":"lobby"}])");
   }
 }
+
+TEST_CASE("a superadmin's control socket may act in another organisation, named in the CONNECT auth") {
+  Env env;
+  FakeTransport transport;
+  RealtimeHub hub(*env.w.svc);
+  hub.attach(transport);
+  const auto token = [&](const std::string& user, const std::string& pw) {
+    return env.w.svc->auth().login(user, pw, "127.0.0.1").value().access_token;
+  };
+  const std::string admin = token("admin", "Super-Password-1");
+  const std::string org_id = env.w.svc->devices().get(env.op, "lobby")->device.organization_id;
+
+  // 1: the superadmin in the events organisation; 2: the superadmin at home (Default).
+  hub.on_open(1, "127.0.0.1", "");
+  hub.on_packet(1, R"(0{"token":")" + admin + R"(","organization_id":")" + org_id + R"("})");
+  CHECK(transport.take(1).front().starts_with("0{\"sid\":"));
+  hub.on_open(2, "127.0.0.1", "");
+  hub.on_packet(2, R"(0{"token":")" + admin + R"("})");
+  (void)transport.take(2);
+  REQUIRE(env.upload("poster.png", kPng).ok());
+  CHECK(has_event(transport.take(1), "devices/updated"));
+  CHECK(transport.take(2).empty());
+  // A command on that socket reaches that organisation's device.
+  hub.on_packet(1, R"(21["control/play",{"device_id":"lobby","file":"poster.png"}])");
+  CHECK(transport.take(1).back().starts_with(R"(31[{"ok":true)"));
+
+  SUBCASE("anyone else naming an organisation is refused, and so is an unknown one") {
+    hub.on_open(3, "127.0.0.1", "");
+    hub.on_packet(3, R"(0{"token":")" + token("operator_e", "Password-operator_e-1") + R"(","organization_id":")" + org_id + R"("})");
+    CHECK(transport.take(3).front().starts_with("4{\"message\":"));
+    hub.on_open(4, "127.0.0.1", "");
+    hub.on_packet(4, R"(0{"token":")" + admin + R"(","organization_id":"no-such-org"})");
+    CHECK(transport.take(4).front().starts_with("4{\"message\":"));
+    hub.on_open(5, "127.0.0.1", "");
+    hub.on_packet(5, R"(0{"organization_id":")" + org_id + R"("})");
+    CHECK(transport.take(5).front().starts_with("4{\"message\":"));
+    CHECK(hub.stats().controls == 2);
+  }
+}

@@ -144,7 +144,7 @@ struct RealtimeHub::Impl {
       send(id, sio::encode({sio::PacketType::connect_error, p.nsp, std::nullopt, R"({"message":"Invalid namespace"})", 0}));
       return;
     }
-    std::string token, address, query_token;
+    std::string token, organization, address, query_token;
     {
       std::lock_guard lock(mu);
       const auto* c = registry.find(id);
@@ -155,18 +155,27 @@ struct RealtimeHub::Impl {
     if (!p.data.empty()) {
       rapidjson::Document auth;
       auth.Parse(p.data.c_str(), p.data.size());
-      if (!auth.HasParseError() && auth.IsObject()) token = str_field(auth, "token");
+      if (!auth.HasParseError() && auth.IsObject()) {
+        token = str_field(auth, "token");
+        organization = str_field(auth, "organization_id");  // a superadmin acting in another organisation
+      }
     }
     if (token.empty()) token = query_token;
+    auto refuse = [&](const Error& e) {
+      send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
+                            std::move(JsonWriter().begin_object().key("message").value(e.message).end_object()).str(), 0}));
+    };
     std::optional<Actor> actor;
     if (!token.empty()) {
       auto a = services.auth().authenticate(token, address);
-      if (!a) {
-        send(id, sio::encode({sio::PacketType::connect_error, "/", std::nullopt,
-                                        std::move(JsonWriter().begin_object().key("message").value(a.error().message).end_object()).str(), 0}));
-        return;
+      if (!a) return refuse(a.error());
+      if (!organization.empty()) {
+        a = services.auth().act_in(*a, organization);  // superadmins only, as the X-Organization-Id header
+        if (!a) return refuse(a.error());
       }
       actor = std::move(*a);
+    } else if (!organization.empty()) {
+      return refuse(make_error(ErrorCode::unauthenticated, "organization_id needs a token"));
     }
     const std::string sid = random_secret(20);
     std::vector<std::string> snapshot;
