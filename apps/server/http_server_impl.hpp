@@ -94,7 +94,9 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
   beast::flat_buffer buffer_;
   std::deque<std::string> out_;
   Handlers handlers_;
-  bool writing_ = false, closing_ = false, closed_ = false;
+  // All on the stream's strand. A close() before the handshake is accepted waits for it (Beast may
+  // not close a stream whose accept is in flight); a send() after close() is dropped.
+  bool accepted_ = false, writing_ = false, closing_ = false, closed_ = false;
 };
 
 // One HTTP/1.1 connection, request after request while keep-alive lasts. Everything runs on the

@@ -27,7 +27,12 @@ void BeastWebSocket::accept(const http::request<http::string_body>& req,
     std::lock_guard lock(server_.websockets_mu);
     server_.websockets.emplace(this, weak_from_this());
   }
-  ws_.async_accept(req, [self = shared_from_this(), done = std::move(done)](beast::error_code ec) mutable { done(ec); });
+  ws_.async_accept(req, [self = shared_from_this(), done = std::move(done)](beast::error_code ec) mutable {
+    self->accepted_ = true;
+    done(ec);
+    // Closed (a server shutdown) while the handshake was in flight: close now that it is done.
+    if (!ec && self->closing_ && !self->writing_ && !self->closed_) self->do_close();
+  });
 }
 
 void BeastWebSocket::start(Handlers h) {
@@ -39,7 +44,7 @@ void BeastWebSocket::start(Handlers h) {
 
 void BeastWebSocket::send(std::string text) {
   net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
-    if (self->closed_) return;
+    if (self->closed_ || self->closing_) return;  // nothing may follow the close frame
     self->out_.push_back(std::move(text));
     if (!self->writing_) self->write();
   });
@@ -49,7 +54,8 @@ void BeastWebSocket::close() {
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     if (self->closed_ || self->closing_) return;
     self->closing_ = true;
-    if (self->writing_) return;  // closes after the queue drains
+    if (!self->accepted_) return;  // the accept's handler closes
+    if (self->writing_) return;    // closes after the queue drains
     self->do_close();
   });
 }
