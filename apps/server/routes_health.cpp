@@ -24,6 +24,8 @@ void register_health_routes(Router& router, ServerContext& ctx) {
     // Redis is not needed to serve (local fallbacks), so it is reported but does not fail readiness.
     if (ctx.config.redis_enabled && ctx.cache)
       w.key("redis").value(ctx.cache->healthy() ? "ok" : "unavailable: using in-process fallbacks");
+    // Nor is the content folder's writability (files are still served): reported for operators.
+    if (ctx.blobs) w.key("content").value(ctx.blobs->healthy() ? "ok" : "unavailable: cannot store uploads (check the content folder)");
     w.end_object();
     w.key("backend").value(ctx.storage->backend_name());
     w.end_object();

@@ -391,6 +391,7 @@ class DefaultServerTest(ServerTestCase):
         self.assertEqual(doc.get("status"), "ready", body)
         self.assertIsInstance(doc.get("checks"), dict, body)
         self.assertEqual(doc["checks"].get("database"), "ok", body)
+        self.assertEqual(doc["checks"].get("content"), "ok", body)  # the content folder takes uploads
 
     def test_unknown_route_returns_json_not_found(self):
         r, body = self.server.request("GET", "/no/such/route")

@@ -556,3 +556,20 @@ TEST_CASE("Installation::open sweeps unreferenced bytes older than sweep_blobs_m
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("blob_store") {
+TEST_CASE("the disk blob store is healthy while its folders exist, and the installation reports it") {
+  test::TempDir dir;
+  InstallationOptions o;
+  o.data_dir = dir.file("data");
+  o.admin_password = "Super-Password-1";
+  auto inst = Installation::open(o);
+  REQUIRE_MESSAGE(inst.ok(), (inst.ok() ? "" : inst.error().message));
+  CHECK((*inst)->blobs().healthy());
+  CHECK((*inst)->health().content);
+  std::filesystem::remove_all(std::filesystem::path(dir.file("data")) / "content" / "tmp");
+  CHECK_FALSE((*inst)->blobs().healthy());  // uploads could not start
+  CHECK_FALSE((*inst)->health().content);
+  CHECK((*inst)->health().database);        // the rest of the installation is fine
+}
+}

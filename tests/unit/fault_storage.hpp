@@ -387,6 +387,7 @@ class FaultBlobStore final : public BlobStore {
   }
   Result<std::vector<StoredBlob>> list() override { return inner_.list(); }
   Result<int> remove_leftovers() override { return inner_.remove_leftovers(); }
+  bool healthy() const override { return inner_.healthy(); }
 
  private:
   class Writer final : public BlobWriter {

@@ -63,6 +63,9 @@ class VC_API BlobStore {
   virtual Result<std::vector<StoredBlob>> list() = 0;
   // Deletes temporary files left behind by a crash; returns how many.
   virtual Result<int> remove_leftovers() = 0;
+  // Whether the store can take new bytes now (for the disk store: its folders exist and are
+  // writable). Cheap; for readiness checks.
+  virtual bool healthy() const = 0;
 };
 
 // Blobs under root/blobs/ab/<hash>, temporaries under root/tmp. Creates the folders.

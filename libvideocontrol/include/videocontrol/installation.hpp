@@ -72,6 +72,7 @@ struct VC_API InstallationHealth {
   std::string database_error;
   bool redis_configured = false;
   bool redis = false;  // false while the in-process fallbacks are in use
+  bool content = false;  // the blob store can take new bytes (BlobStore::healthy)
 };
 
 class VC_API Installation {

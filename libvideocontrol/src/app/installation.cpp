@@ -139,6 +139,7 @@ InstallationHealth Installation::health() const {
   }
   h.redis_configured = !impl_->options.redis_url.empty();
   h.redis = h.redis_configured && impl_->cache->healthy() && impl_->bus->healthy() && impl_->presence->healthy();
+  h.content = impl_->blobs->healthy();
   return h;
 }
 

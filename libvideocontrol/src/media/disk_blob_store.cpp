@@ -110,6 +110,14 @@ class DiskBlobStore final : public BlobStore {
  public:
   explicit DiskBlobStore(fs::path root) : root_(std::move(root)) {}
 
+  bool healthy() const override {
+    for (const fs::path& dir : {root_ / "blobs", root_ / "tmp"}) {
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK | X_OK) != 0) return false;
+    }
+    return true;
+  }
+
   Result<std::unique_ptr<BlobWriter>> create(std::uint64_t max_bytes) override {
     const fs::path tmp = root_ / "tmp" / ("upload-" + random_secret(24) + ".part");
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
