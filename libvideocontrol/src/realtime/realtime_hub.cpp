@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <set>
-#include <unordered_map>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -20,6 +18,7 @@
 #include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/protocol/socketio.hpp"
+
 #include "broadcasts.hpp"
 #include "connection_registry.hpp"
 
