@@ -6,6 +6,7 @@
 #include "videocontrol/devices.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/players.hpp"
+#include "videocontrol/realtime_hub.hpp"
 
 using namespace vc;
 using vc::test::World;
@@ -134,4 +135,50 @@ TEST_CASE("a device's player reads its own files, placeholder and bytes, and not
   // Only a device actor reads as a player.
   CHECK(players.files(env.op).error().code == ErrorCode::forbidden);
   CHECK(players.files(Actor::device("hall", "another-org")).error().code == ErrorCode::not_found);
+}
+
+TEST_CASE("a player registering on the socket passes the same credential check") {
+  struct Last : RealtimeTransport {
+    std::vector<std::string> sent;
+    void send(ConnectionId, std::string p) override { sent.push_back(std::move(p)); }
+    void close(ConnectionId) override {}
+    bool saw(std::string_view prefix) const {
+      for (const auto& p : sent)
+        if (p.starts_with(prefix)) return true;
+      return false;
+    }
+  };
+  struct Row {
+    CredentialPolicy policy;
+    const char* device;
+    std::string token;  // "$secret": lobby's credential
+    bool registered;
+  };
+  const std::vector<Row> rows = {
+      {CredentialPolicy::off, "lobby", "wrong", true},         // 2.x players: tokens ignored
+      {CredentialPolicy::optional, "lobby", "", true},
+      {CredentialPolicy::optional, "lobby", "$secret", true},
+      {CredentialPolicy::optional, "lobby", "wrong", false},   // a presented token must be right
+      {CredentialPolicy::optional, "hall", "anything", false}, // hall has no credential
+      {CredentialPolicy::required, "lobby", "", false},
+      {CredentialPolicy::required, "lobby", "$secret", true},
+      {CredentialPolicy::required, "nowhere", "$secret", false},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(to_string(row.policy));
+    CAPTURE(row.device);
+    CAPTURE(row.token);
+    Env env(row.policy);
+    Last transport;
+    RealtimeHub hub(*env.w.svc);
+    hub.attach(transport);
+    hub.on_open(1, "127.0.0.1", "");
+    hub.on_packet(1, "0");
+    const std::string token = row.token == "$secret" ? env.secret : row.token;
+    hub.on_packet(1, std::string(R"(2["player/register",{"device_id":")") + row.device + R"(","token":")" + token + R"("}])");
+    CHECK(transport.saw(R"(2["player/registered")") == row.registered);
+    CHECK(transport.saw(R"(2["player/reject")") == !row.registered);
+    CHECK(hub.is_online(row.device) == row.registered);
+    hub.detach();
+  }
 }

@@ -59,11 +59,10 @@ class VC_API Devices {
     std::string device_type, platform;
     std::string capabilities_json;  // an object, already validated; "" = unchanged
   };
-  // A player announcing itself: checks the device exists and, per policy, its credential; records
-  // type, platform, capabilities and last seen. Errors: not_found (unknown device),
-  // unauthenticated (credential missing or wrong).
-  Result<Device> register_player(std::string_view device_id, const PlayerInfo& info, std::string_view token,
-                                 std::string_view credential_policy);
+  // A player announcing itself, as the device Actor Players::authenticate returned (credential
+  // policy, constant-time check): records type, platform, capabilities and last seen.
+  // Errors: forbidden (not a device actor), not_found (the device is gone).
+  Result<Device> register_player(const Actor& device, const PlayerInfo& info);
   // Records online/offline and last seen (and invalidates cached lists).
   Result<void> set_presence(std::string_view device_id, bool online);
 

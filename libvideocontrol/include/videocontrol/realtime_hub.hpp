@@ -41,7 +41,6 @@ class VC_API RealtimeTransport {
 class Presence;
 
 struct VC_API RealtimeOptions {
-  std::string credential_policy = "off";                     // off, optional, required
   std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
   // Scale-out: changes reach every instance as the services' domain events (on the bus the
   // Services were created with), and each instance tells the connections it holds; `presence`

@@ -106,7 +106,6 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
     if (!swept) log_warn("blob sweep failed", {{"error", swept.error().message}});
   }
   RealtimeOptions ro;
-  ro.credential_policy = std::string(to_string(o.device_credentials));
   ro.player_timeout = o.player_timeout;
   ro.presence = in.presence.get();
   ro.instance_id = o.instance_id;

@@ -15,6 +15,7 @@
 #include "videocontrol/id.hpp"
 #include "videocontrol/json_writer.hpp"
 #include "videocontrol/log.hpp"
+#include "videocontrol/players.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/protocol/socketio.hpp"
@@ -208,7 +209,9 @@ struct RealtimeHub::Impl {
     info.platform = str_field(args, "platform");
     if (auto caps = args.FindMember("capabilities"); caps != args.MemberEnd() && caps->value.IsObject())
       info.capabilities_json = to_json(caps->value);
-    auto device = services.devices().register_player(device_id, info, str_field(args, "token"), options.credential_policy);
+    // The credential policy and the constant-time check are the player API's (players.hpp).
+    auto self_actor = services.players().authenticate(device_id, str_field(args, "token"));
+    auto device = self_actor ? services.devices().register_player(*self_actor, info) : Result<Device>(self_actor.error());
     if (!device) {
       const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
       emit(id, "player/reject", {std::move(JsonWriter().begin_object().key("reason").value(reason).key("message").value(device.error().message).end_object()).str()});
@@ -227,7 +230,7 @@ struct RealtimeHub::Impl {
     if (reg->previous) went_offline(reg->previous->device_id, reg->previous->org);
     if (first) heartbeat(device->organization_id, device_id);
     if (first && !was_online) publish_presence(EventKind::device_online, device->organization_id, device_id);
-    const Actor self = Actor::device(device_id, device->organization_id);
+    const Actor& self = *self_actor;
     auto state = services.playback().state(self, device_id);
     const std::string state_json = Playback::state_json(state.value_or(NowPlaying{}));
     emit(id, "player/state", {state_json});

@@ -270,25 +270,12 @@ Result<DeviceView> Devices::clear_placeholder(const Actor& actor, std::string_vi
   return r;
 }
 
-Result<Device> Devices::register_player(std::string_view device_id, const PlayerInfo& info, std::string_view token,
-                                        std::string_view policy) {
-  if (!validate_device_id(device_id).ok()) return device_not_found(device_id);
+Result<Device> Devices::register_player(const Actor& device, const PlayerInfo& info) {
+  if (device.kind != Actor::Kind::device) return make_error(ErrorCode::forbidden, "only a device's player registers");
+  const std::string_view device_id = device.id;
   auto r = write_value<Device>(ctx_.storage, [&](StorageSession& s) -> Result<Device> {
     VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
-    if (!d) return device_not_found(device_id);
-    VC_ASSIGN(auto org, s.organizations().find(d->organization_id));
-    if (!org || !org->active) return device_not_found(device_id);
-    // off: tokens are ignored (2.x players); optional: a presented token must be right;
-    // required: a right token is needed.
-    const bool has_credential = !d->credential_hash.empty();
-    if (policy != "off") {
-      if (!token.empty()) {
-        if (!has_credential || sha256_hex(token) != d->credential_hash)
-          return make_error(ErrorCode::unauthenticated, "wrong device credential");
-      } else if (policy == "required") {
-        return make_error(ErrorCode::unauthenticated, "this server requires a device credential");
-      }
-    }
+    if (!d || d->organization_id != device.organization_id) return device_not_found(device_id);
     if (!info.device_type.empty()) d->device_type = info.device_type.substr(0, 64);
     if (!info.platform.empty()) d->platform = info.platform.substr(0, 64);
     if (!info.capabilities_json.empty()) d->capabilities_json = info.capabilities_json;
