@@ -50,12 +50,7 @@ struct Env {
   }
 
   Result<UploadResult> upload(const std::string& name, const std::string& bytes, std::string_view device = "lobby") {
-    auto writer = w.svc->media().begin_upload(op, 1 << 20);
-    if (!writer) return std::move(writer).error();
-    VC_TRY((*writer)->write(bytes));
-    auto info = (*writer)->finish();
-    if (!info) return std::move(info).error();
-    return w.svc->media().add_upload(op, device, name, **writer, *info);
+    return vc::test::upload_bytes(*w.svc, op, device, name, bytes);
   }
 };
 

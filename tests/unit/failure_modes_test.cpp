@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "fault_storage.hpp"
+#include "services_world.hpp"
 #include "test_support.hpp"
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"
@@ -83,13 +84,7 @@ struct FaultWorld {
   }
 
   Result<UploadResult> upload(const Actor& a, std::string_view device, const std::string& name, const std::string& bytes) {
-    VC_TRY(svc->media().check_upload(a, device, static_cast<std::int64_t>(bytes.size())));
-    auto writer = svc->media().begin_upload(a, 1 << 20);
-    if (!writer) return std::move(writer).error();
-    VC_TRY((*writer)->write(bytes));
-    auto info = (*writer)->finish();
-    if (!info) return std::move(info).error();
-    return svc->media().add_upload(a, device, name, **writer, *info);
+    return test::upload_bytes(*svc, a, device, name, bytes);
   }
   void must(const Result<void>& r) { REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message)); }
   template <class T>

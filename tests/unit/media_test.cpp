@@ -27,14 +27,7 @@ struct Env {
 
   Result<UploadResult> upload(const std::string& name, const std::string& bytes, std::string_view device = "lobby",
                               const Actor* as = nullptr) {
-    const Actor& a = as ? *as : op;
-    VC_TRY(w.svc->media().check_upload(a, device, static_cast<std::int64_t>(bytes.size())));
-    auto writer = w.svc->media().begin_upload(a, 1 << 20);
-    if (!writer) return std::move(writer).error();
-    VC_TRY((*writer)->write(bytes));
-    auto info = (*writer)->finish();
-    if (!info) return std::move(info).error();
-    return w.svc->media().add_upload(a, device, name, **writer, *info);
+    return vc::test::upload_bytes(*w.svc, as ? *as : op, device, name, bytes);
   }
 
   std::size_t blob_files() {

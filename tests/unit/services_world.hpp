@@ -6,10 +6,23 @@
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
+#include "videocontrol/media.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/services.hpp"
 
 namespace vc::test {
+
+// An upload as the server makes one: the quota pre-check, the streamed bytes, then the row.
+inline Result<UploadResult> upload_bytes(Services& svc, const Actor& a, std::string_view device, const std::string& name,
+                                         const std::string& bytes) {
+  VC_TRY(svc.media().check_upload(a, device, static_cast<std::int64_t>(bytes.size())));
+  auto writer = svc.media().begin_upload(a, 1 << 20);
+  if (!writer) return std::move(writer).error();
+  VC_TRY((*writer)->write(bytes));
+  auto info = (*writer)->finish();
+  if (!info) return std::move(info).error();
+  return svc.media().add_upload(a, device, name, **writer, *info);
+}
 
 struct World {
   test::TempDir dir;

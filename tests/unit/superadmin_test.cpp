@@ -41,13 +41,7 @@ std::string default_org_id(World& w) {
 
 Result<UploadResult> upload(World& w, const Actor& a, std::string_view device, const std::string& name,
                             const std::string& bytes) {
-  VC_TRY(w.svc->media().check_upload(a, device, static_cast<std::int64_t>(bytes.size())));
-  auto writer = w.svc->media().begin_upload(a, 1 << 20);
-  if (!writer) return std::move(writer).error();
-  VC_TRY((*writer)->write(bytes));
-  auto info = (*writer)->finish();
-  if (!info) return std::move(info).error();
-  return w.svc->media().add_upload(a, device, name, **writer, *info);
+  return vc::test::upload_bytes(*w.svc, a, device, name, bytes);
 }
 
 std::vector<AuditEntry> audit_of(World& w, const std::string& action, const std::string& org) {
