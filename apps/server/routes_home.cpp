@@ -10,6 +10,7 @@
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
+#include "videocontrol/text.hpp"
 
 namespace vc::server {
 namespace {
@@ -47,12 +48,6 @@ constexpr std::array<Entry, kTextCount> kCatalogue = {{
 
 std::string_view text(Lang lang, Text t) { return lang == Lang::ru ? kCatalogue[t].ru : kCatalogue[t].en; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool iequals_prefix(std::string_view tag, std::string_view primary) {
   if (tag.size() < primary.size()) return false;
   for (std::size_t i = 0; i < primary.size(); ++i)
@@ -69,7 +64,7 @@ Lang choose_language(std::string_view header) {
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
     double q = 1.0;
     if (auto semi = item.find(';'); semi != std::string_view::npos) {
-      std::string_view param = trim(item.substr(semi + 1));
+      std::string_view param = text::trim(item.substr(semi + 1));
       item = item.substr(0, semi);
       if (param.size() > 2 && (param[0] | 0x20) == 'q' && param[1] == '=') {
         const std::string value(param.substr(2));
@@ -78,7 +73,7 @@ Lang choose_language(std::string_view header) {
         if (end == value.c_str()) q = 0;
       }
     }
-    item = trim(item);
+    item = text::trim(item);
     if (q <= 0) continue;
     if (iequals_prefix(item, "ru")) best_ru = std::max(best_ru, q);
     else if (iequals_prefix(item, "en") || item == "*") best_en = std::max(best_en, q);

@@ -178,7 +178,6 @@ struct RealtimeHub::Impl {
       return refuse(make_error(ErrorCode::unauthenticated, "organization_id needs a token"));
     }
     const std::string sid = random_secret(20);
-    std::vector<std::string> snapshot;
     {
       std::lock_guard lock(mu);
       if (!registry.accept(id, actor)) return;
