@@ -12,6 +12,8 @@ PACKAGES=(
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
   sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
   wrk nginx-light postgresql redis-server
+  # the web pages' tests: Debian's Chromium (driven by puppeteer-core from npm), fonts with Cyrillic
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 
 jobs=$(nproc)
-# socket.io-client for the realtime_js_clients test, exactly as locked in tests/js/package-lock.json.
-if [ ! -d tests/js/node_modules ]; then
+# socket.io-client, puppeteer-core and axe-core for the JavaScript and browser tests, exactly as
+# locked in tests/js/package-lock.json (again whenever the lock file changes).
+if [ ! -f tests/js/node_modules/.package-lock.json ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
   echo "== npm ci (tests/js)"
   npm ci --prefix tests/js --no-audit --no-fund
 fi

@@ -113,9 +113,10 @@ void write_usage(JsonWriter& w, const Usage& u) {
 void write_tokens(JsonWriter& w, const Tokens& t) {
   w.begin_object();
   w.key("access_token").value(t.access_token);
-  w.key("refresh_token").value(t.refresh_token);
+  if (!t.refresh_token.empty()) w.key("refresh_token").value(t.refresh_token);  // empty: it went in a cookie
   w.key("token_type").value("Bearer");
   w.key("expires_in").value(t.expires_in);
+  w.key("refresh_expires_in").value(t.refresh_expires_in);
   w.key("user"); write_user(w, t.user);
   w.end_object();
 }

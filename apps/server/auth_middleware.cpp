@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "browser_session.hpp"
 #include "server_context.hpp"
 
 namespace vc::server {
@@ -96,7 +97,12 @@ Response api_error(const Error& e) {
 }
 
 Result<Actor> request_actor(ServerContext& ctx, const Request& req) {
-  const std::string token = credential(req);
+  std::string token = credential(req);
+  // A browser's <img>/<video> cannot send a header: for reading media bytes only, the access token
+  // may come in the vc_access cookie (HttpOnly, SameSite=Strict, Path=/api/v1/media; a GET changes nothing).
+  if (token.empty() && (req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/api/v1/media/") &&
+      req.path.ends_with("/content"))
+    token = cookie_value(req, kAccessCookie).value_or("");
   if (token.empty())
     return make_error(ErrorCode::unauthenticated,
                       "this route needs a credential: send 'Authorization: Bearer <access token or API key>' "

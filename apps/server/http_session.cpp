@@ -339,7 +339,7 @@ void Session::send(Response r, bool keep_alive) {
   res->result(static_cast<unsigned>(r.status));
   res->set(http::field::server, kServerHeader);
   if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-  for (auto& [k, v] : r.headers) res->set(k, v);
+  for (auto& [k, v] : r.headers) res->insert(k, v);  // insert: Set-Cookie may repeat
   res->keep_alive(keep_alive);
   bytes_ = r.body.size();
   if (r.status != 204 && r.status != 304) res->content_length(r.body.size());  // RFC 9110 §8.6
@@ -380,7 +380,7 @@ void Session::send_file(Response r, bool keep_alive, bool head) {
   res->result(static_cast<unsigned>(r.status));
   res->set(http::field::server, kServerHeader);
   if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
-  for (auto& [k, v] : r.headers) res->set(k, v);
+  for (auto& [k, v] : r.headers) res->insert(k, v);  // insert: Set-Cookie may repeat
   res->keep_alive(keep_alive);
   res->content_length(static_cast<std::uint64_t>(f.length));
   bytes_ = head ? 0 : static_cast<std::size_t>(f.length);

@@ -8,7 +8,7 @@ class Router;
 struct ServerContext;
 
 void register_health_routes(Router& router, ServerContext& ctx);
-void register_home_routes(Router& router, ServerContext& ctx);
+void register_web_routes(Router& router, ServerContext& ctx);
 void register_openapi_routes(Router& router, ServerContext& ctx);
 void register_auth_routes(Router& router, ServerContext& ctx);
 void register_organization_routes(Router& router, ServerContext& ctx);

@@ -76,7 +76,7 @@ void register_health_routes(Router& router, ServerContext& ctx) {
 
 void register_routes(Router& router, ServerContext& ctx) {
   register_health_routes(router, ctx);
-  register_home_routes(router, ctx);
+  register_web_routes(router, ctx);
   register_openapi_routes(router, ctx);
   register_auth_routes(router, ctx);
   register_organization_routes(router, ctx);

@@ -52,10 +52,11 @@ def free_port():
 
 
 class Reply:
-    def __init__(self, method, path, status, headers, body):
+    def __init__(self, method, path, status, headers, body, header_list=None):
         self.method, self.path = method, path
         self.status = status
-        self.headers = headers  # lower-case names
+        self.headers = headers  # lower-case names; the last of repeated ones
+        self.header_list = header_list or []  # every (lower-case name, value), repeats kept (Set-Cookie)
         self.body = body
 
     def json(self):
@@ -166,7 +167,8 @@ class Server:
             conn.request(method, path, body=data, headers=h)
             r = conn.getresponse()
             payload = r.read()
-            return Reply(method, path, r.status, {k.lower(): v for k, v in r.getheaders()}, payload)
+            return Reply(method, path, r.status, {k.lower(): v for k, v in r.getheaders()}, payload,
+                         [(k.lower(), v) for k, v in r.getheaders()])
         finally:
             conn.close()
 

@@ -235,7 +235,8 @@ class TenancyTest(ApiTestCase):
         self.assertFalse(r.json()["active"])
         self.assertStatus(self.call("GET", "/api/v1/auth/me", token=t["access_token"]), 401, "unauthenticated")
         self.assertStatus(self.call("POST", "/api/v1/auth/refresh", {"refresh_token": t["refresh_token"]}), 401)
-        self.assertStatus(self.server.login(user["username"], USER_PASSWORD), 401, "unauthenticated")
+        self.assertStatus(self.server.login(user["username"], USER_PASSWORD), 403, "forbidden")
+        self.assertStatus(self.server.login(user["username"], "Wrong-password-1"), 401, "unauthenticated")
         self.assertAudited("user.update", user["id"], self.users["a"]["admin"]["id"])
         self.assertStatus(self.call("PATCH", "/api/v1/users/" + user["id"], {"active": True},
                                     token=self.tok("a", "admin")), 200)

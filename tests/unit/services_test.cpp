@@ -148,7 +148,13 @@ TEST_CASE("a disabled user's live access token stops working at once") {
   CHECK_FALSE(w.svc->auth().refresh(tokens->refresh_token, "127.0.0.1").ok());
   auto again = w.svc->auth().login("victim", "Password-victim-1", "127.0.0.1");
   REQUIRE_FALSE(again.ok());
-  CHECK(again.error().message == "invalid username or password");
+  // The right password learns why (a page can say so); a wrong one learns nothing.
+  CHECK(again.error().code == ErrorCode::forbidden);
+  CHECK(again.error().message.find("disabled") != std::string::npos);
+  auto wrong = w.svc->auth().login("victim", "Password-wrong-1", "127.0.0.1");
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().code == ErrorCode::unauthenticated);
+  CHECK(wrong.error().message == "invalid username or password");
 }
 
 TEST_CASE("logout ends the session; logout everywhere ends all of them") {

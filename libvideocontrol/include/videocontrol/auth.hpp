@@ -21,15 +21,18 @@ struct ServiceContext;  // private
 struct VC_API Tokens {
   std::string access_token;   // JWT HS256, short-lived
   std::string refresh_token;  // opaque, single use
-  std::int64_t expires_in = 0;  // seconds until the access token expires
+  std::int64_t expires_in = 0;          // seconds until the access token expires
+  std::int64_t refresh_expires_in = 0;  // seconds until the refresh token expires
   User user;
 };
 
 class VC_API Auth {
  public:
   explicit Auth(ServiceContext& ctx) : ctx_(ctx) {}
-  // Errors: unauthenticated (one message for unknown user, wrong password and disabled user),
-  // rate_limited (too many failures for the account or the address; retry_after_s set).
+  // Errors: unauthenticated (one message for an unknown user and a wrong password), forbidden (the
+  // password is right but the account or its organisation is disabled: said only to someone who
+  // knows the password), rate_limited (too many failures for the account or the address;
+  // retry_after_s set).
   Result<Tokens> login(std::string_view username, std::string_view password, std::string_view address);
   // Rotates: the presented token becomes used and a new pair is returned. A used token presented
   // again revokes its whole session family. Errors: unauthenticated.

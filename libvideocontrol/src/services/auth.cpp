@@ -64,6 +64,7 @@ Result<Tokens> issue(ServiceContext& ctx, StorageSession& s, const User& u, std:
   c.exp = c.iat + ctx.options.access_token_ttl.count();
   t.access_token = jwt::sign(c, ctx.signing_key);
   t.expires_in = ctx.options.access_token_ttl.count();
+  t.refresh_expires_in = ctx.options.refresh_token_ttl.count();
   t.user = u;
   return t;
 }
@@ -120,6 +121,10 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
                                           found ? found->organization_id : std::string(),
                                           JsonWriter().begin_object().key("username").value(username).key("reason").value(reason).end_object().str()));
     }));
+    // Only someone who knows the password learns that the account exists but is disabled.
+    if (found && password_ok)
+      return make_error(ErrorCode::forbidden, "this account or its organization is disabled; ask an administrator "
+                                              "to enable it");
     return bad_login();
   }
   const User user = *found;

@@ -1,0 +1,81 @@
+#include "browser_session.hpp"
+
+#include <strings.h>
+
+#include <fmt/format.h>
+
+#include "auth_middleware.hpp"
+#include "videocontrol/text.hpp"
+
+namespace vc::server {
+namespace {
+
+std::string cookie(std::string_view name, std::string_view value, std::string_view path, std::int64_t max_age,
+                   bool http_only, bool secure) {
+  return fmt::format("{}={}; Path={}; Max-Age={}; SameSite=Strict{}{}", name, value, path, max_age,
+                     http_only ? "; HttpOnly" : "", secure ? "; Secure" : "");
+}
+
+// "https://host:port/..." → "host:port".
+std::string_view origin_host(std::string_view origin) {
+  auto scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return {};
+  origin.remove_prefix(scheme + 3);
+  return origin.substr(0, origin.find('/'));
+}
+
+}  // namespace
+
+std::optional<std::string> cookie_value(const Request& req, std::string_view name) {
+  for (const auto& [header, value] : req.headers) {
+    if (header != "cookie") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const auto semi = rest.find(';');
+      std::string_view pair = text::trim(rest.substr(0, semi));
+      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+      const auto eq = pair.find('=');
+      if (eq == std::string_view::npos || text::trim(pair.substr(0, eq)) != name) continue;
+      std::string_view v = text::trim(pair.substr(eq + 1));
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      return std::string(v);
+    }
+  }
+  return std::nullopt;
+}
+
+bool request_is_https(const Request& req, const std::vector<std::string>& trusted_proxies) {
+  const std::string_view proto = text::trim(req.header("x-forwarded-proto"));
+  if (proto.empty() || strncasecmp(proto.data(), "https", 5) != 0 || proto.size() != 5) return false;
+  // Only a trusted proxy may say so: the TCP peer must be one of them.
+  const std::string peer = client_address(Request{.remote_address = req.remote_address}, {});
+  for (const auto& p : trusted_proxies)
+    if (p == peer) return true;
+  return false;
+}
+
+Result<void> check_cookie_request(const Request& req) {
+  if (text::trim(req.header("x-requested-with")) != "VideoControl")
+    return make_error(ErrorCode::forbidden,
+                      "a request that relies on the session cookie must carry 'X-Requested-With: VideoControl'");
+  const std::string_view origin = text::trim(req.header("origin"));
+  if (!origin.empty() && origin_host(origin) != text::trim(req.header("host")))
+    return make_error(ErrorCode::forbidden, "cross-origin requests may not use the session cookie");
+  return {};
+}
+
+std::vector<std::string> session_cookies(std::string_view refresh_token, std::chrono::seconds refresh_ttl,
+                                         std::string_view access_token, std::int64_t access_ttl_s, bool secure) {
+  const auto ttl = static_cast<std::int64_t>(refresh_ttl.count());
+  return {cookie(kRefreshCookie, refresh_token, "/api/v1/auth", ttl, true, secure),
+          cookie(kAccessCookie, access_token, "/api/v1/media", access_ttl_s, true, secure),
+          cookie(kSessionHintCookie, "1", "/", ttl, false, secure)};
+}
+
+std::vector<std::string> cleared_session_cookies(bool secure) {
+  return {cookie(kRefreshCookie, "", "/api/v1/auth", 0, true, secure),
+          cookie(kAccessCookie, "", "/api/v1/media", 0, true, secure),
+          cookie(kSessionHintCookie, "", "/", 0, false, secure)};
+}
+
+}  // namespace vc::server

@@ -1,0 +1,126 @@
+// The web pages (web/, built by web/build.mjs and compiled in): /signin, /admin, /speaker, their
+// content-hashed scripts and styles under /assets/, and `/`, which sends a browser to the panel or
+// to sign-in. Every answer is a constant, so the routes run on the network thread.
+//
+// Pages carry a strict Content-Security-Policy (scripts, styles and connections from this origin
+// only, nothing inline) and are revalidated on each load (ETag → 304); /assets/* have hashes in
+// their names and are cached for a year as immutable. Brotli or gzip is chosen from Accept-Encoding.
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "browser_session.hpp"
+#include "router.hpp"
+#include "routes.hpp"
+#include "server_context.hpp"
+#include "videocontrol/text.hpp"
+#include "web_assets.hpp"
+
+namespace vc::server {
+namespace {
+
+constexpr std::string_view kPageCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "connect-src 'self'; font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+
+// Whether Accept-Encoding names `coding` with a non-zero quality ("br;q=0" refuses it).
+bool accepts(std::string_view header, std::string_view coding) {
+  while (!header.empty()) {
+    const auto comma = header.find(',');
+    std::string_view item = text::trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    std::string_view params;
+    if (auto semi = item.find(';'); semi != std::string_view::npos) {
+      params = text::trim(item.substr(semi + 1));
+      item = text::trim(item.substr(0, semi));
+    }
+    if (item != coding) continue;
+    if (params.size() >= 2 && (params[0] | 0x20) == 'q' && params[1] == '=') {
+      std::string_view q = text::trim(params.substr(2));
+      return !(q == "0" || q == "0.0" || q == "0.00" || q == "0.000");
+    }
+    return true;
+  }
+  return false;
+}
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  if (text::trim(if_none_match) == "*") return true;
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    std::string_view item = text::trim(if_none_match.substr(0, comma));
+    if_none_match = comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item == etag) return true;
+  }
+  return false;
+}
+
+Response serve(const Request& req, const WebAsset& a) {
+  Response r;
+  r.content_type = std::string(a.content_type);
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Cache-Control", a.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  r.headers.emplace_back("ETag", std::string(a.etag));
+  if (!a.gzip.empty() || !a.brotli.empty()) r.headers.emplace_back("Vary", "Accept-Encoding");
+  if (a.content_type.starts_with("text/html")) {
+    r.headers.emplace_back("Content-Security-Policy", std::string(kPageCsp));
+    r.headers.emplace_back("Referrer-Policy", "same-origin");
+    r.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+  }
+  if (etag_matches(req.header("if-none-match"), a.etag)) {
+    r.status = 304;
+    r.content_type.clear();
+    return r;
+  }
+  const std::string_view ae = req.header("accept-encoding");
+  if (!a.brotli.empty() && accepts(ae, "br")) {
+    r.headers.emplace_back("Content-Encoding", "br");
+    r.body = std::string(a.brotli);
+  } else if (!a.gzip.empty() && accepts(ae, "gzip")) {
+    r.headers.emplace_back("Content-Encoding", "gzip");
+    r.body = std::string(a.gzip);
+  } else {
+    r.body = std::string(a.identity);
+  }
+  return r;
+}
+
+Response redirect(std::string location) {
+  Response r;
+  r.status = 302;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", location);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = "See " + location + "\n";
+  return r;
+}
+
+}  // namespace
+
+void register_web_routes(Router& router, ServerContext&) {
+  auto by_path = std::make_shared<std::unordered_map<std::string_view, const WebAsset*>>();
+  for (const WebAsset& a : web_assets()) by_path->emplace(a.path, &a);
+
+  RouteOptions inline_route;
+  inline_route.inline_handler = true;
+  for (const WebAsset& a : web_assets()) {
+    if (a.path.starts_with("/assets/")) continue;  // one route below serves them all
+    router.add("GET", std::string(a.path), [&a](Request& req) { return serve(req, a); }, inline_route);
+  }
+  router.add("GET", "/assets/{file}", [by_path](Request& req) {
+    auto it = by_path->find("/assets/" + req.params.at("file"));
+    if (it == by_path->end())
+      return Response::error(404, "not_found", "no such asset; pages name their assets with content hashes, reload the page");
+    return serve(req, *it->second);
+  }, inline_route);
+
+  // A signed-in browser holds the session hint cookie (set with the HttpOnly refresh cookie, see
+  // routes_auth.cpp); it says nothing secret, it only saves a signed-out person a blank page.
+  router.add("GET", "/", [](Request& req) {
+    return redirect(cookie_value(req, kSessionHintCookie) ? "/admin" : "/signin");
+  }, inline_route);
+}
+
+}  // namespace vc::server
