@@ -5,6 +5,10 @@
 // Pages carry a strict Content-Security-Policy (scripts, styles and connections from this origin
 // only, nothing inline) and are revalidated on each load (ETag → 304); /assets/* have hashes in
 // their names and are cached for a year as immutable. Brotli or gzip is chosen from Accept-Encoding.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -97,11 +101,55 @@ Response redirect(std::string location) {
   return r;
 }
 
+// For people working on the pages: with VC_WEB_DIR=<the --out folder of web/build.mjs> the pages
+// are read from its dist/ on every request instead of the compiled-in copy, so a page change needs
+// `node web/build.mjs --out DIR` and a reload, not a server build. Not a setting for production.
+Response serve_from_dir(const Request& req, const std::filesystem::path& dist, std::string_view path) {
+  namespace fs = std::filesystem;
+  if (path.find("..") != std::string_view::npos)
+    return Response::error(404, "not_found", "no such page");
+  fs::path file = dist / std::string(path.substr(1));
+  if (!file.has_extension()) file += ".html";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Response::error(404, "not_found", "no such page in VC_WEB_DIR");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  static const std::unordered_map<std::string, std::string_view> types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"}, {".svg", "image/svg+xml"}, {".json", "application/json"}};
+  auto type = types.find(file.extension().string());
+  const std::string body = bytes.str();
+  WebAsset a;
+  a.path = path;
+  a.content_type = type == types.end() ? "application/octet-stream" : type->second;
+  a.etag = "\"dev\"";
+  a.identity = body;
+  Response r = serve(Request{}, a);  // no conditional answer: always the current file
+  r.headers.emplace_back("X-VideoControl-Web-Dir", "1");
+  (void)req;
+  return r;
+}
+
 }  // namespace
 
 void register_web_routes(Router& router, ServerContext&) {
   auto by_path = std::make_shared<std::unordered_map<std::string_view, const WebAsset*>>();
   for (const WebAsset& a : web_assets()) by_path->emplace(a.path, &a);
+  if (const char* dev = std::getenv("VC_WEB_DIR"); dev && *dev) {
+    auto dist = std::filesystem::path(dev) / "dist";
+    RouteOptions blocking;  // reads a file
+    for (const WebAsset& a : web_assets()) {
+      if (a.path.starts_with("/assets/")) continue;
+      router.add("GET", std::string(a.path), [dist, p = std::string(a.path)](Request& req) { return serve_from_dir(req, dist, p); }, blocking);
+    }
+    router.add("GET", "/assets/{file}", [dist](Request& req) {
+      return serve_from_dir(req, dist, "/assets/" + req.params.at("file"));
+    }, blocking);
+    router.add("GET", "/", [](Request& req) {
+      return redirect(cookie_value(req, kSessionHintCookie) ? "/admin" : "/signin");
+    }, blocking);
+    return;
+  }
 
   RouteOptions inline_route;
   inline_route.inline_handler = true;
