@@ -107,6 +107,7 @@ TEST_CASE("a domain event survives encoding, every kind by its name") {
     e.at_ms = 1'700'000'000'123;
     e.player_event = "player/play";
     e.player_payload = R"({"type":"image","file":"a.png"})";
+    e.state = R"({"type":"image","file":"a.png","state":"playing"})";
     auto back = decode_event(encode_event(e));
     REQUIRE(back.ok());
     CHECK(*back == e);
@@ -121,6 +122,7 @@ TEST_CASE("a malformed domain event is refused with a reason") {
   for (const char* bad : {"", "[]", "{}", R"({"kind":"nope"})", R"({"kind":7})", R"({"kind":"media.added","at_ms":"x"})",
                           R"({"kind":"media.added","device_ids":[1]})", R"({"kind":"media.added","device_ids":"a"})",
                           R"({"kind":"media.added","player_payload":"{not json"})", R"({"kind":"media.added"} x)",
+                          R"({"kind":"playback.changed","state":"[1]"})", R"({"kind":"playback.changed","state":"{"})",
                           R"({"kind":"media.added","name":null})", "{\"kind\":\"media.added\",\"name\":\"\xff\"}", R"({"kind":"media.added","name":"\udddd"})"}) {
     CAPTURE(bad);
     auto r = decode_event(bad);
@@ -301,7 +303,9 @@ TEST_CASE("the realtime hub turns domain events into broadcasts for its connecti
     REQUIRE(env.w.svc->playback().command(env.speaker, "lobby", {PlaybackAction::play, "poster.png", std::nullopt}).ok());
     CHECK(find_event(transport.take(2), "player/play").starts_with(R"(2["player/play",{"type":"image","file":"poster.png")"));
     CHECK(transport.take(3).empty());
-    CHECK(find_event(transport.take(1), "preview/refresh") == R"(2["preview/refresh",{"device_id":"lobby"}])");
+    // The panels get the new state with the refresh, so a live preview needs no extra request.
+    CHECK(find_event(transport.take(1), "preview/refresh")
+              .starts_with(R"(2["preview/refresh",{"device_id":"lobby","state":{"type":"image","file":"poster.png","state":"playing")"));
     CHECK(env.w.svc->playback().command_stats().count == 1);
   }
 

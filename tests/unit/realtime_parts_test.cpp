@@ -60,6 +60,9 @@ TEST_CASE("a playback change sends the player event with its argument and refres
   CHECK(out[0].packet == R"(2["player/pdfPage",3])");
   CHECK(audience(out[1]) == "panels:org-1");
   CHECK(out[1].packet == R"(2["preview/refresh",{"device_id":"lobby"}])");
+  e.state = R"({"type":"pdf","file":"deck.pdf","state":"playing","page":3})";
+  CHECK(broadcasts_for(e)[1].packet ==
+        R"(2["preview/refresh",{"device_id":"lobby","state":{"type":"pdf","file":"deck.pdf","state":"playing","page":3}}])");
 
   e.player_event.clear();  // a page click at the last page: the players need not be told
   out = broadcasts_for(e);

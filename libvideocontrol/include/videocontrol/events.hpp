@@ -52,6 +52,7 @@ struct VC_API DomainEvent {
   std::int64_t at_ms = 0;
   std::string player_event;             // playback_changed: e.g. "player/play"
   std::string player_payload;           // its one JSON argument; empty = none
+  std::string state;                    // playback_changed: the new now-playing state (JSON object)
 
   // Every device the event concerns: device_id and device_ids, without repeats.
   VC_API std::vector<std::string> devices() const;

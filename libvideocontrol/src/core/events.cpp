@@ -79,6 +79,7 @@ std::string encode_event(const DomainEvent& e) {
   if (!e.player_event.empty()) w.key("player_event").value(e.player_event);
   // Sent as text: what players receive must arrive byte for byte as the service made it.
   if (!e.player_payload.empty()) w.key("player_payload").value(e.player_payload);
+  if (!e.state.empty()) w.key("state").value(e.state);
   w.end_object();
   return std::move(w).str();
 }
@@ -137,6 +138,11 @@ Result<DomainEvent> decode_event(std::string_view json) {
       rapidjson::Document payload;
       payload.Parse<rapidjson::kParseValidateEncodingFlag>(e.player_payload.data(), e.player_payload.size());
       if (payload.HasParseError()) return bad("player_payload must be one JSON value");
+    } else if (key == "state") {
+      VC_TRY(text(e.state));
+      rapidjson::Document state;
+      state.Parse<rapidjson::kParseValidateEncodingFlag>(e.state.data(), e.state.size());
+      if (state.HasParseError() || !state.IsObject()) return bad("state must be a JSON object");
     }
     // Unknown keys are ignored: a newer instance may add fields.
   }

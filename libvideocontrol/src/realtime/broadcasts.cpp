@@ -10,6 +10,15 @@ std::string device_arg(const std::string& device) {
   return std::move(JsonWriter().begin_object().key("device_id").value(device).end_object()).str();
 }
 
+// {device_id, state?}: the panels' live preview follows the state without asking (2.x panels read
+// only device_id).
+std::string preview_arg(const std::string& device, const std::string& state) {
+  JsonWriter w;
+  w.begin_object().key("device_id").value(device);
+  if (!state.empty()) w.key("state").raw(state);
+  return std::move(w.end_object()).str();
+}
+
 std::string event_packet(std::string_view name, const std::vector<std::string>& args = {}) {
   return sio::encode(sio::make_event(name, args));
 }
@@ -33,7 +42,7 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
         if (!e.player_payload.empty()) args.push_back(e.player_payload);
         out.push_back({To::device_players, e.device_id, event_packet(e.player_event, args)});
       }
-      to_panels(event_packet("preview/refresh", {device_arg(e.device_id)}));
+      to_panels(event_packet("preview/refresh", {preview_arg(e.device_id, e.state)}));
       break;
     case EventKind::device_online:
       to_panels(event_packet("player/online", {device_arg(e.device_id)}));

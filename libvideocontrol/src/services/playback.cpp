@@ -93,6 +93,7 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
   e.device_id = r->device_id;
   e.player_event = r->player_event;
   e.player_payload = r->player_payload;
+  e.state = Playback::state_json(r->state);
   ctx_.publish(std::move(e), actor);
   record(*ctx_.commands, received);
   return r;

@@ -63,7 +63,8 @@ export async function startServer(extraEnv = {}) {
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...extraEnv,
   };
-  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR', 'LANG']) if (process.env[k]) server.env[k] = process.env[k];
+  // VC_WEB_DIR: while working on the pages, serve them from a web/build.mjs output (see routes_web.cpp).
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR', 'LANG', 'VC_WEB_DIR']) if (process.env[k]) server.env[k] = process.env[k];
 
   server.start = async () => {
     server.proc = spawn(BINARY, [], { env: server.env, stdio: ['ignore', 'pipe', 'pipe'] });
