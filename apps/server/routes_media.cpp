@@ -185,9 +185,24 @@ void register_media_routes(Router& router, ServerContext& ctx) {
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
                auto page = page_request(req);
                if (!page) return page.error();
-               auto body = ctx.services->media().files_json(actor, req.params.at("device_id"), *page);
+               FileFilter filter;  // ?q= (name contains, case-insensitive) and ?kind=
+               filter.contains = req.query_param("q").value_or("");
+               filter.kind = req.query_param("kind").value_or("");
+               auto body = ctx.services->media().files_json(actor, req.params.at("device_id"), *page, filter);
                if (!body) return body.error();
                return Response::json(200, std::move(*body));
+             }));
+
+  // {"name"}: the device's name for the file (what players ask for); 409 when the name is taken.
+  router.add("PATCH", "/api/v1/devices/{device_id}/media/{name}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto name = body->string("name");
+               if (!name) return name.error();
+               auto file = ctx.services->media().rename_file(actor, req.params.at("device_id"), req.params.at("name"), *name);
+               if (!file) return file.error();
+               return Response::json(200, MediaLibrary::to_json(*file));
              }));
 
   // Takes the file off the device; the media stays in the library.

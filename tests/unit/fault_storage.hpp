@@ -263,7 +263,7 @@ class MediaRepo final : public MediaRepository {
   VC_FAULT_FWD(Result<void>, link, (sv d, sv m, sv n, i64 at), (d, m, n, at))
   VC_FAULT_FWD(Result<bool>, unlink, (sv d, sv n), (d, n))
   VC_FAULT_FWD(Result<std::optional<DeviceFile>>, find_file, (sv d, sv n), (d, n))
-  VC_FAULT_FWD(Result<std::vector<DeviceFile>>, files, (sv d, sv after, int limit), (d, after, limit))
+  VC_FAULT_FWD(Result<std::vector<DeviceFile>>, files, (sv d, sv after, int limit, const FileFilter& f), (d, after, limit, f))
   VC_FAULT_FWD(Result<i64>, link_count, (sv m), (m))
   VC_FAULT_FWD(Result<std::vector<std::string>>, only_on, (sv d), (d))
 #undef kName

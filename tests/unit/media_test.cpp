@@ -302,3 +302,87 @@ TEST_CASE("content sniffing recognises each supported kind") {
   CHECK(infer_player_type("x.zip") == "folder");
   CHECK(infer_player_type("x.mkv") == "video");
 }
+
+TEST_CASE("a device's files can be searched by name and kind, page by page, and the cache keeps filters apart") {
+  Env e;
+  for (const char* n : {"Welcome.png", "welcome-2.png", "100%_done.png", "Привет.png", "a_b.png"})
+    REQUIRE(e.upload(n, kPng + n).ok());  // distinct bytes, each a PNG to the sniffer
+  REQUIRE(e.upload("deck.pdf", kPdf).ok());
+  REQUIRE(e.upload("clip.mp4", kMp4).ok());
+  auto names = [&](FileFilter f, PageRequest page = {}) {
+    std::vector<std::string> out;
+    auto r = e.w.svc->media().files(e.viewer, "lobby", page, f);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    for (auto& file : r->items) out.push_back(file.name);
+    return out;
+  };
+  CHECK(names({"welcome", ""}) == std::vector<std::string>{"Welcome.png", "welcome-2.png"});
+  CHECK(names({"WELCOME", ""}) == names({"welcome", ""}));  // ASCII case does not matter
+  CHECK(names({"%_", ""}) == std::vector<std::string>{"100%_done.png"});  // % and _ match themselves
+  CHECK(names({"a_b", ""}) == std::vector<std::string>{"a_b.png"});
+  CHECK(names({"Привет", ""}) == std::vector<std::string>{"Привет.png"});
+  CHECK(names({"", "image"}).size() == 5);
+  CHECK(names({"", "video"}) == std::vector<std::string>{"clip.mp4"});
+  CHECK(names({"clip", "image"}).empty());
+  // Paging keeps the filter.
+  REQUIRE(e.upload("welcome-3.png", kPng + "3").ok());
+  REQUIRE(e.upload("welcome-4.png", kPng + "4").ok());
+  PageRequest one;
+  one.limit = 1;
+  auto first = e.w.svc->media().files(e.viewer, "lobby", one, {"welcome-", ""});
+  REQUIRE(first.ok());
+  REQUIRE(first->items.size() == 1);
+  REQUIRE_FALSE(first->next_cursor.empty());
+  one.cursor = first->next_cursor;
+  auto second = e.w.svc->media().files(e.viewer, "lobby", one, {"welcome-", ""});
+  REQUIRE(second.ok());
+  REQUIRE(second->items.size() == 1);
+  CHECK(second->items[0].name > first->items[0].name);
+  CHECK(second->items[0].name.starts_with("welcome-"));
+  // The cached JSON differs per filter.
+  auto all = e.w.svc->media().files_json(e.viewer, "lobby", {}, {});
+  auto videos = e.w.svc->media().files_json(e.viewer, "lobby", {}, {"", "video"});
+  REQUIRE(all.ok());
+  REQUIRE(videos.ok());
+  CHECK(*all != *videos);
+  CHECK(videos->find("clip.mp4") != std::string::npos);
+  CHECK(videos->find("welcome") == std::string::npos);
+  // Bad filters are refused with the reason.
+  auto bad_kind = e.w.svc->media().files(e.viewer, "lobby", {}, {"", "movie"});
+  REQUIRE_FALSE(bad_kind.ok());
+  CHECK(bad_kind.error().code == ErrorCode::invalid);
+  CHECK_FALSE(e.w.svc->media().files(e.viewer, "lobby", {}, {std::string(201, 'x'), ""}).ok());
+}
+
+TEST_CASE("renaming a device's file changes only that device's name for it, and refuses a taken name") {
+  Env e;
+  REQUIRE(e.w.svc->devices().create(e.op, {"hall", "Hall"}).ok());
+  auto up = e.upload("poster.png", kPng);
+  REQUIRE(up.ok());
+  REQUIRE(e.w.svc->media().link(e.op, up->file.media.id, "hall").ok());
+  REQUIRE(e.upload("other.png", kPng + "x").ok());
+
+  auto renamed = e.w.svc->media().rename_file(e.op, "lobby", "poster.png", "Афиша.png");
+  REQUIRE_MESSAGE(renamed.ok(), (renamed.ok() ? "" : renamed.error().message));
+  CHECK(renamed->name == "Афиша.png");
+  CHECK(renamed->media.id == up->file.media.id);
+  auto lobby = e.w.svc->media().files(e.viewer, "lobby", {});
+  REQUIRE(lobby.ok());
+  std::vector<std::string> names;
+  for (auto& f : lobby->items) names.push_back(f.name);
+  CHECK(std::find(names.begin(), names.end(), "poster.png") == names.end());
+  CHECK(std::find(names.begin(), names.end(), "Афиша.png") != names.end());
+  auto hall = e.w.svc->media().files(e.viewer, "hall", {});
+  REQUIRE(hall.ok());
+  REQUIRE(hall->items.size() == 1);
+  CHECK(hall->items[0].name == "poster.png");  // the other device's name is its own
+
+  auto taken = e.w.svc->media().rename_file(e.op, "lobby", "Афиша.png", "other.png");
+  REQUIRE_FALSE(taken.ok());
+  CHECK(taken.error().code == ErrorCode::conflict);
+  CHECK(e.w.svc->media().rename_file(e.op, "lobby", "missing.png", "x.png").error().code == ErrorCode::not_found);
+  auto empty = e.w.svc->media().rename_file(e.op, "lobby", "Афиша.png", "");
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().code == ErrorCode::invalid);
+  CHECK(e.w.svc->media().rename_file(e.viewer, "lobby", "Афиша.png", "y.png").error().code == ErrorCode::forbidden);
+}

@@ -150,6 +150,14 @@ struct VC_API DeviceFile {
   Media media;
 };
 
+// Narrows a device's file list: names containing `contains` (case-insensitive for ASCII letters;
+// % and _ match themselves) and media of one kind (a MediaKind's name). Empty = no condition.
+struct VC_API FileFilter {
+  std::string contains;
+  std::string kind;
+  bool empty() const { return contains.empty() && kind.empty(); }
+};
+
 struct VC_API AuditEntry {
   std::string actor_kind;           // user, api_key, device, system
   std::string actor_id;

@@ -58,8 +58,16 @@ class VC_API MediaLibrary {
   Result<Media> get(const Actor& actor, std::string_view media_id);
   Result<Page<Media>> list(const Actor& actor, const PageRequest& page, std::string_view kind = {});
   Result<std::string> list_json(const Actor& actor, const PageRequest& page, std::string_view kind = {});
-  Result<Page<DeviceFile>> files(const Actor& actor, std::string_view device_id, const PageRequest& page);
-  Result<std::string> files_json(const Actor& actor, std::string_view device_id, const PageRequest& page);
+  // A device's files by name, narrowed by `filter` (contains: at most 200 bytes; kind: a MediaKind
+  // name). Errors: invalid (bad filter or page), not_found.
+  Result<Page<DeviceFile>> files(const Actor& actor, std::string_view device_id, const PageRequest& page,
+                                 const FileFilter& filter = {});
+  Result<std::string> files_json(const Actor& actor, std::string_view device_id, const PageRequest& page,
+                                 const FileFilter& filter = {});
+  // Renames a device's file (the name players ask for); the media and other devices' names stay.
+  // Errors: invalid (bad name), not_found, conflict (the device already has a file of that name).
+  Result<DeviceFile> rename_file(const Actor& actor, std::string_view device_id, std::string_view name,
+                                 std::string_view new_name);
   Result<Media> rename(const Actor& actor, std::string_view media_id, std::string_view name);
   // Deletes the media everywhere; the bytes go with the last reference.
   Result<void> remove(const Actor& actor, std::string_view media_id);

@@ -160,8 +160,9 @@ class VC_API MediaRepository {
                             std::int64_t at_ms) = 0;
   virtual Result<bool> unlink(std::string_view device_pk, std::string_view name) = 0;
   virtual Result<std::optional<DeviceFile>> find_file(std::string_view device_pk, std::string_view name) = 0;
-  // Ordered by name; after = exclusive name cursor.
-  virtual Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit) = 0;
+  // Ordered by name; after = exclusive name cursor; only those matching `filter`.
+  virtual Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit,
+                                                const FileFilter& filter = {}) = 0;
   virtual Result<std::int64_t> link_count(std::string_view media_id) = 0;
   // Media linked to this device and to no other device.
   virtual Result<std::vector<std::string>> only_on(std::string_view device_pk) = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "../auth/digest.hpp"
 #include "context.hpp"
 #include "videocontrol/json_writer.hpp"
 #include "json_render.hpp"
@@ -220,12 +221,25 @@ Result<std::string> MediaLibrary::list_json(const Actor& actor, const PageReques
   return body;
 }
 
-Result<Page<DeviceFile>> MediaLibrary::files(const Actor& actor, std::string_view device_id, const PageRequest& page) {
+namespace {
+
+Result<void> validate_filter(const FileFilter& f) {
+  if (f.contains.size() > 200) return make_error(ErrorCode::invalid, "q is too long: at most 200 bytes");
+  if (!f.kind.empty() && !parse_media_kind(f.kind))
+    return make_error(ErrorCode::invalid, "kind must be one of video, audio, image, pdf, pptx, zip");
+  return {};
+}
+
+}  // namespace
+
+Result<Page<DeviceFile>> MediaLibrary::files(const Actor& actor, std::string_view device_id, const PageRequest& page,
+                                             const FileFilter& filter) {
   VC_TRY(validate_page(page));
+  VC_TRY(validate_filter(filter));
   return read_value<Page<DeviceFile>>(ctx_.storage, [&](StorageSession& s) -> Result<Page<DeviceFile>> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
-    VC_ASSIGN(auto rows, s.media().files(d.id, page.cursor, page.limit + 1));
+    VC_ASSIGN(auto rows, s.media().files(d.id, page.cursor, page.limit + 1, filter));
     Page<DeviceFile> out;
     if (static_cast<int>(rows.size()) > page.limit) {
       rows.resize(static_cast<std::size_t>(page.limit));
@@ -236,13 +250,17 @@ Result<Page<DeviceFile>> MediaLibrary::files(const Actor& actor, std::string_vie
   });
 }
 
-Result<std::string> MediaLibrary::files_json(const Actor& actor, std::string_view device_id, const PageRequest& page) {
+Result<std::string> MediaLibrary::files_json(const Actor& actor, std::string_view device_id, const PageRequest& page,
+                                             const FileFilter& filter) {
   VC_TRY(require(actor, Permission::read));
+  VC_TRY(validate_filter(filter));
   const auto gen = ctx_.cache.generation(media_namespace(actor.organization_id));
-  const auto key = fmt::format("files:{}:g{}:{}:{}:{}", actor.organization_id, gen, device_id, page.cursor, page.limit);
+  // The filter text is hashed into the key: any bytes, bounded length.
+  const auto key = fmt::format("files:{}:g{}:{}:{}:{}:{}:{}", actor.organization_id, gen, device_id, page.cursor,
+                               page.limit, filter.kind, filter.contains.empty() ? "" : sha256_hex(filter.contains));
   if (!actor.organization_id.empty())
     if (auto hit = ctx_.cache.get(key)) return std::move(*hit);
-  VC_ASSIGN(auto p, files(actor, device_id, page));
+  VC_ASSIGN(auto p, files(actor, device_id, page, filter));
   std::string body = json::file_page(p);
   if (!actor.organization_id.empty()) ctx_.cache.put(key, body, kMediaListTtl);
   return body;
@@ -330,6 +348,35 @@ Result<DeviceFile> MediaLibrary::move(const Actor& actor, std::string_view from_
   ctx_.publish(domain_event(EventKind::media_moved, org, std::string(to_device), r->media.id, r->name,
                             {std::string(from_device)}),
                actor);
+  return r;
+}
+
+Result<DeviceFile> MediaLibrary::rename_file(const Actor& actor, std::string_view device_id, std::string_view name,
+                                             std::string_view new_name) {
+  VC_ASSIGN(auto clean, sanitize_file_name(new_name));
+  std::string org;
+  auto r = write_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
+    if (clean == file->name) return std::move(*file);
+    VC_ASSIGN(auto taken, s.media().find_file(d.id, clean));
+    if (taken)
+      return make_error(ErrorCode::conflict, fmt::format("device '{}' already has a file '{}'; rename or remove it first",
+                                                         device_id, clean));
+    VC_TRY(s.media().link(d.id, file->media.id, clean, ctx_.now_ms()));
+    VC_TRY(s.media().unlink(d.id, file->name));
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "media.rename_file", "media", file->media.id, org,
+                                        JsonWriter().begin_object().key("device_id").value(d.device_id)
+                                            .key("from").value(file->name).key("to").value(clean).end_object().str())));
+    file->name = clean;
+    return std::move(*file);
+  });
+  if (!r) return r;
+  ctx_.cache.bump(media_namespace(org));
+  ctx_.publish(domain_event(EventKind::media_renamed, org, std::string(device_id), r->media.id, r->name), actor);
   return r;
 }
 

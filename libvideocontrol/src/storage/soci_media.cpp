@@ -155,17 +155,32 @@ Result<std::optional<DeviceFile>> SociMedia::find_file(std::string_view device_p
   });
 }
 
-Result<std::vector<DeviceFile>> SociMedia::files(std::string_view device_pk, std::string_view after_name, int limit) {
+Result<std::vector<DeviceFile>> SociMedia::files(std::string_view device_pk, std::string_view after_name, int limit,
+                                                 const FileFilter& filter) {
   return guarded([&]() -> Result<std::vector<DeviceFile>> {
     MediaRow row;
-    std::string d(device_pk), after(after_name), name;
+    std::string d(device_pk), after(after_name), name, kind(filter.kind);
+    // LIKE with '\' escaping so the text's own % and _ match themselves; lower() on both sides
+    // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+    std::string pattern = "%";
+    for (char c : filter.contains) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    pattern += '%';
     int lim = clamp_limit(limit);
-    auto p = (s_.prepare << std::string("SELECT dm.name, ") + kColumns +
-                                " FROM device_media dm JOIN media m ON m.id = dm.media_id "
-                                "WHERE dm.device_id = :d AND dm.name > :after ORDER BY dm.name LIMIT :lim");
+    std::string sql = std::string("SELECT dm.name, ") + kColumns +
+                      " FROM device_media dm JOIN media m ON m.id = dm.media_id WHERE dm.device_id = :d AND dm.name > :after";
+    if (!filter.contains.empty()) sql += " AND lower(dm.name) LIKE lower(:pattern) ESCAPE '\\'";
+    if (!filter.kind.empty()) sql += " AND m.kind = :kind";
+    sql += " ORDER BY dm.name LIMIT :lim";
+    auto p = (s_.prepare << sql);
     p, soci::into(name);
     row.bind(p);
-    p, soci::use(d), soci::use(after), soci::use(lim);
+    p, soci::use(d), soci::use(after);
+    if (!filter.contains.empty()) p, soci::use(pattern);
+    if (!filter.kind.empty()) p, soci::use(kind);
+    p, soci::use(lim);
     soci::statement st(p);
     st.execute();
     std::vector<DeviceFile> out;

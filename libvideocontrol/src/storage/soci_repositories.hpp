@@ -123,7 +123,8 @@ class SociMedia final : public MediaRepository {
                     std::int64_t at_ms) override;
   Result<bool> unlink(std::string_view device_pk, std::string_view name) override;
   Result<std::optional<DeviceFile>> find_file(std::string_view device_pk, std::string_view name) override;
-  Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit) override;
+  Result<std::vector<DeviceFile>> files(std::string_view device_pk, std::string_view after_name, int limit,
+                                        const FileFilter& filter = {}) override;
   Result<std::int64_t> link_count(std::string_view media_id) override;
   Result<std::vector<std::string>> only_on(std::string_view device_pk) override;
 
