@@ -99,8 +99,8 @@ Response api_error(const Error& e) {
 Result<Actor> request_actor(ServerContext& ctx, const Request& req) {
   std::string token = credential(req);
   // A browser's <img>/<video> cannot send a header: for reading media bytes only, the access token
-  // may come in the vc_access cookie (HttpOnly, SameSite=Strict, Path=/api/v1/media; a GET changes nothing).
-  if (token.empty() && (req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/api/v1/media/") &&
+  // may come in the vc_access cookie (HttpOnly, SameSite=Strict, Path=/api/v1; a GET changes nothing).
+  if (token.empty() && (req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/api/v1/") &&
       req.path.ends_with("/content"))
     token = cookie_value(req, kAccessCookie).value_or("");
   if (token.empty())

@@ -68,13 +68,13 @@ std::vector<std::string> session_cookies(std::string_view refresh_token, std::ch
                                          std::string_view access_token, std::int64_t access_ttl_s, bool secure) {
   const auto ttl = static_cast<std::int64_t>(refresh_ttl.count());
   return {cookie(kRefreshCookie, refresh_token, "/api/v1/auth", ttl, true, secure),
-          cookie(kAccessCookie, access_token, "/api/v1/media", access_ttl_s, true, secure),
+          cookie(kAccessCookie, access_token, "/api/v1", access_ttl_s, true, secure),
           cookie(kSessionHintCookie, "1", "/", ttl, false, secure)};
 }
 
 std::vector<std::string> cleared_session_cookies(bool secure) {
   return {cookie(kRefreshCookie, "", "/api/v1/auth", 0, true, secure),
-          cookie(kAccessCookie, "", "/api/v1/media", 0, true, secure),
+          cookie(kAccessCookie, "", "/api/v1", 0, true, secure),
           cookie(kSessionHintCookie, "", "/", 0, false, secure)};
 }
 

@@ -2,8 +2,8 @@
 //
 //   vc_refresh  the refresh token. HttpOnly, SameSite=Strict, Path=/api/v1/auth: page scripts never
 //               read it and only the sign-in routes receive it.
-//   vc_access   the current access token, HttpOnly, SameSite=Strict, Path=/api/v1/media: lets
-//               <img>/<video> load GET /api/v1/media/{id}/content. Accepted for nothing else.
+//   vc_access   the current access token, HttpOnly, SameSite=Strict, Path=/api/v1: lets <img>/<video>
+//               load media bytes (GET/HEAD of a /api/v1/…/content route). Accepted for nothing else.
 //   vc_session  "1", readable, Path=/: only tells `/` whether to open the panel or sign-in.
 //
 // Every cookie is `Secure` when the request came over HTTPS (X-Forwarded-Proto from a trusted proxy).

@@ -172,6 +172,19 @@ StreamStart start_upload(ServerContext& ctx, Request& req) {
 
 }  // namespace
 
+namespace {
+
+// Media bytes with Range, ETag and If-None-Match, streamed from the blob.
+Response content_response(const Request& req, const MediaContent& content) {
+  const auto& m = content.media;
+  const auto& blob = content.blob;
+  StoredFile file{blob.path, blob.size, "\"" + m.blob_hash + "\"", blob.mtime_ms > 0 ? blob.mtime_ms : m.updated_at_ms,
+                  std::string(content_type_for(m.mime))};
+  return file_response(req, file);
+}
+
+}  // namespace
+
 void register_media_routes(Router& router, ServerContext& ctx) {
   // ---- a device's files ----------------------------------------------------------------------
 
@@ -281,12 +294,15 @@ void register_media_routes(Router& router, ServerContext& ctx) {
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
                auto content = ctx.services->media().open(actor, req.params.at("id"));
                if (!content) return content.error();
-               const auto& m = content->media;
-               const auto& blob = content->blob;
-               StoredFile file{blob.path, blob.size, "\"" + m.blob_hash + "\"",
-                               blob.mtime_ms > 0 ? blob.mtime_ms : m.updated_at_ms,
-                               std::string(content_type_for(m.mime))};
-               return file_response(req, file);
+               return content_response(req, *content);
+             }));
+
+  // The same for a device's file by its name on the device (a panel's preview of what plays now).
+  router.add("GET", "/api/v1/devices/{device_id}/media/{name}/content",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto content = ctx.services->media().open_file(actor, req.params.at("device_id"), req.params.at("name"));
+               if (!content) return content.error();
+               return content_response(req, *content);
              }));
 }
 

@@ -85,6 +85,9 @@ class VC_API MediaLibrary {
   Result<BlobSweepReport> sweep_blobs(const Actor& actor, std::chrono::seconds min_age);
   // The bytes of a media item, for serving. Any role of the organisation.
   Result<MediaContent> open(const Actor& actor, std::string_view media_id);
+  // The bytes of a device's file by the device's name for it (what a panel's preview of the
+  // now-playing file needs). Any role of the organisation. Errors: not_found.
+  Result<MediaContent> open_file(const Actor& actor, std::string_view device_id, std::string_view name);
 
   static std::string to_json(const Media& media);
   static std::string to_json(const DeviceFile& file);

@@ -404,4 +404,16 @@ Result<MediaContent> MediaLibrary::open(const Actor& actor, std::string_view med
   return MediaContent{std::move(m), std::move(blob)};
 }
 
+Result<MediaContent> MediaLibrary::open_file(const Actor& actor, std::string_view device_id, std::string_view name) {
+  VC_ASSIGN(auto m, read_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
+    return std::move(file->media);
+  }));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
+  return MediaContent{std::move(m), std::move(blob)};
+}
+
 }  // namespace vc
