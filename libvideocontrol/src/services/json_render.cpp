@@ -74,6 +74,8 @@ void write_file(JsonWriter& w, const DeviceFile& f) {
   w.key("size").value(f.media.size);
   w.key("hash").value(f.media.blob_hash);
   w.key("status").value(f.media.status);
+  w.key("page_count").optional(f.media.page_count);
+  raw_object(w.key("metadata"), f.media.metadata_json);  // width, height, duration… once probed
   w.key("created_at").time(f.media.created_at_ms);
   w.end_object();
 }

@@ -1,5 +1,398 @@
-import { t } from '../common/i18n.js';
+// Devices as tiles (live online/offline, type, last seen, what plays now with a preview), one
+// device's details (rename, delete, credential, the player URL with a QR code, playback buttons)
+// and its files (files.jsx). Files dragged onto a tile move there (Ctrl/⌘: copy); files dropped from
+// the computer onto a tile upload to that device.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { api } from '../common/api.js';
+import { formatAgo, plural, t } from '../common/i18n.js';
+import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
+import { useApp } from './context.js';
+import { RenameDialog, contentUrl } from './shared.jsx';
+import { FileList, FILE_DRAG_TYPE, transferFile } from './files.jsx';
+import { QrCode } from './qr.jsx';
+import { useUploads, UploadPanel } from './uploads.jsx';
 
-export default function DevicesView() {
-  return <h1>{t('nav.devices')}</h1>;
+const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function playerUrl(deviceId, token) {
+  const u = new URL('/player', location.origin);
+  u.searchParams.set('device', deviceId);
+  if (token) u.searchParams.set('token', token);
+  return u.toString();
+}
+
+
+// Every device of the organisation (pages of 200), reloaded when the server says lists changed.
+function useDevices() {
+  const app = useApp();
+  const [devices, setDevices] = useState(null);
+  const [error, setError] = useState(null);
+  const timer = useRef(0);
+  const load = async () => {
+    try {
+      const all = [];
+      let cursor = '';
+      do {
+        const r = await api('GET', `/api/v1/devices?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        all.push(...r.items);
+        cursor = r.next_cursor ?? '';
+      } while (cursor && all.length < 10000);
+      setDevices(all);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  };
+  useEffect(() => {
+    clearTimeout(timer.current);
+    // Many changes in a burst (an upload of 50 files) reload once.
+    timer.current = setTimeout(load, devices ? 300 : 0);
+    return () => clearTimeout(timer.current);
+  }, [app.version]);
+  return [devices, error, load];
+}
+
+function TypeIcon({ type }) {
+  const kind = /android|tv|box/i.test(type ?? '') ? 'tv' : /browser|web|chrome|kiosk/i.test(type ?? '') ? 'browser' : 'screen';
+  const paths = {
+    tv: 'M3 6h18v11H3zM8 20h8M12 17v3',
+    browser: 'M3 5h18v14H3zM3 9h18M6 7h.01M9 7h.01',
+    screen: 'M2 4h20v13H2zM9 21h6M12 17v4',
+  };
+  return (
+    <svg class="type-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+      <path d={paths[kind]} fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" stroke-linecap="round" />
+    </svg>
+  );
+}
+
+// What plays now: the live state from preview/refresh when there is one, else the stored one.
+function nowPlaying(app, d) {
+  return app.playing[d.device_id] ?? d.now_playing ?? null;
+}
+
+function stateText(np) {
+  if (!np || !np.file || np.state === 'idle' || np.state === 'stopped') return t('devices.idle');
+  const page = np.page ? ` · ${t('devices.page', { n: np.page })}` : '';
+  return `${t(`state.${np.state}`)}: ${np.file}${page}`;
+}
+
+function Preview({ device, np }) {
+  if (!np || !np.file || np.state === 'idle' || np.state === 'stopped')
+    return <div class="preview-empty">{t('devices.placeholder_showing')}</div>;
+  const src = contentUrl(device.device_id, np.file);
+  if (np.type === 'image') return <img src={src} alt={t('devices.preview_of', { file: np.file })} loading="lazy" />;
+  if (np.type === 'video') return <video src={`${src}#t=0.5`} muted preload="metadata" aria-label={t('devices.preview_of', { file: np.file })} />;
+  return <div class="preview-empty">{np.type === 'pdf' || np.type === 'pptx' ? t('devices.page', { n: np.page ?? 1 }) : np.type}</div>;
+}
+
+function DeviceTile({ device, selected, onDropFile, onDropUpload }) {
+  const app = useApp();
+  const online = app.online.has(device.device_id);
+  const np = nowPlaying(app, device);
+  const [over, setOver] = useState(false);
+  const accepts = (e) => app.can('manage_content') && (e.dataTransfer.types.includes(FILE_DRAG_TYPE) || e.dataTransfer.types.includes('Files'));
+  return (
+    <li
+      class={`tile${selected ? ' selected' : ''}${over ? ' drop' : ''}`}
+      data-device={device.device_id}
+      onDragOver={(e) => {
+        if (!accepts(e)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = e.dataTransfer.types.includes('Files') ? 'copy' : e.ctrlKey || e.metaKey ? 'copy' : 'move';
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        setOver(false);
+        if (!accepts(e)) return;
+        e.preventDefault();
+        const raw = e.dataTransfer.getData(FILE_DRAG_TYPE);
+        if (raw) onDropFile(JSON.parse(raw), device.device_id, e.ctrlKey || e.metaKey);
+        else if (e.dataTransfer.files.length) onDropUpload(device.device_id, [...e.dataTransfer.files]);
+      }}
+    >
+      <a href={`#/devices/${encodeURIComponent(device.device_id)}`} aria-current={selected ? 'true' : undefined}>
+        <div class="tile-preview">
+          <Preview device={device} np={np} />
+        </div>
+        <div class="tile-body">
+          <div class="row tile-title">
+            <TypeIcon type={device.device_type} />
+            <strong class="tile-name">{device.name}</strong>
+            <span class={`badge ${online ? 'ok' : 'off'}`} data-testid="online-badge">
+              {t(online ? 'devices.online' : 'devices.offline')}
+            </span>
+          </div>
+          <div class="muted small">
+            {device.device_id} · {t('devices.last_seen', { when: formatAgo(device.last_seen_at) })}
+          </div>
+          <div class="small now" data-testid="now-playing">{stateText(np)}</div>
+        </div>
+      </a>
+    </li>
+  );
+}
+
+function AddDeviceDialog({ onClose, onCreated }) {
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!DEVICE_ID.test(id)) return setError(t('devices.id_rule'));
+    setBusy(true);
+    try {
+      const d = await api('POST', '/api/v1/devices', { device_id: id, name: name.trim() || id });
+      onCreated(d);
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={t('devices.add')} onClose={onClose}>
+      <form onSubmit={submit}>
+        <div class="field">
+          <label for="dev-id">{t('devices.id')}</label>
+          <input id="dev-id" value={id} onInput={(e) => setId(e.currentTarget.value.trim())} autocomplete="off" spellcheck={false} required />
+          <div class="hint">{t('devices.id_rule')}</div>
+        </div>
+        <div class="field">
+          <label for="dev-name">{t('devices.name')}</label>
+          <input id="dev-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        {error && <div class="alert error" role="alert">{error}</div>}
+        <div class="actions">
+          <button type="button" onClick={onClose}>{t('action.cancel')}</button>
+          <button type="submit" class="primary" disabled={busy}>{t('devices.create')}</button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+
+
+function copyText(text) {
+  if (navigator.clipboard?.writeText) return navigator.clipboard.writeText(text).then(() => toast(t('common.copied'), 'ok'));
+  return Promise.resolve();
+}
+
+// The player URL and its QR code; with a fresh credential the URL carries it (shown once).
+function PlayerLinkDialog({ device, token, onClose }) {
+  const url = playerUrl(device.device_id, token);
+  return (
+    <Modal title={t('devices.player_link')} onClose={onClose} actions={<button type="button" class="primary" onClick={onClose}>{t('action.close')}</button>}>
+      <p>{t('devices.player_link_hint')}</p>
+      <div class="player-link">
+        <QrCode text={url} label={t('devices.qr_label', { name: device.name })} />
+        <div class="stack">
+          <input readOnly value={url} aria-label={t('devices.player_link')} data-testid="player-url" onFocus={(e) => e.currentTarget.select()} />
+          <div class="row">
+            <button type="button" onClick={() => copyText(url)}>{t('common.copy')}</button>
+            <a class="button" href={url} target="_blank" rel="noopener">{t('devices.open_player')}</a>
+          </div>
+          {token && <div class="alert warn">{t('devices.credential_once')}</div>}
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+function CredentialDialog({ device, onClose, onChanged }) {
+  const [secret, setSecret] = useState(null);
+  const [error, setError] = useState('');
+  const rotate = async () => {
+    try {
+      const r = await api('POST', `/api/v1/devices/${encodeURIComponent(device.device_id)}/credential`);
+      setSecret(r.credential);
+      onChanged();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  const remove = async () => {
+    try {
+      await api('DELETE', `/api/v1/devices/${encodeURIComponent(device.device_id)}/credential`);
+      onChanged();
+      onClose();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  if (secret) return <PlayerLinkDialog device={device} token={secret} onClose={onClose} />;
+  return (
+    <Modal title={t('devices.credential')} onClose={onClose}>
+      <p>{device.has_credential ? t('devices.credential_set') : t('devices.credential_none')}</p>
+      <p class="muted">{t('devices.credential_hint')}</p>
+      {error && <div class="alert error" role="alert">{error}</div>}
+      <div class="actions">
+        <button type="button" onClick={onClose}>{t('action.cancel')}</button>
+        {device.has_credential && <button type="button" class="danger" onClick={remove}>{t('devices.credential_remove')}</button>}
+        <button type="button" class="primary" onClick={rotate}>{device.has_credential ? t('devices.credential_rotate') : t('devices.credential_create')}</button>
+      </div>
+    </Modal>
+  );
+}
+
+function DevicePanel({ device, devices, uploads, onTransfer }) {
+  const app = useApp();
+  const [dialog, setDialog] = useState(null);
+  const [confirm, confirmUi] = useConfirm();
+  const online = app.online.has(device.device_id);
+  const np = nowPlaying(app, device);
+  const manage = app.can('manage_content');
+  const id = encodeURIComponent(device.device_id);
+
+  const command = async (action) => {
+    try {
+      await api('POST', `/api/v1/devices/${id}/commands`, { action });
+      toast(t(`control.done_${action}`), 'ok');
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
+  const remove = async () => {
+    if (!(await confirm(t('devices.delete_confirm', { name: device.name }), t('action.delete')))) return;
+    try {
+      await api('DELETE', `/api/v1/devices/${id}`);
+      toast(t('devices.deleted', { name: device.name }), 'ok');
+      location.hash = '#/devices';
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
+
+  return (
+    <section class="device-panel card" aria-labelledby="device-title">
+      <div class="row device-head">
+        <TypeIcon type={device.device_type} />
+        <h2 id="device-title">{device.name}</h2>
+        <span class={`badge ${online ? 'ok' : 'off'}`}>{t(online ? 'devices.online' : 'devices.offline')}</span>
+        <span class="muted">{device.device_id}</span>
+        <span class="spacer" />
+        <button type="button" onClick={() => setDialog('link')} data-testid="player-link">{t('devices.player_link')}</button>
+        {manage && <button type="button" onClick={() => setDialog('rename')}>{t('action.rename')}</button>}
+        {manage && <button type="button" onClick={() => setDialog('credential')}>{t('devices.credential')}</button>}
+        {manage && <button type="button" class="danger" onClick={remove}>{t('action.delete')}</button>}
+      </div>
+      <div class="row device-meta muted small">
+        <span>{t('devices.type')}: {device.device_type ?? t('devices.unknown')}</span>
+        <span>{t('devices.platform')}: {device.platform ?? t('devices.unknown')}</span>
+        <span>{t('devices.last_seen', { when: formatAgo(device.last_seen_at) })}</span>
+        <span data-testid="panel-now-playing">{stateText(np)}</span>
+      </div>
+      {app.can('control') && (
+        <div class="row device-controls" role="group" aria-label={t('control.group')}>
+          <button type="button" onClick={() => command('pause')} disabled={np?.state !== 'playing'}>{t('control.pause')}</button>
+          <button type="button" onClick={() => command('resume')} disabled={np?.state !== 'paused'}>{t('control.resume')}</button>
+          <button type="button" onClick={() => command('restart')} disabled={!np?.file || np?.state === 'stopped'}>{t('control.restart')}</button>
+          <button type="button" onClick={() => command('stop')} disabled={!np?.file || np?.state === 'stopped'}>{t('control.stop')}</button>
+        </div>
+      )}
+      <FileList device={device} devices={devices} uploads={uploads} onTransfer={onTransfer} />
+      {dialog === 'link' && <PlayerLinkDialog device={device} onClose={() => setDialog(null)} />}
+      {dialog === 'credential' && <CredentialDialog device={device} onClose={() => setDialog(null)} onChanged={() => {}} />}
+      {dialog === 'rename' && (
+        <RenameDialog
+          title={t('devices.rename')}
+          label={t('devices.name')}
+          value={device.name}
+          onClose={() => setDialog(null)}
+          onSave={(name) => api('PATCH', `/api/v1/devices/${id}`, { name })}
+        />
+      )}
+      {confirmUi}
+    </section>
+  );
+}
+
+export default function DevicesView({ path }) {
+  const app = useApp();
+  const [devices, error, reload] = useDevices();
+  const [filter, setFilter] = useState('');
+  const [adding, setAdding] = useState(false);
+  const [created, setCreated] = useState(null);
+  const uploads = useUploads();
+  const selectedId = path?.[0] ? decodeURIComponent(path[0]) : null;
+
+  const shown = useMemo(() => {
+    if (!devices) return [];
+    const f = filter.trim().toLowerCase();
+    return devices
+      .filter((d) => !f || d.name.toLowerCase().includes(f) || d.device_id.toLowerCase().includes(f))
+      .sort((a, b) => (app.online.has(b.device_id) ? 1 : 0) - (app.online.has(a.device_id) ? 1 : 0) || a.name.localeCompare(b.name));
+  }, [devices, filter, app.online]);
+
+  const transfer = async (file, to, copy) => {
+    if (file.from === to) return;
+    try {
+      await transferFile(file, to, copy);
+      toast(t(copy ? 'files.copied' : 'files.moved', { name: file.name, device: to }), 'ok');
+      reload();
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  };
+
+  if (error && !devices) return <div class="alert error" role="alert">{errorText(error)}</div>;
+  if (!devices) return <div class="empty" aria-busy="true">{t('common.loading')}</div>;
+  const selected = devices.find((d) => d.device_id === selectedId);
+  const onlineCount = devices.filter((d) => app.online.has(d.device_id)).length;
+
+  return (
+    <div class="devices">
+      <div class="row view-head">
+        <h1>{t('nav.devices')}</h1>
+        <span class="muted">
+          {plural('devices.count', devices.length)} · {t('devices.online_count', { n: onlineCount })}
+        </span>
+        <span class="spacer" />
+        <input type="search" placeholder={t('devices.filter')} aria-label={t('devices.filter')} value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        {app.can('manage_content') && (
+          <button type="button" class="primary" onClick={() => setAdding(true)} data-testid="add-device">
+            {t('devices.add')}
+          </button>
+        )}
+      </div>
+      {devices.length === 0 ? (
+        <div class="empty card">
+          <p>{t('devices.none')}</p>
+          {app.can('manage_content') && <button type="button" class="primary" onClick={() => setAdding(true)}>{t('devices.add_first')}</button>}
+        </div>
+      ) : (
+        <ul class="tiles" aria-label={t('nav.devices')}>
+          {shown.map((d) => (
+            <DeviceTile
+              key={d.device_id}
+              device={d}
+              selected={d.device_id === selectedId}
+              onDropFile={transfer}
+              onDropUpload={(to, files) => {
+                uploads.add(to, files);
+                location.hash = `#/devices/${encodeURIComponent(to)}`;
+              }}
+            />
+          ))}
+        </ul>
+      )}
+      {selectedId && !selected && <div class="alert error">{t('devices.not_found', { id: selectedId })}</div>}
+      {selected && <DevicePanel key={selected.device_id} device={selected} devices={devices} uploads={uploads} onTransfer={transfer} />}
+      <UploadPanel uploads={uploads} />
+      {adding && (
+        <AddDeviceDialog
+          onClose={() => setAdding(false)}
+          onCreated={(d) => {
+            setAdding(false);
+            setCreated(d);
+            reload();
+            location.hash = `#/devices/${encodeURIComponent(d.device_id)}`;
+          }}
+        />
+      )}
+      {created && <PlayerLinkDialog device={created} onClose={() => setCreated(null)} />}
+    </div>
+  );
 }
