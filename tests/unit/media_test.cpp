@@ -7,6 +7,7 @@
 #include "videocontrol/devices.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
+#include "videocontrol/playback.hpp"
 
 using namespace vc;
 using vc::test::World;
@@ -385,4 +386,17 @@ TEST_CASE("renaming a device's file changes only that device's name for it, and 
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.error().code == ErrorCode::invalid);
   CHECK(e.w.svc->media().rename_file(e.viewer, "lobby", "Афиша.png", "y.png").error().code == ErrorCode::forbidden);
+}
+
+TEST_CASE("a cached device list shows the new now-playing state right after a command") {
+  Env e;
+  REQUIRE(e.upload("poster.png", kPng).ok());
+  DeviceQuery all;
+  auto before = e.w.svc->devices().list_json(e.viewer, all);
+  REQUIRE(before.ok());
+  CHECK(before->find("poster.png") == std::string::npos);
+  REQUIRE(e.w.svc->playback().command(e.op, "lobby", {PlaybackAction::play, "poster.png", std::nullopt}).ok());
+  auto after = e.w.svc->devices().list_json(e.viewer, all);
+  REQUIRE(after.ok());
+  CHECK(after->find(R"("file":"poster.png")") != std::string::npos);
 }

@@ -87,6 +87,7 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
     return out;
   });
   if (!r) return r;
+  ctx_.cache.bump(devices_namespace(r->organization_id));  // device lists carry now_playing
   DomainEvent e;
   e.kind = EventKind::playback_changed;
   e.organization_id = r->organization_id;
