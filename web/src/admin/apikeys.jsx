@@ -268,13 +268,15 @@ export default function ApiKeysView() {
                     {state === 'active' && <span class="badge ok">{t('keys.state.active')}</span>}
                     {state === 'expired' && <span class="badge warn">{t('keys.state.expired')}</span>}
                     {state === 'revoked' && (
-                      <span class="badge off" title={formatTime(k.revoked_at)}>
-                        {t('keys.state.revoked')}
-                      </span>
+                      <>
+                        <span class="badge off">{t('keys.state.revoked')}</span>
+                        <div class="muted small">{formatTime(k.revoked_at)}</div>
+                      </>
                     )}
                   </td>
                   {admin && (
                     <td class="actions-cell" data-label={t('org.actions')}>
+                      {k.revoked_at && <span class="muted">—</span>}
                       {!k.revoked_at && (
                         <button
                           type="button"

@@ -257,7 +257,8 @@ export default function AuditView() {
 
   const actorName = (e) => {
     if (e.actor_kind === 'system') return t('audit.system');
-    if (e.actor_kind === 'user') return names.users.get(e.actor_id) ?? shortId(e.actor_id);
+    // A superadmin acting here is not one of the organisation's users the admin can list.
+    if (e.actor_kind === 'user') return names.users.get(e.actor_id) ?? (e.details?.as_superadmin ? t('role.superadmin') : shortId(e.actor_id));
     if (e.actor_kind === 'api_key') return names.keys.get(e.actor_id) ?? shortId(e.actor_id);
     return e.actor_id ?? '';
   };
@@ -310,7 +311,7 @@ export default function AuditView() {
                   </td>
                   <td data-label={t('audit.actor')}>
                     {e.actor_id ? (
-                      <button type="button" class="link" onClick={() => filterBy({ actor_id: e.actor_id })} title={t('audit.filter_actor')}>
+                      <button type="button" class="link" onClick={() => filterBy({ actor_id: e.actor_id })} title={`${t('audit.filter_actor')} (${e.actor_id})`}>
                         {actorName(e)}
                       </button>
                     ) : (

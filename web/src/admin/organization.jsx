@@ -8,7 +8,7 @@ import { toast } from '../common/ui.jsx';
 import { useApp } from './context.js';
 import { FormError, SubmitButton, TimeZoneSelect, UsageBar, currentOrgId, decimalBytes, nowIn, useAction } from './org/shared.jsx';
 
-function Settings({ org, editable, onSaved }) {
+function Settings({ org, editable, superadmin, onSaved }) {
   const [name, setName] = useState(org.name);
   const [timezone, setTimezone] = useState(org.timezone);
   const { busy, error, run } = useAction();
@@ -75,6 +75,11 @@ function Settings({ org, editable, onSaved }) {
           <code>{org.slug}</code> <span class="hint">{t('org.slug_hint')}</span>
         </div>
       </div>
+      {superadmin && (
+        <p class="hint">
+          <a href="#/organizations">{t('org.plan_in_orgs')}</a>
+        </p>
+      )}
       <FormError error={error} />
       <div class="actions">
         <SubmitButton busy={busy} label={t('action.save')} disabled={busy || !changed || !name.trim()} data-testid="org-save" />
@@ -150,7 +155,7 @@ export default function OrganizationView() {
       {!org && !error && <p class="muted">{t('common.loading')}</p>}
       {org && (
         <div class="org-grid">
-          <Settings org={org} editable={can('manage_users')} onSaved={setOrg} />
+          <Settings org={org} editable={can('manage_users')} superadmin={user.role === 'superadmin'} onSaved={setOrg} />
           <Usage org={org} usage={usage} error={usageError} />
           <p class="muted small org-meta">
             {t('org.created', { time: formatTime(org.created_at) })} · {t('org.updated', { time: formatTime(org.updated_at) })}
