@@ -315,12 +315,16 @@ test('organisation usage bars show the device and user counts against the limits
 
 test('the audit log lists those actions; filters narrow them; pages follow the cursors', async () => {
   // Enough entries for several pages of 25: sign-ins through the API.
-  for (let i = 0; i < 15; i++) await tokenOf(ORGADMIN.username, ORGADMIN.password);
+  for (let i = 0; i < 20; i++) await tokenOf(ORGADMIN.username, ORGADMIN.password);
   await orgAdminPage.setViewport({ width: 1280, height: 800 });
   await view(orgAdminPage, '#/audit', 'Audit log');
   await orgAdminPage.waitForSelector('[data-testid="audit-row"]');
   await orgAdminPage.select('#audit-limit', '100');
-  await orgAdminPage.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length > 30);
+  // One page of up to 100 holds them all: more than 25 (two pages of 25 further on).
+  await orgAdminPage.waitForFunction(() => {
+    const n = document.querySelectorAll('[data-testid="audit-row"]').length;
+    return n > 25 && document.querySelector('[data-testid="audit-summary"]')?.textContent === `Page 1: ${n} entries`;
+  });
   const actions = await orgAdminPage.$$eval('[data-testid="audit-row"]', (rows) => rows.map((r) => r.dataset.action));
   for (const a of ['user.create', 'user.update', 'api_key.create', 'api_key.revoke', 'organization.update', 'device.create', 'auth.login'])
     assert.ok(actions.includes(a), `the log lists ${a}: ${actions.join(' ')}`);
