@@ -38,7 +38,7 @@ function Big({ icon, label, onClick, testid, primary, active, disabled, wide, hi
 }
 
 // state: the device's now-playing {type, file, state, page?}; selected: the file chosen in the list.
-export function Transport({ state, selected, send, ack }) {
+export function Transport({ state, selected, send, ack, onPickFile }) {
   const s = state?.state ?? 'idle';
   return (
     <div class="sp-group" role="group" aria-labelledby="transport-h" id="controls">
@@ -49,8 +49,9 @@ export function Transport({ state, selected, send, ack }) {
         icon="play"
         testid="btn-play"
         label={selected ? t('speaker.action.play_file', { file: selected.name }) : t('speaker.controls.play_pick')}
-        disabled={!selected}
-        onClick={() => send('transport', 'control/play', { file: selected.name }, t('speaker.action.play_file', { file: selected.name }))}
+        onClick={() =>
+          selected ? send('transport', 'control/play', { file: selected.name }, t('speaker.action.play_file', { file: selected.name })) : onPickFile()
+        }
       />
       <div class="sp-transport">
         <Big icon="pause" testid="btn-pause" label={t('speaker.controls.pause')} active={s === 'paused'} onClick={() => send('transport', 'control/pause', {}, t('speaker.controls.pause'))} />

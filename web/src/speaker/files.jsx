@@ -43,27 +43,38 @@ export function FileList({ deviceName, files, loading, error, more, selected, on
         {shown.map((f) => {
           const isSel = selected === f.name;
           const pages = pageCounts[f.id];
+          const row = (
+            <>
+              <span class={`sp-kind kind-${f.kind}`}>
+                <Icon name={kindIcon(f.kind)} />
+              </span>
+              <span class="sp-row-main">
+                <span class="sp-row-name">{f.name}</span>
+                <span class="sp-row-meta">
+                  {t(`speaker.kind.${kindKey(f.kind)}`)}
+                  {isPaged(f.kind) && pages ? ` · ${plural('speaker.files.pages', pages)}` : ''}
+                  {` · ${formatBytes(f.size)}`}
+                  {f.status && f.status !== 'ready' ? ` · ${t('speaker.files.processing')}` : ''}
+                </span>
+              </span>
+              {active === f.name && (
+                <span class={`badge ${playing.state === 'paused' ? 'warn' : 'ok'}`} data-testid="file-now">
+                  {t(playing.state === 'paused' ? 'speaker.state.paused' : 'speaker.files.now')}
+                </span>
+              )}
+            </>
+          );
           return (
             <li key={f.name} class={isSel ? 'selected' : ''}>
-              <button type="button" class="sp-row sp-file" aria-pressed={isSel} onClick={() => onSelect(isSel ? null : f.name)} data-testid="file" data-name={f.name}>
-                <span class={`sp-kind kind-${f.kind}`}>
-                  <Icon name={kindIcon(f.kind)} />
-                </span>
-                <span class="sp-row-main">
-                  <span class="sp-row-name">{f.name}</span>
-                  <span class="sp-row-meta">
-                    {t(`speaker.kind.${kindKey(f.kind)}`)}
-                    {isPaged(f.kind) && pages ? ` · ${plural('speaker.files.pages', pages)}` : ''}
-                    {` · ${formatBytes(f.size)}`}
-                    {f.status && f.status !== 'ready' ? ` · ${t('speaker.files.processing')}` : ''}
-                  </span>
-                </span>
-                {active === f.name && (
-                  <span class={`badge ${playing.state === 'paused' ? 'warn' : 'ok'}`} data-testid="file-now">
-                    {t(playing.state === 'paused' ? 'speaker.state.paused' : 'speaker.files.now')}
-                  </span>
-                )}
-              </button>
+              {canControl ? (
+                <button type="button" class="sp-row sp-file" aria-pressed={isSel} onClick={() => onSelect(isSel ? null : f.name)} data-testid="file" data-name={f.name}>
+                  {row}
+                </button>
+              ) : (
+                <div class="sp-row sp-file" data-testid="file" data-name={f.name}>
+                  {row}
+                </div>
+              )}
               {isSel && canControl && (
                 <div class="sp-rowplay">
                   <button type="button" class="primary sp-rowplay-btn" onClick={() => onPlay(f)} data-testid="row-play">

@@ -240,6 +240,12 @@ function Panel({ user, live }) {
     return () => removeEventListener('keydown', key);
   }, []);
 
+  // "Pick a file to play" (nothing selected yet): bring the file list into view, focus its first file.
+  const toFiles = () => {
+    document.getElementById('files-h')?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    document.querySelector('.sp-files [data-testid="file"]')?.focus({ preventScroll: true });
+  };
+
   const on = device ? isOnline(device) : false;
   const paged = state?.type ? ['pdf', 'pptx', 'folder'].includes(state.type) : current ? isPaged(current.kind) : false;
 
@@ -277,7 +283,7 @@ function Panel({ user, live }) {
             />
             {canControl ? (
               <>
-                <Transport state={state} selected={selected} send={send} ack={ack} />
+                <Transport state={state} selected={selected} send={send} ack={ack} onPickFile={toFiles} />
                 <Pages state={state} pageCount={pageCount} paged={paged} send={send} refuse={refuse} ack={ack} />
               </>
             ) : (
