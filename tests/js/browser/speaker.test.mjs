@@ -369,6 +369,17 @@ test('the row\'s own Play button plays the selected file and shows its ack in th
   await page.waitForSelector(`[data-testid="preview-img"][data-media-id="${media.green.id}"]`);
 });
 
+test('a file deleted while it plays: it leaves the list and the preview says so', async () => {
+  const doomed = (await uploadFile(server, token, 'lobby', path.join(tmp, 'red.png'), 'doomed.png')).items[0];
+  await pickFile(page, 'doomed.png');
+  assert.equal((await press(page, 'btn-play', 'ack-transport')).status, 'ok');
+  await page.waitForSelector(`[data-testid="preview-img"][data-media-id="${doomed.id}"]`);
+  await rest(server, 'DELETE', '/api/v1/devices/lobby/media/doomed.png', { token });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="file"][data-name="doomed.png"]'));
+  await waitForText(page, '[data-testid="preview-card"]', "no longer on this screen's list");
+  await waitForText(page, '[data-testid="btn-play"]', 'Pick a file');
+});
+
 // A video needs an encoder to make one: ffmpeg when the machine has it (scripts/setup.sh does not
 // install it), else this test is skipped.
 function webm() {

@@ -45,7 +45,7 @@ export function Transport({ state, selected, send, ack, onPickFile }) {
       <h3 id="transport-h" class="visually-hidden">{t('speaker.controls.title')}</h3>
       <Big
         wide
-        primary
+        primary={!!selected}
         icon="play"
         testid="btn-play"
         label={selected ? t('speaker.action.play_file', { file: selected.name }) : t('speaker.controls.play_pick')}

@@ -21,7 +21,7 @@ import { Pages, Transport } from './controls.jsx';
 import { DevicePicker, OnlineBadge } from './devices.jsx';
 import { FileList } from './files.jsx';
 import { Icon } from './icons.jsx';
-import { devicePath, get, getAll, isPaged, mediaInfo } from './data.js';
+import { devicePath, forgetMedia, get, getAll, isPaged, mediaInfo } from './data.js';
 import { useLive } from './live.js';
 import { Preview } from './preview.jsx';
 
@@ -199,8 +199,17 @@ function Panel({ user, live }) {
       if (!f || !isPaged(f.kind) || f.id in pageCounts) continue;
       mediaInfo(f.id).then((m) => setPageCounts((p) => ({ ...p, [f.id]: m?.page_count ?? 0 })), () => {});
     }
-  }, [current?.id, selected?.id]);
+  }, [current?.id, selected?.id, pageCounts]); // mediaInfo() asks once per item however often this runs
   const pageCount = current ? pageCounts[current.id] || 0 : 0;
+  // Lists changed: a file's pages may have been counted meanwhile (the content pipeline); ask again.
+  useEffect(() => {
+    setPageCounts((p) => {
+      const unknown = Object.keys(p).filter((id) => !p[id]);
+      if (!unknown.length) return p;
+      unknown.forEach(forgetMedia);
+      return Object.fromEntries(Object.entries(p).filter(([, n]) => n));
+    });
+  }, [changed]);
 
   // One command: "sending…" at once, then the ack in the group's line.
   const send = async (group, event, extra, label) => {
@@ -276,6 +285,7 @@ function Panel({ user, live }) {
               deviceId={selectedId}
               state={state}
               file={current}
+              filesKnown={files.device === selectedId && !files.loading && !files.error && !files.more}
               pageCount={pageCount}
               placeholder={placeholder}
               onPage={turn}

@@ -58,7 +58,7 @@ function PagedView({ deviceId, type, file, page, pageCount }) {
   );
 }
 
-export function Preview({ deviceId, state, file, pageCount, placeholder, onPage, canControl }) {
+export function Preview({ deviceId, state, file, filesKnown, pageCount, placeholder, onPage, canControl }) {
   const start = useRef(null);
   const s = state?.state ?? 'idle';
   const type = state?.type ?? (file ? playType(file.kind) : null);
@@ -69,9 +69,10 @@ export function Preview({ deviceId, state, file, pageCount, placeholder, onPage,
     const alt = t('speaker.preview.alt', { file: state.file });
     if (file && type === 'image') body = <img class="sp-media-el" src={contentUrl(file.id)} alt={alt} draggable={false} data-testid="preview-img" data-media-id={file.id} />;
     else if (file && type === 'video') body = <VideoFrame src={contentUrl(file.id)} playing={s === 'playing'} label={alt} />;
+    else if (!file && filesKnown) body = <Card icon={kindIcon(type)} title={state.file} sub={t('speaker.preview.gone')} />;
     else if (type === 'pdf' || type === 'pptx' || type === 'folder')
       body = <PagedView deviceId={deviceId} type={type} file={state.file} page={state.page} pageCount={pageCount} />;
-    else body = <Card icon={kindIcon(type)} title={state.file} />;
+    else body = <Card icon={kindIcon(type)} title={state.file} sub={!file && filesKnown ? t('speaker.preview.gone') : null} />;
   } else if (showing === 'placeholder') {
     const alt = t('speaker.preview.placeholder_alt');
     if (placeholder.kind === 'image') body = <img class="sp-media-el" src={contentUrl(placeholder.id)} alt={alt} draggable={false} data-testid="preview-placeholder" />;
