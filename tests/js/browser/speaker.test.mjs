@@ -476,6 +476,10 @@ test('phone: one column, the picker folds, axe finds nothing serious', async () 
   assert.equal(ack.status, 'ok');
   await waitPage(phone, 'Page 1');
   await phone.evaluate(() => window.scrollTo(0, 0));
+  const next = await press(phone, 'btn-next', 'ack-pages');
+  assert.equal(next.status, 'ok', next.text);
+  await waitPage(phone, 'Page 2');
+  await phone.evaluate(() => window.scrollTo(0, 0));
   shots.push(await screenshot(phone, 'speaker-phone-pdf'));
   assert.deepEqual(phone.problems, []);
   await phone.close();
