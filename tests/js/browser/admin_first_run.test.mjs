@@ -161,9 +161,17 @@ test('the placeholder: set from the file menu, pinned first, and shown by the pl
   await input.uploadFile(files.blue);
   await admin.waitForSelector('.files-table tr[data-file="blue.png"]');
   await admin.click('.files-table tr[data-file="blue.png"] summary');
-  const items = await admin.$$('.files-table tr[data-file="blue.png"] .menu-list button');
-  for (const b of items) if ((await b.evaluate((e) => e.textContent)) === 'Make placeholder') await b.click();
-  await admin.waitForFunction(() => document.querySelector('.files-table tbody tr')?.dataset.file === 'blue.png');
+  const labels = await admin.$$eval('.files-table tr[data-file="blue.png"] .menu-list button', (b) => b.map((x) => x.textContent));
+  assert.ok(labels.includes('Make placeholder'), labels.join('|'));
+  await admin.$$eval('.files-table tr[data-file="blue.png"] .menu-list button', (b) => b.find((x) => x.textContent === 'Make placeholder').click());
+  await admin.waitForFunction(() => [...document.querySelectorAll('.toast')].some((t) => t.textContent.includes('placeholder')));
+  const toasts = await admin.$$eval('.toast', (t) => t.map((x) => x.textContent));
+  assert.ok(toasts.some((t) => t === 'blue.png is now the placeholder.'), toasts.join('|'));
+  await admin.waitForFunction(() => document.querySelector('.files-table tbody tr')?.dataset.file === 'blue.png').catch(async (e) => {
+    await screenshot(admin, 'debug-placeholder');
+    console.log(await admin.$$eval('.files-table tbody tr', (r) => r.map((x) => x.dataset.file + ':' + x.className)));
+    throw e;
+  });
   assert.ok(await admin.$('.files-table tbody tr.placeholder-row'));
   await player.waitForFunction(() => [...document.querySelectorAll('img')].some((i) => i.src.includes('blue.png') && i.complete && i.naturalWidth > 0));
   await new Promise((r) => setTimeout(r, 800));

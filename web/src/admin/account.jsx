@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { changePassword, logout } from '../common/api.js';
 import { t } from '../common/i18n.js';
-import { Modal, errorText, toast } from '../common/ui.jsx';
+import { LanguageSelect, Modal, ThemeSelect, errorText, toast } from '../common/ui.jsx';
 
 function PasswordDialog({ onClose }) {
   const [current, setCurrent] = useState('');
@@ -69,6 +69,10 @@ export function AccountMenu({ user }) {
           <button type="button" role="menuitem" onClick={() => { setOpen(false); setDialog(true); }}>{t('account.change_password')}</button>
           <button type="button" role="menuitem" onClick={() => out(false)} data-testid="sign-out">{t('account.sign_out')}</button>
           <button type="button" role="menuitem" onClick={() => out(true)}>{t('account.sign_out_everywhere')}</button>
+          <div class="menu-settings">
+            <LanguageSelect />
+            <ThemeSelect />
+          </div>
         </div>
       )}
       {dialog && <PasswordDialog onClose={() => setDialog(false)} />}

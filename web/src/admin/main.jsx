@@ -5,11 +5,11 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import '../common/base.css';
 import './admin.css';
-import { actingOrganization, api, currentUser, logout, onSession, session, setActingOrganization, toSignIn } from '../common/api.js';
+import { actingOrganization, api, currentUser, onSession, session, setActingOrganization, toSignIn } from '../common/api.js';
 import { t } from '../common/i18n.js';
 import { can } from '../common/roles.js';
 import { connectControl } from '../common/socket.js';
-import { LanguageSelect, ThemeSelect, Toasts, applyTheme, errorText, toast, useLang } from '../common/ui.jsx';
+import { Toasts, applyTheme, toast, useLang } from '../common/ui.jsx';
 import { AppContext } from './context.js';
 import { AccountMenu } from './account.jsx';
 import DevicesView from './devices.jsx';
@@ -153,8 +153,6 @@ function Admin() {
           {t(rt.connected ? 'live.on' : 'live.off')}
         </span>
         {!ctx.can('manage_content') && <span class="badge">{t('role.read_only')}</span>}
-        <LanguageSelect />
-        <ThemeSelect />
         <AccountMenu user={user} />
       </header>
       <main id="main" class="page" tabIndex={-1}>

@@ -1,7 +1,7 @@
 // Uploads: a queue of files per device, two at a time, each its own request so it has its own
 // progress bar and cancel button; a total bar counts bytes sent. The browser streams each File from
 // disk (XMLHttpRequest + FormData), so a 2 GB video is never held in memory, here or on the server.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { upload } from '../common/api.js';
 import { formatBytes, t } from '../common/i18n.js';
 import { Progress, errorText, toast } from '../common/ui.jsx';
@@ -55,6 +55,9 @@ export function useUploads() {
       else if (item?.status === 'waiting') patch(id, { status: 'cancelled' });
     },
     clear() {
+      set((list) => list.filter((x) => x.status === 'waiting' || x.status === 'sending' || x.status === 'failed'));
+    },
+    dismiss() {
       set((list) => list.filter((x) => x.status === 'waiting' || x.status === 'sending'));
     },
     // f(device) after each finished upload (the file list reloads).
@@ -67,6 +70,13 @@ export function useUploads() {
 
 export function UploadPanel({ uploads }) {
   const items = uploads.items;
+  // Once everything finished well, the panel goes away by itself after a moment.
+  const settled = items.length > 0 && items.every((x) => x.status === 'done' || x.status === 'cancelled');
+  useEffect(() => {
+    if (!settled) return;
+    const h = setTimeout(uploads.clear, 4000);
+    return () => clearTimeout(h);
+  }, [settled, items.length]);
   if (!items.length) return null;
   const active = items.filter((x) => x.status !== 'cancelled');
   const total = active.reduce((n, x) => n + (x.file.size || 0), 0);
@@ -80,7 +90,7 @@ export function UploadPanel({ uploads }) {
           {formatBytes(sent)} / {formatBytes(total)}
         </span>
         <span class="spacer" />
-        {!busy && <button type="button" class="link" onClick={uploads.clear}>{t('upload.clear')}</button>}
+        {!busy && <button type="button" class="link" onClick={uploads.dismiss}>{t('upload.clear')}</button>}
       </div>
       <Progress value={sent} max={total} label={t('upload.total')} />
       <ul class="upload-list">
