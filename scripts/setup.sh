@@ -14,6 +14,8 @@ PACKAGES=(
   wrk nginx-light postgresql redis-server
   # the web pages' tests: Debian's Chromium (driven by puppeteer-core from npm), fonts with Cyrillic
   chromium fonts-dejavu-core
+  # media fixtures made at test time
+  ffmpeg
 )
 
 missing=()
