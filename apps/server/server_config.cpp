@@ -153,7 +153,7 @@ const Setting kSettings[] = {
        }
        return {};
      }},
-    {"RATE_LIMIT_PER_MINUTE", "rate-limit-per-minute", "API requests per minute per API key or user (default 100)",
+    {"RATE_LIMIT_PER_MINUTE", "rate-limit-per-minute", "API requests per minute per API key or user (default 600)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        auto r = parse_uint<std::int64_t>(n, v, 1, 1'000'000, "an integer");
        if (!r) return std::move(r).error();

@@ -40,7 +40,7 @@ struct Config {
   std::string admin_password;                 // first run only; generated when empty
   std::string jwt_secret;                     // empty: generated once and kept in the database
   std::vector<std::string> trusted_proxies;   // addresses whose X-Forwarded-For is believed
-  std::int64_t rate_limit_per_minute = 100;   // API requests per key or user
+  std::int64_t rate_limit_per_minute = 600;   // API requests per key or user
   std::int64_t login_attempts = 5;
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget

@@ -46,7 +46,7 @@ struct VC_API InstallationOptions {
   // First run only: the superadmin's password; empty = generated and reported by first_run().
   std::string admin_password;
   std::string jwt_secret;               // empty: generated once and kept in the database
-  std::int64_t rate_limit_per_minute = 100;
+  std::int64_t rate_limit_per_minute = 600;
   std::int64_t login_attempts = 5;
   std::uint64_t max_upload_bytes = 5ull << 30;
   CredentialPolicy device_credentials = CredentialPolicy::off;

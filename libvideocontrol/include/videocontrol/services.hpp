@@ -41,7 +41,7 @@ struct ServiceContext;  // private
 struct VC_API ServiceOptions {
   std::shared_ptr<Clock> clock;                             // default: the system clock
   std::string jwt_secret;                                   // empty: generated once, kept in the database
-  std::int64_t api_requests_per_minute = 100;               // per API key or user
+  std::int64_t api_requests_per_minute = 600;               // per API key or user
   std::int64_t login_attempts = 5;                          // failed sign-ins per account and per address …
   std::chrono::milliseconds login_window = std::chrono::minutes(15);  // … in this window
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
