@@ -243,13 +243,14 @@ async function watchNetwork(page, origin) {
       ws.log = [];
     },
     totals() {
-      const out = { page: { n: 0, bytes: 0 }, api: { n: 0, bytes: 0 }, socket: { n: 0, bytes: 0 }, thumbs: { n: 0, bytes: 0 }, other: { n: 0, bytes: 0 } };
+      const out = Object.fromEntries(['page', 'api', 'socket', 'thumbs', 'other'].map((k) => [k, { n: 0, bytes: 0, body: 0 }]));
       const list = [];
       for (const r of reqs.values()) {
         if (!r.url || r.url.startsWith('data:')) continue;
         const k = classify(r.url, origin);
         out[k].n++;
         out[k].bytes += r.bytes ?? 0;
+        out[k].body += Number.isFinite(r.length) ? r.length : 0; // Content-Length: the body as sent
         list.push({ ...r, kind: k });
       }
       return { ...out, list };
@@ -349,11 +350,12 @@ try {
   const problems = [...admin, ...signin].flatMap((r) => r.problems);
   const doc = admin[0].net.list.find((r) => r.type === 'Document');
   const pick = (rs, f) => rs.map(f).filter((x) => x != null);
+  const encodings = (run, kind) => [...new Set(run.net.list.filter((r) => r.kind === kind && r.status).map((r) => r.encoding || 'identity'))].join(', ');
 
   console.log(`\nAdmin panel first load (issue 11), ${RUNS} cold runs each, median (min–max)`);
   console.log(`server ${BINARY}; ${version}; ${os.cpus().length} cores shared by the server, Chromium and this script; load average ${load0[0].toFixed(2)} before, ${load1[0].toFixed(2)} after`);
   console.log(`organisation: ${c.devices} devices, ${c.files} device files; measured page ${adminUrl.replace(server.url, '')} (${c.heavyFiles} files, first page of ${PAGE_ROWS} shown)`);
-  console.log(`Chromium sent Accept-Encoding: ${doc?.acceptEncoding ?? '?'}; the server answered with ${[...new Set(admin[0].net.list.filter((r) => r.kind === 'page').map((r) => r.encoding || 'identity'))].join(', ')}\n`);
+  console.log(`Chromium sent Accept-Encoding: ${doc?.acceptEncoding ?? '?'}; the server answered the page assets with ${encodings(admin[0], 'page')}\n`);
 
   const rows = [
     ['', '/admin#/devices/…', '/signin (reference)'],
@@ -366,8 +368,8 @@ try {
     ['main-thread task time to interactive', spread(pick(admin, (r) => r.cpu.TaskDuration), ms), spread(pick(signin, (r) => r.cpu.TaskDuration), ms)],
     ['  of it script / style / layout', `${ms(median(pick(admin, (r) => r.cpu.ScriptDuration)))} / ${ms(median(pick(admin, (r) => r.cpu.RecalcStyleDuration)))} / ${ms(median(pick(admin, (r) => r.cpu.LayoutDuration)))}`, `${ms(median(pick(signin, (r) => r.cpu.ScriptDuration)))} / ${ms(median(pick(signin, (r) => r.cpu.RecalcStyleDuration)))} / ${ms(median(pick(signin, (r) => r.cpu.LayoutDuration)))}`],
     ['long tasks (> 50 ms) before interactive', spread(pick(admin, (r) => r.marks.longTasks.filter(([s]) => s < r.marks.interactive).reduce((a, [, d]) => a + d, 0)), ms), spread(pick(signin, (r) => r.marks.longTasks.filter(([s]) => s < r.marks.interactive).reduce((a, [, d]) => a + d, 0)), ms)],
-    ['page assets (document, JS, CSS, icon)', `${kb(median(pick(admin, (r) => r.net.page.bytes)))} in ${admin[0].net.page.n} requests`, `${kb(median(pick(signin, (r) => r.net.page.bytes)))} in ${signin[0].net.page.n} requests`],
-    ['API calls (JSON)', `${kb(median(pick(admin, (r) => r.net.api.bytes)))} in ${median(pick(admin, (r) => r.net.api.n))} requests`, `${kb(median(pick(signin, (r) => r.net.api.bytes)))} in ${median(pick(signin, (r) => r.net.api.n))} requests`],
+    ['page assets (document, JS, CSS, icon)', `${kb(median(pick(admin, (r) => r.net.page.bytes)))} in ${admin[0].net.page.n} requests (bodies ${kb(median(pick(admin, (r) => r.net.page.body)))})`, `${kb(median(pick(signin, (r) => r.net.page.bytes)))} in ${signin[0].net.page.n} requests (bodies ${kb(median(pick(signin, (r) => r.net.page.body)))})`],
+    ['API calls (JSON)', `${kb(median(pick(admin, (r) => r.net.api.bytes)))} in ${median(pick(admin, (r) => r.net.api.n))} requests (${encodings(admin[0], 'api')})`, `${kb(median(pick(signin, (r) => r.net.api.bytes)))} in ${median(pick(signin, (r) => r.net.api.n))} requests`],
     ['socket.io', `${median(pick(admin, (r) => r.net.socket.n))} connection(s), ${median(pick(admin, (r) => r.ws.frames))} frames, ${kb(median(pick(admin, (r) => r.ws.bytes)))} received`, '—'],
     ['thumbnails, file list scrolled into view (run 1)', admin[0].thumbs ? `${kb(admin[0].thumbs.bytes)} in ${admin[0].thumbs.n} requests` : '—', '—'],
     ['DOM nodes at interactive', String(median(pick(admin, (r) => r.domNodes))), String(median(pick(signin, (r) => r.domNodes)))],

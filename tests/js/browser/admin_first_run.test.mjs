@@ -200,3 +200,24 @@ test('sign out ends the session: the panel then sends to sign-in', async () => {
   const me = await rest(server, 'GET', '/api/v1/auth/me', { token });
   assert.equal(me.username, 'admin');
 });
+
+test('change own password from the account menu: the page stays signed in, the new password works', async () => {
+  const token = await adminToken(server);
+  await rest(server, 'POST', '/api/v1/users', { token, body: { username: 'olga', password: 'Olga-first-pass-1', role: 'operator' } });
+  await signIn(admin, server, 'olga', 'Olga-first-pass-1');
+  await admin.click('[data-testid=account-menu]');
+  const items = await admin.$$eval('.menu-list button', (b) => b.map((x) => x.textContent));
+  assert.ok(items.includes('Change password'), items.join('|'));
+  await admin.$$eval('.menu-list button', (b) => b.find((x) => x.textContent === 'Change password').click());
+  await admin.waitForSelector('#pw-current');
+  await admin.type('#pw-current', 'Olga-first-pass-1');
+  await admin.type('#pw-next', 'Olga-second-pass-2');
+  await admin.type('#pw-again', 'Olga-second-pass-2');
+  await admin.click('dialog button[type=submit]');
+  await waitForText(admin, '.toast', 'Password changed');
+  await admin.reload({ waitUntil: 'networkidle0' });
+  await waitForText(admin, 'h1', 'Devices');
+  const ok = await rest(server, 'POST', '/api/v1/auth/login', { body: { username: 'olga', password: 'Olga-second-pass-2' } });
+  assert.equal(ok.user.username, 'olga');
+  await assert.rejects(rest(server, 'POST', '/api/v1/auth/login', { body: { username: 'olga', password: 'Olga-first-pass-1' } }), /401/);
+});

@@ -13,6 +13,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import '../common/base.css';
 import './speaker.css';
 import { logout, onSession, session, toSignIn } from '../common/api.js';
+import { PasswordDialog } from '../common/password.jsx';
 import { formatAgo, lang, t } from '../common/i18n.js';
 import { can } from '../common/roles.js';
 import { control } from '../common/socket.js';
@@ -63,6 +64,7 @@ function reasonOf(error) {
 
 function Account({ user }) {
   const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState(false);
   const ref = useRef(null);
   useEffect(() => {
     if (!open) return;
@@ -95,6 +97,9 @@ function Account({ user }) {
               {t('nav.admin')}
             </a>
           )}
+          <button type="button" onClick={() => { setOpen(false); setPassword(true); }}>
+            {t('account.change_password')}
+          </button>
           <button type="button" onClick={() => out(false)} data-testid="sign-out">
             {t('account.sign_out')}
           </button>
@@ -103,6 +108,7 @@ function Account({ user }) {
           </button>
         </div>
       )}
+      {password && <PasswordDialog onClose={() => setPassword(false)} />}
     </div>
   );
 }
