@@ -71,6 +71,10 @@ function nowPlaying(app, d) {
   return app.playing[d.device_id] ?? d.now_playing ?? null;
 }
 
+function lastSeen(device) {
+  return device.last_seen_at ? t('devices.last_seen', { when: formatAgo(device.last_seen_at) }) : t('devices.never_seen');
+}
+
 function stateText(np) {
   if (!np || !np.file || np.state === 'idle' || np.state === 'stopped') return t('devices.idle');
   const page = np.page ? ` · ${t('devices.page', { n: np.page })}` : '';
@@ -125,7 +129,7 @@ function DeviceTile({ device, selected, onDropFile, onDropUpload }) {
             </span>
           </div>
           <div class="muted small">
-            {device.device_id} · {t('devices.last_seen', { when: formatAgo(device.last_seen_at) })}
+            {device.device_id} · {lastSeen(device)}
           </div>
           <div class="small now" data-testid="now-playing">{stateText(np)}</div>
         </div>
@@ -281,7 +285,7 @@ function DevicePanel({ device, devices, uploads, onTransfer }) {
       <div class="row device-meta muted small">
         <span>{t('devices.type')}: {device.device_type ?? t('devices.unknown')}</span>
         <span>{t('devices.platform')}: {device.platform ?? t('devices.unknown')}</span>
-        <span>{t('devices.last_seen', { when: formatAgo(device.last_seen_at) })}</span>
+        <span>{lastSeen(device)}</span>
         <span data-testid="panel-now-playing">{stateText(np)}</span>
       </div>
       {app.can('control') && (
