@@ -299,7 +299,9 @@ async function measure(browser, server, { url, want, signIn, thumbs }) {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null;
       const resources = performance.getEntriesByType('resource').map((r) => ({ name: r.name, start: r.startTime, end: r.responseEnd, ttfb: r.responseStart - r.requestStart }));
       const nt = { requestStart: nav.requestStart, responseStart: nav.responseStart, responseEnd: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd };
-      return { marks: window.__vcBench, fcp, nav: nt, resources };
+      const panel = document.querySelector('.device-panel');
+      const panelTop = panel ? Math.round(panel.getBoundingClientRect().top + scrollY) : null;
+      return { marks: window.__vcBench, fcp, nav: nt, resources, panelTop, viewport: `${innerWidth}×${innerHeight}` };
     });
     result.net = net.totals();
     result.ws = { ...net.ws };
@@ -372,6 +374,7 @@ try {
     ['API calls (JSON)', `${kb(median(pick(admin, (r) => r.net.api.bytes)))} in ${median(pick(admin, (r) => r.net.api.n))} requests (${encodings(admin[0], 'api')})`, `${kb(median(pick(signin, (r) => r.net.api.bytes)))} in ${median(pick(signin, (r) => r.net.api.n))} requests`],
     ['socket.io', `${median(pick(admin, (r) => r.net.socket.n))} connection(s), ${median(pick(admin, (r) => r.ws.frames))} frames, ${kb(median(pick(admin, (r) => r.ws.bytes)))} received`, '—'],
     ['thumbnails, file list scrolled into view (run 1)', admin[0].thumbs ? `${kb(admin[0].thumbs.bytes)} in ${admin[0].thumbs.n} requests` : '—', '—'],
+    [`device panel's top (viewport ${admin[0].viewport})`, admin[0].panelTop == null ? '—' : `${admin[0].panelTop} px down the page`, '—'],
     ['DOM nodes at interactive', String(median(pick(admin, (r) => r.domNodes))), String(median(pick(signin, (r) => r.domNodes)))],
   ];
   const width = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));

@@ -108,6 +108,19 @@ test('upload three files: per-file and total progress move, then the files are l
   assert.deepEqual(await axe(admin), []);
 });
 
+test('an unsupported file is refused with a clear message and nothing is listed', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { FIXTURES } = await import('./fixtures.mjs');
+  const notes = path.join(FIXTURES, 'notes.txt');
+  fs.writeFileSync(notes, 'meeting notes\n'.repeat(100));
+  const input = await admin.$('[data-testid=upload-input]');
+  await input.uploadFile(notes);
+  await waitForText(admin, '[data-testid=uploads] .upload.failed', 'This kind of file is not supported.');
+  assert.equal(await admin.$('.files-table tr[data-file="notes.txt"]'), null);
+  await screenshot(admin, 'admin-upload-refused');
+});
+
 test('the player tab shows what the panel plays: image pixels, video time, pause, resume, stop', async () => {
   // The screen is another machine: its own browser, so neither page is a background tab.
   screenBrowser = await launch();

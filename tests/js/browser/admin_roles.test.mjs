@@ -110,7 +110,9 @@ async function tokenOf(username, password) {
 }
 
 async function waitForToast(page, text) {
-  await page.waitForFunction((t) => [...document.querySelectorAll('.toast')].some((e) => e.textContent === t), {}, text);
+  await page.waitForFunction((t) => [...document.querySelectorAll('.toast')].some((e) => e.textContent === t), { timeout: 10000 }, text).catch(async (e) => {
+    throw new Error(`no toast "${text}"; toasts: ${JSON.stringify(await texts(page, '.toast'))} (${e.message})`);
+  });
 }
 
 async function waitForRows(page, predicate, what) {

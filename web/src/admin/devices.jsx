@@ -383,8 +383,8 @@ export default function DevicesView({ path }) {
         </ul>
       )}
       {selectedId && !selected && <div class="alert error">{t('devices.not_found', { id: selectedId })}</div>}
-      {selected && <DevicePanel key={selected.device_id} device={selected} devices={devices} uploads={uploads} onTransfer={transfer} />}
       <UploadPanel uploads={uploads} />
+      {selected && <DevicePanel key={selected.device_id} device={selected} devices={devices} uploads={uploads} onTransfer={transfer} />}
       {adding && (
         <AddDeviceDialog
           onClose={() => setAdding(false)}
