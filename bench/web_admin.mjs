@@ -327,7 +327,7 @@ async function measure(browser, server, { url, want, signIn, thumbs }) {
 
 // ---- main ---------------------------------------------------------------------------------------
 const load0 = os.loadavg();
-const server = await startServer({ RATE_LIMIT_PER_MINUTE: '1000000' }) // the setting's maximum (the harness's default too);
+const server = await startServer({ RATE_LIMIT_PER_MINUTE: '1000000' }); // the setting's maximum (the harness's default too)
 let browser;
 try {
   const token = await adminToken(server);
@@ -367,7 +367,7 @@ try {
     ['interactive (both / sign-in form)', spread(pick(admin, (r) => r.marks.interactive), ms), spread(pick(signin, (r) => r.marks.interactive), ms)],
     ['next frame after that', spread(pick(admin, (r) => r.marks.frame), ms), spread(pick(signin, (r) => r.marks.frame), ms)],
     ['load event end', spread(pick(admin, (r) => r.nav.load), ms), spread(pick(signin, (r) => r.nav.load), ms)],
-    ['main-thread task time to interactive', spread(pick(admin, (r) => r.cpu.TaskDuration), ms), spread(pick(signin, (r) => r.cpu.TaskDuration), ms)],
+    ['main thread busy, navigation → next frame (±0.1 s)', spread(pick(admin, (r) => r.cpu.TaskDuration), ms), spread(pick(signin, (r) => r.cpu.TaskDuration), ms)],
     ['  of it script / style / layout', `${ms(median(pick(admin, (r) => r.cpu.ScriptDuration)))} / ${ms(median(pick(admin, (r) => r.cpu.RecalcStyleDuration)))} / ${ms(median(pick(admin, (r) => r.cpu.LayoutDuration)))}`, `${ms(median(pick(signin, (r) => r.cpu.ScriptDuration)))} / ${ms(median(pick(signin, (r) => r.cpu.RecalcStyleDuration)))} / ${ms(median(pick(signin, (r) => r.cpu.LayoutDuration)))}`],
     ['long tasks (> 50 ms) before interactive', spread(pick(admin, (r) => r.marks.longTasks.filter(([s]) => s < r.marks.interactive).reduce((a, [, d]) => a + d, 0)), ms), spread(pick(signin, (r) => r.marks.longTasks.filter(([s]) => s < r.marks.interactive).reduce((a, [, d]) => a + d, 0)), ms)],
     ['page assets (document, JS, CSS, icon)', `${kb(median(pick(admin, (r) => r.net.page.bytes)))} in ${admin[0].net.page.n} requests (bodies ${kb(median(pick(admin, (r) => r.net.page.body)))})`, `${kb(median(pick(signin, (r) => r.net.page.bytes)))} in ${signin[0].net.page.n} requests (bodies ${kb(median(pick(signin, (r) => r.net.page.body)))})`],
