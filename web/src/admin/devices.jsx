@@ -367,7 +367,7 @@ export default function DevicesView({ path }) {
           {app.can('manage_content') && <button type="button" class="primary" onClick={() => setAdding(true)}>{t('devices.add_first')}</button>}
         </div>
       ) : (
-        <ul class="tiles" aria-label={t('nav.devices')}>
+        <ul class={`tiles${selectedId ? ' compact' : ''}`} aria-label={t('nav.devices')}>
           {shown.map((d) => (
             <DeviceTile
               key={d.device_id}

@@ -215,8 +215,11 @@ export function FileList({ device, devices, uploads, onTransfer }) {
     api('GET', `/api/v1/media/${encodeURIComponent(device.placeholder_media_id)}`).then(setPlaceholderFile, () => setPlaceholderFile(null));
   }, [device.placeholder_media_id, app.version]);
 
+  // Typing in the search box waits for a pause; everything else loads at once.
+  const typed = useRef(false);
   useEffect(() => {
-    const h = setTimeout(load, 250);
+    const h = setTimeout(load, typed.current ? 250 : 0);
+    typed.current = false;
     return () => clearTimeout(h);
   }, [q, kind, device.device_id, app.version]);
   useEffect(() => uploads.onDone((d) => d === device.device_id && load()), [device.device_id, q, kind]);
@@ -271,7 +274,7 @@ export function FileList({ device, devices, uploads, onTransfer }) {
       <div class="row files-head">
         <h3 id="files-title">{t('files.title')}</h3>
         <span class="spacer" />
-        <input type="search" placeholder={t('files.search')} aria-label={t('files.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} data-testid="file-search" />
+        <input type="search" placeholder={t('files.search')} aria-label={t('files.search')} value={q} onInput={(e) => { typed.current = true; setQ(e.currentTarget.value); }} data-testid="file-search" />
         <select aria-label={t('files.kind_filter')} value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
           <option value="">{t('files.all_kinds')}</option>
           {KINDS.map((k) => (

@@ -54,9 +54,10 @@ function useRealtime(user) {
       }),
     );
     s.on('devices/updated', () => setVersion((v) => v + 1));
+    // The new state comes with the event (2.x servers sent only device_id: then reload the list).
     s.on('preview/refresh', (p) => {
-      if (p?.device_id) setPlaying((m) => ({ ...m, [p.device_id]: p.state ?? m[p.device_id] ?? null }));
-      setVersion((v) => v + 1);
+      if (p?.device_id && p.state) setPlaying((m) => ({ ...m, [p.device_id]: p.state }));
+      else setVersion((v) => v + 1);
     });
     setSocket(s);
     return () => s.close();

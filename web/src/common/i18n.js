@@ -60,6 +60,14 @@ export function plural(base, n, params = {}) {
   return t(key in catalogues[lang] ? key : `${base}.many`, { n, ...params });
 }
 
+// Intl formatters are costly to build (a list of 500 devices would build 500): one per language.
+const formatters = new Map();
+function formatter(kind, make) {
+  const key = `${lang}:${kind}`;
+  if (!formatters.has(key)) formatters.set(key, make());
+  return formatters.get(key);
+}
+
 export function formatBytes(n) {
   if (n == null) return '';
   const units = lang === 'ru' ? ['Б', 'КБ', 'МБ', 'ГБ', 'ТБ'] : ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -69,19 +77,20 @@ export function formatBytes(n) {
     v /= 1024;
     i++;
   }
-  return `${v.toLocaleString(lang, { maximumFractionDigits: i === 0 ? 0 : 1 })} ${units[i]}`;
+  const f = formatter(`bytes${i === 0 ? 0 : 1}`, () => new Intl.NumberFormat(lang, { maximumFractionDigits: i === 0 ? 0 : 1 }));
+  return `${f.format(v)} ${units[i]}`;
 }
 
 export function formatTime(iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return isNaN(d) ? '' : d.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' });
+  return isNaN(d) ? '' : formatter('time', () => new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' })).format(d);
 }
 
 export function formatAgo(iso) {
   if (!iso) return t('time.never');
   const s = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  const rtf = formatter('ago', () => new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }));
   if (s < 60) return rtf.format(-s, 'second');
   if (s < 3600) return rtf.format(-Math.round(s / 60), 'minute');
   if (s < 86400) return rtf.format(-Math.round(s / 3600), 'hour');
