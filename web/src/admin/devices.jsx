@@ -8,7 +8,7 @@ import { formatAgo, plural, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
 import { useApp } from './context.js';
 import { RenameDialog, contentUrl } from './shared.jsx';
-import { FileList, FILE_DRAG_TYPE, transferFile } from './files.jsx';
+import { FileList, FILE_DRAG_TYPE, prefetchFiles, transferFile } from './files.jsx';
 import { QrCode } from './qr.jsx';
 import { useUploads, UploadPanel } from './uploads.jsx';
 
@@ -321,6 +321,7 @@ export default function DevicesView({ path }) {
   const [created, setCreated] = useState(null);
   const uploads = useUploads();
   const selectedId = path?.[0] ? decodeURIComponent(path[0]) : null;
+  useState(() => selectedId && prefetchFiles(selectedId));  // once, on the first render
 
   const shown = useMemo(() => {
     if (!devices) return [];

@@ -13,6 +13,16 @@ export const FILE_DRAG_TYPE = 'application/x-videocontrol-file';
 const PAGE = 50;
 const KINDS = ['video', 'audio', 'image', 'pdf', 'pptx', 'zip'];
 
+// The first page of a device's files, asked for while the device list is still loading (the
+// panel opens on #/devices/ID); FileList takes it instead of asking again.
+const prefetched = new Map();
+export function prefetchFiles(deviceId) {
+  const p = new URLSearchParams({ limit: String(PAGE) });
+  const promise = api('GET', `/api/v1/devices/${encodeURIComponent(deviceId)}/media?${p}`);
+  promise.catch(() => {});
+  prefetched.set(deviceId, promise);
+}
+
 // Move (default) or copy a device's file to another device; no bytes are copied either way.
 export function transferFile(file, to, copy) {
   if (copy) return api('POST', `/api/v1/media/${encodeURIComponent(file.id)}/devices`, { device_id: to, name: file.name });
@@ -194,7 +204,9 @@ export function FileList({ device, devices, uploads, onTransfer }) {
   };
   const load = async () => {
     try {
-      const r = await api('GET', query(''));
+      const early = !q.trim() && !kind ? prefetched.get(device.device_id) : null;
+      prefetched.delete(device.device_id);
+      const r = await (early ?? api('GET', query('')));
       setPages({ items: r.items, next: r.next_cursor ?? '', loading: false, error: null });
     } catch (e) {
       setPages((p) => ({ ...p, loading: false, error: e }));
