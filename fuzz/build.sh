@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (router_fuzz, config_fuzz, jwt_fuzz, multipart_fuzz) with clang++ directly, no CMake.
+# Builds the libFuzzer targets (fuzz/*_fuzz.cpp) with clang++ directly, no CMake.
 # Usage: fuzz/build.sh [OUTPUT_DIR]   (default: build-fuzz/ at the repository root)
 # Environment: CXX (default clang++), FUZZ_JOBS (parallel compiles, default 2), FUZZ_CXXFLAGS (extra flags).
 set -euo pipefail
@@ -45,6 +45,7 @@ LIB_SRCS=(
   apps/server/file_response.cpp
   apps/server/http_types.cpp
   apps/server/server_config.cpp
+  apps/server/http_headers.cpp
   libvideocontrol/src/core/log.cpp
   libvideocontrol/src/core/clock.cpp
   libvideocontrol/src/core/result.cpp
@@ -57,7 +58,7 @@ LIB_SRCS=(
   libvideocontrol/src/storage/database_url.cpp
   libvideocontrol/src/core/domain.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -115,4 +116,7 @@ echo "  LINK events_fuzz"
   "$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
   "$(obj libvideocontrol/src/core/log.cpp)" "$(obj libvideocontrol/src/core/clock.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lsodium -o "$OUT/events_fuzz"
+echo "  LINK web_headers_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/web_headers_fuzz.cpp)" "$(obj apps/server/http_headers.cpp)" \
+  "$(obj libvideocontrol/src/util/text.cpp)" -lsodium -o "$OUT/web_headers_fuzz"
 echo "build.sh: fuzz targets in $OUT"

@@ -227,7 +227,7 @@ test('a file dragged onto another device\'s tile moves there', async () => {
   assert.equal(drag.over.effect, 'move');
   await admin.waitForSelector('li[data-device="hall"].drop'); // the tile lights up under the pointer
   await drag.drop();
-  await waitForToast(admin, 'red.png moved to hall.');
+  await waitForToast(admin, 'red.png moved to Hall screen.');
   assert.equal(await admin.$('li[data-device="hall"].drop'), null, 'the highlight goes when dropped');
   await waitForRows(admin, () => !document.querySelector('tr[data-file="red.png"]') && document.querySelectorAll('.files-table tbody tr').length === 3, 'red.png leaves the lobby list');
   assert.deepEqual(await rowNames(admin), ['blue.png', 'green.png', 'yellow.png']);
@@ -242,7 +242,7 @@ test('with Ctrl held the file is copied: it stays here and appears on the target
   assert.equal(drag.over.accepted, true);
   assert.equal(drag.over.effect, 'copy', 'the pointer says copy');
   await drag.drop();
-  await waitForToast(admin, 'green.png copied to hall.');
+  await waitForToast(admin, 'green.png copied to Hall screen.');
   assert.deepEqual(await deviceFiles('hall'), ['green.png', 'red.png']);
   assert.ok((await deviceFiles('lobby')).includes('green.png'), 'the lobby keeps it');
   // Still listed here after the list reloads.
@@ -279,7 +279,7 @@ test('by keyboard: the row menu\'s "Move to device…" and "Copy to device…" o
   await tabTo(admin, (d) => d.tag === 'BUTTON' && d.text === 'Move', 5);
   await admin.keyboard.press('Enter');
   await admin.waitForFunction(() => !document.querySelector('dialog[open]'));
-  await waitForToast(admin, 'blue.png moved to annex.');
+  await waitForToast(admin, 'blue.png moved to Annex screen.');
   await waitForRows(admin, () => !document.querySelector('tr[data-file="blue.png"]'), 'blue.png leaves the lobby list');
   assert.deepEqual(await deviceFiles('annex'), ['blue.png']);
   assert.deepEqual(await deviceFiles('lobby'), ['green.png', 'yellow.png']);
@@ -292,7 +292,7 @@ test('by keyboard: the row menu\'s "Move to device…" and "Copy to device…" o
   await tabTo(admin, (d) => d.tag === 'BUTTON' && d.text === 'Copy', 5);
   await admin.keyboard.press('Enter');
   await admin.waitForFunction(() => !document.querySelector('dialog[open]'));
-  await waitForToast(admin, 'yellow.png copied to hall.');
+  await waitForToast(admin, 'yellow.png copied to Hall screen.');
   assert.deepEqual(await deviceFiles('hall'), ['green.png', 'red.png', 'yellow.png']);
   assert.deepEqual(await deviceFiles('lobby'), ['green.png', 'yellow.png']);
   await admin.waitForFunction(() => document.querySelectorAll('.files-table tbody tr').length === 2);

@@ -335,7 +335,8 @@ export default function DevicesView({ path }) {
     if (file.from === to) return;
     try {
       await transferFile(file, to, copy);
-      toast(t(copy ? 'files.copied' : 'files.moved', { name: file.name, device: to }), 'ok');
+      const target = devices.find((d) => d.device_id === to)?.name ?? to;
+      toast(t(copy ? 'files.copied' : 'files.moved', { name: file.name, device: target }), 'ok');
       reload();
     } catch (e) {
       toast(errorText(e), 'error');
