@@ -93,7 +93,7 @@ std::string find_event(const std::vector<std::string>& packets, std::string_view
 }  // namespace
 
 TEST_CASE("a domain event survives encoding, every kind by its name") {
-  for (int k = 0; k <= static_cast<int>(EventKind::device_offline); ++k) {
+  for (int k = 0; k <= static_cast<int>(EventKind::player_status); ++k) {
     DomainEvent e;
     e.kind = static_cast<EventKind>(k);
     CAPTURE(to_string(e.kind));
@@ -313,6 +313,33 @@ TEST_CASE("the realtime hub turns domain events into broadcasts for its connecti
     hub.detach();
     REQUIRE(env.upload("poster.png", kPng).ok());
     CHECK(transport.take(1).empty());
+  }
+
+  SUBCASE("a player's player/status reaches its organisation's panels, checked and bounded") {
+    hub.on_packet(2, R"(25["player/status",{"state":"ended","file":"intro.mp4","type":"video","position":3.5,"junk":1}])");
+    CHECK(transport.take(2) == std::vector<std::string>{R"(35[{"ok":true}])"});
+    CHECK(find_event(transport.take(1), "player/status")
+              .starts_with(R"(2["player/status",{"device_id":"lobby","state":"ended","file":"intro.mp4","type":"video","position":3.5,"at":)"));
+    CHECK(transport.take(3).empty());  // other players hear nothing
+    CHECK(transport.take(4).empty());  // nor another organisation's panels
+
+    // Refused with the reason: a bad payload; a sender that is not a registered player.
+    hub.on_packet(2, R"(26["player/status",{"state":"dancing"}])");
+    const auto refused = transport.take(2);
+    REQUIRE(refused.size() == 1);
+    CHECK(refused[0].starts_with(R"(36[{"ok":false,"error":"player/status: state must be)"));
+    hub.on_packet(1, R"(27["player/status",{"state":"playing"}])");
+    const auto panel = transport.take(1);
+    REQUIRE(panel.size() == 1);  // the refusal, and no player/status
+    CHECK(panel[0].starts_with(R"(37[{"ok":false,"error":"player/status is for registered players)"));
+
+    // A flood from one player is cut off at the limit; the panels get only what was accepted.
+    int accepted = 0, delivered = 0;
+    for (int i = 0; i < 30; ++i) hub.on_packet(3, R"(28["player/status",{"state":"playing","file":"a.png"}])");
+    for (const auto& p : transport.take(3)) accepted += p == R"(38[{"ok":true}])";
+    for (const auto& p : transport.take(1)) delivered += p.starts_with(R"(2["player/status",{"device_id":"hall")");
+    CHECK(accepted == 20);
+    CHECK(delivered == 20);
   }
 
   SUBCASE("the last player leaving sends player/offline") {

@@ -1,11 +1,13 @@
 // The realtime hub's parts on their own: the event catalogue (domain event → Socket.IO packets and
-// their audience, panel control events → playback commands) and the connection registry.
+// their audience, panel control events → playback commands), the check of players' player/status
+// reports and the connection registry.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
 #include "realtime/broadcasts.hpp"
 #include "realtime/connection_registry.hpp"
+#include "realtime/player_status.hpp"
 
 using namespace vc;
 using namespace vc::realtime;
@@ -161,5 +163,72 @@ TEST_CASE("connection registry: panels, players, moving between devices, leaving
   CHECK(r.close(1)->device_id == "stage");
   CHECK(r.stats().connections == 0);
   CHECK(r.held_devices().empty());
+}
+
+TEST_CASE("player/status: a player's report is checked, bounded and becomes the panels' argument") {
+  auto ok = [](std::string_view arg) {
+    auto r = player_status_payload("lobby", arg, 1234);
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    return *r;
+  };
+  CHECK(ok(R"({"state":"playing","file":"intro.mp4","type":"video"})") ==
+        R"({"device_id":"lobby","state":"playing","file":"intro.mp4","type":"video","at":1234})");
+  CHECK(ok(R"({"state":"ended","file":"intro.mp4","type":"video","position":12.5,"extra":{"dropped":true}})") ==
+        R"({"device_id":"lobby","state":"ended","file":"intro.mp4","type":"video","position":12.5,"at":1234})");
+  CHECK(ok(R"({"state":"error","file":"deck.pdf","type":"pdf","page":3,"error":"not_converted"})") ==
+        R"({"device_id":"lobby","state":"error","file":"deck.pdf","type":"pdf","page":3,"error":"not_converted","at":1234})");
+  // An error without a reason gets one; nulls count as absent; only state is required.
+  CHECK(ok(R"({"state":"error","file":null})") == R"({"device_id":"lobby","state":"error","error":"unknown","at":1234})");
+  CHECK(ok(R"({"state":"idle"})") == R"({"device_id":"lobby","state":"idle","at":1234})");
+  // A long error text is cut at a character boundary (2-byte Cyrillic letters: 100 of them fit).
+  std::string cyrillic;
+  for (int i = 0; i < 150; ++i) cyrillic += "ж";
+  const auto cut = ok(R"({"state":"error","error":")" + cyrillic + R"("})");
+  CHECK(cut.find(std::string(R"("error":")") + cyrillic.substr(0, 200) + "\"") != std::string::npos);
+  // Quotes in names stay valid JSON; the device id is the connection's, never the payload's.
+  CHECK(player_status_payload("a\"b", R"({"state":"playing","file":"x\"y.png","device_id":"other"})", 1).value() ==
+        R"({"device_id":"a\"b","state":"playing","file":"x\"y.png","at":1})");
+
+  for (std::string bad : {std::string("null"), std::string("[]"), std::string("\"playing\""), std::string("{"),
+                          std::string("{}"), std::string(R"({"state":"dancing"})"), std::string(R"({"state":1})"),
+                          std::string(R"({"state":"playing","type":"hologram"})"),
+                          std::string(R"({"state":"playing","file":7})"), std::string(R"({"state":"playing","page":0})"),
+                          std::string(R"({"state":"playing","page":2.5})"), std::string(R"({"state":"playing","page":1000001})"),
+                          std::string(R"({"state":"playing","position":-1})"), std::string(R"({"state":"playing","position":1e8})"),
+                          std::string(R"({"state":"playing","position":"12"})"), std::string(R"({"state":"playing","error":{}})"),
+                          std::string(R"({"state":"playing","file":"\udddd"})"), std::string("{\"state\":\"playing\",\"file\":\"\xff\"}"),
+                          R"({"state":"playing","file":")" + std::string(1025, 'f') + R"("})",
+                          R"({"state":"playing","pad":")" + std::string(5000, ' ') + R"("})"}) {
+    CAPTURE(bad.substr(0, 80));
+    auto r = player_status_payload("lobby", bad, 1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid);
+    CHECK(r.error().message.starts_with("player/status: "));
+  }
+  CHECK(player_status_payload("lobby", R"({"state":"playing","file":")" + std::string(1024, 'f') + R"("})", 1).ok());
+}
+
+TEST_CASE("player/status goes to the organisation's panels only") {
+  auto e = event(EventKind::player_status);
+  e.player_payload = R"({"device_id":"lobby","state":"ended","file":"intro.mp4","at":5})";
+  auto out = broadcasts_for(e);
+  REQUIRE(out.size() == 1);
+  CHECK(audience(out[0]) == "panels:org-1");
+  CHECK(out[0].packet == R"(2["player/status",{"device_id":"lobby","state":"ended","file":"intro.mp4","at":5}])");
+  e.player_payload.clear();
+  CHECK(broadcasts_for(e).empty());
+  auto no_org = event(EventKind::player_status, "lobby", "");
+  no_org.player_payload = R"({"device_id":"lobby","state":"idle","at":5})";
+  CHECK(broadcasts_for(no_org).empty());
+}
+
+TEST_CASE("connection registry: player/status reports are limited per connection and window") {
+  ConnectionRegistry r;
+  r.open(1, "127.0.0.1", "", 0);
+  for (int i = 0; i < 3; ++i) CHECK(r.allow_status(1, 1000 + i, 3, 10'000));
+  CHECK_FALSE(r.allow_status(1, 1500, 3, 10'000));
+  CHECK_FALSE(r.allow_status(1, 10'999, 3, 10'000));
+  CHECK(r.allow_status(1, 11'000, 3, 10'000));  // a new window
+  CHECK_FALSE(r.allow_status(9, 11'000, 3, 10'000));  // unknown connection
 }
 }

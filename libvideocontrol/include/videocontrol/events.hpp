@@ -1,7 +1,7 @@
 // Domain events: what changed, published by the services after each commit (next to their cache
 // invalidation) on the installation's event bus, so every instance sees them. The realtime hub turns
 // them into Socket.IO broadcasts (devices/updated, placeholder/refresh, player events,
-// preview/refresh, player/online|offline); an integrator subscribes to the same stream.
+// preview/refresh, player/online|offline, player/status); an integrator subscribes to the same stream.
 //
 // Delivery is the event bus's: at most once per subscriber per instance, best effort (nothing
 // durable rides on it; the database is the truth, an event says "look again").
@@ -37,6 +37,8 @@ enum class EventKind {
   playback_changed,     // a control command: player_event (+ player_payload) goes to device_id's players
   device_online,        // the first player of device_id connected (on any instance)
   device_offline,       // the last player of device_id is gone (from every instance)
+  player_status,        // a player of device_id reported its playback (player/status); player_payload is
+                        // the control panels' argument, checked and bounded by the hub
 };
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;
@@ -51,7 +53,7 @@ struct VC_API DomainEvent {
   std::string actor_id;                 // who did it; empty for the installation itself
   std::int64_t at_ms = 0;
   std::string player_event;             // playback_changed: e.g. "player/play"
-  std::string player_payload;           // its one JSON argument; empty = none
+  std::string player_payload;           // its one JSON argument; empty = none (player_status: the panels')
   std::string state;                    // playback_changed: the new now-playing state (JSON object)
 
   // Every device the event concerns: device_id and device_ids, without repeats.

@@ -2,7 +2,9 @@
 // the transport. The server shell runs Engine.IO (polling, WebSocket, pings) and hands the hub
 // Socket.IO packet texts; the hub answers through RealtimeTransport. What the services change
 // (domain events, events.hpp) the hub turns into broadcasts: devices/updated, placeholder/refresh,
-// the player events of a control command, preview/refresh, player/online and player/offline.
+// the player events of a control command, preview/refresh, player/online and player/offline; and
+// it passes the players' player/status reports, checked and bounded, to their organisation's panels
+// (docs/protocol.md).
 //
 // Threading: hub calls may block on the database, so the shell calls them from worker threads;
 // calls for one connection must not overlap (the shell serialises them per connection). The hub's

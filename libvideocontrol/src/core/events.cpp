@@ -18,7 +18,7 @@
 namespace vc {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 14> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 15> kKinds{{
     {EventKind::device_created, "device.created"},
     {EventKind::device_renamed, "device.renamed"},
     {EventKind::device_deleted, "device.deleted"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 14> kKinds{{
     {EventKind::playback_changed, "playback.changed"},
     {EventKind::device_online, "device.online"},
     {EventKind::device_offline, "device.offline"},
+    {EventKind::player_status, "player.status"},
 }};
 
 constexpr std::size_t kMaxEventBytes = 1 << 20;

@@ -50,6 +50,9 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
     case EventKind::device_offline:
       to_panels(event_packet("player/offline", {device_arg(e.device_id)}));
       break;
+    case EventKind::player_status:  // the hub made the argument (player_status.hpp)
+      if (!e.player_payload.empty()) to_panels(event_packet("player/status", {e.player_payload}));
+      break;
     case EventKind::device_created:
     case EventKind::device_renamed:
     case EventKind::device_deleted:

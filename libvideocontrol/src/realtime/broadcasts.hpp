@@ -21,7 +21,8 @@ struct Broadcast {
 
 // placeholder_changed → placeholder/refresh to each device's players + devices/updated to the panels;
 // playback_changed → the player event to the device's players + preview/refresh to the panels;
-// device_online/offline → player/online|offline to the panels; every other change of devices and
+// device_online/offline → player/online|offline to the panels; player_status → player/status
+// {device_id, …} (its player_payload) to the panels; every other change of devices and
 // their files → devices/updated to the panels. Events without an organisation reach no panel.
 std::vector<Broadcast> broadcasts_for(const DomainEvent& event);
 

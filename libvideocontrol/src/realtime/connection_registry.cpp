@@ -54,6 +54,16 @@ bool ConnectionRegistry::touch(ConnectionId id, std::int64_t now_ms) {
   return true;
 }
 
+bool ConnectionRegistry::allow_status(ConnectionId id, std::int64_t now_ms, int limit, std::int64_t window_ms) {
+  Conn* c = find(id);
+  if (!c) return false;
+  if (c->status_count == 0 || now_ms - c->status_window_ms >= window_ms || now_ms < c->status_window_ms) {
+    c->status_window_ms = now_ms;
+    c->status_count = 0;
+  }
+  return ++c->status_count <= limit;
+}
+
 std::optional<Departed> ConnectionRegistry::close(ConnectionId id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return std::nullopt;

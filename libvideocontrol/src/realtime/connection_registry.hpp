@@ -27,6 +27,8 @@ struct Conn {
   std::string device_id;   // players
   std::string org;         // organisation of the player's device or the control's actor
   std::int64_t last_seen_ms = 0;
+  std::int64_t status_window_ms = 0;  // player/status rate limit: the current window's start
+  int status_count = 0;               // and the reports in it
 };
 
 // A device whose last connection here went away.
@@ -49,6 +51,9 @@ class ConnectionRegistry {
   std::optional<Registered> register_player(ConnectionId id, const std::string& device_id, const std::string& org,
                                             std::int64_t now_ms);
   bool touch(ConnectionId id, std::int64_t now_ms);
+  // Whether a player/status report of the connection may go out now: at most `limit` per window
+  // of `window_ms` (a broken player must not flood the panels).
+  bool allow_status(ConnectionId id, std::int64_t now_ms, int limit, std::int64_t window_ms);
   // Forgets the connection; returns the device when it was that device's last player here.
   std::optional<Departed> close(ConnectionId id);
 

@@ -22,12 +22,16 @@
 
 #include "broadcasts.hpp"
 #include "connection_registry.hpp"
+#include "player_status.hpp"
 
 namespace vc {
 namespace {
 
 using realtime::ConnRole;
 
+// player/status reports per player connection: at most this many per window (more are dropped).
+constexpr int kStatusLimit = 20;
+constexpr std::int64_t kStatusWindowMs = 10'000;
 
 std::string str_field(const rapidjson::Value& o, const char* key) {
   auto it = o.FindMember(key);
@@ -251,6 +255,44 @@ struct RealtimeHub::Impl {
     emit(id, "player/pong", {});
   }
 
+  // player/status (an extension): a registered player reports its playback; checked and bounded
+  // (player_status.hpp), then published like presence so every instance's panels of the device's
+  // organisation get player/status {device_id, …}. Counts as a sign of life, like player/ping.
+  void handle_status(ConnectionId id, std::string_view arg, std::optional<std::uint64_t> ack) {
+    std::string device_id, org;
+    bool allowed = false;
+    {
+      std::lock_guard lock(mu);
+      const auto* c = registry.find(id);
+      if (!c) return;
+      if (c->role == ConnRole::player) {
+        device_id = c->device_id;
+        org = c->org;
+        registry.touch(id, now());
+        allowed = registry.allow_status(id, now(), kStatusLimit, kStatusWindowMs);
+      }
+    }
+    auto reply = [&](std::string body) {
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
+    };
+    if (device_id.empty()) return reply(error_ack("player/status is for registered players: send player/register first"));
+    if (!allowed) return reply(error_ack(fmt::format("too many player/status reports: at most {} in {} s", kStatusLimit,
+                                                     kStatusWindowMs / 1000)));
+    auto payload = realtime::player_status_payload(device_id, arg, now());
+    if (!payload) {
+      log_debug("player/status refused", {{"device_id", device_id}, {"error", payload.error().message}});
+      return reply(error_ack(payload.error().message));
+    }
+    DomainEvent e;
+    e.kind = EventKind::player_status;
+    e.organization_id = org;
+    e.device_id = device_id;
+    e.player_payload = std::move(*payload);
+    e.at_ms = now();
+    services.events().publish(e);
+    reply(R"({"ok":true})");
+  }
+
   void handle_control(ConnectionId id, std::string_view name, const rapidjson::Value& args,
                       std::optional<std::uint64_t> ack, std::chrono::steady_clock::time_point received) {
     Actor actor;
@@ -318,6 +360,8 @@ void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono:
     impl_->close_connection(id);
     return;
   }
+  if (ev->name == "player/status")  // parses its argument itself, within bounds
+    return impl_->handle_status(id, ev->args.empty() ? std::string_view("null") : std::string_view(ev->args[0]), p->id);
   rapidjson::Document arg;
   if (!ev->args.empty()) arg.Parse(ev->args[0].c_str(), ev->args[0].size());
   else arg.SetNull();
