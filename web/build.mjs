@@ -102,6 +102,15 @@ const pages = [
   { name: 'signin', path: '/signin', entry: 'src/signin/main.jsx' },
   { name: 'admin', path: '/admin', entry: 'src/admin/main.jsx' },
   { name: 'speaker', path: '/speaker', entry: 'src/speaker/main.jsx' },
+  // The kiosk player, also at the original VideoControl's address, with its service worker (a
+  // fixed, unhashed name: browsers look for updates of a worker at the URL it was registered with).
+  {
+    name: 'player',
+    path: '/player',
+    aliases: ['/player-videojs.html'],
+    entry: 'src/player/main.js',
+    worker: { path: '/player-sw.js', entry: 'src/player/sw.js' },
+  },
 ];
 
 // `import catalogues from 'vc:catalogues'` → {en:{…}, ru:{…}}, the merged catalogues;
@@ -211,7 +220,37 @@ for (const p of pages) {
   ]
     .filter((l) => l !== '')
     .join('\n');
-  assets.push({ path: p.path, type: 'text/html; charset=utf-8', immutable: false, bytes: Buffer.from(html) });
+  for (const path of [p.path, ...(p.aliases ?? [])])
+    assets.push({ path, type: 'text/html; charset=utf-8', immutable: false, bytes: Buffer.from(html) });
+}
+
+// Service workers: bundled on their own (a classic script), told the page's shell (its HTML paths,
+// scripts, styles and the icon) to precache, and a version: the hash of the result, so any change
+// of the page or the worker makes browsers install the new worker, which drops the old shell.
+for (const p of pages.filter((p) => p.worker)) {
+  const f = pageFiles(p.entry);
+  const pagePaths = [p.path, ...(p.aliases ?? [])];
+  const shell = [...pagePaths, f.js, ...(f.css ? [f.css] : []), ...f.preload, '/favicon.svg'];
+  const out = await esbuild.build({
+    absWorkingDir: here,
+    entryPoints: [p.worker.entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: {
+      __VC_SW_VERSION__: '"@VC_SW_VERSION@"',
+      __VC_SW_SHELL__: JSON.stringify(shell),
+      __VC_SW_PAGES__: JSON.stringify(pagePaths),
+    },
+  });
+  const text = out.outputFiles[0].text;
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const bytes = Buffer.from(text.replaceAll('@VC_SW_VERSION@', version));
+  assets.push({ path: p.worker.path, type: 'text/javascript; charset=utf-8', immutable: false, bytes });
 }
 
 // ---- write -----------------------------------------------------------------------------------
@@ -269,5 +308,7 @@ const total = (pred) => assets.filter(pred).reduce((n, a) => n + (a.br ?? a.gzip
 for (const p of pages) {
   const f = pageFiles(p.entry);
   const own = new Set([p.path, f.js, f.css, ...f.preload].filter(Boolean));
-  console.log(`web: ${p.path}: ${(total((a) => own.has(a.path)) / 1024).toFixed(1)} KiB compressed on first load`);
+  const also = p.aliases?.length ? ` (also ${p.aliases.join(', ')})` : '';
+  console.log(`web: ${p.path}${also}: ${(total((a) => own.has(a.path)) / 1024).toFixed(1)} KiB compressed on first load`);
+  if (p.worker) console.log(`web: ${p.worker.path}: ${(total((a) => a.path === p.worker.path) / 1024).toFixed(1)} KiB compressed (service worker)`);
 }

@@ -1,5 +1,6 @@
-// The HTTP routes players use (PROTOCOL.md, "HTTP routes players use"), REST control of playback
-// (POST /api/v1/devices/{device_id}/commands) and the kiosk player page (/player).
+// The HTTP routes players use (docs/protocol.md, "HTTP routes players use") and REST control of
+// playback (POST /api/v1/devices/{device_id}/commands). The browser player's pages (/player,
+// /player-videojs.html) and its service worker are web pages: web/src/player, served by routes_web.cpp.
 //
 // Player routes are unauthenticated unless DEVICE_CREDENTIALS=required; the player then shows its
 // device credential as ?token= or X-Device-Token. The library has no player-facing reads yet (a
@@ -26,8 +27,6 @@
 #include "videocontrol/players.hpp"
 
 namespace vc::server {
-
-std::string_view player_page();  // web/player.html, embedded at build time
 
 namespace {
 
@@ -174,17 +173,6 @@ void register_player_routes(Router& router, ServerContext& ctx) {
                w.end_object();
                return Response::json(200, w.str());
              }));
-
-  // The kiosk player: one self-contained page (web/player.html). A constant: never blocks.
-  RouteOptions inline_route;
-  inline_route.inline_handler = true;
-  router.add("GET", "/player", [](Request&) {
-    Response r;
-    r.content_type = "text/html; charset=utf-8";
-    r.headers.emplace_back("Cache-Control", "no-cache");
-    r.body = std::string(player_page());
-    return r;
-  }, inline_route);
 }
 
 }  // namespace vc::server

@@ -1,6 +1,8 @@
-// The web pages (web/, built by web/build.mjs and compiled in): /signin, /admin, /speaker, their
-// content-hashed scripts and styles under /assets/, and `/`, which sends a browser to the panel or
-// to sign-in. Every answer is a constant, so the routes run on the network thread.
+// The web pages (web/, built by web/build.mjs and compiled in): /signin, /admin, /speaker, the
+// browser player (/player and the original's /player-videojs.html, with its service worker at the
+// fixed path /player-sw.js), their content-hashed scripts and styles under /assets/, and `/`, which
+// sends a browser to the panel or to sign-in. Every answer is a constant, so the routes run on the
+// network thread.
 //
 // Pages carry a strict Content-Security-Policy (scripts, styles and connections from this origin
 // only, nothing inline) and are revalidated on each load (ETag → 304); /assets/* have hashes in

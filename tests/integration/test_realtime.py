@@ -854,13 +854,21 @@ class RealtimeTest(ApiTestCase):
         self.assertStatus(self.server.call("GET", "/api/devices/no-such-device/files"), 404, "not_found")
 
     def test_kiosk_page_is_served(self):
-        r = self.server.call("GET", "/player?device=" + self.dev)
+        # The browser player (web/src/player): at /player and at the original's address, a page
+        # under the strict CSP whose script is a content-hashed asset; its service worker at a fixed path.
+        for path in ("/player?device=" + self.dev, "/player-videojs.html?device_id=" + self.dev + "&autoplay=1"):
+            r = self.server.call("GET", path)
+            self.assertEqual(r.status, 200, path)
+            self.assertTrue(r.headers["content-type"].startswith("text/html"))
+            self.assertIn("script-src 'self'", r.headers["content-security-policy"])
+            page = r.body.decode()
+            self.assertRegex(page, r'<script type="module" src="/assets/player-[A-Z0-9]+\.js">')
+            self.assertNotIn("<script>", page, "no inline script under the CSP")
+        r = self.server.call("GET", "/player-sw.js")
         self.assertEqual(r.status, 200)
-        self.assertTrue(r.headers["content-type"].startswith("text/html"))
-        page = r.body.decode()
-        for needle in ("player/register", "EIO=4&transport=websocket", "/api/files/resolve/", "/placeholder"):
-            self.assertIn(needle, page)
-        self.assertNotIn("<script src", page, "the page must be self-contained")
+        self.assertTrue(r.headers["content-type"].startswith("text/javascript"))
+        self.assertEqual(r.headers["cache-control"], "no-cache")
+        self.assertIn("vc-player-shell-", r.body.decode())
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The realtime channel with socket.io-client from npm (issue 5): a client nobody here wrote, over
 // WebSocket only and over long-polling with the upgrade, as players and as a control panel; and the
-// kiosk page's own Engine.IO/Socket.IO client (web/player.html, served at /player) driven without a
-// browser.
+// browser player's own Engine.IO/Socket.IO client and protocol logic (web/src/player) driven without
+// a browser.
 //
 //   npm ci --prefix tests/js && node tests/js/realtime.test.mjs --binary PATH/videocontrol-server
 //
@@ -13,7 +13,6 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import vm from "node:vm";
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -338,39 +337,33 @@ test("onlineSnapshot, player/online and player/offline", async () => {
   late.disconnect();
 });
 
-// ---- the kiosk page (web/player.html) ------------------------------------------------------------
+// ---- the browser player's protocol side (web/src/player), without a browser -------------------
 
-// Just enough DOM for the page's DomView.
-class FakeElement {
-  constructor(tag) {
-    this.tagName = tag.toUpperCase();
-    this.children = [];
-    this.className = "";
-    this.textContent = "";
-    this.paused = true;
-    this.currentTime = 0;
-  }
-  appendChild(c) { this.children.push(c); return c; }
-  removeChild(c) { this.children = this.children.filter((x) => x !== c); return c; }
-  get firstChild() { return this.children[0] || null; }
-  play() { this.paused = false; this.plays = (this.plays || 0) + 1; return Promise.resolve(); }
+// The page's modules need no DOM: the player takes its view, WebSocket and fetch (the Chromium test,
+// tests/js/browser/player.test.mjs, drives the page itself).
+const { Player } = await import("../../web/src/player/player.js");
+const { parsePacket } = await import("../../web/src/player/channel.js");
+
+// Records what the player asks its view to show.
+class FakeView {
+  constructor() { this.shown = null; this.paused = false; this.restarts = 0; this.statusKey = ""; }
+  on(cb) { this.cb = cb; }
+  show(item) { this.shown = item; this.paused = !!item.paused; }
+  idle(key) { this.shown = { role: "idle", key }; }
   pause() { this.paused = true; }
+  resume() { this.paused = false; }
+  restart() { this.restarts++; this.paused = false; }
+  status(key) { this.statusKey = key; }
 }
 
-function loadKioskKit(html) {
-  const script = html.match(/<script>([\s\S]*?)<\/script>/);
-  assert.ok(script, "the page has one inline script");
-  const unref = (t) => { if (t && t.unref) t.unref(); return t; };
-  const ctx = {
-    VC_PLAYER_NO_AUTOSTART: true,
-    console, URLSearchParams,
-    setTimeout: (f, ms) => unref(setTimeout(f, ms)), clearTimeout,
-    setInterval: (f, ms) => unref(setInterval(f, ms)), clearInterval,
-  };
-  vm.createContext(ctx);
-  vm.runInContext(script[1], ctx, { filename: "web/player.html" });
-  assert.ok(ctx.VcPlayerKit, "the page exposes VcPlayerKit");
-  return ctx.VcPlayerKit;
+function kioskPlayer(deviceId, options = {}) {
+  const view = new FakeView();
+  const player = new Player({
+    deviceId, view, fetch: (u, o) => fetch(new URL(u, server.url), o),
+    wsUrl: `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`, WebSocket: WebSocketImpl,
+    ...options,
+  });
+  return { player, view };
 }
 
 async function until(what, cond, timeout = WAIT) {
@@ -381,14 +374,9 @@ async function until(what, cond, timeout = WAIT) {
   }
 }
 
-test("the kiosk page registers, plays, pauses, stops to the placeholder and reconnects by itself", async () => {
-  const page = await fetch(`${server.url}/player?device=x`);
-  assert.equal(page.status, 200);
-  assert.match(page.headers.get("content-type"), /^text\/html/);
-  const kit = loadKioskKit(await page.text());
-  // (objects from the page's own realm: compare as JSON)
-  assert.equal(JSON.stringify(kit.parseSioPacket('2["player/pdfPage",3]').data), '["player/pdfPage",3]');
-  assert.equal(kit.parseSioPacket('312["x"]').id, 12);
+test("the browser player registers, plays, pauses, stops to the placeholder, reports and reconnects by itself", async () => {
+  assert.deepEqual(parsePacket('2["player/pdfPage",3]').data, ["player/pdfPage", 3]);
+  assert.equal(parsePacket('312["x"]').id, 12);
 
   const device = world.devices[1];
   // The placeholder is an image: shown while idle.
@@ -397,78 +385,108 @@ test("the kiosk page registers, plays, pauses, stops to the placeholder and reco
   await expectStatus(api("PUT", `/api/v1/devices/${device}/placeholder`,
                          { token: world.operator, body: { media_id: poster.id } }), 200);
 
-  const stage = new FakeElement("div");
-  const status = new FakeElement("div");
-  const doc = { getElementById: (id) => (id === "stage" ? stage : status), createElement: (t) => new FakeElement(t) };
-  const shown = () => stage.children[0] || null;
-  const kiosk = new kit.VcPlayer({
-    deviceId: device, httpBase: server.url,
-    wsUrl: `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`,
-    view: new kit.DomView(doc), WebSocket: WebSocketImpl, fetch, maxBackoffMs: 400,
-  });
+  const { player, view } = kioskPlayer(device, { channel: { baseMs: 100, maxMs: 400 } });
   const c = await control();
   try {
+    await c.timeout(WAIT).emitWithAck("control/stop", { device_id: device }); // whatever earlier tests left
     let mark = c.events.length;
-    kiosk.start();
-    await until("registration", () => kiosk.registered);
+    player.start();
+    await until("registration", () => player.registered);
     await waitFor(c, "player/online", (a) => a.device_id === device, mark);
-    await until("the placeholder", () => shown() && shown().tagName === "IMG");
-    assert.match(shown().src, new RegExp(`/api/files/resolve/${device}/poster\\.png\\?t=`));
-    assert.equal((await fetch(shown().src)).status, 200, "the placeholder URL serves the bytes");
+    await until("the placeholder", () => view.shown?.role === "placeholder" && view.shown.type === "image");
+    assert.equal(view.shown.url, `/api/files/resolve/${device}/poster.png`);
+    assert.ok(view.shown.loop, "the placeholder loops");
+    assert.equal((await fetch(server.url + view.shown.url)).status, 200, "the placeholder URL serves the bytes");
 
     assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "intro.mp4" })).ok);
-    await until("the video", () => shown() && shown().tagName === "VIDEO" && !shown().paused);
-    const video = shown();
-    assert.match(video.src, /\/api\/files\/resolve\/.*\/intro\.mp4/);
-    const bytes = await fetch(video.src, { headers: { Range: "bytes=0-3" } });
-    assert.equal(bytes.status, 206);
+    await until("the video", () => view.shown?.role === "content" && view.shown.type === "video" && !view.paused);
+    const video = view.shown;
+    assert.match(video.url, /\/api\/files\/resolve\/.*\/intro\.mp4$/);
+    assert.equal(video.loop, false, "content plays once, then the placeholder");
+    assert.equal((await fetch(server.url + video.url, { headers: { Range: "bytes=0-3" } })).status, 206);
 
     assert.ok((await c.timeout(WAIT).emitWithAck("control/pause", { device_id: device })).ok);
-    await until("pause", () => video.paused);
+    await until("pause", () => view.paused);
     assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device })).ok);
-    await until("resume", () => !video.paused);
-    video.currentTime = 12;
+    await until("resume", () => !view.paused);
     assert.ok((await c.timeout(WAIT).emitWithAck("control/restart", { device_id: device })).ok);
-    await until("restart", () => video.currentTime === 0);
+    await until("restart", () => view.restarts === 1);
+
+    // What the page's view reports goes to the panels as player/status {device_id, …}.
+    mark = c.events.length;
+    view.cb.playing(video);
+    const [playing] = await waitFor(c, "player/status", (a) => a.device_id === device, mark);
+    assert.equal(playing.state, "playing");
+    assert.equal(playing.file, "intro.mp4");
+    mark = c.events.length;
+    view.cb.ended(video, 4.25);
+    const [ended] = await waitFor(c, "player/status", (a) => a.state === "ended", mark);
+    assert.deepEqual({ ...ended, at: 0 }, { device_id: device, state: "ended", file: "intro.mp4", type: "video", position: 4.25, at: 0 });
+    await until("the placeholder after the end", () => view.shown?.role === "placeholder");
 
     assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "poster.png" })).ok);
-    await until("the image", () => shown() && shown().tagName === "IMG" && /poster\.png/.test(shown().src));
+    await until("the image", () => view.shown?.role === "content" && view.shown.type === "image");
     assert.ok((await c.timeout(WAIT).emitWithAck("control/stop", { device_id: device })).ok);
-    await until("the placeholder again", () => kiosk.current === null && shown() && shown().tagName === "IMG");
+    await until("the placeholder again", () => player.current === null && view.shown?.role === "placeholder");
 
     // Playing a video, the connection drops: the page reconnects, registers and resumes the state.
     assert.ok((await c.timeout(WAIT).emitWithAck("control/play", { device_id: device, file: "intro.mp4" })).ok);
-    await until("the video", () => shown() && shown().tagName === "VIDEO");
+    await until("the video", () => view.shown?.type === "video");
+    const shownBefore = view.shown;
     mark = c.events.length;
-    kiosk.ws.terminate ? kiosk.ws.terminate() : kiosk.ws.close();
+    player.channel.ws.terminate();
     await waitFor(c, "player/offline", (a) => a.device_id === device, mark);
     await waitFor(c, "player/online", (a) => a.device_id === device, mark);
-    await until("registration after the reconnect", () => kiosk.registered);
-    await until("the video after the reconnect", () => shown() && shown().tagName === "VIDEO" && !shown().paused);
-    assert.ok(kiosk.events.some(([n, a]) => n === "player/state" && a.file === "intro.mp4"));
+    await until("registration after the reconnect", () => player.registered);
+    assert.ok(player.events.some(([n, a]) => n === "player/state" && a.file === "intro.mp4"));
+    assert.equal(view.shown, shownBefore, "the same video keeps playing: not reloaded by the reconnect");
   } finally {
-    kiosk.stop();
+    player.stop();
     c.disconnect();
   }
 });
 
-test("the kiosk page backs off when its device is unknown", async () => {
-  const kit = loadKioskKit(await (await fetch(`${server.url}/player`)).text());
-  const stage = new FakeElement("div");
-  const status = new FakeElement("div");
-  const doc = { getElementById: (id) => (id === "stage" ? stage : status), createElement: (t) => new FakeElement(t) };
-  const kiosk = new kit.VcPlayer({
-    deviceId: `nobody-${suffix}`, httpBase: server.url,
-    wsUrl: `ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`,
-    view: new kit.DomView(doc), WebSocket: WebSocketImpl, fetch, maxBackoffMs: 60000,
+test("the browser player's channel: a stuck handshake and a silent server are dropped by the watchdog; retries go on", async () => {
+  const { Channel } = await import("../../web/src/player/channel.js");
+  const { WebSocketServer } = await import("ws");
+  // A server that accepts WebSockets and then says nothing (the first time not even the open packet):
+  // the connection looks alive to the browser, as on a dead network path.
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((r) => wss.once("listening", r));
+  const opened = [];
+  wss.on("connection", (ws) => {
+    opened.push(Date.now());
+    if (opened.length === 1) return; // a handshake that never finishes
+    ws.send('0{"sid":"s","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+    ws.on("message", (m) => { if (String(m) === "40") ws.send('40{"sid":"t"}'); }); // then silence
+  });
+  let connects = 0;
+  const downs = [];
+  const channel = new Channel({
+    url: `ws://127.0.0.1:${wss.address().port}/socket.io/?EIO=4&transport=websocket`, WebSocket: WebSocketImpl,
+    silenceMs: 400, handshakeMs: 300, baseMs: 50, maxMs: 200,
+    handlers: { onConnect: () => connects++, onDown: (ms) => downs.push(ms) },
   });
   try {
-    kiosk.start();
-    await until("the rejection", () => kiosk.events.some(([n]) => n === "player/reject"));
-    await until("the retry timer", () => kiosk.timers.reconnect !== null);
-    assert.ok(kiosk.attempts >= 5, "a rejected player retries slowly");
-    assert.match(status.textContent, /Rejected|retrying/);
+    channel.start();
+    await until("four connections", () => opened.length >= 4, 10000);
+    assert.ok(connects >= 2, `connected ${connects} times`);
+    assert.ok(downs.length >= 3 && downs.every((d) => d <= 200), `back-off within the cap: ${downs}`);
   } finally {
-    kiosk.stop();
+    channel.stop();
+    wss.close();
+  }
+});
+
+test("the browser player backs off when its device is unknown", async () => {
+  const { player, view } = kioskPlayer(`nobody-${suffix}`, { channel: { baseMs: 100, maxMs: 60000 } });
+  try {
+    player.start();
+    await until("the rejection", () => player.events.some(([n]) => n === "player/reject"));
+    await until("the retry timer", () => player.channel.retryTimer !== null);
+    assert.ok(player.channel.retryAt - Date.now() > 20000, "a refused player retries slowly");
+    assert.equal(view.statusKey, "player.unknown_device");
+  } finally {
+    player.stop();
   }
 });
