@@ -48,3 +48,18 @@ export async function pixel(page, x, y) {
 export function near(c, rgb, tolerance = 40) {
   return Math.abs(c.r - rgb[0]) <= tolerance && Math.abs(c.g - rgb[1]) <= tolerance && Math.abs(c.b - rgb[2]) <= tolerance;
 }
+
+// An H.264 MP4 of one solid colour (for pixel checks on a playing video).
+export function solidMp4(name, color, seconds = 3, size = '320x240') {
+  const out = path.join(FIXTURES, name);
+  ffmpeg(['-f', 'lavfi', '-i', `color=c=${color}:s=${size}:r=25`, '-t', String(seconds), '-c:v', 'libx264',
+    '-pix_fmt', 'yuv420p', '-movflags', '+faststart', out]);
+  return out;
+}
+
+// An MP3 of a sine tone.
+export function toneMp3(name, seconds = 3, frequency = 440) {
+  const out = path.join(FIXTURES, name);
+  ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`, '-c:a', 'libmp3lame', out]);
+  return out;
+}
