@@ -385,7 +385,7 @@ test("the browser player registers, plays, pauses, stops to the placeholder, rep
   await expectStatus(api("PUT", `/api/v1/devices/${device}/placeholder`,
                          { token: world.operator, body: { media_id: poster.id } }), 200);
 
-  const { player, view } = kioskPlayer(device, { channel: { baseMs: 100, maxMs: 400 } });
+  const { player, view } = kioskPlayer(device, { channel: { baseMs: 400, maxMs: 400 } }); // a reconnect 0.2–0.4 s after a drop
   const c = await control();
   try {
     await c.timeout(WAIT).emitWithAck("control/stop", { device_id: device }); // whatever earlier tests left
