@@ -106,6 +106,7 @@ const pages = [
   // fixed, unhashed name: browsers look for updates of a worker at the URL it was registered with).
   {
     name: 'player',
+    standalone: true,
     path: '/player',
     aliases: ['/player-videojs.html'],
     entry: 'src/player/main.js',
@@ -135,9 +136,8 @@ const cataloguePlugin = {
 
 const stage = join(outDir, 'stage');
 rmSync(stage, { recursive: true, force: true });
-const result = await esbuild.build({
+const options = {
   absWorkingDir: here,
-  entryPoints: Object.fromEntries(pages.map((p) => [p.name, p.entry])),
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -156,7 +156,14 @@ const result = await esbuild.build({
   logLevel: 'warning',
   define: { 'process.env.NODE_ENV': '"production"' },
   plugins: [cataloguePlugin],
-});
+};
+// The panels share chunks (Preact, the API client); a `standalone` page (the player) is bundled on
+// its own, so it neither loads nor changes the panels' chunks.
+const results = [
+  await esbuild.build({ ...options, entryPoints: Object.fromEntries(pages.filter((p) => !p.standalone).map((p) => [p.name, p.entry])) }),
+];
+for (const p of pages.filter((p) => p.standalone))
+  results.push(await esbuild.build({ ...options, splitting: false, entryPoints: { [p.name]: p.entry } }));
 
 const assets = [];  // {path, type, immutable, bytes}
 const typeOf = (p) =>
@@ -170,7 +177,7 @@ const typeOf = (p) =>
     '.webmanifest': 'application/manifest+json',
   })[extname(p)] ?? 'application/octet-stream';
 
-const outputs = result.metafile.outputs;
+const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
 for (const file of Object.keys(outputs)) {
   const name = relative(stage, resolve(here, file));
   assets.push({ path: `/assets/${name}`, type: typeOf(name), immutable: true, bytes: readFileSync(resolve(here, file)) });

@@ -1,8 +1,8 @@
 // What the screen shows: two stacked layers and the original player's transitions — new content
 // fades in "through black" (the old layer fades out, the new one fades in once it is ready, 0.5 s
 // each); pages of one document change at once. One <video> (also for audio, with a card over it),
-// <img> from fetched bytes (so a 404 is known, never a broken image), or a card (not converted yet,
-// cannot be shown, nothing to show).
+// an <img> shown only once decoded (never a broken image), or a card (not converted yet, cannot be
+// shown, nothing to show).
 //
 // It also owns the sound policy (muted=1 / sound=1 / remembered unlock, the "tap for sound" button),
 // the stall watchdog of the playing media, and the status line.
@@ -183,47 +183,38 @@ export class View {
     return { node, ready, media: v };
   }
 
+  // The image loads in an <img> with its real address (the service worker answers from its cache
+  // when it has it); the layer is shown only once the picture is decoded. When it cannot be, one
+  // request says why: a page the server has not converted yet (404), another status, no server.
   buildImage(item, seq) {
     const isPage = item.type !== 'image';
     const node = el('div', { class: 'media' });
     const mine = () => seq === this.seq;
+    const img = el('img', { alt: isPage ? this.t('player.page_alt', { file: item.file, page: item.page }) : item.file });
+    img.decoding = 'async';
+    img.src = item.url;
+    node.append(img);
     const ready = (async () => {
-      let res, blob;
-      try {
-        res = await fetch(item.url);
-        if (res.ok) blob = await res.blob();
-      } catch {
-        if (mine()) {
-          node.append(this.card(item.file, this.t('player.unreachable', { file: item.file })));
-          this.stage.dataset.kind = 'card';
-          queueMicrotask(() => this.cb.error?.(item, 'unreachable'));
-        }
-        return;
-      }
-      if (!res.ok) {
-        if (!mine()) return;
-        const notConverted = isPage && res.status === 404;
-        node.append(
-          notConverted
-            ? this.card(item.file, this.t('player.not_converted', { file: item.file, page: item.page }), 'pending')
-            : this.card(item.file, this.t('player.unavailable', { file: item.file })),
-        );
-        this.stage.dataset.kind = 'card';
-        queueMicrotask(() => this.cb.error?.(item, notConverted ? 'not_converted' : `http_${res.status}`));
-        return;
-      }
-      if (!mine()) return;
-      const img = el('img', { alt: isPage ? this.t('player.page_alt', { file: item.file, page: item.page }) : item.file });
-      img.src = URL.createObjectURL(blob);
-      node.append(img);
       try {
         await img.decode();
       } catch {
         if (!mine()) return;
         img.remove();
-        node.append(this.card(item.file, this.t('player.unavailable', { file: item.file })));
+        let code = 'unreachable';
+        try {
+          const res = await fetch(item.url);
+          code = res.ok ? 'decode' : isPage && res.status === 404 ? 'not_converted' : `http_${res.status}`;
+        } catch {}
+        if (!mine()) return;
+        const text =
+          code === 'not_converted'
+            ? this.t('player.not_converted', { file: item.file, page: item.page })
+            : code === 'unreachable'
+              ? this.t('player.unreachable', { file: item.file })
+              : this.t('player.unavailable', { file: item.file });
+        node.append(this.card(item.file, text, code === 'not_converted' ? 'pending' : ''));
         this.stage.dataset.kind = 'card';
-        queueMicrotask(() => this.cb.error?.(item, 'decode'));
+        queueMicrotask(() => this.cb.error?.(item, code));
         return;
       }
       if (!mine()) return;
@@ -245,7 +236,7 @@ export class View {
 
   clearLayer(layer) {
     for (const v of layer.querySelectorAll('video')) this.stopMedia(v);
-    for (const img of layer.querySelectorAll('img')) if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+    for (const img of layer.querySelectorAll('img')) img.removeAttribute('src'); // stop a load in progress
     layer.replaceChildren();
     if (this.media && !this.media.isConnected) this.media = null;
   }
