@@ -83,6 +83,13 @@ async function advancing(page, what) {
   await until(`${what}: currentTime advances from ${t0}`, async () => (await videoTime(page)) > t0 + 0.4);
 }
 
+// A screenshot once the page has painted two more frames (on a busy machine a text changed just
+// before could otherwise be captured before it is drawn).
+async function shot(page, name) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await screenshot(page, name);
+}
+
 // What a person would call a broken page: an uncaught error or a CSP refusal (network errors while
 // the server is down are expected and not counted).
 const brokenBits = (page) => page.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy|Refused to/.test(p));
@@ -118,12 +125,12 @@ test('the original address registers, shows the placeholder, plays an image and 
 
   await shown(kiosk, { role: 'placeholder', kind: 'image', file: 'poster.png', phase: 'shown' });
   await colourIs(kiosk, YELLOW, 'the placeholder');
-  await screenshot(kiosk, 'kiosk-placeholder');
+  await shot(kiosk, 'kiosk-placeholder');
 
   await command('lobby', { action: 'play', file: 'red.png' });
   await shown(kiosk, { role: 'content', kind: 'image', file: 'red.png', phase: 'shown' });
   await colourIs(kiosk, RED, 'the image');
-  await screenshot(kiosk, 'kiosk-image');
+  await shot(kiosk, 'kiosk-image');
 
   await command('lobby', { action: 'play', file: 'blue.mp4' });
   await shown(kiosk, { role: 'content', kind: 'video', file: 'blue.mp4', phase: 'shown' });
@@ -131,7 +138,7 @@ test('the original address registers, shows the placeholder, plays an image and 
   await colourIs(kiosk, BLUE, 'the video');
   assert.equal(await kiosk.$eval('#stage .layer.visible video', (v) => v.muted), true, 'muted=1 wins over autoplay=1');
   assert.equal(await kiosk.$eval('#sound', (b) => b.hidden), true, 'muted=1: no sound button');
-  await screenshot(kiosk, 'kiosk-video');
+  await shot(kiosk, 'kiosk-video');
 
   await command('lobby', { action: 'pause' });
   await until('paused', () => kiosk.$eval('#stage .layer.visible video', (v) => v.paused));
@@ -187,7 +194,7 @@ test('reports player/status (playing, ended, stalled, not converted) to a contro
     await command('lobby', { action: 'play', file: 'tone.mp3' });
     await shown(kiosk, { role: 'content', kind: 'audio', file: 'tone.mp3', phase: 'shown' });
     await report((s) => s.file === 'tone.mp3' && s.state === 'playing', 'player/status playing for audio');
-    await screenshot(kiosk, 'kiosk-audio');
+    await shot(kiosk, 'kiosk-audio');
 
     await command('lobby', { action: 'play', file: 'deck.pdf' });
     await shown(kiosk, { role: 'content', kind: 'card', file: 'deck.pdf', page: '1', phase: 'shown' });
@@ -196,7 +203,7 @@ test('reports player/status (playing, ended, stalled, not converted) to a contro
     assert.equal(await kiosk.$$eval('#stage img', (i) => i.length), 0, 'never a broken image');
     const error = await report((s) => s.file === 'deck.pdf' && s.state === 'error', 'player/status error');
     assert.deepEqual([error.error, error.type, error.page], ['not_converted', 'pdf', 1]);
-    await screenshot(kiosk, 'kiosk-not-converted');
+    await shot(kiosk, 'kiosk-not-converted');
     assert.deepEqual(await axe(kiosk), [], 'axe on the card');
   } finally {
     control.close();
@@ -217,7 +224,7 @@ test('keeps showing its content while the server is stopped, even after a reload
   await until('the status line says offline', () => kiosk.$eval('#status', (s) => !s.classList.contains('hidden') && /No connection/.test(s.textContent)));
   await advancing(kiosk, 'the video without a server');
   await colourIs(kiosk, BLUE, 'the video without a server');
-  await screenshot(kiosk, 'kiosk-offline');
+  await shot(kiosk, 'kiosk-offline');
 
   // A screen rebooted during the outage: the page, its assets, the state and the video come from
   // the service worker and localStorage.
@@ -225,7 +232,7 @@ test('keeps showing its content while the server is stopped, even after a reload
   await shown(kiosk, { role: 'content', kind: 'video', file: 'blue.mp4', phase: 'shown' });
   await advancing(kiosk, 'the video after a reload without a server');
   await colourIs(kiosk, BLUE, 'the video after a reload without a server');
-  await screenshot(kiosk, 'kiosk-offline-reloaded');
+  await shot(kiosk, 'kiosk-offline-reloaded');
 
   await server.start();
   await until('lobby online again, by itself', async () => (await status('lobby')) === 'online', 40000, 250);
@@ -240,7 +247,7 @@ test('preview mode shows the given file without registering; /player?device= sti
   await preview.goto(`${server.url}/player-videojs.html?device_id=hall&preview=1&file=red.png&type=image`);
   await shown(preview, { role: 'content', kind: 'image', file: 'red.png', phase: 'shown' });
   await colourIs(preview, RED, 'the preview');
-  await screenshot(preview, 'kiosk-preview');
+  await shot(preview, 'kiosk-preview');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(await status('hall'), 'offline', 'a preview does not register as the device');
   await preview.close();
@@ -251,7 +258,7 @@ test('preview mode shows the given file without registering; /player?device= sti
   await shown(hall, { role: 'idle', kind: 'card', phase: 'shown' });
   assert.match(await hall.$eval('#stage', (s) => s.textContent), /не задана заставка/);
   assert.equal(await hall.evaluate(() => document.documentElement.lang), 'ru');
-  await screenshot(hall, 'kiosk-idle-ru');
+  await shot(hall, 'kiosk-idle-ru');
   assert.deepEqual(await axe(hall), [], 'axe on the idle card');
   await command('hall', { action: 'play', file: 'red.png' });
   await shown(hall, { role: 'content', kind: 'image', file: 'red.png', phase: 'shown' });
@@ -267,7 +274,7 @@ test('sound: muted with a "tap for sound" button until tapped, then remembered',
   await until('the sound button', () => page.$eval('#sound', (b) => !b.hidden));
   assert.equal(await page.$eval('#stage .layer.visible video', (v) => v.muted), true);
   assert.match(await page.$eval('#sound', (b) => b.textContent), /Tap for sound/);
-  await screenshot(page, 'kiosk-sound-button');
+  await shot(page, 'kiosk-sound-button');
   await page.click('#sound');
   await until('sound on', () => page.$eval('#stage .layer.visible video', (v) => !v.muted));
   assert.equal(await page.$eval('#sound', (b) => b.hidden), true);
