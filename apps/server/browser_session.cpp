@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "auth_middleware.hpp"
+#include "http_headers.hpp"
 #include "videocontrol/text.hpp"
 
 namespace vc::server {
@@ -16,31 +17,12 @@ std::string cookie(std::string_view name, std::string_view value, std::string_vi
                      http_only ? "; HttpOnly" : "", secure ? "; Secure" : "");
 }
 
-// "https://host:port/..." → "host:port".
-std::string_view origin_host(std::string_view origin) {
-  auto scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return {};
-  origin.remove_prefix(scheme + 3);
-  return origin.substr(0, origin.find('/'));
-}
-
 }  // namespace
 
 std::optional<std::string> cookie_value(const Request& req, std::string_view name) {
-  for (const auto& [header, value] : req.headers) {
-    if (header != "cookie") continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto semi = rest.find(';');
-      std::string_view pair = text::trim(rest.substr(0, semi));
-      rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-      const auto eq = pair.find('=');
-      if (eq == std::string_view::npos || text::trim(pair.substr(0, eq)) != name) continue;
-      std::string_view v = text::trim(pair.substr(eq + 1));
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-      return std::string(v);
-    }
-  }
+  for (const auto& [header, value] : req.headers)
+    if (header == "cookie")
+      if (auto v = cookie_in(value, name)) return v;
   return std::nullopt;
 }
 
@@ -48,7 +30,9 @@ bool request_is_https(const Request& req, const std::vector<std::string>& truste
   const std::string_view proto = text::trim(req.header("x-forwarded-proto"));
   if (proto.empty() || strncasecmp(proto.data(), "https", 5) != 0 || proto.size() != 5) return false;
   // Only a trusted proxy may say so: the TCP peer must be one of them.
-  const std::string peer = client_address(Request{.remote_address = req.remote_address}, {});
+  Request bare;  // no headers: the TCP peer itself, normalised
+  bare.remote_address = req.remote_address;
+  const std::string peer = client_address(bare, {});
   for (const auto& p : trusted_proxies)
     if (p == peer) return true;
   return false;

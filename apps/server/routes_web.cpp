@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "browser_session.hpp"
+#include "http_headers.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
@@ -29,39 +30,6 @@ constexpr std::string_view kPageCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
     "connect-src 'self'; font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
-
-// Whether Accept-Encoding names `coding` with a non-zero quality ("br;q=0" refuses it).
-bool accepts(std::string_view header, std::string_view coding) {
-  while (!header.empty()) {
-    const auto comma = header.find(',');
-    std::string_view item = text::trim(header.substr(0, comma));
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    std::string_view params;
-    if (auto semi = item.find(';'); semi != std::string_view::npos) {
-      params = text::trim(item.substr(semi + 1));
-      item = text::trim(item.substr(0, semi));
-    }
-    if (item != coding) continue;
-    if (params.size() >= 2 && (params[0] | 0x20) == 'q' && params[1] == '=') {
-      std::string_view q = text::trim(params.substr(2));
-      return !(q == "0" || q == "0.0" || q == "0.00" || q == "0.000");
-    }
-    return true;
-  }
-  return false;
-}
-
-bool etag_matches(std::string_view if_none_match, std::string_view etag) {
-  if (text::trim(if_none_match) == "*") return true;
-  while (!if_none_match.empty()) {
-    const auto comma = if_none_match.find(',');
-    std::string_view item = text::trim(if_none_match.substr(0, comma));
-    if_none_match = comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
-    if (item.starts_with("W/")) item.remove_prefix(2);
-    if (item == etag) return true;
-  }
-  return false;
-}
 
 Response serve(const Request& req, const WebAsset& a) {
   Response r;
@@ -81,10 +49,10 @@ Response serve(const Request& req, const WebAsset& a) {
     return r;
   }
   const std::string_view ae = req.header("accept-encoding");
-  if (!a.brotli.empty() && accepts(ae, "br")) {
+  if (!a.brotli.empty() && accepts_coding(ae, "br")) {
     r.headers.emplace_back("Content-Encoding", "br");
     r.body = std::string(a.brotli);
-  } else if (!a.gzip.empty() && accepts(ae, "gzip")) {
+  } else if (!a.gzip.empty() && accepts_coding(ae, "gzip")) {
     r.headers.emplace_back("Content-Encoding", "gzip");
     r.body = std::string(a.gzip);
   } else {

@@ -177,9 +177,7 @@ test('the placeholder: set from the file menu, pinned first, and shown by the pl
   const labels = await admin.$$eval('.files-table tr[data-file="blue.png"] .menu-list button', (b) => b.map((x) => x.textContent));
   assert.ok(labels.includes('Make placeholder'), labels.join('|'));
   await admin.$$eval('.files-table tr[data-file="blue.png"] .menu-list button', (b) => b.find((x) => x.textContent === 'Make placeholder').click());
-  await admin.waitForFunction(() => [...document.querySelectorAll('.toast')].some((t) => t.textContent.includes('placeholder')));
-  const toasts = await admin.$$eval('.toast', (t) => t.map((x) => x.textContent));
-  assert.ok(toasts.some((t) => t === 'blue.png is now the placeholder.'), toasts.join('|'));
+  await waitForText(admin, '.toast', 'blue.png is now the placeholder.');
   await admin.waitForFunction(() => document.querySelector('.files-table tbody tr')?.dataset.file === 'blue.png').catch(async (e) => {
     await screenshot(admin, 'debug-placeholder');
     console.log(await admin.$$eval('.files-table tbody tr', (r) => r.map((x) => x.dataset.file + ':' + x.className)));

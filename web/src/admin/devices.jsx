@@ -71,7 +71,8 @@ function nowPlaying(app, d) {
   return app.playing[d.device_id] ?? d.now_playing ?? null;
 }
 
-function lastSeen(device) {
+function lastSeen(device, online) {
+  if (online) return t('devices.connected_now');
   return device.last_seen_at ? t('devices.last_seen', { when: formatAgo(device.last_seen_at) }) : t('devices.never_seen');
 }
 
@@ -129,7 +130,7 @@ function DeviceTile({ device, selected, onDropFile, onDropUpload }) {
             </span>
           </div>
           <div class="muted small">
-            {device.device_id} · {lastSeen(device)}
+            {device.device_id} · {lastSeen(device, online)}
           </div>
           <div class="small now" data-testid="now-playing">{stateText(np)}</div>
         </div>
@@ -285,7 +286,7 @@ function DevicePanel({ device, devices, uploads, onTransfer }) {
       <div class="row device-meta muted small">
         <span>{t('devices.type')}: {device.device_type ?? t('devices.unknown')}</span>
         <span>{t('devices.platform')}: {device.platform ?? t('devices.unknown')}</span>
-        <span>{lastSeen(device)}</span>
+        <span>{lastSeen(device, online)}</span>
         <span data-testid="panel-now-playing">{stateText(np)}</span>
       </div>
       {app.can('control') && (

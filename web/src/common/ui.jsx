@@ -32,8 +32,8 @@ export function Toasts() {
   const [items, setItems] = useState([]);
   useEffect(() => {
     const add = (item) => {
-      setItems((list) => [...list.slice(-4), item]);
-      setTimeout(() => setItems((list) => list.filter((x) => x.id !== item.id)), item.kind === 'error' ? 8000 : 4000);
+      setItems((list) => [...list.slice(-2), item]);
+      setTimeout(() => setItems((list) => list.filter((x) => x.id !== item.id)), item.kind === 'error' ? 8000 : 3000);
     };
     toastListeners.add(add);
     return () => toastListeners.delete(add);
