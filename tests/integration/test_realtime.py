@@ -485,6 +485,7 @@ class RealtimeTest(ApiTestCase):
             ack = c.call(event, {"device_id": self.dev})
             self.assertFalse(ack["ok"], (event, ack))
             self.assertTrue(ack["error"])
+            self.assertIn(ack["code"], ("invalid", "conflict"), (event, ack))  # panels word it by the code
         time.sleep(QUIET)
         self.assertEqual([n for n, _ in p.since(m) if n.startswith("player/") and n != "player/pong"], [])
 
@@ -536,6 +537,7 @@ class RealtimeTest(ApiTestCase):
         m = p.mark()
         ack = anon.call("control/play", {"device_id": self.dev, "file": "clip.mp4"})
         self.assertFalse(ack["ok"])
+        self.assertEqual(ack["code"], "unauthenticated")
         # A player cannot control either (not even its own device).
         ack = p.call("control/play", {"device_id": self.dev, "file": "clip.mp4"})
         self.assertFalse(ack["ok"])

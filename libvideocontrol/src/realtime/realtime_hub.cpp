@@ -52,8 +52,11 @@ std::string to_json(const rapidjson::Value& v) {
   return std::string(b.GetString(), b.GetSize());
 }
 
-std::string error_ack(std::string_view message) {
-  return std::move(JsonWriter().begin_object().key("ok").value(false).key("error").value(message).end_object()).str();
+// {ok:false, error: <the reason, English>, code: <an ErrorCode name>}: panels show the reason and
+// can say it in the person's language by the code (2.x panels read only ok and error).
+std::string error_ack(std::string_view message, ErrorCode code = ErrorCode::invalid) {
+  return std::move(JsonWriter().begin_object().key("ok").value(false).key("error").value(message)
+                       .key("code").value(to_string(code)).end_object()).str();
 }
 
 }  // namespace
@@ -218,7 +221,7 @@ struct RealtimeHub::Impl {
     if (!device) {
       const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
       emit(id, "player/reject", {std::move(JsonWriter().begin_object().key("reason").value(reason).key("message").value(device.error().message).end_object()).str()});
-      if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message)})));
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message, device.error().code)})));
       return;
     }
     // Online somewhere already (another instance, or another connection here)?
@@ -277,7 +280,7 @@ struct RealtimeHub::Impl {
     };
     if (device_id.empty()) return reply(error_ack("player/status is for registered players: send player/register first"));
     if (!allowed) return reply(error_ack(fmt::format("too many player/status reports: at most {} in {} s", kStatusLimit,
-                                                     kStatusWindowMs / 1000)));
+                                                     kStatusWindowMs / 1000), ErrorCode::rate_limited));
     auto payload = realtime::player_status_payload(device_id, arg, now());
     if (!payload) {
       log_debug("player/status refused", {{"device_id", device_id}, {"error", payload.error().message}});
@@ -307,7 +310,8 @@ struct RealtimeHub::Impl {
     auto reply = [&](std::string body) {
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
     };
-    if (!is_control) return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}"));
+    if (!is_control)
+      return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}", ErrorCode::unauthenticated));
     if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id"));
     const std::string device_id = str_field(args, "device_id");
     if (device_id.empty()) return reply(error_ack("device_id is required"));
@@ -317,7 +321,7 @@ struct RealtimeHub::Impl {
     cmd.received = received;
     // The playback service stores the state and publishes playback_changed; on_event delivers it.
     auto out = services.playback().command(actor, device_id, cmd);
-    if (!out) return reply(error_ack(out.error().message));
+    if (!out) return reply(error_ack(out.error().message, out.error().code));
     reply(std::move(JsonWriter().begin_object().key("ok").value(true).key("state").raw(Playback::state_json(out->state)).end_object()).str());
   }
 };

@@ -54,9 +54,13 @@ function useSettled(value, ms) {
 
 // The reason a command was refused, for a person: the server's own sentence (Socket.IO acks carry
 // it as a string), or ours for what happened on the way.
-function reasonOf(error) {
+// The server's ack also names its error code: the reason then starts in the person's language.
+function reasonOf(error, code) {
   if (!error) return t('speaker.ack.unknown');
-  if (typeof error === 'string') return error;
+  if (typeof error === 'string') {
+    const known = ['not_found', 'invalid', 'forbidden', 'conflict', 'unauthenticated', 'rate_limited', 'unavailable'];
+    return known.includes(code) ? t(`speaker.why.${code}`, { detail: error }) : error;
+  }
   if (error.code === 'timeout') return t('speaker.ack.timeout');
   if (error.code === 'no_answer') return t('speaker.ack.no_answer');
   return error.message || error.code || t('speaker.ack.unknown');
@@ -232,7 +236,7 @@ function Panel({ user, live }) {
     const ms = Math.max(1, Math.round(performance.now() - t0));
     if (r?.ok) live.applyState(deviceId, r.state);
     if (seq.current !== id) return; // a later press (or another device) shows its own outcome
-    setAck(r?.ok ? { id, group, label, status: 'ok', ms } : { id, group, label, status: 'error', reason: reasonOf(r?.error) });
+    setAck(r?.ok ? { id, group, label, status: 'ok', ms } : { id, group, label, status: 'error', reason: reasonOf(r?.error, r?.code) });
   };
   const refuse = (group, label, reason) => setAck({ id: ++seq.current, group, label, status: 'error', reason });
   const turn = (dir, how) => {
