@@ -20,7 +20,6 @@
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
-#include "videocontrol/text.hpp"
 #include "web_assets.hpp"
 
 namespace vc::server {
@@ -74,7 +73,7 @@ Response redirect(std::string location) {
 // For people working on the pages: with VC_WEB_DIR=<the --out folder of web/build.mjs> the pages
 // are read from its dist/ on every request instead of the compiled-in copy, so a page change needs
 // `node web/build.mjs --out DIR` and a reload, not a server build. Not a setting for production.
-Response serve_from_dir(const Request& req, const std::filesystem::path& dist, std::string_view path) {
+Response serve_from_dir(const std::filesystem::path& dist, std::string_view path) {
   namespace fs = std::filesystem;
   if (path.find("..") != std::string_view::npos)
     return Response::error(404, "not_found", "no such page");
@@ -96,7 +95,6 @@ Response serve_from_dir(const Request& req, const std::filesystem::path& dist, s
   a.identity = body;
   Response r = serve(Request{}, a);  // no conditional answer: always the current file
   r.headers.emplace_back("X-VideoControl-Web-Dir", "1");
-  (void)req;
   return r;
 }
 
@@ -110,10 +108,10 @@ void register_web_routes(Router& router, ServerContext&) {
     RouteOptions blocking;  // reads a file
     for (const WebAsset& a : web_assets()) {
       if (a.path.starts_with("/assets/")) continue;
-      router.add("GET", std::string(a.path), [dist, p = std::string(a.path)](Request& req) { return serve_from_dir(req, dist, p); }, blocking);
+      router.add("GET", std::string(a.path), [dist, p = std::string(a.path)](Request&) { return serve_from_dir(dist, p); }, blocking);
     }
     router.add("GET", "/assets/{file}", [dist](Request& req) {
-      return serve_from_dir(req, dist, "/assets/" + req.params.at("file"));
+      return serve_from_dir(dist, "/assets/" + req.params.at("file"));
     }, blocking);
     router.add("GET", "/", [](Request& req) {
       return redirect(cookie_value(req, kSessionHintCookie) ? "/admin" : "/signin");
