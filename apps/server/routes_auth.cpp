@@ -73,8 +73,8 @@ void register_auth_routes(Router& router, ServerContext& ctx) {
       return tokens_response(ctx, req, *tokens, false);
     }
     auto from_cookie = cookie_value(req, kRefreshCookie);
-    if (!from_cookie || from_cookie->empty())
-      return make_error(ErrorCode::unauthenticated, "no refresh token: send {\"refresh_token\"} or sign in again");
+    if (!from_cookie || from_cookie->empty())  // neither: the body lacks its field (a browser: signed out)
+      return field_error("refresh_token", "required (a browser sends its vc_refresh cookie instead)");
     VC_TRY(check_cookie_request(req));
     auto tokens = ctx.services->auth().refresh(*from_cookie, address);
     if (!tokens) return clear_cookies(ctx, req, api_error(tokens.error()));

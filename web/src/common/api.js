@@ -121,6 +121,8 @@ export async function changePassword(current, next) {
 // The signed-in user, refreshing from the cookie when the page has just loaded; null when signed out.
 export async function session() {
   if (access && access.expiresAt > Date.now() + 5000) return access.user;
+  // No hint cookie (vc_session=1, set with the refresh cookie): signed out, nothing to ask.
+  if (!access && !/(?:^|;\s*)vc_session=1(?:;|$)/.test(document.cookie)) return null;
   try {
     return await refresh();
   } catch {
