@@ -28,25 +28,40 @@ function useDevices() {
   const [devices, setDevices] = useState(null);
   const [error, setError] = useState(null);
   const timer = useRef(0);
-  const load = async () => {
+  const fetchAll = async () => {
+    const all = [];
+    let cursor = '';
+    do {
+      const r = await api('GET', `/api/v1/devices?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      all.push(...r.items);
+      cursor = r.next_cursor ?? '';
+    } while (cursor && all.length < 10000);
+    return all;
+  };
+  // The first load starts with the first render, not after it is painted.
+  const [first] = useState(() => {
+    const p = fetchAll();
+    p.catch(() => {});
+    return p;
+  });
+  const load = async (pending) => {
     try {
-      const all = [];
-      let cursor = '';
-      do {
-        const r = await api('GET', `/api/v1/devices?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-        all.push(...r.items);
-        cursor = r.next_cursor ?? '';
-      } while (cursor && all.length < 10000);
-      setDevices(all);
+      setDevices(await (pending ?? fetchAll()));
       setError(null);
     } catch (e) {
       setError(e);
     }
   };
+  const started = useRef(false);
   useEffect(() => {
+    if (!started.current) {
+      started.current = true;
+      load(first);
+      return;
+    }
     clearTimeout(timer.current);
     // Many changes in a burst (an upload of 50 files) reload once.
-    timer.current = setTimeout(load, devices ? 300 : 0);
+    timer.current = setTimeout(load, 300);
     return () => clearTimeout(timer.current);
   }, [app.version]);
   return [devices, error, load];

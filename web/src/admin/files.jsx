@@ -16,10 +16,11 @@ const KINDS = ['video', 'audio', 'image', 'pdf', 'pptx', 'zip'];
 // The first page of a device's files, asked for while the device list is still loading (the
 // panel opens on #/devices/ID); FileList takes it instead of asking again.
 const prefetched = new Map();
+const arrived = new Map();  // device → the first page, once the prefetch answered
 export function prefetchFiles(deviceId) {
   const p = new URLSearchParams({ limit: String(PAGE) });
   const promise = api('GET', `/api/v1/devices/${encodeURIComponent(deviceId)}/media?${p}`);
-  promise.catch(() => {});
+  promise.then((r) => arrived.set(deviceId, r), () => {});
   prefetched.set(deviceId, promise);
 }
 
@@ -186,7 +187,12 @@ export function FileList({ device, devices, uploads, onTransfer }) {
   const app = useApp();
   const [q, setQ] = useState('');
   const [kind, setKind] = useState('');
-  const [pages, setPages] = useState({ items: [], next: '', loading: true, error: null });
+  // A prefetched first page that has arrived is drawn in the very first render.
+  const [pages, setPages] = useState(() => {
+    const r = arrived.get(device.device_id);
+    arrived.delete(device.device_id);
+    return r ? { items: r.items, next: r.next_cursor ?? '', loading: false, error: null, early: true } : { items: [], next: '', loading: true, error: null };
+  });
   const [placeholderFile, setPlaceholderFile] = useState(null);
   const [dialog, setDialog] = useState(null);
   const [over, setOver] = useState(false);
@@ -229,7 +235,13 @@ export function FileList({ device, devices, uploads, onTransfer }) {
 
   // Typing in the search box waits for a pause; everything else loads at once.
   const typed = useRef(false);
+  const skipFirst = useRef(!!pages.early);
   useEffect(() => {
+    if (skipFirst.current) {
+      skipFirst.current = false;  // the first page is already drawn
+      prefetched.delete(device.device_id);
+      return;
+    }
     const h = setTimeout(load, typed.current ? 250 : 0);
     typed.current = false;
     return () => clearTimeout(h);
