@@ -63,3 +63,14 @@ export function toneMp3(name, seconds = 3, frequency = 440) {
   ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=${frequency}:duration=${seconds}`, '-c:a', 'libmp3lame', out]);
   return out;
 }
+
+// A real PDF of `pages` pages, printed by Chromium (`browser` is a puppeteer Browser).
+export async function printedPdf(browser, name, pages = 1) {
+  const p = await browser.newPage();
+  const body = Array.from({ length: pages }, (_, i) => `<section style="break-after: page"><h1>Slide ${i + 1}</h1></section>`).join('');
+  await p.setContent(`<!doctype html><title>${name}</title>${body}`);
+  const out = path.join(FIXTURES, name);
+  fs.writeFileSync(out, await p.pdf({ format: 'A4' }));
+  await p.close();
+  return out;
+}

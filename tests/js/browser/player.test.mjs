@@ -6,12 +6,11 @@
 // Chromium. Screenshots: build/tests/screenshots/kiosk-*.png.
 //
 //   node --test tests/js/browser/player.test.mjs   (VC_SERVER_BINARY=build/apps/server/videocontrol-server)
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
-import { FIXTURES, near, pixel, solidMp4, solidPng, toneMp3 } from './fixtures.mjs';
+import { FIXTURES, near, pixel, printedPdf, solidMp4, solidPng, toneMp3 } from './fixtures.mjs';
 import { adminToken, axe, createDevice, launch, newPage, rest, screenshot, startServer, uploadFile } from './harness.mjs';
 
 const RED = [255, 0, 0];
@@ -27,11 +26,7 @@ async function makeMedia() {
   solidMp4('blue.mp4', 'blue', 30);
   solidMp4('short.mp4', 'green', 1.5);
   toneMp3('tone.mp3', 3);
-  // A real PDF: Chromium prints one.
-  const p = await browser.newPage();
-  await p.setContent('<h1>Quarterly deck</h1><p>Page one.</p>');
-  fs.writeFileSync(path.join(FIXTURES, 'deck.pdf'), await p.pdf({ format: 'A4' }));
-  await p.close();
+  await printedPdf(browser, 'deck.pdf');  // a real PDF: Chromium prints one
   return (n) => path.join(FIXTURES, n);
 }
 

@@ -8,11 +8,7 @@
 //   VC_SERVER_BINARY=build/apps/server/videocontrol-server node --test tests/js/browser/speaker.test.mjs
 //   (VC_WEB_DIR=DIR serves the pages from `node web/build.mjs --out DIR`; VC_SCREENSHOT_DIR=DIR)
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { io } from 'socket.io-client';
 import {
@@ -29,64 +25,12 @@ import {
   uploadFile,
   waitForText,
 } from './harness.mjs';
+import { FIXTURES, printedPdf, solidMp4, solidPng } from './fixtures.mjs';
 
 const TABLET = { width: 1024, height: 768, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
 const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 // ---- fixtures -----------------------------------------------------------------------------------
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vc-speaker-'));
-
-function png(file, w, h, [r, g, b]) {
-  const row = Buffer.alloc(1 + w * 3);
-  for (let x = 0; x < w; x++) row.set([r, g, b], 1 + x * 3);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const byte of buf) c = crcTable[(c ^ byte) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const bytes = Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-  fs.writeFileSync(path.join(tmp, file), bytes);
-  return path.join(tmp, file);
-}
-
-function pdf(file, pages) {
-  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ')}] /Count ${pages} >>`];
-  for (let i = 0; i < pages; i++) objs.push('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>');
-  let out = '%PDF-1.4\n';
-  const offs = [];
-  objs.forEach((o, i) => {
-    offs.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const x = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offs.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${x}\n%%EOF\n`;
-  fs.writeFileSync(path.join(tmp, file), out);
-  return path.join(tmp, file);
-}
 
 // A fake player: registers as the device and records every event the server sends it.
 function player(server, deviceId) {
@@ -172,11 +116,12 @@ before(async () => {
   await createDevice(server, token, 'lobby', 'Lobby');
   await createDevice(server, token, 'hall', 'Hall');
   await createDevice(server, token, 'annex', 'Annex');
+  browser = await launch();
   const up = async (f) => (await uploadFile(server, token, 'lobby', f)).items[0];
-  media.red = await up(png('red.png', 160, 90, [220, 30, 30]));
-  media.green = await up(png('green.png', 160, 90, [30, 180, 60]));
-  media.blue = await up(png('blue-placeholder.png', 160, 90, [30, 60, 220]));
-  media.pdf = await up(pdf('slides.pdf', 3));
+  media.red = await up(solidPng('red.png', '0xDC1E1E', '160x90'));
+  media.green = await up(solidPng('green.png', '0x1EB43C', '160x90'));
+  media.blue = await up(solidPng('blue-placeholder.png', '0x1E3CDC', '160x90'));
+  media.pdf = await up(await printedPdf(browser, 'slides.pdf', 3));
   await rest(server, 'PUT', '/api/v1/devices/lobby/placeholder', { token, body: { media_id: media.blue.id } });
   // Another organisation's screen must never appear.
   const org = await rest(server, 'POST', '/api/v1/organizations', { token, body: { name: 'Elsewhere', slug: 'elsewhere' } });
@@ -184,14 +129,12 @@ before(async () => {
 
   lobby = player(server, 'lobby');
   await lobby.ready;
-  browser = await launch();
 });
 
 after(async () => {
   lobby?.close();
   await browser?.close();
   await server?.cleanup();
-  fs.rmSync(tmp, { recursive: true, force: true });
   if (shots.length) console.log(`screenshots:\n  ${shots.join('\n  ')}`);
 });
 
@@ -370,7 +313,7 @@ test('the row\'s own Play button plays the selected file and shows its ack in th
 });
 
 test('a file deleted while it plays: it leaves the list and the preview says so', async () => {
-  const doomed = (await uploadFile(server, token, 'lobby', path.join(tmp, 'red.png'), 'doomed.png')).items[0];
+  const doomed = (await uploadFile(server, token, 'lobby', path.join(FIXTURES, 'red.png'), 'doomed.png')).items[0];
   await pickFile(page, 'doomed.png');
   assert.equal((await press(page, 'btn-play', 'ack-transport')).status, 'ok');
   await page.waitForSelector(`[data-testid="preview-img"][data-media-id="${doomed.id}"]`);
@@ -380,27 +323,14 @@ test('a file deleted while it plays: it leaves the list and the preview says so'
   await waitForText(page, '[data-testid="btn-play"]', 'Pick a file');
 });
 
-// A video needs an encoder to make one: ffmpeg when the machine has it (scripts/setup.sh does not
-// install it), else this test is skipped.
-function webm() {
-  const file = path.join(tmp, 'clip.webm');
-  try {
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=0x2050e0:size=160x90:rate=10', '-t', '3', '-c:v', 'libvpx', '-b:v', '50k', file]);
-    return file;
-  } catch {
-    return null;
-  }
-}
-
-test('a file uploaded meanwhile appears; a video plays in the preview while the screen plays it', async (t) => {
-  const clip = webm();
-  if (!clip) return t.skip('ffmpeg is not installed');
+test('a file uploaded meanwhile appears; a video plays in the preview while the screen plays it', async () => {
+  const clip = solidMp4('clip.mp4', '0x2050e0', 3, '160x90');
   media.clip = (await uploadFile(server, token, 'lobby', clip)).items[0];
-  await pickFile(page, 'clip.webm'); // the list reloaded on devices/updated
+  await pickFile(page, 'clip.mp4'); // the list reloaded on devices/updated
   lobby.events.length = 0;
   assert.equal((await press(page, 'btn-play', 'ack-transport')).status, 'ok');
   const play = await received(lobby, 'player/play');
-  assert.deepEqual([play.payload.type, play.payload.file], ['video', 'clip.webm']);
+  assert.deepEqual([play.payload.type, play.payload.file], ['video', 'clip.mp4']);
   await page.waitForSelector(`[data-testid="preview-video"][src*="${media.clip.id}"]`);
   const time = () => page.$eval('[data-testid="preview-video"]', (v) => v.currentTime);
   await page.waitForFunction(() => {
