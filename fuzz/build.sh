@@ -58,8 +58,10 @@ LIB_SRCS=(
   libvideocontrol/src/storage/database_url.cpp
   libvideocontrol/src/core/domain.cpp
   libvideocontrol/src/realtime/player_status.cpp
+  libvideocontrol/src/pipeline/probe.cpp
+  libvideocontrol/src/pipeline/archive_names.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -118,10 +120,16 @@ echo "  LINK events_fuzz"
   "$(obj libvideocontrol/src/core/log.cpp)" "$(obj libvideocontrol/src/core/clock.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lsodium -o "$OUT/events_fuzz"
 echo "  LINK web_headers_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp)" "$(obj apps/server/http_headers.cpp)" \
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/web_headers_fuzz.cpp)" "$(obj apps/server/http_headers.cpp)" \
   "$(obj libvideocontrol/src/util/text.cpp)" -lsodium -o "$OUT/web_headers_fuzz"
 echo "  LINK player_status_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/player_status_fuzz.cpp)" "$(obj libvideocontrol/src/realtime/player_status.cpp)" \
   "$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/core/clock.cpp)" -lfmt -lsodium -o "$OUT/player_status_fuzz"
+echo "  LINK ffprobe_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/ffprobe_fuzz.cpp)" "$(obj libvideocontrol/src/pipeline/probe.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/ffprobe_fuzz"
+echo "  LINK archive_names_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/archive_names_fuzz.cpp)" "$(obj libvideocontrol/src/pipeline/archive_names.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/archive_names_fuzz"
 echo "build.sh: fuzz targets in $OUT"

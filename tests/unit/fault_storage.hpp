@@ -266,6 +266,8 @@ class MediaRepo final : public MediaRepository {
   VC_FAULT_FWD(Result<std::vector<DeviceFile>>, files, (sv d, sv after, int limit, const FileFilter& f), (d, after, limit, f))
   VC_FAULT_FWD(Result<i64>, link_count, (sv m), (m))
   VC_FAULT_FWD(Result<std::vector<std::string>>, only_on, (sv d), (d))
+  using Links = std::vector<std::pair<std::string, std::string>>;
+  VC_FAULT_FWD(Result<Links>, links, (sv m), (m))
 #undef kName
  private:
   MediaRepository& inner_;

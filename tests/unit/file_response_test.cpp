@@ -12,7 +12,7 @@ std::string header(const Response& r, std::string_view name) {
     if (k == name) return v;
   return {};
 }
-StoredFile file() { return StoredFile{"/tmp/x", 1000, "\"abc\"", 1'700'000'000'000, "video/mp4"}; }
+StoredFile file() { return StoredFile{"/tmp/x", 1000, "\"abc\"", 1'700'000'000'000, "video/mp4", {}}; }
 }  // namespace
 
 TEST_CASE("single byte ranges: first byte, last byte, suffix, open, whole") {

@@ -296,7 +296,14 @@ TEST_CASE("content sniffing recognises each supported kind") {
   CHECK(sniff_media(kPdf, "a.pdf")->kind == MediaKind::pdf);
   CHECK(sniff_media("PK\x03\x04rest", "deck.pptx")->kind == MediaKind::pptx);
   CHECK(sniff_media("PK\x03\x04rest", "pics.zip")->kind == MediaKind::zip);
-  CHECK(sniff_media("PK\x03\x04rest", "doc.docx").error().code == ErrorCode::unsupported);
+  // Documents and presentations LibreOffice converts (issue 12); other ZIP-based names stay refused.
+  CHECK(sniff_media("PK\x03\x04rest", "doc.docx")->kind == MediaKind::document);
+  CHECK(sniff_media("PK\x03\x04rest", "talk.odp")->kind == MediaKind::pptx);
+  CHECK(sniff_media("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.ppt")->kind == MediaKind::pptx);
+  CHECK(sniff_media("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.doc")->kind == MediaKind::document);
+  CHECK(sniff_media("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.xls").error().code == ErrorCode::unsupported);
+  CHECK(sniff_media("PK\x03\x04rest", "sheet.xlsx").error().code == ErrorCode::unsupported);
+  CHECK(player_type(MediaKind::document) == "pdf");
   CHECK(infer_player_type("folder") == "folder");
   CHECK(infer_player_type("a.PDF") == "pdf");
   CHECK(infer_player_type("x.webp") == "image");

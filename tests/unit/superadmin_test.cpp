@@ -232,6 +232,11 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     soci::session raw(soci::sqlite3, "db=" + path);
     raw << "UPDATE users SET organization_id = NULL WHERE username = 'admin'";
     raw << "DELETE FROM schema_migrations WHERE version >= 2";
+    // …and none of the later migrations' columns (0003 adds media processing columns).
+    raw << "ALTER TABLE media DROP COLUMN progress";
+    raw << "ALTER TABLE media DROP COLUMN error";
+    raw << "ALTER TABLE media DROP COLUMN derived";
+    raw << "DROP INDEX jobs_kind_idx";
   }
   {
     auto storage = open_storage(test::sqlite_options(path));
@@ -249,6 +254,11 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     raw << "UPDATE users SET organization_id = NULL WHERE username = 'admin'";
     raw << "DELETE FROM organizations WHERE slug = 'default'";
     raw << "DELETE FROM schema_migrations WHERE version >= 2";
+    // …and none of the later migrations' columns (0003 adds media processing columns).
+    raw << "ALTER TABLE media DROP COLUMN progress";
+    raw << "ALTER TABLE media DROP COLUMN error";
+    raw << "ALTER TABLE media DROP COLUMN derived";
+    raw << "DROP INDEX jobs_kind_idx";
   }
   auto storage = open_storage(test::sqlite_options(path));
   REQUIRE(storage.ok());

@@ -35,6 +35,9 @@ class VC_API BlobWriter {
   // Moves the bytes into place (durably: fsync before rename). When a blob with the same hash is
   // already stored, the temporary file is dropped instead. REQUIRES: finish() succeeded.
   virtual Result<void> commit() = 0;
+  // Where the bytes are until commit, to read them back (packing a directory upload into a folder);
+  // empty when the store keeps no local file.
+  virtual std::string temporary_path() const { return {}; }
 };
 
 struct VC_API BlobFile {

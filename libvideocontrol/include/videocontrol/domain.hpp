@@ -18,8 +18,10 @@ enum class Role { viewer, speaker, operator_, admin, superadmin };
 VC_API std::string_view to_string(Role role) noexcept;
 VC_API std::optional<Role> parse_role(std::string_view text) noexcept;
 
-// What a media item is, from its bytes (media_types.hpp sniffs it).
-enum class MediaKind { video, audio, image, pdf, pptx, zip };
+// What a media item is, from its bytes (media_types.hpp sniffs it). pptx: presentations (PPTX,
+// PPSX, PPT, ODP); document: text documents (DOCX, DOC, ODT, RTF); both are converted to pages like
+// a PDF. zip: an image folder.
+enum class MediaKind { video, audio, image, pdf, pptx, zip, document };
 VC_API std::string_view to_string(MediaKind kind) noexcept;
 VC_API std::optional<MediaKind> parse_media_kind(std::string_view text) noexcept;
 
@@ -136,9 +138,12 @@ struct VC_API Media {
   std::string mime;
   std::int64_t size = 0;
   std::string blob_hash;            // SHA-256 hex of the bytes
-  std::string metadata_json = "{}";
-  std::string status = "ready";     // processing status
-  std::optional<int> page_count;
+  std::string metadata_json = "{}";  // what processing found (pipeline.hpp lists the fields)
+  std::string status = "ready";     // processing, ready, error (the content pipeline's)
+  int progress = 100;               // 0..100 while processing
+  std::string error;                // why processing failed (status error), or why no player can decode it
+  std::string derived;              // the derived-files profile its pages/thumbnail/rendition are under; "" = none
+  std::optional<int> page_count;    // pages of a document, images of a folder
   std::string created_by;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;

@@ -39,6 +39,13 @@ enum class EventKind {
   device_offline,       // the last player of device_id is gone (from every instance)
   player_status,        // a player of device_id reported its playback (player/status); player_payload is
                         // the control panels' argument, checked and bounded by the hub
+  // The content pipeline (pipeline.hpp), once per device offering the media (device_id, name):
+  // player_payload is the panels' argument {device_id, file, media_id, …} of file/processing,
+  // file/progress (progress only grows), file/ready (pages when paged) and file/error (error).
+  media_processing,
+  media_progress,
+  media_ready,
+  media_failed,
 };
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;

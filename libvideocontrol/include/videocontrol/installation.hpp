@@ -19,6 +19,7 @@
 
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
+#include "videocontrol/pipeline.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -58,6 +59,12 @@ struct VC_API InstallationOptions {
   // At open, delete stored media bytes that no row references and that are older than this (what a
   // crash or a failed cleanup left; see MediaLibrary::sweep_blobs). Negative = no sweep.
   std::chrono::seconds sweep_blobs_min_age{3600};
+  // The content pipeline (pipeline.hpp): uploads become processing jobs (derived files under
+  // <content_dir>/derived), and, with run_pipeline, this process runs workers for the jobs of every
+  // instance. A process that only administers (vcctl's local mode) runs none.
+  bool process_media = true;
+  bool run_pipeline = true;
+  PipelineOptions pipeline;
 };
 
 // What open() did on an empty database.
@@ -93,6 +100,7 @@ class VC_API Installation {
   RateLimiter& limiter();
   EventBus& bus();
   Presence& presence();
+  ContentPipeline& pipeline();  // its workers run when options().run_pipeline
   const std::shared_ptr<Clock>& clock() const;
   const InstallationOptions& options() const;  // with defaults filled in
   // Set when this open() created the installation.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "videocontrol/actor.hpp"
 #include "videocontrol/blob_store.hpp"
@@ -29,6 +30,23 @@ struct VC_API UploadResult {
 struct VC_API MediaContent {
   Media media;
   BlobFile blob;
+  bool rendition = false;  // blob is the pipeline's rendition of the media, not its original bytes
+};
+
+// What the content pipeline made from a media item (pipeline.hpp).
+enum class DerivedPart {
+  thumbnail,  // a small JPEG
+  page,       // page n (1-based) of a document, or image n of a folder
+  rendition,  // the H.264/AAC MP4 players get instead of a video over the profile
+};
+
+struct VC_API DerivedContent {
+  Media media;
+  std::string path;      // derived from the source's hash and fixed names only
+  std::string mime;
+  std::int64_t size = 0;
+  std::int64_t mtime_ms = 0;
+  std::string etag;      // stable for these bytes (they never change once published)
 };
 
 // What MediaLibrary::sweep_blobs did.
@@ -54,6 +72,20 @@ class VC_API MediaLibrary {
   // links the media to the device under the sanitised name (replacing what that name pointed to).
   Result<UploadResult> add_upload(const Actor& actor, std::string_view device_id, std::string_view raw_name,
                                   BlobWriter& writer, const BlobInfo& info);
+
+  // A directory uploaded as separate files (a browser's folder upload) becomes one folder item: the
+  // images among `files` (each: its path inside the folder, as the browser sent it, and its finished
+  // writer) are packed into a stored ZIP named after the folder (".zip" added when the name has
+  // another extension), which add_upload then stores like an uploaded ZIP. Files that are not images
+  // are skipped. Errors: invalid (a path that is absolute or has "..", no image at all), and those of
+  // add_upload. The writers stay the caller's (their temporary files are dropped with them).
+  struct FolderFile {
+    std::string path;    // "img1.jpg" or "sub/img1.jpg", relative to the folder
+    BlobWriter* writer;  // finished
+    BlobInfo info;
+  };
+  Result<UploadResult> add_folder_upload(const Actor& actor, std::string_view device_id, std::string_view folder_name,
+                                         const std::vector<FolderFile>& files);
 
   Result<Media> get(const Actor& actor, std::string_view media_id);
   Result<Page<Media>> list(const Actor& actor, const PageRequest& page, std::string_view kind = {});
@@ -89,8 +121,15 @@ class VC_API MediaLibrary {
   // now-playing file needs). Any role of the organisation. Errors: not_found.
   Result<MediaContent> open_file(const Actor& actor, std::string_view device_id, std::string_view name);
 
+  // A derived file of a device's file (thumbnail, page n, rendition). Any role of the organisation.
+  // Errors: not_found (no such file, page out of range, or not converted: the message says whether
+  // it is still processing, failed, or was never processed).
+  Result<DerivedContent> derived(const Actor& actor, std::string_view device_id, std::string_view name,
+                                 DerivedPart part, int n = 0);
+
   static std::string to_json(const Media& media);
-  static std::string to_json(const DeviceFile& file);
+  // With device_id: also the URLs of its thumbnail and pages (thumbnail_url, pages_url).
+  static std::string to_json(const DeviceFile& file, std::string_view device_id = {});
 
  private:
   ServiceContext& ctx_;

@@ -38,9 +38,12 @@ class VC_API Players {
   // What the device shows when idle, under the device's own name for the media when it has one,
   // else the media's library name; nullopt when it has none.
   Result<std::optional<DeviceFile>> placeholder(const Actor& device);
-  // The device's file `name`, or its placeholder under that name; the bytes to serve.
-  // Errors: not_found.
-  Result<MediaContent> resolve(const Actor& device, std::string_view name);
+  // The device's file `name`, or its placeholder under that name; the bytes to serve: the
+  // pipeline's rendition of a video when it made one, unless `original`. Errors: not_found.
+  Result<MediaContent> resolve(const Actor& device, std::string_view name, bool original = false);
+  // Page n of the device's document or image n of its folder (PROTOCOL.md's converted/folder
+  // routes), or another derived file. Errors: not_found (the message says why).
+  Result<DerivedContent> derived(const Actor& device, std::string_view name, DerivedPart part, int n = 0);
   // The device's file `name` (not the placeholder fallback). Errors: not_found.
   Result<DeviceFile> file(const Actor& device, std::string_view name);
 

@@ -48,6 +48,11 @@ struct VC_API ServiceOptions {
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file
   CredentialPolicy device_credentials = CredentialPolicy::off;  // players (players.hpp)
+  // The content pipeline (pipeline.hpp): where derived files (pages, thumbnails, renditions) live,
+  // and whether uploads become processing jobs. Without it, uploads are ready as they are and
+  // documents and folders have no pages.
+  std::string derived_dir;
+  bool process_media = false;
 };
 
 // The backends the services run on; each must outlive the Services.
@@ -85,6 +90,7 @@ class VC_API Services {
   DomainEvents& events();
 
  private:
+  friend ServiceContext& service_context(Services& services);
   Services();
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "videocontrol/domain.hpp"
@@ -166,6 +167,8 @@ class VC_API MediaRepository {
   virtual Result<std::int64_t> link_count(std::string_view media_id) = 0;
   // Media linked to this device and to no other device.
   virtual Result<std::vector<std::string>> only_on(std::string_view device_pk) = 0;
+  // Where a media item is offered: (the device's public id, the device's name for it), by device.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> links(std::string_view media_id) = 0;
 };
 
 class VC_API BlobRepository {

@@ -33,4 +33,8 @@ VC_API Result<std::string> base64_decode(std::string_view text, Base64 variant);
 // "byte 0x1f" or "'x'": how an error message names one byte of untrusted input.
 VC_API std::string describe_byte(char c);
 
+// Percent-encodes everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~), for one
+// path segment or query value.
+VC_API std::string url_encode_component(std::string_view s);
+
 }  // namespace vc::text

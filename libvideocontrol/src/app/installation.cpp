@@ -13,6 +13,7 @@
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/media.hpp"
+#include "videocontrol/pipeline.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"
@@ -34,12 +35,14 @@ struct Installation::Impl {
   std::unique_ptr<EventBus> bus;
   std::unique_ptr<Presence> presence;
   std::unique_ptr<Services> services;
+  std::unique_ptr<ContentPipeline> pipeline;  // stopped (its tools killed) before the services go
   std::unique_ptr<RealtimeHub> hub;
 };
 
 Installation::Installation() : impl_(std::make_unique<Impl>()) {}
 Installation::~Installation() {
   if (impl_ && impl_->hub) impl_->hub->detach();
+  if (impl_ && impl_->pipeline) impl_->pipeline->stop();
 }
 
 Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) {
@@ -92,6 +95,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.login_attempts = o.login_attempts;
   so.max_upload_bytes = o.max_upload_bytes;
   so.device_credentials = o.device_credentials;
+  so.derived_dir = (std::filesystem::path(o.content_dir) / "derived").string();
+  so.process_media = o.process_media;
   VC_ASSIGN(in.services, Services::create({.storage = in.storage.get(),
                                            .limiter = in.limiter.get(),
                                            .blobs = in.blobs.get(),
@@ -105,6 +110,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
     auto swept = in.services->media().sweep_blobs(Actor::system(), o.sweep_blobs_min_age);
     if (!swept) log_warn("blob sweep failed", {{"error", swept.error().message}});
   }
+  in.pipeline = std::make_unique<ContentPipeline>(*in.services, *in.storage, so.derived_dir, o.pipeline, o.instance_id);
+  if (o.process_media && o.run_pipeline) in.pipeline->start();
   RealtimeOptions ro;
   ro.player_timeout = o.player_timeout;
   ro.presence = in.presence.get();
@@ -124,6 +131,7 @@ Cache& Installation::cache() { return *impl_->cache; }
 RateLimiter& Installation::limiter() { return *impl_->limiter; }
 EventBus& Installation::bus() { return *impl_->bus; }
 Presence& Installation::presence() { return *impl_->presence; }
+ContentPipeline& Installation::pipeline() { return *impl_->pipeline; }
 const std::shared_ptr<Clock>& Installation::clock() const { return impl_->options.clock; }
 const InstallationOptions& Installation::options() const { return impl_->options; }
 const std::optional<InstallationFirstRun>& Installation::first_run() const { return impl_->first_run; }

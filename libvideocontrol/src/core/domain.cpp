@@ -16,9 +16,10 @@ using Names = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr Names<Role, 5> kRoles{{{Role::viewer, "viewer"}, {Role::speaker, "speaker"}, {Role::operator_, "operator"},
                                   {Role::admin, "admin"}, {Role::superadmin, "superadmin"}}};
-constexpr Names<MediaKind, 6> kMediaKinds{{{MediaKind::video, "video"}, {MediaKind::audio, "audio"},
+constexpr Names<MediaKind, 7> kMediaKinds{{{MediaKind::video, "video"}, {MediaKind::audio, "audio"},
                                            {MediaKind::image, "image"}, {MediaKind::pdf, "pdf"},
-                                           {MediaKind::pptx, "pptx"}, {MediaKind::zip, "zip"}}};
+                                           {MediaKind::pptx, "pptx"}, {MediaKind::zip, "zip"},
+                                           {MediaKind::document, "document"}}};
 constexpr Names<PlaybackState, 4> kPlaybackStates{{{PlaybackState::idle, "idle"}, {PlaybackState::playing, "playing"},
                                                    {PlaybackState::paused, "paused"}, {PlaybackState::stopped, "stopped"}}};
 constexpr Names<CredentialPolicy, 3> kCredentialPolicies{{{CredentialPolicy::off, "off"},

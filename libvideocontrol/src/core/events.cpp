@@ -18,7 +18,7 @@
 namespace vc {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 15> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 19> kKinds{{
     {EventKind::device_created, "device.created"},
     {EventKind::device_renamed, "device.renamed"},
     {EventKind::device_deleted, "device.deleted"},
@@ -34,6 +34,10 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 15> kKinds{{
     {EventKind::device_online, "device.online"},
     {EventKind::device_offline, "device.offline"},
     {EventKind::player_status, "player.status"},
+    {EventKind::media_processing, "media.processing"},
+    {EventKind::media_progress, "media.progress"},
+    {EventKind::media_ready, "media.ready"},
+    {EventKind::media_failed, "media.failed"},
 }};
 
 constexpr std::size_t kMaxEventBytes = 1 << 20;

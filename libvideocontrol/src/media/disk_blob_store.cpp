@@ -67,6 +67,10 @@ class DiskBlobWriter final : public BlobWriter {
     EVP_DigestFinal_ex(md_, md, &len);
     info_.hash = text::to_hex(std::string_view(reinterpret_cast<const char*>(md), len));
     info_.size = static_cast<std::int64_t>(size_);
+    // The bytes are on disk; the rest works by path. Closing now keeps a request with many files
+    // (a directory upload) from holding a descriptor per file.
+    ::close(fd_);
+    fd_ = -1;
     return info_;
   }
 
@@ -78,7 +82,7 @@ class DiskBlobWriter final : public BlobWriter {
     fs::create_directories(dir, ec);
     if (ec) return make_error(ErrorCode::unavailable, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     const fs::path final_path = dir / info_.hash;
-    ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     struct stat st {};
     if (::stat(final_path.c_str(), &st) == 0 && st.st_size == static_cast<off_t>(size_)) {
@@ -95,6 +99,8 @@ class DiskBlobWriter final : public BlobWriter {
     }
     return {};
   }
+
+  std::string temporary_path() const override { return committed_ ? std::string() : tmp_.string(); }
 
  private:
   fs::path root_, tmp_;

@@ -31,7 +31,8 @@ const KindRule kRules[] = {
     {MediaKind::audio, {"mp3", "m4a", "aac", "wav", "ogg", "oga", "opus", "flac"}},
     {MediaKind::image, {"png", "jpg", "jpeg", "gif", "webp"}},
     {MediaKind::pdf, {"pdf"}},
-    {MediaKind::pptx, {"pptx"}},
+    {MediaKind::pptx, {"pptx", "ppsx", "ppt", "pps", "odp"}},
+    {MediaKind::document, {"docx", "doc", "odt", "rtf"}},
     {MediaKind::zip, {"zip"}},
 };
 
@@ -44,6 +45,9 @@ std::string extensions_of(MediaKind kind) {
 }
 
 bool extension_fits(MediaKind kind, const std::string& ext) {
+  // A folder item may be named like a folder (what a directory upload becomes, and what 2.x players
+  // infer as a folder: a name without a dot).
+  if (kind == MediaKind::zip && ext.empty()) return true;
   for (const auto& r : kRules)
     if (kind == r.kind)
       return std::any_of(r.extensions.begin(), r.extensions.end(), [&](const char* e) { return ext == e; });
@@ -60,9 +64,22 @@ std::optional<SniffedMedia> from_magic(std::string_view h, const std::string& ex
   if (starts(h, "RIFF") && starts(h, "WAVE", 8)) return SniffedMedia{MediaKind::audio, "audio/wav"};
   if (starts(h, "%PDF-")) return SniffedMedia{MediaKind::pdf, "application/pdf"};
   if (starts(h, "PK\x03\x04") || starts(h, std::string_view("PK\x05\x06", 4))) {
+    // Office Open XML and OpenDocument files are ZIPs; the name says which (LibreOffice checks the
+    // contents when it converts them, and refuses what it cannot read).
     if (ext == "pptx") return SniffedMedia{MediaKind::pptx, "application/vnd.openxmlformats-officedocument.presentationml.presentation"};
+    if (ext == "ppsx") return SniffedMedia{MediaKind::pptx, "application/vnd.openxmlformats-officedocument.presentationml.slideshow"};
+    if (ext == "odp") return SniffedMedia{MediaKind::pptx, "application/vnd.oasis.opendocument.presentation"};
+    if (ext == "docx") return SniffedMedia{MediaKind::document, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"};
+    if (ext == "odt") return SniffedMedia{MediaKind::document, "application/vnd.oasis.opendocument.text"};
     return SniffedMedia{MediaKind::zip, "application/zip"};
   }
+  // OLE2 compound files: the old binary PowerPoint and Word formats.
+  if (starts(h, std::string_view("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))) {
+    if (ext == "ppt" || ext == "pps") return SniffedMedia{MediaKind::pptx, "application/vnd.ms-powerpoint"};
+    if (ext == "doc") return SniffedMedia{MediaKind::document, "application/msword"};
+    return std::nullopt;
+  }
+  if (starts(h, "{\\rtf")) return SniffedMedia{MediaKind::document, "application/rtf"};
   if (starts(h, "ftyp", 4)) {
     if (starts(h, "M4A ", 8)) return SniffedMedia{MediaKind::audio, "audio/mp4"};
     if (starts(h, "qt  ", 8)) return SniffedMedia{MediaKind::video, "video/quicktime"};
@@ -91,7 +108,7 @@ Result<SniffedMedia> sniff_media(std::string_view head, std::string_view filenam
   if (!sniffed)
     return make_error(ErrorCode::unsupported,
                       fmt::format("'{}' is not a supported file: upload video, audio, images (png, jpeg, gif, webp), "
-                                  "PDF, PPTX or ZIP",
+                                  "PDF, presentations (pptx, ppt, odp), documents (docx, doc, odt, rtf) or a ZIP of images",
                                   filename));
   const SniffedMedia& m = *sniffed;
   if (!extension_fits(m.kind, ext))
@@ -105,6 +122,7 @@ std::string_view player_type(MediaKind kind) noexcept {
   switch (kind) {
     case MediaKind::zip: return "folder";
     case MediaKind::audio: return "video";
+    case MediaKind::document: return "pdf";  // shown as its pages, like a PDF
     default: return to_string(kind);
   }
 }

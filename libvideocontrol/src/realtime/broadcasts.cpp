@@ -53,6 +53,17 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
     case EventKind::player_status:  // the hub made the argument (player_status.hpp)
       if (!e.player_payload.empty()) to_panels(event_packet("player/status", {e.player_payload}));
       break;
+    case EventKind::media_processing:
+    case EventKind::media_progress:
+    case EventKind::media_ready:
+    case EventKind::media_failed: {
+      static constexpr std::string_view kNames[] = {"file/processing", "file/progress", "file/ready", "file/error"};
+      const auto i = static_cast<std::size_t>(e.kind) - static_cast<std::size_t>(EventKind::media_processing);
+      if (!e.player_payload.empty()) to_panels(event_packet(kNames[i], {e.player_payload}));
+      // A finished file changes the panels' lists (status, pages, thumbnail) like an upload does.
+      if (e.kind == EventKind::media_ready || e.kind == EventKind::media_failed) to_panels(event_packet("devices/updated"));
+      break;
+    }
     case EventKind::device_created:
     case EventKind::device_renamed:
     case EventKind::device_deleted:

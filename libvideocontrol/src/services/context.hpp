@@ -10,6 +10,7 @@
 #include "videocontrol/actor.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/cache.hpp"
+#include "videocontrol/media.hpp"
 #include "videocontrol/playback.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/events.hpp"
@@ -41,6 +42,9 @@ struct ServiceContext {
 
   std::int64_t now_ms() const { return clock->now_ms(); }
 };
+
+// The context of a Services (for the library's own modules built on it, like the content pipeline).
+ServiceContext& service_context(Services& services);
 
 // A domain event of an organisation (see events.hpp for what each field means per kind).
 inline DomainEvent domain_event(EventKind kind, std::string organization_id, std::string device_id = {},
@@ -96,6 +100,11 @@ Result<Device> load_visible_device(StorageSession& s, const Actor& actor, std::s
 Result<bool> collect_blob(const ServiceContext& ctx, std::string_view hash);
 // collect_blob for each hash, after a commit that dropped their last references; failures are logged.
 void collect_blobs(const ServiceContext& ctx, const std::vector<std::string>& hashes);
+// A derived file of a media item (MediaLibrary::derived, Players::derived); not_found saying why.
+Result<DerivedContent> locate_derived(const ServiceContext& ctx, const Media& media, std::string_view name,
+                                      DerivedPart part, int n);
+// The rendition players get for a media item, when the pipeline made one.
+std::optional<BlobFile> rendition_of(const ServiceContext& ctx, const Media& media);
 // Cache namespaces: bumping one invalidates every cached list of that kind for the organisation.
 std::string devices_namespace(std::string_view organization_id);
 std::string media_namespace(std::string_view organization_id);

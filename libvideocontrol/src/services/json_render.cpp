@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "videocontrol/json_writer.hpp"
+#include "videocontrol/text.hpp"
 
 namespace vc::json {
 namespace {
@@ -56,6 +57,8 @@ void write_media(JsonWriter& w, const Media& m) {
   w.key("hash").value(m.blob_hash);
   raw_object(w.key("metadata"), m.metadata_json);
   w.key("status").value(m.status);
+  w.key("progress").value(m.progress);
+  w.key("error").string_or_null(m.error);
   w.key("page_count").optional(m.page_count);
   w.key("organization_id").value(m.organization_id);
   w.key("created_at").time(m.created_at_ms);
@@ -63,7 +66,7 @@ void write_media(JsonWriter& w, const Media& m) {
   w.end_object();
 }
 
-void write_file(JsonWriter& w, const DeviceFile& f) {
+void write_file(JsonWriter& w, const DeviceFile& f, std::string_view device_id = {}) {
   // A device's file is its media plus the device's name for it; "type" is what a player infers.
   w.begin_object();
   w.key("name").value(f.name);
@@ -73,9 +76,25 @@ void write_file(JsonWriter& w, const DeviceFile& f) {
   w.key("mime").value(f.media.mime);
   w.key("size").value(f.media.size);
   w.key("hash").value(f.media.blob_hash);
-  w.key("status").value(f.media.status);
+  w.key("status").value(f.media.status);     // processing, ready, error (the content pipeline's)
+  w.key("progress").value(f.media.progress);
+  w.key("error").string_or_null(f.media.error);
   w.key("page_count").optional(f.media.page_count);
   raw_object(w.key("metadata"), f.media.metadata_json);  // width, height, duration… once probed
+  // Derived files, with their version so they may be cached for good (pipeline.hpp).
+  if (!device_id.empty() && !f.media.derived.empty()) {
+    const std::string base = "/api/v1/devices/" + text::url_encode_component(device_id) + "/media/" +
+                             text::url_encode_component(f.name);
+    const std::string v = "?v=" + f.media.blob_hash.substr(0, 12) + "-" + f.media.derived;
+    w.key("thumbnail_url");
+    if (f.media.metadata_json.find("\"thumbnail\":true") != std::string::npos) w.value(base + "/thumbnail" + v);
+    else w.null();
+    w.key("pages_url");
+    if (f.media.page_count) w.value(base + "/pages/{n}" + v);
+    else w.null();
+  } else {
+    w.key("thumbnail_url").null().key("pages_url").null();
+  }
   w.key("created_at").time(f.media.created_at_ms);
   w.end_object();
 }
@@ -108,8 +127,12 @@ std::string device_page(const Page<DeviceView>& page, const std::vector<std::str
 }
 std::string media(const Media& m) { return one([&](JsonWriter& w) { write_media(w, m); }); }
 std::string media_page(const Page<Media>& page) { return page_of(page, write_media); }
-std::string file(const DeviceFile& f) { return one([&](JsonWriter& w) { write_file(w, f); }); }
-std::string file_page(const Page<DeviceFile>& page) { return page_of(page, write_file); }
+std::string file(const DeviceFile& f, std::string_view device_id) {
+  return one([&](JsonWriter& w) { write_file(w, f, device_id); });
+}
+std::string file_page(const Page<DeviceFile>& page, std::string_view device_id) {
+  return page_of(page, [&](JsonWriter& w, const DeviceFile& f) { write_file(w, f, device_id); });
+}
 std::string now_playing(const NowPlaying& n) { return one([&](JsonWriter& w) { write_now_playing(w, n); }); }
 
 }  // namespace vc::json

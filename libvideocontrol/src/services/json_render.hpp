@@ -13,8 +13,9 @@ std::string device(const DeviceView& v, const std::vector<std::string>& fields);
 std::string device_page(const Page<DeviceView>& page, const std::vector<std::string>& fields);
 std::string media(const Media& m);
 std::string media_page(const Page<Media>& page);
-std::string file(const DeviceFile& f);
-std::string file_page(const Page<DeviceFile>& page);
+// With device_id, the derived files' URLs (thumbnail_url, pages_url) are included.
+std::string file(const DeviceFile& f, std::string_view device_id = {});
+std::string file_page(const Page<DeviceFile>& page, std::string_view device_id = {});
 std::string now_playing(const NowPlaying& n);
 
 }  // namespace vc::json

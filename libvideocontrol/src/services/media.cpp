@@ -12,6 +12,17 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/permissions.hpp"
+#include "videocontrol/jobs.hpp"
+#include "videocontrol/pipeline.hpp"
+#include "../pipeline/archive.hpp"
+#include "../pipeline/derived_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cctype>
+#include <cerrno>
+
+#include <sys/stat.h>
 
 namespace vc {
 
@@ -48,7 +59,7 @@ Result<std::optional<std::string>> delete_media(StorageSession& s, const Media& 
 }  // namespace
 
 std::string MediaLibrary::to_json(const Media& media) { return json::media(media); }
-std::string MediaLibrary::to_json(const DeviceFile& file) { return json::file(file); }
+std::string MediaLibrary::to_json(const DeviceFile& file, std::string_view device_id) { return json::file(file, device_id); }
 
 Result<void> MediaLibrary::check_upload(const Actor& actor, std::string_view device_id, std::optional<std::int64_t> bytes) {
   return ctx_.storage.read([&](StorageSession& s) -> Result<void> {
@@ -84,6 +95,10 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
   fresh.blob_hash = info.hash;
   fresh.created_by = actor.id;
   fresh.created_at_ms = fresh.updated_at_ms = now;
+  if (ctx_.options.process_media) {  // the content pipeline makes it ready (pipeline.hpp)
+    fresh.status = "processing";
+    fresh.progress = 0;
+  }
   std::string org_id;
   bool placed_bytes = false;  // this attempt moved the bytes into the store
   auto r = write_value<UploadResult>(ctx_.storage, [&](StorageSession& s) -> Result<UploadResult> {
@@ -114,6 +129,16 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
       fresh.organization_id = org_id;
       VC_TRY(s.media().insert(fresh));
       out.file.media = fresh;
+      if (ctx_.options.process_media) {
+        // In the same transaction: a committed upload always has its job (nothing is lost on a crash).
+        Job job;
+        job.id = new_id(*ctx_.clock);
+        job.organization_id = org_id;
+        job.kind = std::string(ContentPipeline::kJobKind);
+        job.payload_json = JsonWriter().begin_object().key("media_id").value(fresh.id).end_object().str();
+        job.created_at_ms = job.updated_at_ms = job.run_after_ms = now;
+        VC_TRY(s.jobs().insert(job));
+      }
     }
     out.file.name = name;
     VC_TRY(s.media().link(d.id, out.file.media.id, name, now));
@@ -131,6 +156,54 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
   ctx_.cache.bump(devices_namespace(org_id));
   ctx_.publish(domain_event(EventKind::media_added, org_id, std::string(device_id), r->file.media.id, r->file.name), actor);
   return r;
+}
+
+Result<UploadResult> MediaLibrary::add_folder_upload(const Actor& actor, std::string_view device_id,
+                                                    std::string_view folder_name, const std::vector<FolderFile>& files) {
+  VC_TRY(check_upload(actor, device_id, std::nullopt));
+  VC_ASSIGN(auto name, sanitize_file_name(folder_name));
+  if (auto dot = name.rfind('.'); dot != std::string::npos && dot > 0) {
+    std::string ext = name.substr(dot + 1);
+    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext != "zip") name += ".zip";
+  }
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& f : files) {
+    VC_ASSIGN(auto path, pipeline::check_entry_name(f.path));
+    if (!f.writer || pipeline::is_archive_junk(path)) continue;
+    auto kind = sniff_media(f.info.head, path);
+    if (!kind || kind->kind != MediaKind::image) continue;  // a folder shows its images only
+    const std::string source = f.writer->temporary_path();
+    if (source.empty()) return make_error(ErrorCode::unavailable, "this blob store cannot pack folders");
+    entries.emplace_back(std::move(path), source);
+  }
+  if (entries.empty())
+    return make_error(ErrorCode::invalid,
+                      fmt::format("folder '{}' holds no images (PNG, JPEG, GIF, WebP)", name));
+  VC_ASSIGN(auto writer, ctx_.blobs.create(ctx_.options.max_upload_bytes));
+  const std::string zip_path = writer->temporary_path() + ".zip.part";  // swept as a leftover after a crash
+  struct Remove {
+    std::string path;
+    ~Remove() { ::unlink(path.c_str()); }
+  } remove_zip{zip_path};
+  VC_TRY(pipeline::write_zip(zip_path, entries));
+  {
+    const int fd = ::open(zip_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(ErrorCode::unavailable, "cannot read the packed folder back");
+    std::string buf(1 << 20, '\0');
+    Result<void> copied;
+    for (;;) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      copied = writer->write(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      if (!copied) break;
+    }
+    ::close(fd);
+    VC_TRY(copied);
+  }
+  VC_ASSIGN(auto info, writer->finish());
+  return add_upload(actor, device_id, name, *writer, info);
 }
 
 Result<BlobSweepReport> MediaLibrary::sweep_blobs(const Actor& actor, std::chrono::seconds min_age) {
@@ -181,6 +254,10 @@ Result<bool> collect_blob(const ServiceContext& ctx, std::string_view hash) {
     if (refs > 0) return {};
     VC_TRY(ctx.blobs.remove(hash));
     removed = true;
+    // What the pipeline made from these bytes goes with them.
+    if (!ctx.options.derived_dir.empty())
+      if (auto r = pipeline::DerivedStore(ctx.options.derived_dir).remove_all(hash); !r)
+        log_warn("cannot delete derived files", {{"hash", std::string(hash)}, {"error", r.error().message}});
     return {};
   }));
   return removed;
@@ -226,7 +303,7 @@ namespace {
 Result<void> validate_filter(const FileFilter& f) {
   if (f.contains.size() > 200) return make_error(ErrorCode::invalid, "q is too long: at most 200 bytes");
   if (!f.kind.empty() && !parse_media_kind(f.kind))
-    return make_error(ErrorCode::invalid, "kind must be one of video, audio, image, pdf, pptx, zip");
+    return make_error(ErrorCode::invalid, "kind must be one of video, audio, image, pdf, pptx, zip, document");
   return {};
 }
 
@@ -261,7 +338,7 @@ Result<std::string> MediaLibrary::files_json(const Actor& actor, std::string_vie
   if (!actor.organization_id.empty())
     if (auto hit = ctx_.cache.get(key)) return std::move(*hit);
   VC_ASSIGN(auto p, files(actor, device_id, page, filter));
-  std::string body = json::file_page(p);
+  std::string body = json::file_page(p, device_id);
   if (!actor.organization_id.empty()) ctx_.cache.put(key, body, kMediaListTtl);
   return body;
 }
@@ -414,6 +491,86 @@ Result<MediaContent> MediaLibrary::open_file(const Actor& actor, std::string_vie
   }));
   VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
   return MediaContent{std::move(m), std::move(blob)};
+}
+
+Result<DerivedContent> locate_derived(const ServiceContext& ctx, const Media& m, std::string_view name,
+                                      DerivedPart part, int n) {
+  if (m.derived.empty() || ctx.options.derived_dir.empty()) {
+    if (m.status == "processing")
+      return make_error(ErrorCode::not_found, fmt::format("'{}' is still being processed ({}%)", name, m.progress));
+    if (m.status == "error")
+      return make_error(ErrorCode::not_found, fmt::format("'{}' could not be processed: {}", name, m.error));
+    return make_error(ErrorCode::not_found,
+                      fmt::format("'{}' has not been processed; process it again to make its pages and thumbnail", name));
+  }
+  const pipeline::DerivedStore store(ctx.options.derived_dir);
+  DerivedContent out;
+  std::vector<std::string> candidates;
+  switch (part) {
+    case DerivedPart::thumbnail:
+      candidates = {"thumb.jpg"};
+      out.mime = "image/jpeg";
+      break;
+    case DerivedPart::rendition:
+      candidates = {"rendition.mp4"};
+      out.mime = "video/mp4";
+      break;
+    case DerivedPart::page: {
+      const bool folder = m.kind == MediaKind::zip;
+      if (!folder && m.kind != MediaKind::pdf && m.kind != MediaKind::pptx && m.kind != MediaKind::document)
+        return make_error(ErrorCode::not_found, fmt::format("'{}' is a {} file; it has no pages", name, to_string(m.kind)));
+      const int count = m.page_count.value_or(0);
+      if (n < 1 || n > count)
+        return make_error(ErrorCode::not_found, fmt::format("'{}' has no {} {}: it has {} (numbered from 1)", name,
+                                                            folder ? "image" : "page", n, count));
+      if (folder) {
+        for (const char* ext : {"png", "jpg", "gif", "webp"}) candidates.push_back(fmt::format("{:06}.{}", n, ext));
+      } else {
+        candidates = {fmt::format("{:06}.png", n)};
+        out.mime = "image/png";
+      }
+      break;
+    }
+  }
+  for (const auto& file : candidates) {
+    auto path = store.file(m.blob_hash, m.derived, file);
+    if (!path) continue;
+    struct stat st {};
+    if (::stat(path->c_str(), &st) != 0) continue;
+    out.path = std::move(*path);
+    out.size = static_cast<std::int64_t>(st.st_size);
+    out.mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1'000'000;
+    if (out.mime.empty()) {
+      const auto ext = file.substr(file.rfind('.') + 1);
+      out.mime = ext == "jpg" ? "image/jpeg" : "image/" + ext;
+    }
+    out.etag = fmt::format("\"{}-{}-{}\"", m.blob_hash.substr(0, 16), m.derived, file);
+    out.media = m;
+    return out;
+  }
+  return make_error(ErrorCode::not_found, fmt::format("'{}' has no {}", name,
+                                                      part == DerivedPart::thumbnail ? "thumbnail"
+                                                      : part == DerivedPart::rendition ? "rendition"
+                                                                                        : "such page"));
+}
+
+std::optional<BlobFile> rendition_of(const ServiceContext& ctx, const Media& m) {
+  if (m.kind != MediaKind::video || m.derived.empty()) return std::nullopt;
+  auto d = locate_derived(ctx, m, m.name, DerivedPart::rendition, 0);
+  if (!d) return std::nullopt;
+  return BlobFile{d->path, d->size, d->mtime_ms};
+}
+
+Result<DerivedContent> MediaLibrary::derived(const Actor& actor, std::string_view device_id, std::string_view name,
+                                             DerivedPart part, int n) {
+  VC_ASSIGN(auto m, read_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
+    return std::move(file->media);
+  }));
+  return locate_derived(ctx_, m, name, part, n);
 }
 
 }  // namespace vc

@@ -101,7 +101,7 @@ Result<DeviceFile> Players::file(const Actor& actor, std::string_view name) {
   });
 }
 
-Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name) {
+Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name, bool original) {
   VC_ASSIGN(auto file, read_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
     VC_ASSIGN(auto d, own_device(s, actor));
     VC_ASSIGN(auto f, s.media().find_file(d.id, name));
@@ -110,8 +110,15 @@ Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name)
     if (ph && ph->name == name) return std::move(*ph);
     return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, name));
   }));
+  if (!original)
+    if (auto r = rendition_of(ctx_, file.media)) return MediaContent{std::move(file.media), std::move(*r), true};
   VC_ASSIGN(auto blob, ctx_.blobs.locate(file.media.blob_hash));
   return MediaContent{std::move(file.media), std::move(blob)};
+}
+
+Result<DerivedContent> Players::derived(const Actor& actor, std::string_view name, DerivedPart part, int n) {
+  VC_ASSIGN(auto file, this->file(actor, name));
+  return locate_derived(ctx_, file.media, name, part, n);
 }
 
 }  // namespace vc

@@ -77,5 +77,6 @@ Players& Services::players() { return impl_->players; }
 Cache& Services::cache() { return impl_->ctx.cache; }
 const Clock& Services::clock() const { return *impl_->ctx.clock; }
 DomainEvents& Services::events() { return impl_->events; }
+ServiceContext& service_context(Services& services) { return services.impl_->ctx; }
 
 }  // namespace vc

@@ -206,6 +206,16 @@ const std::vector<Migration> kMigrations = {
               WHERE role = 'superadmin' AND organization_id IS NULL
                 AND EXISTS (SELECT 1 FROM organizations WHERE slug = 'default'))",
      }},
+    // The content pipeline (issue 12): processing progress and error of a media item, and the
+    // derived-files profile its pages, thumbnail and rendition were made under. Existing media stay
+    // ready (progress 100) with nothing derived; `vcctl`/the API can process them again.
+    {3, "0003_media_processing",
+     {
+         "ALTER TABLE media ADD COLUMN progress INTEGER NOT NULL DEFAULT 100",
+         "ALTER TABLE media ADD COLUMN error TEXT",
+         "ALTER TABLE media ADD COLUMN derived TEXT",
+         "CREATE INDEX jobs_kind_idx ON jobs (kind, status)",
+     }},
 };
 
 }  // namespace

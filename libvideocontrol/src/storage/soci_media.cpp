@@ -5,12 +5,13 @@ namespace {
 
 constexpr const char* kColumns =
     "m.id, m.organization_id, m.name, m.kind, m.mime, m.size, m.blob_hash, m.metadata, m.status, m.page_count, "
-    "m.created_by, m.created_at, m.updated_at";
+    "m.created_by, m.created_at, m.updated_at, m.progress, m.error, m.derived";
 
 struct MediaRow {
   Media m;
-  NullableText mime, created_by;
+  NullableText mime, created_by, error, derived;
   NullableInt pages;
+  int progress = 100;
   long long size = 0, created = 0, updated = 0;
 
   template <class P>
@@ -18,10 +19,14 @@ struct MediaRow {
     p, soci::into(m.id), soci::into(m.organization_id), soci::into(m.name), soci::into(m.kind),
         soci::into(mime.value, mime.ind), soci::into(size), soci::into(m.blob_hash), soci::into(m.metadata_json),
         soci::into(m.status), soci::into(pages.value, pages.ind), soci::into(created_by.value, created_by.ind),
-        soci::into(created), soci::into(updated);
+        soci::into(created), soci::into(updated), soci::into(progress), soci::into(error.value, error.ind),
+        soci::into(derived.value, derived.ind);
   }
   Media get() const {
     Media out = m;
+    out.progress = progress;
+    out.error = error.get();
+    out.derived = derived.get();
     out.mime = mime.get();
     out.size = size;
     if (auto p = pages.get()) out.page_count = static_cast<int>(*p);
@@ -36,16 +41,17 @@ struct MediaRow {
 
 Result<void> SociMedia::insert(const Media& m) {
   return guarded([&]() -> Result<void> {
-    NullableText mime(m.mime), created_by(m.created_by);
+    NullableText mime(m.mime), created_by(m.created_by), error(m.error), derived(m.derived);
     NullableInt pages(m.page_count ? std::optional<std::int64_t>(*m.page_count) : std::nullopt);
     long long size = m.size, created = m.created_at_ms, updated = m.updated_at_ms;
     s_ << "INSERT INTO media (id, organization_id, name, kind, mime, size, blob_hash, metadata, status, page_count, "
-          "created_by, created_at, updated_at) VALUES (:id, :org, :name, :kind, :mime, :size, :hash, :meta, :status, "
-          ":pages, :by, :created, :updated)",
+          "created_by, created_at, updated_at, progress, error, derived) VALUES (:id, :org, :name, :kind, :mime, "
+          ":size, :hash, :meta, :status, :pages, :by, :created, :updated, :progress, :error, :derived)",
         soci::use(m.id), soci::use(m.organization_id), soci::use(m.name), soci::use(m.kind),
         soci::use(mime.value, mime.ind), soci::use(size), soci::use(m.blob_hash), soci::use(m.metadata_json),
         soci::use(m.status), soci::use(pages.value, pages.ind), soci::use(created_by.value, created_by.ind),
-        soci::use(created), soci::use(updated);
+        soci::use(created), soci::use(updated), soci::use(m.progress), soci::use(error.value, error.ind),
+        soci::use(derived.value, derived.ind);
     return {};
   });
 }
@@ -98,13 +104,15 @@ Result<std::vector<Media>> SociMedia::list(std::string_view organization_id, std
 
 Result<void> SociMedia::update(const Media& m) {
   return guarded([&]() -> Result<void> {
-    NullableText mime(m.mime);
+    NullableText mime(m.mime), error(m.error), derived(m.derived);
     NullableInt pages(m.page_count ? std::optional<std::int64_t>(*m.page_count) : std::nullopt);
     long long updated = m.updated_at_ms;
     s_ << "UPDATE media SET name = :name, kind = :kind, mime = :mime, metadata = :meta, status = :status, "
-          "page_count = :pages, updated_at = :updated WHERE id = :id",
+          "page_count = :pages, updated_at = :updated, progress = :progress, error = :error, derived = :derived "
+          "WHERE id = :id",
         soci::use(m.name), soci::use(m.kind), soci::use(mime.value, mime.ind), soci::use(m.metadata_json),
-        soci::use(m.status), soci::use(pages.value, pages.ind), soci::use(updated), soci::use(m.id);
+        soci::use(m.status), soci::use(pages.value, pages.ind), soci::use(updated), soci::use(m.progress),
+        soci::use(error.value, error.ind), soci::use(derived.value, derived.ind), soci::use(m.id);
     return {};
   });
 }
@@ -253,6 +261,19 @@ Result<void> SociBlobs::lock(std::string_view hash) {
     const long long cls = 7436002;
     s_ << "SELECT pg_advisory_xact_lock(CAST(:c AS INTEGER), CAST(:k AS INTEGER))", soci::use(cls), soci::use(key);
     return {};
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SociMedia::links(std::string_view media_id) {
+  return guarded([&]() -> Result<std::vector<std::pair<std::string, std::string>>> {
+    std::string m(media_id), device, name;
+    std::vector<std::pair<std::string, std::string>> out;
+    soci::statement st = (s_.prepare << "SELECT d.device_id, dm.name FROM device_media dm JOIN devices d ON d.id = "
+                                        "dm.device_id WHERE dm.media_id = :m ORDER BY d.device_id, dm.name",
+                          soci::into(device), soci::into(name), soci::use(m));
+    st.execute();
+    while (st.fetch()) out.emplace_back(device, name);
+    return out;
   });
 }
 
