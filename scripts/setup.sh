@@ -8,14 +8,17 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # libraries (see docs/architecture.md for what each is used for)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libcpp-httplib-dev rapidjson-dev
-  libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev
+  libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
   sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
   wrk nginx-light postgresql redis-server
   # the web pages' tests: Debian's Chromium (driven by puppeteer-core from npm), fonts with Cyrillic
   chromium fonts-dejavu-core
-  # media fixtures made at test time
-  ffmpeg
+  # the content pipeline's tools (issue 12): FFmpeg probes, thumbnails and renditions; poppler renders
+  # PDF pages; LibreOffice converts presentations and documents; fonts with Cyrillic and metric
+  # equivalents of the Office fonts, so slides keep their layout. FFmpeg also makes test fixtures.
+  ffmpeg poppler-utils libreoffice-impress-nogui libreoffice-writer-nogui
+  fonts-dejavu fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea
 )
 
 missing=()

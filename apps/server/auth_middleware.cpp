@@ -98,10 +98,12 @@ Response api_error(const Error& e) {
 
 Result<Actor> request_actor(ServerContext& ctx, const Request& req) {
   std::string token = credential(req);
-  // A browser's <img>/<video> cannot send a header: for reading media bytes only, the access token
+  // A browser's <img>/<video> cannot send a header: for reading media bytes, thumbnails and page
+  // images only, the access token
   // may come in the vc_access cookie (HttpOnly, SameSite=Strict, Path=/api/v1; a GET changes nothing).
   if (token.empty() && (req.method == "GET" || req.method == "HEAD") && req.path.starts_with("/api/v1/") &&
-      req.path.ends_with("/content"))
+      (req.path.ends_with("/content") || req.path.ends_with("/thumbnail") ||
+       (req.path.starts_with("/api/v1/devices/") && req.path.find("/pages/") != std::string::npos)))
     token = cookie_value(req, kAccessCookie).value_or("");
   if (token.empty())
     return make_error(ErrorCode::unauthenticated,

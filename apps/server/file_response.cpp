@@ -1,5 +1,7 @@
 #include "file_response.hpp"
 
+#include "videocontrol/media.hpp"
+
 #include <cctype>
 #include <ctime>
 
@@ -96,7 +98,7 @@ Response file_response(const Request& req, const StoredFile& f) {
   r.content_type = f.content_type;
   const std::string last_modified = http_date(f.modified_ms);
   r.headers = {{"Accept-Ranges", "bytes"}, {"ETag", f.etag}, {"Last-Modified", last_modified},
-               {"Cache-Control", "private, max-age=0, must-revalidate"}};
+               {"Cache-Control", f.cache_control.empty() ? "private, max-age=0, must-revalidate" : f.cache_control}};
 
   // Conditional GET: If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
   if (auto inm = req.header("if-none-match"); !inm.empty()) {
@@ -140,6 +142,16 @@ Response file_response(const Request& req, const StoredFile& f) {
   r.status = 200;
   r.file = FileBody{f.path, 0, f.size};
   return r;
+}
+
+std::string derived_version(const Media& media) {
+  return media.blob_hash.substr(0, 12) + "-" + media.derived;
+}
+
+Response derived_response(const Request& req, const DerivedContent& d) {
+  StoredFile f{d.path, d.size, d.etag, d.mtime_ms, d.mime, {}};
+  if (auto v = req.query_param("v"); v && *v == derived_version(d.media)) f.cache_control = "private, max-age=31536000, immutable";
+  return file_response(req, f);
 }
 
 }  // namespace vc::server

@@ -8,6 +8,11 @@
 
 #include "http_types.hpp"
 
+namespace vc {
+struct DerivedContent;
+struct Media;
+}  // namespace vc
+
 namespace vc::server {
 
 struct RangeRequest {
@@ -30,10 +35,18 @@ struct StoredFile {
   std::string etag;           // quoted strong validator, e.g. "\"<sha256>\""
   std::int64_t modified_ms = 0;
   std::string content_type;
+  std::string cache_control;  // empty: private, revalidated each time (max-age=0, must-revalidate)
 };
 
 // 200 / 206 / 304 / 416 for GET and HEAD, honouring Range, If-Range, If-None-Match and
 // If-Modified-Since; always with Accept-Ranges, ETag and Last-Modified.
 Response file_response(const Request& req, const StoredFile& file);
+
+// A derived file of the content pipeline (a page, a folder image, a thumbnail). Its bytes never
+// change, so a request naming its version (?v=, as the listings' URLs do) may be cached for a year;
+// other requests revalidate with the ETag.
+Response derived_response(const Request& req, const DerivedContent& content);
+// The version a listing puts in ?v= for a media item's derived files.
+std::string derived_version(const Media& media);
 
 }  // namespace vc::server

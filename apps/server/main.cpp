@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   ctx.cache = &inst.cache();
   ctx.services = &inst.services();
   ctx.hub = &inst.realtime();
+  ctx.pipeline = &inst.pipeline();
   ctx.engine = std::make_unique<vc::server::EngineIo>(
       vc::server::EngineIoOptions{.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms),
                                   .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});

@@ -2,6 +2,7 @@
 // device offers, and the bytes themselves (Range, conditional requests). Every rule — roles,
 // tenancy, quota, content sniffing, name sanitising, deduplication — is the library's
 // (vc::MediaLibrary); this file moves bytes and JSON.
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "api_request.hpp"
 #include "auth_middleware.hpp"
 #include "file_response.hpp"
+#include "videocontrol/pipeline.hpp"
 #include "json.hpp"
 #include "json_reader.hpp"
 #include "router.hpp"
@@ -32,6 +34,8 @@ namespace {
 constexpr std::uint64_t kMaxUploadRequestBytes = 64ull << 30;
 // Files in one request: each holds an open temporary file until the request ends.
 constexpr std::size_t kMaxFilesPerRequest = 100;
+// A directory upload's files are closed once written (no descriptor each), so more may come at once.
+constexpr std::size_t kMaxFolderFilesPerRequest = 2000;
 constexpr std::string_view kFilesField = "files";
 
 // A device file's JSON plus whether the organisation already had its bytes.
@@ -85,7 +89,20 @@ class UploadSink final : public BodySink {
                                                       "'files' with a filename"));
     JsonWriter w;
     w.begin_object().key("items").begin_array();
+    std::vector<std::string> folders_done;
     for (auto& f : files_) {
+      if (!f.folder.empty()) {
+        // The first file of a folder stands for the whole folder: one item, packed from its files.
+        if (std::find(folders_done.begin(), folders_done.end(), f.folder) != folders_done.end()) continue;
+        folders_done.push_back(f.folder);
+        std::vector<MediaLibrary::FolderFile> members;
+        for (auto& m : files_)
+          if (m.folder == f.folder) members.push_back({m.path_in_folder, m.writer.get(), m.info});
+        auto stored = ctx_.services->media().add_folder_upload(actor_, device_id_, f.folder, members);
+        if (!stored) return api_error(with_file_name(stored.error(), f.folder));
+        w.raw(upload_json(*stored));
+        continue;
+      }
       auto stored = ctx_.services->media().add_upload(actor_, device_id_, f.raw_name, *f.writer, f.info);
       if (!stored) return api_error(with_file_name(stored.error(), f.raw_name));
       f.writer.reset();  // committed or dropped as a duplicate: nothing temporary left
@@ -101,18 +118,31 @@ class UploadSink final : public BodySink {
     std::string safe_name;  // the sanitised name, for the early type check
     std::unique_ptr<BlobWriter> writer;
     BlobInfo info;
+    // A directory upload's file ("holiday/img1.jpg"): its folder and its path inside it.
+    std::string folder, path_in_folder;
   };
 
   Result<void> on_part_begin(const MultipartPartHeaders& h) {
     // Other fields and empty file inputs (filename="") are ignored.
     if (h.name != kFilesField || !h.has_filename || h.filename.empty()) return {};
-    if (files_.size() >= kMaxFilesPerRequest)
-      return make_error(ErrorCode::too_large, fmt::format("at most {} files per upload request", kMaxFilesPerRequest));
+    // A relative path ("holiday/img1.jpg", as browsers send a directory's files) makes the file part
+    // of a folder item; a plain name is a file of its own.
+    std::string folder, inner;
+    if (auto slash = h.filename.find('/'); slash != std::string::npos && slash > 0 && slash + 1 < h.filename.size()) {
+      folder = h.filename.substr(0, slash);
+      inner = h.filename.substr(slash + 1);
+    }
+    const std::size_t limit = folder.empty() ? kMaxFilesPerRequest : kMaxFolderFilesPerRequest;
+    if (files_.size() >= limit)
+      return make_error(ErrorCode::too_large,
+                        fmt::format("at most {} files per upload request ({} in a folder upload; upload a ZIP for "
+                                    "larger folders)",
+                                    kMaxFilesPerRequest, kMaxFolderFilesPerRequest));
     auto safe = sanitize_file_name(h.filename);
     if (!safe) return with_file_name(safe.error(), h.filename);
     auto writer = ctx_.services->media().begin_upload(actor_, ctx_.config.max_upload_bytes);
     if (!writer) return writer.error();
-    current_ = File{h.filename, std::move(*safe), std::move(*writer), {}};
+    current_ = File{h.filename, std::move(*safe), std::move(*writer), {}, std::move(folder), std::move(inner)};
     return {};
   }
 
@@ -128,8 +158,10 @@ class UploadSink final : public BodySink {
     current_.reset();
     auto info = f.writer->finish();
     if (!info) return info.error();
-    // Refuse a wrong type now rather than after the rest of the body (the library checks again).
-    if (auto kind = sniff_media(info->head, f.safe_name); !kind) return with_file_name(kind.error(), f.raw_name);
+    // Refuse a wrong type now rather than after the rest of the body (the library checks again). A
+    // folder's files that are not images are skipped when the folder is packed.
+    if (f.folder.empty())
+      if (auto kind = sniff_media(info->head, f.safe_name); !kind) return with_file_name(kind.error(), f.raw_name);
     f.info = std::move(*info);
     files_.push_back(std::move(f));
     return {};
@@ -179,7 +211,7 @@ Response content_response(const Request& req, const MediaContent& content) {
   const auto& m = content.media;
   const auto& blob = content.blob;
   StoredFile file{blob.path, blob.size, "\"" + m.blob_hash + "\"", blob.mtime_ms > 0 ? blob.mtime_ms : m.updated_at_ms,
-                  std::string(content_type_for(m.mime))};
+                  std::string(content_type_for(m.mime)), {}};
   return file_response(req, file);
 }
 
@@ -303,6 +335,49 @@ void register_media_routes(Router& router, ServerContext& ctx) {
                auto content = ctx.services->media().open_file(actor, req.params.at("device_id"), req.params.at("name"));
                if (!content) return content.error();
                return content_response(req, *content);
+             }));
+
+  // ---- what the content pipeline made ---------------------------------------------------------
+
+  router.add("GET", "/api/v1/devices/{device_id}/media/{name}/thumbnail",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto d = ctx.services->media().derived(actor, req.params.at("device_id"), req.params.at("name"),
+                                                      DerivedPart::thumbnail);
+               if (!d) return d.error();
+               return derived_response(req, *d);
+             }));
+
+  router.add("GET", "/api/v1/devices/{device_id}/media/{name}/pages/{n}",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               const std::string& n = req.params.at("n");
+               int index = 0;
+               auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
+               if (ec != std::errc() || end != n.data() + n.size() || index < 1)
+                 return make_error(ErrorCode::not_found, fmt::format("no page '{}': pages are numbered from 1", n));
+               auto d = ctx.services->media().derived(actor, req.params.at("device_id"), req.params.at("name"),
+                                                      DerivedPart::page, index);
+               if (!d) return d.error();
+               return derived_response(req, *d);
+             }));
+
+  // {"optimize"?: bool}: processes the file again (after the page size or video profile changed),
+  // or makes a video's rendition now. 202 with the job; file/processing … file/ready follow.
+  router.add("POST", "/api/v1/devices/{device_id}/media/{name}/process",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               bool optimize = false;
+               if (!req.body.empty()) {
+                 auto body = JsonBody::parse(req.body);
+                 if (!body) return body.error();
+                 auto o = body->opt_boolean("optimize");
+                 if (!o) return o.error();
+                 optimize = o->value_or(false);
+               }
+               if (!ctx.pipeline) return make_error(ErrorCode::unavailable, "the content pipeline is not running");
+               auto job = ctx.pipeline->reprocess(actor, req.params.at("device_id"), req.params.at("name"), optimize);
+               if (!job) return job.error();
+               JsonWriter w;
+               w.begin_object().key("job_id").value(job->id).key("status").value("processing").end_object();
+               return Response::json(202, std::move(w).str());
              }));
 }
 

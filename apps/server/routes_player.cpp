@@ -25,6 +25,8 @@
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/playback.hpp"
 #include "videocontrol/players.hpp"
+#include "videocontrol/text.hpp"
+#include "videocontrol/json_writer.hpp"
 
 namespace vc::server {
 
@@ -42,39 +44,69 @@ struct PlayerRoutes {
     return ctx.services->players().authenticate(device_id, token);
   }
 
-  // The bytes of the device's file `name` (or of its placeholder under that name).
+  // The bytes of the device's file `name` (or of its placeholder under that name): the pipeline's
+  // rendition of a video when it made one, the uploaded bytes with ?original=1.
   Result<Response> resolve(Request& req) {
     auto d = device(req, req.params.at("device_id"));
     if (!d) return d.error();
-    auto content = ctx.services->players().resolve(*d, req.params.at("file"));
+    const auto original = req.query_param("original");
+    auto content = ctx.services->players().resolve(*d, req.params.at("file"), original && *original != "0");
     if (!content) return content.error();
     StoredFile stored;
     stored.path = content->blob.path;
     stored.size = content->blob.size;
-    stored.etag = "\"" + content->media.blob_hash + "\"";
+    stored.etag = "\"" + content->media.blob_hash + (content->rendition ? "-" + content->media.derived : "") + "\"";
     stored.modified_ms = content->blob.mtime_ms;
-    stored.content_type = std::string(content_type_for(content->media.mime));
+    stored.content_type = content->rendition ? "video/mp4" : std::string(content_type_for(content->media.mime));
     return file_response(req, stored);
   }
 
-  // Page and folder images need the conversion pipeline, which is not built yet: the device and the
-  // file are checked, then the answer is a clean 404 saying so.
-  Result<Response> not_converted(Request& req, const std::string& file_param, std::string_view what) {
-    const std::string& id = req.params.at("device_id");
+  // Page n of a document or image n of a folder, as the content pipeline made it.
+  Result<Response> derived(Request& req, const std::string& file_param, std::string_view what) {
     const std::string& name = req.params.at(file_param);
     const std::string& n = req.params.at("n");
     int index = 0;
     auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
     if (ec != std::errc() || end != n.data() + n.size() || index < 1)
       return make_error(ErrorCode::not_found, fmt::format("no {} '{}': numbers start at 1", what, n));
+    auto d = device(req, req.params.at("device_id"));
+    if (!d) return d.error();
+    auto content = ctx.services->players().derived(*d, name, DerivedPart::page, index);
+    if (!content) return content.error();
+    // Each route serves its own kind: documents' pages, folders' images.
+    if ((file_param == "folder") != (content->media.kind == MediaKind::zip))
+      return make_error(ErrorCode::not_found, fmt::format("'{}' is not a {}", name,
+                                                          file_param == "folder" ? "folder" : "document"));
+    return derived_response(req, *content);
+  }
+
+  // {file, type, kind, status, progress, error, page_count, pages: [url…]}: what a player needs to
+  // page through a document or folder (readable with the device's own credential).
+  Result<Response> listing(Request& req, const std::string& file_param, bool folder) {
+    const std::string& id = req.params.at("device_id");
+    const std::string& name = req.params.at(file_param);
     auto d = device(req, id);
     if (!d) return d.error();
     auto file = ctx.services->players().file(*d, name);
     if (!file) return file.error();
-    return make_error(ErrorCode::not_found,
-                      fmt::format("{} {} of '{}' is not available: the conversion pipeline that renders pages and "
-                                  "unpacks folders is not built yet",
-                                  what, index, name));
+    const Media& m = file->media;
+    if (folder != (m.kind == MediaKind::zip))
+      return make_error(ErrorCode::not_found,
+                        fmt::format("'{}' is not a {}", name, folder ? "folder" : "document: use /folder/ for folders"));
+    JsonWriter w;
+    w.begin_object().key("file").value(name).key("type").value(player_type(m.kind)).key("kind").value(to_string(m.kind));
+    w.key("status").value(m.status).key("progress").value(m.progress);
+    w.key("error").string_or_null(m.error);
+    w.key("page_count").optional(m.page_count);
+    w.key("pages").begin_array();
+    if (m.status == "ready" && !m.derived.empty() && m.page_count) {
+      const std::string base = folder ? fmt::format("/api/devices/{}/folder/{}/image/", text::url_encode_component(id), text::url_encode_component(name))
+                                      : fmt::format("/api/devices/{}/converted/{}/page/", text::url_encode_component(id), text::url_encode_component(name));
+      const std::string v = derived_version(m);
+      for (int i = 1; i <= *m.page_count; ++i) w.value(fmt::format("{}{}?v={}", base, i, v));
+    }
+    w.end_array().end_object();
+    return Response::json(200, std::move(w).str());
   }
 };
 
@@ -137,10 +169,15 @@ void register_player_routes(Router& router, ServerContext& ctx) {
                const std::string& kind = req.params.at("kind");
                if (kind != "page" && kind != "slide")
                  return make_error(ErrorCode::not_found, fmt::format("unknown image kind '{}': use page or slide", kind));
-               return routes->not_converted(req, "file", kind == "page" ? "page" : "slide");
+               return routes->derived(req, "file", kind == "page" ? "page" : "slide");
              }));
   router.add("GET", "/api/devices/{device_id}/folder/{folder}/image/{n}",
-             public_api([routes](Request& req) { return routes->not_converted(req, "folder", "image"); }));
+             public_api([routes](Request& req) { return routes->derived(req, "folder", "image"); }));
+  // Page counts and the pages' URLs of a document, and the images of a folder.
+  router.add("GET", "/api/devices/{device_id}/converted/{file}",
+             public_api([routes](Request& req) { return routes->listing(req, "file", false); }));
+  router.add("GET", "/api/devices/{device_id}/folder/{folder}",
+             public_api([routes](Request& req) { return routes->listing(req, "folder", true); }));
 
   // {action, file?, page?} → the same rules as control/* events; the players get the event.
   router.add("POST", "/api/v1/devices/{device_id}/commands",

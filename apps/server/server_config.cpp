@@ -201,6 +201,99 @@ const Setting kSettings[] = {
        c.ping_timeout_ms = *r;
        return {};
      }},
+    {"PROCESSING_WORKERS", "processing-workers", "content pipeline: conversions at once in this instance: auto (cores / 2) or 0..64; 0 = none here (default auto)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v == "auto") {
+         c.processing_workers = -1;
+         return {};
+       }
+       auto r = parse_uint<unsigned>(n, v, 0, 64, "auto or an integer");
+       if (!r) return std::move(r).error();
+       c.processing_workers = static_cast<int>(*r);
+       return {};
+     }},
+    {"PAGE_SIZE", "page-size", "content pipeline: the box document pages are fitted into, keeping their aspect ratio (default 1920x1080)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       const auto x = v.find('x');
+       if (x == std::string_view::npos) return bad(n, v, "must be WIDTHxHEIGHT, like 1920x1080");
+       auto w = parse_uint<unsigned>(n, v.substr(0, x), 16, 8192, "WIDTHxHEIGHT, each 16..8192");
+       if (!w) return std::move(w).error();
+       auto h = parse_uint<unsigned>(n, v.substr(x + 1), 16, 8192, "WIDTHxHEIGHT, each 16..8192");
+       if (!h) return std::move(h).error();
+       c.page_width = static_cast<int>(*w);
+       c.page_height = static_cast<int>(*h);
+       return {};
+     }},
+    {"JOB_LEASE_MS", "job-lease-ms", "content pipeline: a job whose worker stopped renewing its lease this long is taken over (default 30000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 500, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.job_lease_ms = *r;
+       return {};
+     }},
+    {"OPTIMIZE_VIDEOS", "optimize-videos", "content pipeline: true/false: make H.264/AAC renditions of videos over the profile (default true)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_bool(n, v);
+       if (!r) return std::move(r).error();
+       c.optimize_videos = *r;
+       return {};
+     }},
+    {"VIDEO_MAX_HEIGHT", "video-max-height", "content pipeline: videos whose short side is above this get a rendition at it (default 1080)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 144, 4320, "pixels");
+       if (!r) return std::move(r).error();
+       c.video_max_height = static_cast<int>(*r);
+       return {};
+     }},
+    {"VIDEO_MAX_BITRATE_KBPS", "video-max-bitrate-kbps", "content pipeline: videos above this bitrate get a rendition (default 8000; 0 = any)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 1'000'000, "kbit/s");
+       if (!r) return std::move(r).error();
+       c.video_max_bitrate_kbps = *r;
+       return {};
+     }},
+    {"PDF_TIMEOUT_S", "pdf-timeout-s", "content pipeline: time limit of a PDF's pages (default 3600)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 86'400, "seconds");
+       if (!r) return std::move(r).error();
+       c.pdf_timeout_s = *r;
+       return {};
+     }},
+    {"DOCUMENT_TIMEOUT_S", "document-timeout-s", "content pipeline: time limit of a presentation or document (LibreOffice, then pages; default 900)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 86'400, "seconds");
+       if (!r) return std::move(r).error();
+       c.document_timeout_s = *r;
+       return {};
+     }},
+    {"MEDIA_TIMEOUT_S", "media-timeout-s", "content pipeline: time limit of probing an audio file or image and its thumbnail (default 120)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 86'400, "seconds");
+       if (!r) return std::move(r).error();
+       c.media_timeout_s = *r;
+       return {};
+     }},
+    {"TRANSCODE_TIMEOUT_S", "transcode-timeout-s", "content pipeline: time limit of a video: probe, thumbnail and rendition (default 3600)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 86'400, "seconds");
+       if (!r) return std::move(r).error();
+       c.transcode_timeout_s = *r;
+       return {};
+     }},
+    {"ARCHIVE_MAX_ENTRIES", "archive-max-entries", "content pipeline: a ZIP folder with more entries is refused (default 10000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 1'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.archive_max_entries = *r;
+       return {};
+     }},
+    {"ARCHIVE_MAX_BYTES", "archive-max-bytes", "content pipeline: a ZIP folder expanding to more is refused (default 4294967296)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 1024, std::uint64_t{1} << 44, "a byte count");
+       if (!r) return std::move(r).error();
+       c.archive_max_bytes = *r;
+       return {};
+     }},
     {"ACCEL_REDIRECT", "accel-redirect", "behind NGINX: internal location (e.g. /_vc_blobs/) aliasing CONTENT_DIR/blobs/; media bytes are then sent by NGINX",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!v.starts_with("/") || !v.ends_with("/") || v.find("..") != std::string_view::npos)
@@ -287,6 +380,20 @@ InstallationOptions to_installation_options(const Config& c) {
   o.max_upload_bytes = c.max_upload_bytes;
   // load_config accepted only these names.
   o.device_credentials = parse_credential_policy(c.device_credentials).value_or(CredentialPolicy::required);
+  o.run_pipeline = c.processing_workers != 0;
+  if (c.processing_workers > 0) o.pipeline.workers = static_cast<unsigned>(c.processing_workers);
+  o.pipeline.lease = std::chrono::milliseconds(c.job_lease_ms);
+  o.pipeline.page_width = c.page_width;
+  o.pipeline.page_height = c.page_height;
+  o.pipeline.optimize_videos = c.optimize_videos;
+  o.pipeline.video.max_height = c.video_max_height;
+  o.pipeline.video.max_bitrate = static_cast<std::int64_t>(c.video_max_bitrate_kbps) * 1000;
+  o.pipeline.pdf_timeout = std::chrono::seconds(c.pdf_timeout_s);
+  o.pipeline.document_timeout = std::chrono::seconds(c.document_timeout_s);
+  o.pipeline.media_timeout = std::chrono::seconds(c.media_timeout_s);
+  o.pipeline.transcode_timeout = std::chrono::seconds(c.transcode_timeout_s);
+  o.pipeline.archive_max_entries = c.archive_max_entries;
+  o.pipeline.archive_max_bytes = static_cast<std::int64_t>(c.archive_max_bytes);
   return o;
 }
 

@@ -48,6 +48,16 @@ struct Config {
   std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/
   std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
   std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late
+  // The content pipeline (pipeline.hpp).
+  int processing_workers = -1;                  // -1 = auto (cores / 2), 0 = this instance converts nothing
+  int page_width = 1920, page_height = 1080;    // PAGE_SIZE
+  std::uint32_t job_lease_ms = 30'000;
+  bool optimize_videos = true;
+  int video_max_height = 1080;
+  std::uint32_t video_max_bitrate_kbps = 8000;
+  std::uint32_t pdf_timeout_s = 3600, document_timeout_s = 900, media_timeout_s = 120, transcode_timeout_s = 3600;
+  std::int64_t archive_max_entries = 10'000;
+  std::uint64_t archive_max_bytes = 4ull << 30;
 };
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.

@@ -30,6 +30,7 @@ struct ServerContext {
   Cache* cache = nullptr;
   Services* services = nullptr;
   RealtimeHub* hub = nullptr;          // players and control panels
+  ContentPipeline* pipeline = nullptr; // conversions (null: reprocessing answers 503)
   std::unique_ptr<EngineIo> engine;    // the hub's transport
 };
 

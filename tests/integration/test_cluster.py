@@ -398,6 +398,67 @@ class ClusterTest(ApiTestCase):
         self.fail("cannot tell which instance holds the player: %r" %
                   [(s.port, self.c.players_on(s)) for s in self.c.alive()])
 
+    # ---- 0: the content pipeline's jobs across instances (issue 12) -------------------------
+
+    def test_0_conversion_jobs_run_once_across_instances(self):
+        """Real images uploaded through two instances; every instance's workers claim from the one
+        PostgreSQL table (FOR UPDATE SKIP LOCKED): each job runs exactly once (attempts 1), and the
+        shared CONTENT_DIR serves what any instance made."""
+        work = tempfile.mkdtemp(prefix="vc-cluster-img-")
+        try:
+            files = []
+            for i in range(12):
+                path = os.path.join(work, "img%d.png" % i)
+                subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                                "color=c=0x%06x:s=%dx%d" % (i * 0x151515, 64 + 2 * i, 48), "-frames:v", "1", path],
+                               check=True, timeout=60)
+                with open(path, "rb") as fh:
+                    files.append(("img%d.png" % i, fh.read()))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        dev = self.s.devices[1]
+        media_ids = []
+        for n, (name, data) in enumerate(files):
+            server = self.c.servers[n % 2]
+            boundary = "----vc" + uuid.uuid4().hex
+            body = (("--%s\r\nContent-Disposition: form-data; name=\"files\"; filename=\"%s\"\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n" % (boundary, name)).encode() + data +
+                    ("\r\n--%s--\r\n" % boundary).encode())
+            r = self.assertStatus(server.call("POST", "/api/v1/devices/%s/media" % dev, body, token=self.s.token,
+                                              headers={"Content-Type": "multipart/form-data; boundary=" + boundary}),
+                                  201)
+            media_ids.append(r.json()["items"][0]["id"])
+        deadline = time.monotonic() + 120
+        while True:
+            r = self.assertStatus(self.c.servers[2].call("GET", "/api/v1/devices/%s/media" % dev, token=self.s.token,
+                                                         query={"limit": 200}), 200)
+            mine = {f["id"]: f for f in r.json()["items"] if f["id"] in media_ids}
+            if len(mine) == len(media_ids) and all(f["status"] != "processing" for f in mine.values()):
+                break
+            self.assertLess(time.monotonic(), deadline, "not processed: %r" % mine)
+            time.sleep(0.2)
+        for f in mine.values():
+            self.assertEqual(f["status"], "ready", f)
+            self.assertEqual(f["metadata"]["width"], 64 + 2 * int(f["name"][3:-4]), f)
+        rows = subprocess.run(["psql", self.c.pg_url, "-qAtc",
+                               "SELECT payload, status, attempts, claimed_by FROM jobs WHERE kind = 'media.process'"],
+                              stdout=subprocess.PIPE, check=True, timeout=60).stdout.decode().splitlines()
+        jobs = {}
+        for row in rows:
+            payload, status, attempts, claimed_by = row.split("|")
+            mid = json.loads(payload)["media_id"]
+            if mid in media_ids:
+                self.assertNotIn(mid, jobs, "two jobs for one upload")
+                jobs[mid] = (status, int(attempts), claimed_by)
+        self.assertEqual(set(jobs), set(media_ids))
+        for mid, (status, attempts, _) in jobs.items():
+            self.assertEqual((status, attempts), ("done", 1), "job of %s ran more than once" % mid)
+        # Served by an instance that may not be the one that converted it.
+        for f in mine.values():
+            url = f["thumbnail_url"]
+            self.assertTrue(url, f)
+            self.assertStatus(self.c.servers[2].call("GET", url, token=self.s.token), 200)
+
     # ---- 1 ---------------------------------------------------------------------------------
 
     def test_1_command_crosses_instances_directly_and_through_nginx(self):

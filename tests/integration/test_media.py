@@ -440,7 +440,7 @@ class MediaTest(ApiTestCase):
             self.assertEqual(item["size"], len(data))
             self.assertEqual(item["hash"], sha256(data))
             self.assertIs(item["deduplicated"], False)
-            self.assertEqual(item["status"], "ready")
+            self.assertEqual(item["status"], "processing")  # new bytes go to the content pipeline
         listed = self.device_files(d["device_id"])
         self.assertEqual(set(listed), {"clip.mp4", "still.png", "deck.pdf"})
         for item, (_, data) in zip(items, files):
