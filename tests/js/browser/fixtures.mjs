@@ -18,11 +18,12 @@ export function solidPng(name, color, size = '640x360') {
   return out;
 }
 
-// An H.264 MP4 of `seconds` seconds: a moving test pattern, or noise for a bigger file.
-export function videoMp4(name, seconds = 3, { noise = false, size = '640x360' } = {}) {
+// An H.264 MP4 of `seconds` seconds: a moving test pattern, or noise for a bigger file. `codec`
+// makes another kind (e.g. 'mpeg4': an MP4 some players cannot decode).
+export function videoMp4(name, seconds = 3, { noise = false, size = '640x360', codec = 'libx264' } = {}) {
   const out = path.join(FIXTURES, name);
   const src = noise ? `nullsrc=s=${size}:r=25,geq=random(1)*255:128:128` : `testsrc2=s=${size}:r=25`;
-  ffmpeg(['-f', 'lavfi', '-i', src, '-t', String(seconds), '-c:v', 'libx264', '-pix_fmt', 'yuv420p',
+  ffmpeg(['-f', 'lavfi', '-i', src, '-t', String(seconds), '-c:v', codec, '-pix_fmt', 'yuv420p',
     ...(noise ? ['-b:v', '8M'] : []), '-movflags', '+faststart', out]);
   return out;
 }

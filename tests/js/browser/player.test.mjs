@@ -90,7 +90,10 @@ async function shot(page, name) {
 const brokenBits = (page) => page.problems.filter((p) => p.startsWith('pageerror') || /Content Security Policy|Refused to/.test(p));
 
 before(async () => {
-  server = await startServer();
+  // This server converts nothing (PROCESSING_WORKERS=0): the PDF stays unconverted, so the player's
+  // "not converted yet" card and its player/status report are seen. Converted pages in the player
+  // are pipeline.test.mjs's.
+  server = await startServer({ PROCESSING_WORKERS: '0' });
   token = await adminToken(server);
   browser = await launch();
   media = await makeMedia();

@@ -10,7 +10,7 @@ import { useApp } from './context.js';
 import { RenameDialog, contentUrl } from './shared.jsx';
 import { FileList, FILE_DRAG_TYPE, prefetchFiles, transferFile } from './files.jsx';
 import { QrCode } from './qr.jsx';
-import { useUploads, UploadPanel } from './uploads.jsx';
+import { droppedFiles, useUploads, UploadPanel } from './uploads.jsx';
 
 const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -103,7 +103,18 @@ function Preview({ device, np }) {
   const src = contentUrl(device.device_id, np.file);
   if (np.type === 'image') return <img src={src} alt={t('devices.preview_of', { file: np.file })} loading="lazy" />;
   if (np.type === 'video') return <video src={`${src}#t=0.5`} muted preload="metadata" aria-label={t('devices.preview_of', { file: np.file })} />;
-  return <div class="preview-empty">{np.type === 'pdf' || np.type === 'pptx' ? t('devices.page', { n: np.page ?? 1 }) : np.type}</div>;
+  if (np.type === 'pdf' || np.type === 'pptx' || np.type === 'folder') return <PagePreview device={device} np={np} />;
+  return <div class="preview-empty">{np.type}</div>;
+}
+
+// The page a document or folder shows, as the server rendered it; the page number until it loads
+// (or when its pages are not ready).
+function PagePreview({ device, np }) {
+  const [failed, setFailed] = useState('');
+  const n = np.page ?? 1;
+  const src = `/api/v1/devices/${encodeURIComponent(device.device_id)}/media/${encodeURIComponent(np.file)}/pages/${n}`;
+  if (failed === src) return <div class="preview-empty">{t('devices.page', { n })}</div>;
+  return <img src={src} alt={`${t('devices.preview_of', { file: np.file })} · ${t('devices.page', { n })}`} loading="lazy" onError={() => setFailed(src)} />;
 }
 
 function DeviceTile({ device, selected, onDropFile, onDropUpload }) {
@@ -129,7 +140,8 @@ function DeviceTile({ device, selected, onDropFile, onDropUpload }) {
         e.preventDefault();
         const raw = e.dataTransfer.getData(FILE_DRAG_TYPE);
         if (raw) onDropFile(JSON.parse(raw), device.device_id, e.ctrlKey || e.metaKey);
-        else if (e.dataTransfer.files.length) onDropUpload(device.device_id, [...e.dataTransfer.files]);
+        else if (e.dataTransfer.files.length)
+          droppedFiles(e.dataTransfer).then((files) => onDropUpload(device.device_id, files), (err) => toast(errorText(err), 'error'));
       }}
     >
       <a href={`#/devices/${encodeURIComponent(device.device_id)}`} aria-current={selected ? 'true' : undefined}>

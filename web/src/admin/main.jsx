@@ -32,7 +32,9 @@ function useHash() {
 }
 
 // Live presence and now-playing from the control socket: players/onlineSnapshot, player/online,
-// player/offline, preview/refresh; devices/updated bumps `version` so lists reload.
+// player/offline, preview/refresh; devices/updated bumps `version` so lists reload. The content
+// pipeline's file/processing, file/progress, file/ready and file/error are listened to on the same
+// socket (context `socket`) by the file list that shows them (files.jsx).
 function useRealtime(user) {
   const [socket, setSocket] = useState(null);
   const [online, setOnline] = useState(() => new Set());

@@ -168,15 +168,20 @@ export async function api(method, path, body, { signal } = {}) {
 }
 
 // Uploads files to a device with XMLHttpRequest (fetch has no upload progress). The browser streams
-// each File from disk; nothing is read into memory. onProgress(sentBytes, totalBytes). Returns
-// {promise, abort}.
+// each File from disk; nothing is read into memory. `files` holds Files or {file, path}: a path
+// (else the File's webkitRelativePath) such as "holiday/img1.jpg" is sent as the part's filename,
+// and the server makes every part under one top folder a single image folder.
+// onProgress(sentBytes, totalBytes). Returns {promise, abort}.
 export function upload(deviceId, files, onProgress) {
   const xhr = new XMLHttpRequest();
   const promise = (async () => {
     if (!access || access.expiresAt < Date.now() + 60000) await refresh().catch(() => {});
     return new Promise((resolve, reject) => {
       const form = new FormData();
-      for (const f of files) form.append('files', f, f.webkitRelativePath || f.name);
+      for (const f of files) {
+        const file = f instanceof Blob ? f : f.file;
+        form.append('files', file, (f instanceof Blob ? '' : f.path) || file.webkitRelativePath || file.name);
+      }
       xhr.open('POST', `/api/v1/devices/${encodeURIComponent(deviceId)}/media`);
       for (const [k, v] of Object.entries(headers({}))) xhr.setRequestHeader(k, v);
       xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);

@@ -53,9 +53,10 @@ export function forgetMedia(id) {
   media.delete(id);
 }
 
-// The now-playing type a file plays as (PROTOCOL.md): the stored kind, zip → folder.
+// The now-playing type a file plays as (PROTOCOL.md): the stored kind, zip → folder, a document
+// (DOCX, ODT, RTF) → pdf (its pages, rendered by the server).
 export function playType(kind) {
-  return kind === 'zip' ? 'folder' : kind;
+  return kind === 'zip' ? 'folder' : kind === 'document' ? 'pdf' : kind;
 }
 export const pagedTypes = new Set(['pdf', 'pptx', 'folder']);
 export const isPaged = (kind) => pagedTypes.has(playType(kind));

@@ -42,7 +42,7 @@ export function FileList({ deviceName, files, loading, error, more, selected, on
       <ul class="sp-list" data-testid="file-list">
         {shown.map((f) => {
           const isSel = selected === f.name;
-          const pages = pageCounts[f.id];
+          const pages = f.page_count ?? pageCounts[f.id];
           const row = (
             <>
               <span class={`sp-kind kind-${f.kind}`}>
@@ -93,7 +93,7 @@ export function FileList({ deviceName, files, loading, error, more, selected, on
   );
 }
 
-const knownKinds = new Set(['video', 'audio', 'image', 'pdf', 'pptx', 'zip']);
+const knownKinds = new Set(['video', 'audio', 'image', 'pdf', 'pptx', 'document', 'zip']);
 function kindKey(kind) {
   return knownKinds.has(kind) ? kind : 'other';
 }
