@@ -55,6 +55,20 @@ std::optional<std::int64_t> content_length(const Request& req) {
   return n;
 }
 
+// "folder/file.png" or "folder/sub/file.png": what a browser sends for a directory's files. No
+// empty, "." or ".." component, no backslash, not absolute.
+bool is_relative_path(std::string_view name) {
+  if (name.find('/') == std::string_view::npos || name.find('\\') != std::string_view::npos) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = name.find('/', start);
+    const auto part = name.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (end == std::string_view::npos) return true;
+    start = end + 1;
+  }
+}
+
 Error with_file_name(const Error& e, std::string_view raw_name) {
   Error out = e;
   out.message = fmt::format("file '{}': {}", raw_name, e.message);
@@ -127,8 +141,11 @@ class UploadSink final : public BodySink {
     if (h.name != kFilesField || !h.has_filename || h.filename.empty()) return {};
     // A relative path ("holiday/img1.jpg", as browsers send a directory's files) makes the file part
     // of a folder item; a plain name is a file of its own.
+    // Anything else with separators (an absolute path, "..", a Windows path) stays a plain file whose
+    // last component is its name, as before directory uploads.
     std::string folder, inner;
-    if (auto slash = h.filename.find('/'); slash != std::string::npos && slash > 0 && slash + 1 < h.filename.size()) {
+    if (is_relative_path(h.filename)) {
+      const auto slash = h.filename.find('/');
       folder = h.filename.substr(0, slash);
       inner = h.filename.substr(slash + 1);
     }

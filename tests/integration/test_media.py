@@ -615,7 +615,7 @@ class MediaTest(ApiTestCase):
         made_safe = [
             ('; filename="../../evil.png"', "evil.png"),
             ('; filename="/etc/passwd.png"', "passwd.png"),
-            ('; filename="a/b/c.png"', "c.png"),
+            ('; filename="a/b/c.png"', "a"),  # a relative path is a directory upload: the folder item "a"
             ('; filename="..\\..\\win.png"', "win.png"),        # bare backslashes, as browsers send them
             ("; filename*=UTF-8''..%2F..%2Fstar.png", "star.png"),
             ("; filename*=UTF-8''ctl%01%1f%7fname.png", "ctlname.png"),
@@ -659,7 +659,9 @@ class MediaTest(ApiTestCase):
                 self.assertNotIn(f, names, "a client file name became a path: " + rel)
                 if rel.startswith("content" + os.sep):
                     inner = os.path.relpath(os.path.join(root, f), self.content_dir)
-                    self.assertTrue(blob_re.match(inner) or inner.startswith("tmp" + os.sep),
+                    # derived/: the content pipeline's outputs, named by hash, profile and number.
+                    derived_re = re.compile(r"^derived/(tmp/[0-9a-f-]+/|([0-9a-f]{2})/\2[0-9a-f]{62}/[a-z0-9.-]+/)")
+                    self.assertTrue(blob_re.match(inner) or inner.startswith("tmp" + os.sep) or derived_re.match(inner),
                                     "unexpected file in the content folder: " + inner)
                 else:
                     self.assertTrue(f.startswith("videocontrol.db") or f == "server.log" or rel.startswith("."),

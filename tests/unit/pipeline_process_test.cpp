@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -360,4 +361,16 @@ TEST_CASE("network isolation is reported, and leaves only the loopback interface
   auto open = run_ok(o);
   CHECK_FALSE(open.network_isolated);
   CHECK(open.ok());
+}
+
+TEST_CASE("a tool can run at a lower CPU priority than the server") {
+  test::TempDir dir;
+  // Field 19 of /proc/self/stat is the nice value; the command name (field 2) has no spaces here.
+  auto o = sh(dir, "read -r line < /proc/self/stat; set -- $line; shift 18; echo $1");
+  o.nice = 19;
+  auto r = run_ok(o);
+  CHECK(r.out == "19\n");
+  o.nice = 0;
+  r = run_ok(o);
+  CHECK(r.out == std::to_string(::getpriority(PRIO_PROCESS, 0)) + "\n");
 }

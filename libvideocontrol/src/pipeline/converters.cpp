@@ -37,6 +37,7 @@ Result<ProcessResult> run_tool(const ConvertContext& c, std::vector<std::string>
   o.cancel = c.cancel;
   o.on_stdout_line = std::move(on_line);
   o.max_stdout = max_stdout;
+  o.nice = 19;  // conversions yield the CPU to the API (docs/benchmarks.md, "Content pipeline")
   return run_process(o);
 }
 
@@ -66,7 +67,7 @@ bool make_thumbnail(const ConvertContext& c, const std::string& input, double at
     argv.push_back("-ss");
     argv.push_back(fmt::format("{:.3f}", at_s));
   }
-  for (const char* a : {"-i"}) argv.emplace_back(a);
+  argv.push_back("-i");
   argv.push_back(input);
   argv.insert(argv.end(), {"-frames:v", "1", "-vf",
                            scale_filter(c.options->thumbnail_width, c.options->thumbnail_height) + ",format=yuvj420p",
@@ -176,7 +177,9 @@ Result<std::vector<std::string>> render_pages(const ConvertContext& c, const std
   if (pages <= 0) return make_error(ErrorCode::invalid, "the PDF has no pages");
   if (pages > 100'000) return make_error(ErrorCode::invalid, fmt::format("the PDF has {} pages; at most 100000", pages));
   sizes.resize(static_cast<std::size_t>(pages));
-  constexpr int kChunk = 25;
+  // Each pdftoppm run opens and parses the whole file again: few runs for speed, enough for progress
+  // (at most 8 runs of at least 25 pages); memory is one page's either way.
+  const int chunk = std::clamp((pages + 7) / 8, 25, 1000);
   std::vector<std::string> files;
   files.reserve(static_cast<std::size_t>(pages));
   const fs::path scratch = fs::path(c.work_dir) / "pages";
@@ -190,7 +193,7 @@ Result<std::vector<std::string>> render_pages(const ConvertContext& c, const std
     };
     const auto size = target(first);
     int last = first;
-    while (last < pages && last - first + 1 < kChunk && target(last + 1) == size) ++last;
+    while (last < pages && last - first + 1 < chunk && target(last + 1) == size) ++last;
     std::error_code ec;
     fs::remove_all(scratch, ec);
     fs::create_directories(scratch, ec);

@@ -231,7 +231,13 @@ struct ContentPipeline::Impl {
       log_warn("content pipeline: cannot record a finished conversion", {{"media", source.id}, {"error", m.error().message}});
       return;
     }
-    if (!*m) return;  // deleted meanwhile
+    if (!*m) {
+      // Deleted while it was converted: when that dropped the last reference to the bytes, the
+      // derived folder published after their collection would outlive them.
+      auto refs = read_value<std::int64_t>(storage, [&](StorageSession& s) { return s.blobs().refcount(source.blob_hash); });
+      if (refs && *refs == 0) (void)derived.remove_all(source.blob_hash);
+      return;
+    }
     if (reused) ++n_reused;
     ctx.cache.bump(devices_namespace((*m)->organization_id));
     publish(EventKind::media_ready, **m, links_of(source.id), 100);
@@ -321,6 +327,7 @@ struct ContentPipeline::Impl {
     cc.cancel = state->cancel.get();
     int last_sent = 0;
     auto last_time = SteadyClock::now();
+    auto last_row = last_time - std::chrono::seconds(2);
     cc.progress = [&](int percent) {
       state->percent = std::max(state->percent.load(), percent);
       const auto now = SteadyClock::now();
@@ -328,8 +335,16 @@ struct ContentPipeline::Impl {
       last_sent = percent;
       last_time = now;
       if (auto r = queue.progress(job.id, worker, percent); !r) state->cancel->store(true);  // lease lost
-      auto m = update(media.id, [&](Media& row) { row.progress = percent; });
-      if (m && *m) publish(EventKind::media_progress, **m, links, percent);
+      // The row (and the list caches it invalidates) every 2 s at most; the panels follow the events.
+      if (now - last_row >= std::chrono::seconds(2) || percent == 100) {
+        last_row = now;
+        if (auto m = update(media.id, [&](Media& row) { row.progress = percent; }); !m)
+          log_warn("content pipeline: cannot record progress", {{"media", media.id}});
+      }
+      Media shown = media;
+      shown.status = "processing";
+      shown.progress = percent;
+      publish(EventKind::media_progress, shown, links, percent);
     };
 
     const auto t0 = SteadyClock::now();

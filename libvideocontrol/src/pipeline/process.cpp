@@ -176,6 +176,7 @@ struct ChildPlan {
   const char* work_dir = nullptr;
   int null_fd = -1, out_fd = -1, err_fd = -1, status_fd = -1;
   bool isolate_network = false;
+  int nice = 0;
   pid_t parent = 0;
   const char* uid_map = nullptr;  // "<euid> <euid> 1": keeps the user's own id inside a new user namespace
   const char* gid_map = nullptr;
@@ -240,6 +241,10 @@ void child_write_file(const char* path, const char* text) {
   // the parent may already be gone by now, and then nobody would send the signal.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != p.parent) ::_exit(127);
+
+  // Conversions are batch work: below the server's own threads, so the API stays quick while a
+  // PDF renders (best effort; a failure leaves the tool at the server's priority).
+  if (p.nice > 0) (void)::setpriority(PRIO_PROCESS, 0, p.nice);
 
   if (::chdir(p.work_dir) != 0) child_fail(p, kChdirFailed);
   if (::dup2(p.null_fd, STDIN_FILENO) < 0 || ::dup2(p.out_fd, STDOUT_FILENO) < 0 ||
@@ -368,6 +373,7 @@ Result<ProcessResult> run_process(const ProcessOptions& options) {
   plan.err_fd = err_w.get();
   plan.status_fd = status_w.get();
   plan.isolate_network = options.isolate_network;
+  plan.nice = std::clamp(options.nice, 0, 19);
   plan.parent = ::getpid();
   plan.uid_map = uid_map.c_str();
   plan.gid_map = gid_map.c_str();

@@ -24,6 +24,7 @@ struct ProcessOptions {
   std::chrono::milliseconds timeout{0};        // 0 = none
   std::chrono::milliseconds kill_grace{2000};  // between SIGTERM and SIGKILL of the group
   bool isolate_network = true;                 // best effort: unshare(CLONE_NEWNET[|CLONE_NEWUSER])
+  int nice = 0;                                // 1..19: run the tool at this lower CPU priority (0 = as the server)
   std::size_t max_stdout = 1 << 20;            // stdout kept in ProcessResult::out (the rest dropped)
   std::size_t max_stderr_tail = 4096;          // the last bytes of stderr kept
   // Extra environment (on top of a minimal one: PATH, HOME, TMPDIR, LANG=C.UTF-8).
