@@ -332,10 +332,18 @@ class PipelineTest(ApiTestCase):
         widths = [png_size(self.assertStatus(self.get("/api/devices/%s/folder/trip/image/%d" % (device, n)), 200).body)[0]
                   for n in (1, 2, 3)]
         self.assertEqual(widths, [14, 30, 12], "not b2, b10, sub/b1")
-        # Paths that climb out, and folders without images, are refused before anything is stored.
-        for bad in ([("trip/../../x.png", img(1))], [("../x.png", img(1))], [("docs/a.txt", b"text")]):
-            r = self.assertStatus(self.w.upload(device, bad), 400, "invalid", msg=repr(bad[0][0]))
-        self.assertEqual(sorted(self.w.file(device, n)["name"] for n in ("trip", "solo.png")), ["solo.png", "trip"])
+        # A path that climbs out is no directory upload: a plain file under its last name, as before.
+        for climbing in ("trip/../../x.png", "../y.png"):
+            r = self.assertStatus(self.w.upload(device, [(climbing, img(1))]), 201)
+            self.assertEqual(r.json()["items"][0]["name"], os.path.basename(climbing))
+        # A folder without images is refused, and nothing is stored.
+        r = self.assertStatus(self.w.upload(device, [("docs/a.txt", b"text")]), 400, "invalid")
+        self.assertIn("no images", r.json()["error"]["message"])
+        names = {f["name"] for f in self.server.call("GET", "/api/v1/devices/%s/media" % device,
+                                                      token=self.w.token).json()["items"]}
+        self.assertEqual(names, {"trip", "solo.png", "x.png", "y.png"})
+        for root, _, files in os.walk(self.server.data_dir):
+            self.assertNotIn("x.png", files, root)
 
     def test_malicious_archives_are_refused_with_nothing_written_outside(self):
         before = self.outside_files()
