@@ -23,6 +23,15 @@ Result<PageRequest> page_request(const Request& req) {
   return page;
 }
 
+Result<int> page_number(const Request& req, std::string_view what) {
+  const std::string& n = req.params.at("n");
+  int index = 0;
+  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
+  if (ec != std::errc() || end != n.data() + n.size() || index < 1)
+    return make_error(ErrorCode::not_found, fmt::format("no {} '{}': numbers start at 1", what, n));
+  return index;
+}
+
 Result<std::int64_t> time_query_param(const Request& req, std::string_view name) {
   auto text = req.query_param(name);
   if (!text || text->empty()) return std::int64_t{0};

@@ -34,6 +34,10 @@ Result<PageRequest> page_request(const Request& req);
 // The value of query parameter `name` as an RFC 3339 time; 0 when absent. Errors: invalid.
 Result<std::int64_t> time_query_param(const Request& req, std::string_view name);
 
+// The {n} path parameter of a page or image route: an integer from 1. Errors: not_found ("no
+// <what> '<text>': numbers start at 1"), since such a path names nothing.
+Result<int> page_number(const Request& req, std::string_view what);
+
 // 204 with no body and no content type.
 Response no_content();
 // 201 with the JSON body and `Location: <location>`.

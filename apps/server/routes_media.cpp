@@ -366,13 +366,10 @@ void register_media_routes(Router& router, ServerContext& ctx) {
 
   router.add("GET", "/api/v1/devices/{device_id}/media/{name}/pages/{n}",
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
-               const std::string& n = req.params.at("n");
-               int index = 0;
-               auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
-               if (ec != std::errc() || end != n.data() + n.size() || index < 1)
-                 return make_error(ErrorCode::not_found, fmt::format("no page '{}': pages are numbered from 1", n));
+               auto index = page_number(req, "page");
+               if (!index) return index.error();
                auto d = ctx.services->media().derived(actor, req.params.at("device_id"), req.params.at("name"),
-                                                      DerivedPart::page, index);
+                                                      DerivedPart::page, *index);
                if (!d) return d.error();
                return derived_response(req, *d);
              }));

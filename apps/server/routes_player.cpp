@@ -7,7 +7,6 @@
 // device Actor may read nothing but its playback state), so after the device is looked up these
 // routes read that one device's files with the system actor and never anything else.
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string>
 
@@ -64,14 +63,11 @@ struct PlayerRoutes {
   // Page n of a document or image n of a folder, as the content pipeline made it.
   Result<Response> derived(Request& req, const std::string& file_param, std::string_view what) {
     const std::string& name = req.params.at(file_param);
-    const std::string& n = req.params.at("n");
-    int index = 0;
-    auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), index);
-    if (ec != std::errc() || end != n.data() + n.size() || index < 1)
-      return make_error(ErrorCode::not_found, fmt::format("no {} '{}': numbers start at 1", what, n));
+    auto index = page_number(req, what);
+    if (!index) return index.error();
     auto d = device(req, req.params.at("device_id"));
     if (!d) return d.error();
-    auto content = ctx.services->players().derived(*d, name, DerivedPart::page, index);
+    auto content = ctx.services->players().derived(*d, name, DerivedPart::page, *index);
     if (!content) return content.error();
     // Each route serves its own kind: documents' pages, folders' images.
     if ((file_param == "folder") != (content->media.kind == MediaKind::zip))

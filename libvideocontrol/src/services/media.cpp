@@ -38,6 +38,18 @@ Result<Media> load_visible_media(StorageSession& s, const Actor& actor, std::str
   return std::move(*m);
 }
 
+// The media of a device's file, for any role of the device's organisation (others get not_found).
+Result<Media> readable_file_media(const ServiceContext& ctx, const Actor& actor, std::string_view device_id,
+                                  std::string_view name) {
+  return read_value<Media>(ctx.storage, [&](StorageSession& s) -> Result<Media> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
+    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
+    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
+    return std::move(file->media);
+  });
+}
+
 Error over_quota(const Organization& org, std::int64_t used, std::int64_t adding, std::int64_t limit) {
   return make_error(ErrorCode::quota,
                     fmt::format("storage quota exceeded: organization '{}' uses {} of {} bytes (plan {}) and this "
@@ -482,13 +494,7 @@ Result<MediaContent> MediaLibrary::open(const Actor& actor, std::string_view med
 }
 
 Result<MediaContent> MediaLibrary::open_file(const Actor& actor, std::string_view device_id, std::string_view name) {
-  VC_ASSIGN(auto m, read_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
-    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
-    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
-    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
-    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
-    return std::move(file->media);
-  }));
+  VC_ASSIGN(auto m, readable_file_media(ctx_, actor, device_id, name));
   VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
   return MediaContent{std::move(m), std::move(blob)};
 }
@@ -563,13 +569,7 @@ std::optional<BlobFile> rendition_of(const ServiceContext& ctx, const Media& m) 
 
 Result<DerivedContent> MediaLibrary::derived(const Actor& actor, std::string_view device_id, std::string_view name,
                                              DerivedPart part, int n) {
-  VC_ASSIGN(auto m, read_value<Media>(ctx_.storage, [&](StorageSession& s) -> Result<Media> {
-    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
-    VC_TRY(require(actor, Permission::read));  // after the tenancy check: others get 404
-    VC_ASSIGN(auto file, s.media().find_file(d.id, name));
-    if (!file) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", device_id, name));
-    return std::move(file->media);
-  }));
+  VC_ASSIGN(auto m, readable_file_media(ctx_, actor, device_id, name));
   return locate_derived(ctx_, m, name, part, n);
 }
 
