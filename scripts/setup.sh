@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (see docs/architecture.md for what each is used for)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libcpp-httplib-dev rapidjson-dev
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
+  # schedules in IANA time zones (issue 13): Howard Hinnant's date/tz over the system's tzdata
+  libhowardhinnant-date-dev tzdata
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
   sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
   wrk nginx-light postgresql redis-server

@@ -139,6 +139,13 @@ test('the superadmin creates an organisation with its own device limit', async (
   await adminPage.click('dialog[open] button[type=submit]');
   await adminPage.waitForSelector(`[data-testid="org-row-${ORG.slug}"]`);
   await adminPage.waitForFunction(() => !document.querySelector('dialog[open]'));
+  // The row's usage counts arrive after the row itself (one request per organisation); on a loaded
+  // machine that takes a while, so wait until both counts are there rather than reading "… / 5".
+  await adminPage.waitForFunction(
+    (id) => !/…/.test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '…'),
+    { timeout: 30000 },
+    `org-row-${ORG.slug}`,
+  );
   const row = await rowText(adminPage, `org-row-${ORG.slug}`);
   assert.match(row, /Starter/);
   assert.match(row, /0 \/ 5/, 'the device limit set for this organisation is shown');

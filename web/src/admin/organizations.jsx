@@ -303,9 +303,10 @@ export default function OrganizationsView() {
               const u = usage[o.id];
               const busy = rowBusy === o.id;
               const here = o.id === acting;
+              // '…' while the usage is loading, '—' if it could not be read.
               const count = (used, limit, format = formatCount, override) => (
                 <span class={override ? 'override' : ''} title={override ? t('orgs.override') : undefined}>
-                  {u ? format(used) : '…'} / {limitText(limit, format)}
+                  {u ? format(used) : u === null ? '—' : '…'} / {limitText(limit, format)}
                   {override && <span class="visually-hidden"> ({t('orgs.override')})</span>}
                 </span>
               );
