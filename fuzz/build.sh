@@ -34,7 +34,7 @@ fi
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
           -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
           -fsanitize-ignorelist="$ROOT/fuzz/rapidjson_ubsan.txt"
-          -I"$ROOT/libvideocontrol/include" -I"$ROOT/libvideocontrol/src" -I"$ROOT/apps/server" -I"$OUT/generated")
+          -I"$ROOT/libvideocontrol/include" -I"$ROOT/libvideocontrol/src" -I"$ROOT/apps/server" -I"$OUT/generated" -DUSE_OS_TZDB=1 -DONLY_C_LOCALE=1 -DHAS_STRING_VIEW=1)
 # shellcheck disable=SC2206
 CXXFLAGS+=(${FUZZ_CXXFLAGS:-})
 
@@ -60,8 +60,11 @@ LIB_SRCS=(
   libvideocontrol/src/realtime/player_status.cpp
   libvideocontrol/src/pipeline/probe.cpp
   libvideocontrol/src/pipeline/archive_names.cpp
+  libvideocontrol/src/schedule/cron.cpp
+  libvideocontrol/src/schedule/schedule.cpp
+  libvideocontrol/src/schedule/schedule_json.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -130,6 +133,11 @@ echo "  LINK ffprobe_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/ffprobe_fuzz.cpp)" "$(obj libvideocontrol/src/pipeline/probe.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/ffprobe_fuzz"
 echo "  LINK archive_names_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/archive_names_fuzz.cpp)" "$(obj libvideocontrol/src/pipeline/archive_names.cpp)" \
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp)" "$(obj libvideocontrol/src/pipeline/archive_names.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/archive_names_fuzz"
+echo "  LINK schedule_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/schedule_fuzz.cpp)" "$(obj libvideocontrol/src/schedule/cron.cpp)" \
+  "$(obj libvideocontrol/src/schedule/schedule.cpp)" "$(obj libvideocontrol/src/schedule/schedule_json.cpp)" \
+  "$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
+  "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -ldate-tz -lfmt -lsodium -o "$OUT/schedule_fuzz"
 echo "build.sh: fuzz targets in $OUT"
