@@ -316,8 +316,11 @@ void register_media_routes(Router& router, ServerContext& ctx) {
   }));
 
   // Everywhere: off every device, and the bytes with the last reference.
+  // ?force=true also removes it from the playlists that use it (without: 409 naming them).
   router.add("DELETE", "/api/v1/media/{id}", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
-    auto done = ctx.services->media().remove(actor, req.params.at("id"));
+    const auto force = req.query_param("force").value_or("false");
+    if (force != "true" && force != "false") return make_error(ErrorCode::invalid, "query parameter 'force' is true or false");
+    auto done = ctx.services->media().remove(actor, req.params.at("id"), force == "true");
     if (!done) return done.error();
     return no_content();
   }));

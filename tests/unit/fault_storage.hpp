@@ -307,7 +307,7 @@ class Session final : public StorageSession {
   Session(StorageSession& s, FaultPlan& p)
       : orgs_(s.organizations(), p), users_(s.users(), p), sessions_(s.sessions(), p), keys_(s.api_keys(), p),
         audit_(s.audit(), p), settings_(s.settings(), p), devices_(s.devices(), p), media_(s.media(), p),
-        blobs_(s.blobs(), p), jobs_(s.jobs(), p) {}
+        blobs_(s.blobs(), p), jobs_(s.jobs(), p), inner_(s) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
@@ -318,6 +318,8 @@ class Session final : public StorageSession {
   MediaRepository& media() override { return media_; }
   BlobRepository& blobs() override { return blobs_; }
   JobRepository& jobs() override { return jobs_; }
+  // Scheduling is not under fault injection (yet): the real repository.
+  SchedulingRepository& scheduling() override { return inner_.scheduling(); }
 
  private:
   Orgs orgs_;
@@ -330,6 +332,7 @@ class Session final : public StorageSession {
   MediaRepo media_;
   Blobs blobs_;
   Jobs jobs_;
+  StorageSession& inner_;
 };
 
 }  // namespace fault_detail

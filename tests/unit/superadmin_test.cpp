@@ -237,6 +237,14 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     raw << "ALTER TABLE media DROP COLUMN error";
     raw << "ALTER TABLE media DROP COLUMN derived";
     raw << "DROP INDEX jobs_kind_idx";
+    // (0004 replaces 0001's unused playlist and schedule tables by the scheduling ones.)
+    for (const char* t : {"overrides", "device_schedule", "assignments", "playlist_items", "playlists",
+                          "device_group_members", "device_groups"})
+      raw << std::string("DROP TABLE ") + t;
+    raw << "CREATE TABLE playlists (id TEXT PRIMARY KEY)";
+    raw << "CREATE TABLE playlist_items (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    raw << "CREATE TABLE assignments (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    raw << "CREATE TABLE schedules (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
   }
   {
     auto storage = open_storage(test::sqlite_options(path));
@@ -259,6 +267,14 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     raw << "ALTER TABLE media DROP COLUMN error";
     raw << "ALTER TABLE media DROP COLUMN derived";
     raw << "DROP INDEX jobs_kind_idx";
+    // (0004 replaces 0001's unused playlist and schedule tables by the scheduling ones.)
+    for (const char* t : {"overrides", "device_schedule", "assignments", "playlist_items", "playlists",
+                          "device_group_members", "device_groups"})
+      raw << std::string("DROP TABLE ") + t;
+    raw << "CREATE TABLE playlists (id TEXT PRIMARY KEY)";
+    raw << "CREATE TABLE playlist_items (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    raw << "CREATE TABLE assignments (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    raw << "CREATE TABLE schedules (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
   }
   auto storage = open_storage(test::sqlite_options(path));
   REQUIRE(storage.ok());

@@ -102,7 +102,8 @@ class VC_API MediaLibrary {
                                  std::string_view new_name);
   Result<Media> rename(const Actor& actor, std::string_view media_id, std::string_view name);
   // Deletes the media everywhere; the bytes go with the last reference.
-  Result<void> remove(const Actor& actor, std::string_view media_id);
+  // Errors: conflict when playlists use it, naming them, unless `force` (which removes it from them).
+  Result<void> remove(const Actor& actor, std::string_view media_id, bool force = false);
   // Offers media on a device under a name (default: the media's name). No bytes are copied.
   Result<DeviceFile> link(const Actor& actor, std::string_view media_id, std::string_view device_id,
                           std::string_view name = {});

@@ -34,6 +34,7 @@ class EventBus;
 class MediaLibrary;
 class Playback;
 class Players;
+class Scheduling;
 class RateLimiter;
 class Storage;
 struct ServiceContext;  // private
@@ -84,6 +85,7 @@ class VC_API Services {
   MediaLibrary& media();
   Playback& playback();
   Players& players();
+  Scheduling& scheduling();  // groups, playlists, assignments, overrides, timelines (scheduling.hpp)
   Cache& cache();
   const Clock& clock() const;
   // What changed, after each commit (events.hpp).

@@ -23,6 +23,7 @@
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
 #include "videocontrol/result.hpp"
+#include "videocontrol/scheduling.hpp"
 
 namespace vc {
 
@@ -199,6 +200,51 @@ class VC_API JobRepository {
   virtual Result<bool> update_owned(const Job& job, std::string_view worker) = 0;
 };
 
+// Groups, playlists, assignments, device schedule settings and overrides (scheduling.hpp). Devices
+// are named by their internal id (Device::id, "pk") going in; DeviceGroup::device_ids and
+// Assignment::device_id come out as the public device ids.
+class VC_API SchedulingRepository {
+ public:
+  virtual ~SchedulingRepository() = default;
+  // Errors: conflict when the name is taken in the organisation.
+  virtual Result<void> insert_group(const DeviceGroup& group) = 0;
+  virtual Result<std::optional<DeviceGroup>> find_group(std::string_view id) = 0;
+  virtual Result<std::vector<DeviceGroup>> list_groups(std::string_view organization_id) = 0;
+  virtual Result<void> update_group(const DeviceGroup& group) = 0;  // name, updated_at
+  virtual Result<bool> remove_group(std::string_view id) = 0;
+  virtual Result<void> set_members(std::string_view group_id, const std::vector<std::string>& device_pks,
+                                   std::int64_t at_ms) = 0;
+  virtual Result<std::vector<std::string>> member_pks(std::string_view group_id) = 0;
+
+  virtual Result<void> insert_playlist(const Playlist& playlist) = 0;
+  virtual Result<std::optional<Playlist>> find_playlist(std::string_view id) = 0;
+  virtual Result<std::vector<Playlist>> list_playlists(std::string_view organization_id) = 0;
+  virtual Result<void> update_playlist(const Playlist& playlist) = 0;  // every field, items replaced
+  virtual Result<bool> remove_playlist(std::string_view id) = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> playlists_using(std::string_view media_id) = 0;
+  virtual Result<void> remove_items_of(std::string_view media_id) = 0;
+
+  virtual Result<void> insert_assignment(const Assignment& a, std::string_view device_pk) = 0;
+  virtual Result<std::optional<Assignment>> find_assignment(std::string_view id) = 0;
+  // device_pk / group_id empty = no condition.
+  virtual Result<std::vector<Assignment>> list_assignments(std::string_view organization_id, std::string_view device_pk,
+                                                           std::string_view group_id) = 0;
+  // Those of the device itself and of every group it is in.
+  virtual Result<std::vector<Assignment>> assignments_for(std::string_view device_pk) = 0;
+  virtual Result<void> update_assignment(const Assignment& a, std::string_view device_pk) = 0;
+  virtual Result<bool> remove_assignment(std::string_view id) = 0;
+
+  virtual Result<DeviceScheduleSettings> device_settings(std::string_view device_pk) = 0;
+  virtual Result<void> put_device_settings(std::string_view device_pk, const DeviceScheduleSettings& settings,
+                                           std::int64_t at_ms) = 0;
+
+  virtual Result<void> insert_override(const Override& o) = 0;
+  virtual Result<std::optional<Override>> find_override(std::string_view id) = 0;
+  // Not cleared and not ended at now_ms, oldest first.
+  virtual Result<std::vector<Override>> active_overrides(std::string_view organization_id, std::int64_t now_ms) = 0;
+  virtual Result<void> clear_override(std::string_view id, std::int64_t at_ms) = 0;
+};
+
 // One connection inside one transaction. Valid only during the transact()/read() callback.
 class VC_API StorageSession {
  public:
@@ -213,6 +259,7 @@ class VC_API StorageSession {
   virtual MediaRepository& media() = 0;
   virtual BlobRepository& blobs() = 0;
   virtual JobRepository& jobs() = 0;
+  virtual SchedulingRepository& scheduling() = 0;
 };
 
 struct VC_API MigrationReport {

@@ -63,6 +63,7 @@ Result<std::optional<std::string>> delete_media(StorageSession& s, const Media& 
                                                 std::vector<std::string>& placeholder_of) {
   VC_ASSIGN(placeholder_of, s.devices().with_placeholder(m.id));
   VC_TRY(s.devices().clear_placeholder_for(m.id));
+  VC_TRY(s.scheduling().remove_items_of(m.id));  // playlist items (MediaLibrary::remove refuses unless forced)
   VC_TRY(s.media().remove(m.id));
   VC_ASSIGN(bool last, s.blobs().release(m.blob_hash));
   return last ? std::optional<std::string>(m.blob_hash) : std::nullopt;
@@ -374,7 +375,7 @@ Result<Media> MediaLibrary::rename(const Actor& actor, std::string_view media_id
   return r;
 }
 
-Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id) {
+Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id, bool force) {
   std::string org;
   std::optional<std::string> freed;
   std::vector<std::string> placeholder_of;
@@ -382,6 +383,14 @@ Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id)
     VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
     org = m.organization_id;
+    VC_ASSIGN(auto used_by, s.scheduling().playlists_using(m.id));
+    if (!used_by.empty() && !force) {
+      std::string names;
+      for (const auto& [id, name] : used_by) names += (names.empty() ? "'" : ", '") + name + "' (" + id + ")";
+      return make_error(ErrorCode::conflict, fmt::format("media item '{}' is used by the playlist(s) {}; remove it from "
+                                                         "them first, or delete with force to remove it from them too",
+                                                         m.name, names));
+    }
     VC_ASSIGN(freed, delete_media(s, m, placeholder_of));
     return s.audit().append(audit_entry(ctx_, actor, "media.delete", "media", m.id, org));
   }));

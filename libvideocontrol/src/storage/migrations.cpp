@@ -216,6 +216,77 @@ const std::vector<Migration> kMigrations = {
          "ALTER TABLE media ADD COLUMN derived TEXT",
          "CREATE INDEX jobs_kind_idx ON jobs (kind, status)",
      }},
+    // Scheduling (issue 13): device groups, playlists with ordered items, assignments of a playlist
+    // to a device or a group under a schedule (JSON, schedule.hpp), a device's default playlist and
+    // time zone, emergency overrides. The playlist/assignment/schedule tables of 0001 were never
+    // used (nothing wrote them), so they are replaced.
+    {4, "0004_scheduling",
+     {
+         "DROP TABLE schedules",
+         "DROP TABLE assignments",
+         "DROP TABLE playlist_items",
+         "DROP TABLE playlists",
+         R"(CREATE TABLE device_groups (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              UNIQUE (organization_id, name)))",
+         R"(CREATE TABLE device_group_members (
+              group_id TEXT NOT NULL REFERENCES device_groups(id) ON DELETE CASCADE,
+              device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (group_id, device_id)))",
+         "CREATE INDEX device_group_members_device_idx ON device_group_members (device_id)",
+         R"(CREATE TABLE playlists (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              loop_enabled INTEGER NOT NULL DEFAULT 1,
+              shuffle INTEGER NOT NULL DEFAULT 0,
+              transition TEXT NOT NULL DEFAULT 'none',
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX playlists_organization_idx ON playlists (organization_id)",
+         R"(CREATE TABLE playlist_items (
+              playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              media_id TEXT NOT NULL REFERENCES media(id),
+              duration_ms BIGINT,
+              PRIMARY KEY (playlist_id, position)))",
+         "CREATE INDEX playlist_items_media_idx ON playlist_items (media_id)",
+         R"(CREATE TABLE assignments (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              playlist_id TEXT NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+              device_id TEXT REFERENCES devices(id) ON DELETE CASCADE,
+              group_id TEXT REFERENCES device_groups(id) ON DELETE CASCADE,
+              priority INTEGER NOT NULL DEFAULT 0,
+              schedule TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX assignments_organization_idx ON assignments (organization_id)",
+         "CREATE INDEX assignments_device_idx ON assignments (device_id)",
+         "CREATE INDEX assignments_group_idx ON assignments (group_id)",
+         R"(CREATE TABLE device_schedule (
+              device_id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+              default_playlist_id TEXT REFERENCES playlists(id) ON DELETE SET NULL,
+              timezone TEXT,
+              updated_at BIGINT NOT NULL))",
+         R"(CREATE TABLE overrides (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              group_id TEXT REFERENCES device_groups(id) ON DELETE CASCADE,
+              media_id TEXT REFERENCES media(id) ON DELETE SET NULL,
+              message TEXT NOT NULL DEFAULT '',
+              starts_at BIGINT NOT NULL,
+              ends_at BIGINT,
+              cleared_at BIGINT,
+              created_by TEXT,
+              created_at BIGINT NOT NULL))",
+         "CREATE INDEX overrides_organization_idx ON overrides (organization_id, cleared_at)",
+     }},
 };
 
 }  // namespace

@@ -160,4 +160,43 @@ class SociJobs final : public JobRepository {
   Dialect d_;
 };
 
+class SociScheduling final : public SchedulingRepository {
+ public:
+  explicit SociScheduling(soci::session& s) : s_(s) {}
+  Result<void> insert_group(const DeviceGroup& group) override;
+  Result<std::optional<DeviceGroup>> find_group(std::string_view id) override;
+  Result<std::vector<DeviceGroup>> list_groups(std::string_view organization_id) override;
+  Result<void> update_group(const DeviceGroup& group) override;
+  Result<bool> remove_group(std::string_view id) override;
+  Result<void> set_members(std::string_view group_id, const std::vector<std::string>& device_pks, std::int64_t at_ms) override;
+  Result<std::vector<std::string>> member_pks(std::string_view group_id) override;
+  Result<void> insert_playlist(const Playlist& playlist) override;
+  Result<std::optional<Playlist>> find_playlist(std::string_view id) override;
+  Result<std::vector<Playlist>> list_playlists(std::string_view organization_id) override;
+  Result<void> update_playlist(const Playlist& playlist) override;
+  Result<bool> remove_playlist(std::string_view id) override;
+  Result<std::vector<std::pair<std::string, std::string>>> playlists_using(std::string_view media_id) override;
+  Result<void> remove_items_of(std::string_view media_id) override;
+  Result<void> insert_assignment(const Assignment& a, std::string_view device_pk) override;
+  Result<std::optional<Assignment>> find_assignment(std::string_view id) override;
+  Result<std::vector<Assignment>> list_assignments(std::string_view organization_id, std::string_view device_pk,
+                                                   std::string_view group_id) override;
+  Result<std::vector<Assignment>> assignments_for(std::string_view device_pk) override;
+  Result<void> update_assignment(const Assignment& a, std::string_view device_pk) override;
+  Result<bool> remove_assignment(std::string_view id) override;
+  Result<DeviceScheduleSettings> device_settings(std::string_view device_pk) override;
+  Result<void> put_device_settings(std::string_view device_pk, const DeviceScheduleSettings& settings,
+                                   std::int64_t at_ms) override;
+  Result<void> insert_override(const Override& o) override;
+  Result<std::optional<Override>> find_override(std::string_view id) override;
+  Result<std::vector<Override>> active_overrides(std::string_view organization_id, std::int64_t now_ms) override;
+  Result<void> clear_override(std::string_view id, std::int64_t at_ms) override;
+
+ private:
+  Result<std::vector<Assignment>> select_assignments(const std::string& where, const std::vector<std::string>& params);
+  Result<void> write_items(const Playlist& playlist);
+  Result<std::vector<Playlist>> select_playlists(const char* where, const std::string& value);
+  soci::session& s_;
+};
+
 }  // namespace vc::storage
