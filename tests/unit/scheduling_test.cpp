@@ -5,7 +5,11 @@
 #include <string>
 #include <vector>
 
+#include <mutex>
+
+#include "realtime/broadcasts.hpp"
 #include "services_world.hpp"
+#include "videocontrol/events.hpp"
 #include "videocontrol/devices.hpp"
 #include "videocontrol/scheduling.hpp"
 
@@ -209,6 +213,52 @@ TEST_CASE("the timeline: group and device assignments, default playlist, device 
   CHECK(Env::ok(e.s.device_settings(e.admin, "lobby")).default_playlist_id.empty());
   REQUIRE(e.s.delete_playlist(e.admin, lunch.id).ok());
   CHECK(Env::ok(e.s.list_assignments(e.admin)).size() == 1);
+}
+
+TEST_CASE("every change publishes schedule.changed, which panels get as schedule/updated") {
+  Env e;
+  std::mutex mu;
+  std::vector<DomainEvent> seen;
+  auto sub = e.w.svc->events().subscribe([&](const DomainEvent& ev) {
+    std::lock_guard lock(mu);
+    if (ev.kind == EventKind::schedule_changed) seen.push_back(ev);
+  });
+  const auto m = e.media("m.png");
+  auto g = Env::ok(e.s.create_group(e.admin, "G", {"lobby"}));
+  REQUIRE(e.s.set_group_devices(e.admin, g.id, {"hall"}).ok());
+  PlaylistInput in;
+  in.name = "P";
+  in.items = {{m, std::nullopt}};
+  auto p = Env::ok(e.s.create_playlist(e.admin, in));
+  AssignmentInput a;
+  a.playlist_id = p.id;
+  a.device_id = "cafe";
+  auto as = Env::ok(e.s.create_assignment(e.admin, a));
+  REQUIRE(e.s.set_device_settings(e.admin, "lobby", {p.id, ""}).ok());
+  OverrideInput o;
+  o.message = "m";
+  auto ov = Env::ok(e.s.start_override(e.speaker, o));
+  REQUIRE(e.s.clear_override(e.speaker, ov.id).ok());
+  REQUIRE(e.s.delete_assignment(e.admin, as.id).ok());
+  REQUIRE(e.s.delete_playlist(e.admin, p.id).ok());
+  REQUIRE(e.s.delete_group(e.admin, g.id).ok());
+  // A refused change publishes nothing.
+  CHECK_FALSE(e.s.create_group(e.viewer, "V").ok());
+  e.w.svc->events().unsubscribe(sub);
+
+  std::vector<std::string> got;
+  for (const auto& ev : seen) {
+    CHECK(ev.organization_id == e.org.id);
+    std::string devices;
+    for (const auto& d : ev.devices()) devices += (devices.empty() ? "" : ",") + d;
+    got.push_back(ev.name + ":" + devices);
+  }
+  CHECK(got == std::vector<std::string>{"group:lobby", "group:hall,lobby", "playlist:", "assignment:cafe", "device_schedule:lobby",
+                                        "override:", "override:", "assignment:", "playlist:", "group:hall"});
+  CHECK(seen.at(0).media_id == g.id);
+  const auto packets = realtime::broadcasts_for(seen.at(0));
+  REQUIRE(packets.size() == 1);
+  CHECK(packets[0].packet.find(R"(["schedule/updated",{"what":"group","id":")" + g.id + R"("}])") != std::string::npos);
 }
 
 TEST_CASE("JSON inputs: playlists and assignments say what is wrong") {

@@ -46,6 +46,10 @@ enum class EventKind {
   media_progress,
   media_ready,
   media_failed,
+  // Scheduling (scheduling.hpp): a group, playlist, assignment, device schedule setting or override
+  // changed. `name` says which ("group", "playlist", "assignment", "device_schedule", "override"),
+  // media_id carries its id; device_ids: the devices whose timeline may have changed, when known.
+  schedule_changed,
 };
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;

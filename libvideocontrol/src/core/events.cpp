@@ -18,7 +18,7 @@
 namespace vc {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 19> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 20> kKinds{{
     {EventKind::device_created, "device.created"},
     {EventKind::device_renamed, "device.renamed"},
     {EventKind::device_deleted, "device.deleted"},
@@ -38,6 +38,7 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 19> kKinds{{
     {EventKind::media_progress, "media.progress"},
     {EventKind::media_ready, "media.ready"},
     {EventKind::media_failed, "media.failed"},
+    {EventKind::schedule_changed, "schedule.changed"},
 }};
 
 constexpr std::size_t kMaxEventBytes = 1 << 20;

@@ -64,6 +64,13 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
       if (e.kind == EventKind::media_ready || e.kind == EventKind::media_failed) to_panels(event_packet("devices/updated"));
       break;
     }
+    case EventKind::schedule_changed: {
+      // {what, id}: a schedule editor or timeline strip reloads what it shows.
+      JsonWriter w;
+      w.begin_object().key("what").value(e.name).key("id").value(e.media_id).end_object();
+      to_panels(event_packet("schedule/updated", {std::move(w).str()}));
+      break;
+    }
     case EventKind::device_created:
     case EventKind::device_renamed:
     case EventKind::device_deleted:

@@ -89,6 +89,12 @@ Result<std::string> assignment_target(StorageSession& s, const Actor& actor, con
   return d.id;
 }
 
+// After a commit: panels and integrators learn that schedules changed (events.hpp).
+void changed(const ServiceContext& ctx, const Actor& actor, const std::string& org, const char* what,
+             const std::string& id, std::vector<std::string> devices = {}) {
+  ctx.publish(domain_event(EventKind::schedule_changed, org, {}, id, what, std::move(devices)), actor);
+}
+
 }  // namespace
 
 // ---- JSON inputs ------------------------------------------------------------------------------------
@@ -228,7 +234,7 @@ Result<DeviceGroup> Scheduling::create_group(const Actor& actor, std::string_vie
   g.organization_id = org;
   g.name = std::string(name);
   g.created_at_ms = g.updated_at_ms = ctx_.now_ms();
-  return write_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
+  auto out = write_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
     VC_ASSIGN(auto pks, member_pks_of(s, actor, org, device_ids));
     VC_TRY(s.scheduling().insert_group(g));
     if (!pks.empty()) VC_TRY(s.scheduling().set_members(g.id, pks, g.created_at_ms));
@@ -236,6 +242,8 @@ Result<DeviceGroup> Scheduling::create_group(const Actor& actor, std::string_vie
     VC_ASSIGN(auto again, s.scheduling().find_group(g.id));
     return std::move(*again);
   });
+  if (out) changed(ctx_, actor, org, "group", out->id, out->device_ids);
+  return out;
 }
 
 Result<DeviceGroup> Scheduling::get_group(const Actor& actor, std::string_view id) {
@@ -254,9 +262,11 @@ Result<std::vector<DeviceGroup>> Scheduling::list_groups(const Actor& actor) {
 
 Result<DeviceGroup> Scheduling::update_group(const Actor& actor, std::string_view id, const GroupPatch& patch) {
   if (patch.name) VC_TRY(validate_name("name", *patch.name, 100));
-  return write_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
+  std::vector<std::string> before;
+  auto out = write_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
     VC_ASSIGN(auto g, visible_group(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
+    before = g.device_ids;
     const auto now = ctx_.now_ms();
     if (patch.name) {
       g.name = *patch.name;
@@ -273,6 +283,12 @@ Result<DeviceGroup> Scheduling::update_group(const Actor& actor, std::string_vie
     VC_ASSIGN(auto again, s.scheduling().find_group(g.id));
     return std::move(*again);
   });
+  if (out) {
+    std::set<std::string> devices(before.begin(), before.end());
+    devices.insert(out->device_ids.begin(), out->device_ids.end());
+    changed(ctx_, actor, out->organization_id, "group", out->id, {devices.begin(), devices.end()});
+  }
+  return out;
 }
 
 Result<DeviceGroup> Scheduling::rename_group(const Actor& actor, std::string_view id, std::string_view name) {
@@ -285,12 +301,15 @@ Result<DeviceGroup> Scheduling::set_group_devices(const Actor& actor, std::strin
 }
 
 Result<void> Scheduling::delete_group(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
-    VC_ASSIGN(auto g, visible_group(s, actor, id));
+  DeviceGroup gone;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(gone, visible_group(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
-    VC_TRY(s.scheduling().remove_group(g.id));
-    return s.audit().append(audit_entry(ctx_, actor, "group.delete", "group", g.id, g.organization_id));
-  });
+    VC_TRY(s.scheduling().remove_group(gone.id));
+    return s.audit().append(audit_entry(ctx_, actor, "group.delete", "group", gone.id, gone.organization_id));
+  }));
+  changed(ctx_, actor, gone.organization_id, "group", gone.id, gone.device_ids);
+  return {};
 }
 
 // ---- playlists ------------------------------------------------------------------------------------
@@ -312,6 +331,7 @@ Result<Playlist> Scheduling::create_playlist(const Actor& actor, const PlaylistI
     VC_TRY(s.scheduling().insert_playlist(p));
     return s.audit().append(audit_entry(ctx_, actor, "playlist.create", "playlist", p.id, org));
   }));
+  changed(ctx_, actor, org, "playlist", p.id);
   return p;
 }
 
@@ -330,7 +350,7 @@ Result<std::vector<Playlist>> Scheduling::list_playlists(const Actor& actor) {
 }
 
 Result<Playlist> Scheduling::update_playlist(const Actor& actor, std::string_view id, const PlaylistInput& in) {
-  return write_value<Playlist>(ctx_.storage, [&](StorageSession& s) -> Result<Playlist> {
+  auto out = write_value<Playlist>(ctx_.storage, [&](StorageSession& s) -> Result<Playlist> {
     VC_ASSIGN(auto p, visible_playlist(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
     VC_TRY(check_playlist(s, p.organization_id, in));
@@ -344,10 +364,12 @@ Result<Playlist> Scheduling::update_playlist(const Actor& actor, std::string_vie
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "playlist.update", "playlist", p.id, p.organization_id)));
     return p;
   });
+  if (out) changed(ctx_, actor, out->organization_id, "playlist", out->id);
+  return out;
 }
 
 Result<Playlist> Scheduling::duplicate_playlist(const Actor& actor, std::string_view id) {
-  return write_value<Playlist>(ctx_.storage, [&](StorageSession& s) -> Result<Playlist> {
+  auto out = write_value<Playlist>(ctx_.storage, [&](StorageSession& s) -> Result<Playlist> {
     VC_ASSIGN(auto p, visible_playlist(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
     p.id = new_id(*ctx_.clock);
@@ -358,15 +380,21 @@ Result<Playlist> Scheduling::duplicate_playlist(const Actor& actor, std::string_
                                         JsonWriter().begin_object().key("from").value(id).end_object().str())));
     return p;
   });
+  if (out) changed(ctx_, actor, out->organization_id, "playlist", out->id);
+  return out;
 }
 
 Result<void> Scheduling::delete_playlist(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  std::string org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto p, visible_playlist(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
+    org = p.organization_id;
     VC_TRY(s.scheduling().remove_playlist(p.id));
     return s.audit().append(audit_entry(ctx_, actor, "playlist.delete", "playlist", p.id, p.organization_id));
-  });
+  }));
+  changed(ctx_, actor, org, "playlist", std::string(id));
+  return {};
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Scheduling::playlists_using(const Actor& actor,
@@ -385,7 +413,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Scheduling::playlists_u
 Result<Assignment> Scheduling::create_assignment(const Actor& actor, const AssignmentInput& in) {
   VC_TRY(require(actor, Permission::manage_content));
   VC_ASSIGN(auto org, home_org(actor));
-  return write_value<Assignment>(ctx_.storage, [&](StorageSession& s) -> Result<Assignment> {
+  auto out = write_value<Assignment>(ctx_.storage, [&](StorageSession& s) -> Result<Assignment> {
     VC_ASSIGN(auto pk, assignment_target(s, actor, org, in));
     Assignment a;
     a.id = new_id(*ctx_.clock);
@@ -401,6 +429,8 @@ Result<Assignment> Scheduling::create_assignment(const Actor& actor, const Assig
                                         JsonWriter().begin_object().key("schedule").raw(schedule_json(a.schedule)).end_object().str())));
     return a;
   });
+  if (out) changed(ctx_, actor, org, "assignment", out->id, out->device_id.empty() ? std::vector<std::string>{} : std::vector<std::string>{out->device_id});
+  return out;
 }
 
 Result<std::vector<Assignment>> Scheduling::list_assignments(const Actor& actor, std::string_view device_id,
@@ -418,7 +448,7 @@ Result<std::vector<Assignment>> Scheduling::list_assignments(const Actor& actor,
 }
 
 Result<Assignment> Scheduling::update_assignment(const Actor& actor, std::string_view id, const AssignmentInput& in) {
-  return write_value<Assignment>(ctx_.storage, [&](StorageSession& s) -> Result<Assignment> {
+  auto out = write_value<Assignment>(ctx_.storage, [&](StorageSession& s) -> Result<Assignment> {
     VC_ASSIGN(auto a, visible_assignment(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
     VC_ASSIGN(auto pk, assignment_target(s, actor, a.organization_id, in));
@@ -432,15 +462,21 @@ Result<Assignment> Scheduling::update_assignment(const Actor& actor, std::string
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "assignment.update", "assignment", a.id, a.organization_id)));
     return a;
   });
+  if (out) changed(ctx_, actor, out->organization_id, "assignment", out->id);
+  return out;
 }
 
 Result<void> Scheduling::delete_assignment(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  std::string org;
+  VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto a, visible_assignment(s, actor, id));
     VC_TRY(require(actor, Permission::manage_content));
+    org = a.organization_id;
     VC_TRY(s.scheduling().remove_assignment(a.id));
     return s.audit().append(audit_entry(ctx_, actor, "assignment.delete", "assignment", a.id, a.organization_id));
-  });
+  }));
+  changed(ctx_, actor, org, "assignment", std::string(id));
+  return {};
 }
 
 // ---- device settings ------------------------------------------------------------------------------
@@ -456,9 +492,11 @@ Result<DeviceScheduleSettings> Scheduling::device_settings(const Actor& actor, s
 Result<DeviceScheduleSettings> Scheduling::set_device_settings(const Actor& actor, std::string_view device_id,
                                                                const DeviceScheduleSettings& settings) {
   if (!settings.timezone.empty()) VC_TRY(TimeZone::locate(settings.timezone));
-  return write_value<DeviceScheduleSettings>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceScheduleSettings> {
+  std::string org;
+  auto out = write_value<DeviceScheduleSettings>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceScheduleSettings> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::manage_content));
+    org = d.organization_id;
     if (!settings.default_playlist_id.empty()) {
       VC_ASSIGN(auto p, visible_playlist(s, actor, settings.default_playlist_id));
       if (p.organization_id != d.organization_id) return not_found("playlist", settings.default_playlist_id);
@@ -467,6 +505,8 @@ Result<DeviceScheduleSettings> Scheduling::set_device_settings(const Actor& acto
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.schedule_settings", "device", d.device_id, d.organization_id)));
     return settings;
   });
+  if (out) changed(ctx_, actor, org, "device_schedule", std::string(device_id), {std::string(device_id)});
+  return out;
 }
 
 // ---- overrides ------------------------------------------------------------------------------------
@@ -503,6 +543,7 @@ Result<Override> Scheduling::start_override(const Actor& actor, const OverrideIn
     return s.audit().append(audit_entry(ctx_, actor, "override.start", "override", o.id, org,
                                         JsonWriter().begin_object().key("message").value(o.message).end_object().str()));
   }));
+  changed(ctx_, actor, org, "override", o.id);
   return o;
 }
 
@@ -514,7 +555,7 @@ Result<std::vector<Override>> Scheduling::active_overrides(const Actor& actor) {
 }
 
 Result<Override> Scheduling::clear_override(const Actor& actor, std::string_view id) {
-  return write_value<Override>(ctx_.storage, [&](StorageSession& s) -> Result<Override> {
+  auto out = write_value<Override>(ctx_.storage, [&](StorageSession& s) -> Result<Override> {
     VC_ASSIGN(auto o, s.scheduling().find_override(id));
     if (!o || !can_see(actor, o->organization_id)) return not_found("override", id);
     VC_TRY(require(actor, Permission::control));
@@ -525,6 +566,8 @@ Result<Override> Scheduling::clear_override(const Actor& actor, std::string_view
     o->cleared_at_ms = now;
     return std::move(*o);
   });
+  if (out) changed(ctx_, actor, out->organization_id, "override", out->id);
+  return out;
 }
 
 // ---- timelines ------------------------------------------------------------------------------------
