@@ -39,6 +39,20 @@ REQUIRED_ROLE = {
     ("DELETE", "/api/v1/media/{id}"): "operator",
     ("POST", "/api/v1/media/{id}/devices"): "operator",
     ("GET", "/api/v1/media/{id}/content"): "viewer",
+    ("GET", "/api/v1/groups/{id}"): "viewer",
+    ("PATCH", "/api/v1/groups/{id}"): "operator",
+    ("DELETE", "/api/v1/groups/{id}"): "operator",
+    ("GET", "/api/v1/groups/{id}/timeline"): "viewer",
+    ("GET", "/api/v1/playlists/{id}"): "viewer",
+    ("PUT", "/api/v1/playlists/{id}"): "operator",
+    ("DELETE", "/api/v1/playlists/{id}"): "operator",
+    ("POST", "/api/v1/playlists/{id}/duplicate"): "operator",
+    ("PUT", "/api/v1/assignments/{id}"): "operator",
+    ("DELETE", "/api/v1/assignments/{id}"): "operator",
+    ("GET", "/api/v1/devices/{id}/schedule"): "viewer",
+    ("PUT", "/api/v1/devices/{id}/schedule"): "operator",
+    ("GET", "/api/v1/devices/{id}/timeline"): "viewer",
+    ("DELETE", "/api/v1/overrides/{id}"): "speaker",
 }
 
 
@@ -110,6 +124,23 @@ class TenancyTest(ApiTestCase):
                    headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
         assert r.status == 201, repr(r)
         cls.victim_media = r.json()["items"][0]
+        # Scheduling (issue 13): a group with the device, a playlist with the media, an assignment, an override.
+        op = cls.tok("a", "operator")
+        r = s.call("POST", "/api/v1/groups", {"name": "matrix victim", "device_ids": [cls.victim_device]}, token=op)
+        assert r.status == 201, repr(r)
+        cls.victim_group = r.json()
+        cls.victim_playlist_body = {"name": "matrix victim", "items": [{"media_id": cls.victim_media["id"], "duration_ms": 5000}]}
+        r = s.call("POST", "/api/v1/playlists", cls.victim_playlist_body, token=op)
+        assert r.status == 201, repr(r)
+        cls.victim_playlist = r.json()
+        cls.victim_assignment_body = {"playlist_id": cls.victim_playlist["id"], "device_id": cls.victim_device, "priority": 1}
+        r = s.call("POST", "/api/v1/assignments", cls.victim_assignment_body, token=op)
+        assert r.status == 201, repr(r)
+        cls.victim_assignment = r.json()
+        r = s.call("POST", "/api/v1/overrides", {"message": "matrix victim", "group_id": cls.victim_group["id"]},
+                   token=cls.tok("a", "speaker"))
+        assert r.status == 201, repr(r)
+        cls.victim_override = r.json()
 
     @classmethod
     def tok(cls, org, role):
@@ -615,6 +646,16 @@ class TenancyTest(ApiTestCase):
         if path.startswith("/api/v1/media/"):
             # PATCH renames to the same name; POST …/devices links it to its own device again.
             return self.victim_media["id"], {"name": self.victim_media["name"], "device_id": self.victim_device}
+        if path.startswith("/api/v1/groups/"):
+            return self.victim_group["id"], {"name": self.victim_group["name"]}
+        if path.startswith("/api/v1/playlists/"):
+            return self.victim_playlist["id"], self.victim_playlist_body
+        if path.startswith("/api/v1/assignments/"):
+            return self.victim_assignment["id"], self.victim_assignment_body
+        if path.startswith("/api/v1/devices/"):
+            return self.victim_device, {}
+        if path.startswith("/api/v1/overrides/"):
+            return self.victim_override["id"], {}
         self.fail("no matrix target for %s: extend _matrix_target" % path)
 
     def test_matrix_other_organisation_404_lower_role_403_no_token_401(self):
@@ -676,6 +717,11 @@ class TenancyTest(ApiTestCase):
         r = self.assertStatus(self.call("GET", "/api/v1/api-keys", token=self.tok("a", "admin"), query={"limit": 200}), 200)
         key = [k for k in r.json()["items"] if k["id"] == self.victim_key["id"]]
         self.assertTrue(key and key[0]["revoked_at"] is None, "the victim key was revoked by someone not allowed to")
+        for path in ("/api/v1/groups/" + self.victim_group["id"], "/api/v1/playlists/" + self.victim_playlist["id"]):
+            self.assertStatus(self.call("GET", path, token=self.tok("a", "viewer")), 200)
+        r = self.assertStatus(self.call("GET", "/api/v1/overrides", token=self.tok("a", "viewer")), 200)
+        self.assertIn(self.victim_override["id"], [o["id"] for o in r.json()["items"]],
+                      "the victim override was cleared by someone not allowed to")
 
     def test_openapi_document_is_served(self):
         r = self.assertStatus(self.call("GET", "/api/v1/openapi.json"), 200)
