@@ -17,6 +17,23 @@ using vc::test::World;
 
 namespace {
 
+// Takes a database back to what migration 0001 made, as far as the later migrations changed it:
+// 0003's media processing columns and index, 0004's scheduling tables (which replaced 0001's unused
+// playlist and schedule tables).
+void undo_later_migrations(soci::session& raw) {
+  raw << "ALTER TABLE media DROP COLUMN progress";
+  raw << "ALTER TABLE media DROP COLUMN error";
+  raw << "ALTER TABLE media DROP COLUMN derived";
+  raw << "DROP INDEX jobs_kind_idx";
+  for (const char* t : {"overrides", "device_schedule", "assignments", "playlist_items", "playlists",
+                        "device_group_members", "device_groups"})
+    raw << std::string("DROP TABLE ") + t;
+  raw << "CREATE TABLE playlists (id TEXT PRIMARY KEY)";
+  raw << "CREATE TABLE playlist_items (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+  raw << "CREATE TABLE assignments (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+  raw << "CREATE TABLE schedules (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+}
+
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'p');
 
 std::optional<User> find_user(Storage& storage, const std::string& username) {
@@ -232,19 +249,7 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     soci::session raw(soci::sqlite3, "db=" + path);
     raw << "UPDATE users SET organization_id = NULL WHERE username = 'admin'";
     raw << "DELETE FROM schema_migrations WHERE version >= 2";
-    // …and none of the later migrations' columns (0003 adds media processing columns).
-    raw << "ALTER TABLE media DROP COLUMN progress";
-    raw << "ALTER TABLE media DROP COLUMN error";
-    raw << "ALTER TABLE media DROP COLUMN derived";
-    raw << "DROP INDEX jobs_kind_idx";
-    // (0004 replaces 0001's unused playlist and schedule tables by the scheduling ones.)
-    for (const char* t : {"overrides", "device_schedule", "assignments", "playlist_items", "playlists",
-                          "device_group_members", "device_groups"})
-      raw << std::string("DROP TABLE ") + t;
-    raw << "CREATE TABLE playlists (id TEXT PRIMARY KEY)";
-    raw << "CREATE TABLE playlist_items (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
-    raw << "CREATE TABLE assignments (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
-    raw << "CREATE TABLE schedules (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    undo_later_migrations(raw);
   }
   {
     auto storage = open_storage(test::sqlite_options(path));
@@ -262,19 +267,7 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
     raw << "UPDATE users SET organization_id = NULL WHERE username = 'admin'";
     raw << "DELETE FROM organizations WHERE slug = 'default'";
     raw << "DELETE FROM schema_migrations WHERE version >= 2";
-    // …and none of the later migrations' columns (0003 adds media processing columns).
-    raw << "ALTER TABLE media DROP COLUMN progress";
-    raw << "ALTER TABLE media DROP COLUMN error";
-    raw << "ALTER TABLE media DROP COLUMN derived";
-    raw << "DROP INDEX jobs_kind_idx";
-    // (0004 replaces 0001's unused playlist and schedule tables by the scheduling ones.)
-    for (const char* t : {"overrides", "device_schedule", "assignments", "playlist_items", "playlists",
-                          "device_group_members", "device_groups"})
-      raw << std::string("DROP TABLE ") + t;
-    raw << "CREATE TABLE playlists (id TEXT PRIMARY KEY)";
-    raw << "CREATE TABLE playlist_items (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
-    raw << "CREATE TABLE assignments (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
-    raw << "CREATE TABLE schedules (id TEXT PRIMARY KEY, playlist_id TEXT REFERENCES playlists(id) ON DELETE CASCADE)";
+    undo_later_migrations(raw);
   }
   auto storage = open_storage(test::sqlite_options(path));
   REQUIRE(storage.ok());

@@ -214,7 +214,8 @@ class VC_API SchedulingRepository {
   virtual Result<bool> remove_group(std::string_view id) = 0;
   virtual Result<void> set_members(std::string_view group_id, const std::vector<std::string>& device_pks,
                                    std::int64_t at_ms) = 0;
-  virtual Result<std::vector<std::string>> member_pks(std::string_view group_id) = 0;
+  // The groups a device is in.
+  virtual Result<std::vector<std::string>> group_ids_of(std::string_view device_pk) = 0;
 
   virtual Result<void> insert_playlist(const Playlist& playlist) = 0;
   virtual Result<std::optional<Playlist>> find_playlist(std::string_view id) = 0;

@@ -112,6 +112,14 @@ Result<rapidjson::Document> parse_object(std::string_view json, const char* what
   return doc;
 }
 
+// A nested schedule object, read by the one schedule parser (schedule.hpp) from its own text.
+Result<Schedule> schedule_of(const Value& v) {
+  rapidjson::StringBuffer text;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(text);
+  v.Accept(writer);
+  return parse_schedule(std::string_view(text.GetString(), text.GetSize()));
+}
+
 Result<void> only_fields(const Value& o, std::initializer_list<std::string_view> allowed, const char* what) {
   for (auto m = o.MemberBegin(); m != o.MemberEnd(); ++m) {
     if (std::find(allowed.begin(), allowed.end(), sv(m->name)) != allowed.end()) continue;
@@ -178,10 +186,7 @@ Result<AssignmentInput> parse_assignment_input(std::string_view json) {
     in.priority = pr->value.GetInt();
   }
   if (auto s = doc.FindMember("schedule"); s != doc.MemberEnd() && !s->value.IsNull()) {
-    rapidjson::StringBuffer text;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(text);
-    s->value.Accept(writer);
-    VC_ASSIGN(in.schedule, parse_schedule(std::string_view(text.GetString(), text.GetSize())));
+    VC_ASSIGN(in.schedule, schedule_of(s->value));
   }
   return in;
 }
@@ -192,10 +197,7 @@ Result<SchedulePreviewInput> parse_schedule_preview(std::string_view json) {
   SchedulePreviewInput in;
   auto sch = doc.FindMember("schedule");
   if (sch == doc.MemberEnd()) return bad("field 'schedule' is required");
-  rapidjson::StringBuffer text;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(text);
-  sch->value.Accept(writer);
-  VC_ASSIGN(in.schedule, parse_schedule(std::string_view(text.GetString(), text.GetSize())));
+  VC_ASSIGN(in.schedule, schedule_of(sch->value));
   if (auto z = doc.FindMember("timezone"); z != doc.MemberEnd() && !z->value.IsNull()) {
     if (!z->value.IsString()) return bad("field 'timezone' is an IANA name like Europe/Berlin");
     in.timezone = std::string(sv(z->value));
@@ -587,10 +589,7 @@ Result<Timeline> timeline_of(StorageSession& s, const Device& d, const Organizat
   VC_ASSIGN(auto rules, s.scheduling().assignments_for(d.id));
   for (auto& a : rules)
     in.rules.push_back(ScheduleRule{a.id, a.playlist_id, a.group_id, a.priority, a.updated_at_ms, std::move(a.schedule)});
-  std::vector<std::string> groups;
-  VC_ASSIGN(auto all_groups, s.scheduling().list_groups(d.organization_id));
-  for (const auto& g : all_groups)
-    if (std::find(g.device_ids.begin(), g.device_ids.end(), d.device_id) != g.device_ids.end()) groups.push_back(g.id);
+  VC_ASSIGN(auto groups, s.scheduling().group_ids_of(d.id));
   for (const auto& o : overrides) {
     if (!o.group_id.empty() && std::find(groups.begin(), groups.end(), o.group_id) == groups.end()) continue;
     in.overrides.push_back(OverrideRule{o.id, o.media_id, o.message, o.group_id, o.starts_at_ms, o.ends_at_ms.value_or(0)});

@@ -169,7 +169,7 @@ class SociScheduling final : public SchedulingRepository {
   Result<void> update_group(const DeviceGroup& group) override;
   Result<bool> remove_group(std::string_view id) override;
   Result<void> set_members(std::string_view group_id, const std::vector<std::string>& device_pks, std::int64_t at_ms) override;
-  Result<std::vector<std::string>> member_pks(std::string_view group_id) override;
+  Result<std::vector<std::string>> group_ids_of(std::string_view device_pk) override;
   Result<void> insert_playlist(const Playlist& playlist) override;
   Result<std::optional<Playlist>> find_playlist(std::string_view id) override;
   Result<std::vector<Playlist>> list_playlists(std::string_view organization_id) override;

@@ -100,14 +100,14 @@ Result<void> SociScheduling::set_members(std::string_view group_id, const std::v
   });
 }
 
-Result<std::vector<std::string>> SociScheduling::member_pks(std::string_view group_id) {
+Result<std::vector<std::string>> SociScheduling::group_ids_of(std::string_view device_pk) {
   return guarded([&]() -> Result<std::vector<std::string>> {
     std::vector<std::string> out;
-    std::string g = str_of(group_id), pk;
-    soci::statement st = (s_.prepare << "SELECT device_id FROM device_group_members WHERE group_id = :g ORDER BY device_id",
-                          soci::into(pk), soci::use(g));
+    std::string d = str_of(device_pk), g;
+    soci::statement st = (s_.prepare << "SELECT group_id FROM device_group_members WHERE device_id = :d ORDER BY group_id",
+                          soci::into(g), soci::use(d));
     st.execute();
-    while (st.fetch()) out.push_back(pk);
+    while (st.fetch()) out.push_back(g);
     return out;
   });
 }
