@@ -1,6 +1,7 @@
-// Devices: /api/v1/devices. Roles, tenancy, the device_id rule, the plan's device limit and the
-// placeholder rule (image or video, validated before anything changes) are the library's
-// (vc::Devices); this file maps JSON and query parameters to it. What changed reaches players and
+// Devices: /api/v1/devices, and a device group's placeholder (/api/v1/groups/{id}/placeholder).
+// Roles, tenancy, the device_id rule, the plan's device limit and the placeholder rule (image or
+// video, validated before anything changes) are the library's (vc::Devices); this file maps JSON
+// and query parameters to it. What changed reaches players and
 // control panels as the library's domain events, through the realtime hub.
 #include <string>
 #include <string_view>
@@ -137,6 +138,26 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
                auto view = ctx.services->devices().clear_placeholder(actor, req.params.at("device_id"));
                if (!view) return view.error();
                return Response::json(200, Devices::to_json(*view));
+             }));
+
+  // The same for every member of a device group → 200 {group_id, results:[{device_id, ok,
+  // placeholder_media_id | error, code}]}. A refused media item changes no member.
+  router.add("PUT", "/api/v1/groups/{id}/placeholder",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto body = JsonBody::parse(req.body);
+               if (!body) return body.error();
+               auto media_id = body->string("media_id");
+               if (!media_id) return media_id.error();
+               auto out = ctx.services->devices().set_group_placeholder(actor, req.params.at("id"), *media_id);
+               if (!out) return out.error();
+               return Response::json(200, group_outcome_json(*out));
+             }));
+
+  router.add("DELETE", "/api/v1/groups/{id}/placeholder",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto out = ctx.services->devices().clear_group_placeholder(actor, req.params.at("id"));
+               if (!out) return out.error();
+               return Response::json(200, group_outcome_json(*out));
              }));
 }
 

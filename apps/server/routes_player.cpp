@@ -1,5 +1,6 @@
 // The HTTP routes players use (docs/protocol.md, "HTTP routes players use") and REST control of
-// playback (POST /api/v1/devices/{device_id}/commands). The browser player's pages (/player,
+// playback (POST /api/v1/devices/{device_id}/commands, and for a device group
+// POST /api/v1/groups/{id}/control). The browser player's pages (/player,
 // /player-videojs.html) and its service worker are web pages: web/src/player, served by routes_web.cpp.
 //
 // Player routes are unauthenticated unless DEVICE_CREDENTIALS=required; the player then shows its
@@ -106,6 +107,29 @@ struct PlayerRoutes {
   }
 };
 
+// {action, file?, page?}: a control command, as the control/* events carry it.
+Result<PlaybackCommand> command_body(const Request& req) {
+  auto body = JsonBody::parse(req.body);
+  if (!body) return body.error();
+  auto action_text = body->string("action");
+  if (!action_text) return action_text.error();
+  auto action = parse_playback_action(*action_text);
+  if (!action) return field_error("action", "one of play, pause, resume, restart, stop, next, prev, page");
+  PlaybackCommand cmd;
+  cmd.action = *action;
+  auto file = body->opt_string("file");
+  if (!file) return file.error();
+  if (*file) cmd.file = std::move(**file);
+  auto page = body->opt_integer("page");
+  if (!page) return page.error();
+  if (*page) {
+    if (**page < 1 || **page > 1'000'000) return field_error("page", "an integer from 1");
+    cmd.page = static_cast<int>(**page);
+  }
+  if (cmd.action == PlaybackAction::goto_page && !cmd.page) return field_error("page", "given for the action 'page'");
+  return cmd;
+}
+
 }  // namespace
 
 void register_player_routes(Router& router, ServerContext& ctx) {
@@ -178,33 +202,26 @@ void register_player_routes(Router& router, ServerContext& ctx) {
   // {action, file?, page?} → the same rules as control/* events; the players get the event.
   router.add("POST", "/api/v1/devices/{device_id}/commands",
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
-               auto body = JsonBody::parse(req.body);
-               if (!body) return body.error();
-               auto action_text = body->string("action");
-               if (!action_text) return action_text.error();
-               auto action = parse_playback_action(*action_text);
-               if (!action)
-                 return field_error("action", "one of play, pause, resume, restart, stop, next, prev, page");
-               PlaybackCommand cmd;
-               cmd.action = *action;
-               auto file = body->opt_string("file");
-               if (!file) return file.error();
-               if (*file) cmd.file = std::move(**file);
-               auto page = body->opt_integer("page");
-               if (!page) return page.error();
-               if (*page) {
-                 if (**page < 1 || **page > 1'000'000) return field_error("page", "an integer from 1");
-                 cmd.page = static_cast<int>(**page);
-               }
-               if (cmd.action == PlaybackAction::goto_page && !cmd.page)
-                 return field_error("page", "given for the action 'page'");
-               auto out = ctx.services->playback().command(actor, req.params.at("device_id"), cmd);
+               auto cmd = command_body(req);
+               if (!cmd) return cmd.error();
+               auto out = ctx.services->playback().command(actor, req.params.at("device_id"), *cmd);
                if (!out) return out.error();
                JsonWriter w;
                w.begin_object().key("device_id").value(out->device_id);
                w.key("state").raw(Playback::state_json(out->state));
                w.end_object();
                return Response::json(200, w.str());
+             }));
+
+  // The same body for every member of a device group → 200 {group_id, results:[{device_id, ok,
+  // state | error, code}]}: one member's refusal (the file is not on it) does not stop the others.
+  router.add("POST", "/api/v1/groups/{id}/control",
+             actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+               auto cmd = command_body(req);
+               if (!cmd) return cmd.error();
+               auto out = ctx.services->playback().command_group(actor, req.params.at("id"), *cmd);
+               if (!out) return out.error();
+               return Response::json(200, group_outcome_json(*out));
              }));
 }
 

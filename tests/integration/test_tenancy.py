@@ -43,6 +43,9 @@ REQUIRED_ROLE = {
     ("PATCH", "/api/v1/groups/{id}"): "operator",
     ("DELETE", "/api/v1/groups/{id}"): "operator",
     ("GET", "/api/v1/groups/{id}/timeline"): "viewer",
+    ("POST", "/api/v1/groups/{id}/control"): "speaker",
+    ("PUT", "/api/v1/groups/{id}/placeholder"): "operator",
+    ("DELETE", "/api/v1/groups/{id}/placeholder"): "operator",
     ("GET", "/api/v1/playlists/{id}"): "viewer",
     ("PUT", "/api/v1/playlists/{id}"): "operator",
     ("DELETE", "/api/v1/playlists/{id}"): "operator",
@@ -647,6 +650,11 @@ class TenancyTest(ApiTestCase):
             # PATCH renames to the same name; POST …/devices links it to its own device again.
             return self.victim_media["id"], {"name": self.victim_media["name"], "device_id": self.victim_device}
         if path.startswith("/api/v1/groups/"):
+            # A valid body for the fan-out routes, so only the group decides (404 from elsewhere, 403 below).
+            if path.endswith("/control"):
+                return self.victim_group["id"], {"action": "pause"}
+            if path.endswith("/placeholder"):
+                return self.victim_group["id"], {"media_id": self.victim_media["id"]}
             return self.victim_group["id"], {"name": self.victim_group["name"]}
         if path.startswith("/api/v1/playlists/"):
             return self.victim_playlist["id"], self.victim_playlist_body

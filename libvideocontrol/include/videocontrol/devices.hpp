@@ -11,6 +11,7 @@
 
 #include "videocontrol/actor.hpp"
 #include "videocontrol/domain.hpp"
+#include "videocontrol/group_outcome.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -53,6 +54,13 @@ class VC_API Devices {
   // Idle content: an image or video of the same organisation. Validated before anything changes.
   Result<DeviceView> set_placeholder(const Actor& actor, std::string_view device_id, std::string_view media_id);
   Result<DeviceView> clear_placeholder(const Actor& actor, std::string_view device_id);
+  // The same for every member of a device group, each through set_placeholder/clear_placeholder
+  // (its own transaction, audit row and placeholder/refresh), so one member's refusal does not stop
+  // the others: one result per member, ok with its placeholder_media_id or the member's error.
+  // Errors (nothing changed): not_found (the group, also another organisation's; the media),
+  // forbidden, invalid (not an image or video).
+  Result<GroupOutcome> set_group_placeholder(const Actor& actor, std::string_view group_id, std::string_view media_id);
+  Result<GroupOutcome> clear_group_placeholder(const Actor& actor, std::string_view group_id);
 
   // ---- for the realtime gateway (players act as the device itself) ----
   struct PlayerInfo {
@@ -71,6 +79,9 @@ class VC_API Devices {
   static std::string to_json(const DeviceView& view, const std::vector<std::string>& fields = {});
 
  private:
+  Result<GroupOutcome> group_placeholder(const Actor& actor, std::string_view group_id,
+                                         std::optional<std::string_view> media_id);
+
   ServiceContext& ctx_;
 };
 

@@ -15,6 +15,7 @@
 
 #include "videocontrol/actor.hpp"
 #include "videocontrol/domain.hpp"
+#include "videocontrol/group_outcome.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -58,6 +59,12 @@ class VC_API Playback {
   // Speakers and up (API keys with the control scope). Errors: forbidden, not_found (device or
   // file), invalid (nothing loaded to resume/page, page out of range).
   Result<PlaybackOutcome> command(const Actor& actor, std::string_view device_id, const PlaybackCommand& cmd);
+  // The command for every member of a device group, each through command() (its own transaction,
+  // its own player events), so one member's refusal does not stop the others: the outcome has one
+  // result per member, ok with the state or the member's error. An empty group gives no results.
+  // Errors (nothing was sent to anyone): not_found (the group; also another organisation's),
+  // forbidden.
+  Result<GroupOutcome> command_group(const Actor& actor, std::string_view group_id, const PlaybackCommand& cmd);
   // The stored state (idle when never set). For players of the device and readers of the org.
   Result<NowPlaying> state(const Actor& actor, std::string_view device_id);
 

@@ -312,13 +312,23 @@ struct RealtimeHub::Impl {
     };
     if (!is_control)
       return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}", ErrorCode::unauthenticated));
-    if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id"));
+    if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id or group_id"));
     const std::string device_id = str_field(args, "device_id");
-    if (device_id.empty()) return reply(error_ack("device_id is required"));
+    const std::string group_id = str_field(args, "group_id");
+    if (!device_id.empty() && !group_id.empty())
+      return reply(error_ack("give either device_id or group_id, not both"));
+    if (device_id.empty() && group_id.empty()) return reply(error_ack("device_id or group_id is required"));
     auto parsed = realtime::control_command(name, {str_field(args, "file"), int_field(args, "page")});
     if (!parsed) return reply(error_ack(fmt::format("unknown event '{}'", name)));
     PlaybackCommand cmd = std::move(*parsed);
     cmd.received = received;
+    if (!group_id.empty()) {
+      // Fan-out: every member through the same path as one device; the ack has a result per member.
+      auto group = services.playback().command_group(actor, group_id, cmd);
+      if (!group) return reply(error_ack(group.error().message, group.error().code));
+      return reply(std::move(JsonWriter().begin_object().key("ok").value(true).key("group_id").value(group->group_id)
+                                 .key("results").raw(group_results_json(*group)).end_object()).str());
+    }
     // The playback service stores the state and publishes playback_changed; on_event delivers it.
     auto out = services.playback().command(actor, device_id, cmd);
     if (!out) return reply(error_ack(out.error().message, out.error().code));

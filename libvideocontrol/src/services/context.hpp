@@ -93,6 +93,8 @@ AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::strin
 
 // A device of the actor's organisation (or any, for the superadmin), else not_found.
 Result<Device> load_visible_device(StorageSession& s, const Actor& actor, std::string_view device_id);
+// A device group of the actor's organisation (or any, for the superadmin), else not_found.
+Result<DeviceGroup> load_visible_group(StorageSession& s, const Actor& actor, std::string_view group_id);
 // Deletes the bytes of `hash` when no row references them any more, inside a write transaction that
 // holds the blob's lock (BlobRepository::lock): a concurrent upload of the same bytes either added
 // its reference first (the bytes stay) or waits and stores them anew. Returns true when deleted.

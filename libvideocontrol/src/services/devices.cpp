@@ -28,6 +28,17 @@ Result<void> validate_device_id(std::string_view v) {
   return {};
 }
 
+// What may be a device's idle content: an image or video of its organisation.
+Result<Media> placeholder_media(StorageSession& s, std::string_view organization_id, std::string_view media_id) {
+  VC_ASSIGN(auto m, s.media().find(media_id));
+  if (!m || m->organization_id != organization_id)
+    return make_error(ErrorCode::not_found, fmt::format("media '{}' not found", media_id));
+  if (m->kind != MediaKind::image && m->kind != MediaKind::video)
+    return make_error(ErrorCode::invalid,
+                      fmt::format("a placeholder must be an image or a video; '{}' is {}", m->name, to_string(m->kind)));
+  return std::move(*m);
+}
+
 }  // namespace
 
 // Shared with media.cpp: a device the actor may see, or "not found".
@@ -233,17 +244,12 @@ Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
     org = d.organization_id;
-    VC_ASSIGN(auto m, s.media().find(media_id));
-    if (!m || m->organization_id != d.organization_id)
-      return make_error(ErrorCode::not_found, fmt::format("media '{}' not found", media_id));
-    if (m->kind != MediaKind::image && m->kind != MediaKind::video)
-      return make_error(ErrorCode::invalid,
-                        fmt::format("a placeholder must be an image or a video; '{}' is {}", m->name, to_string(m->kind)));
-    d.placeholder_media_id = m->id;
+    VC_ASSIGN(auto m, placeholder_media(s, d.organization_id, media_id));
+    d.placeholder_media_id = m.id;
     d.updated_at_ms = ctx_.now_ms();
     VC_TRY(s.devices().update(d));
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.placeholder_set", "device", d.device_id, org,
-                                        JsonWriter().begin_object().key("media_id").value(m->id).end_object().str())));
+                                        JsonWriter().begin_object().key("media_id").value(m.id).end_object().str())));
     return view_of(s, std::move(d));
   });
   if (!r) return r;
@@ -268,6 +274,43 @@ Result<DeviceView> Devices::clear_placeholder(const Actor& actor, std::string_vi
   ctx_.cache.bump(devices_namespace(org));
   ctx_.publish(domain_event(EventKind::placeholder_changed, org, r->device.device_id), actor);
   return r;
+}
+
+Result<GroupOutcome> Devices::set_group_placeholder(const Actor& actor, std::string_view group_id,
+                                                   std::string_view media_id) {
+  return group_placeholder(actor, group_id, media_id);
+}
+
+Result<GroupOutcome> Devices::clear_group_placeholder(const Actor& actor, std::string_view group_id) {
+  return group_placeholder(actor, group_id, std::nullopt);
+}
+
+Result<GroupOutcome> Devices::group_placeholder(const Actor& actor, std::string_view group_id,
+                                                std::optional<std::string_view> media_id) {
+  VC_ASSIGN(auto group, read_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
+    VC_ASSIGN(auto g, load_visible_group(s, actor, group_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    // The media is the same for every member: a bad one is refused once, before anything changes.
+    if (media_id) {
+      auto m = placeholder_media(s, g.organization_id, *media_id);
+      if (!m) return m.error();
+    }
+    return g;
+  }));
+  GroupOutcome out;
+  out.group_id = group.id;
+  out.organization_id = group.organization_id;
+  out.results.reserve(group.device_ids.size());
+  // Each member through the single-device call (its own transaction, audit row and refresh event).
+  for (const auto& device_id : group.device_ids) {
+    GroupMemberOutcome m;
+    m.device_id = device_id;
+    auto r = media_id ? set_placeholder(actor, device_id, *media_id) : clear_placeholder(actor, device_id);
+    if (r) m.placeholder_media_id = r->device.placeholder_media_id;
+    else m.error = r.error();
+    out.results.push_back(std::move(m));
+  }
+  return out;
 }
 
 Result<Device> Devices::register_player(const Actor& device, const PlayerInfo& info) {

@@ -25,6 +25,42 @@ void record(CommandHistogram& h, std::chrono::steady_clock::time_point received)
 
 }  // namespace
 
+Result<DeviceGroup> load_visible_group(StorageSession& s, const Actor& actor, std::string_view group_id) {
+  VC_ASSIGN(auto g, s.scheduling().find_group(group_id));
+  if (!g || !can_see(actor, g->organization_id))
+    return make_error(ErrorCode::not_found, fmt::format("group '{}' not found", group_id));
+  return std::move(*g);
+}
+
+namespace {
+
+void member_json(JsonWriter& w, const GroupMemberOutcome& m) {
+  w.begin_object().key("device_id").value(m.device_id).key("ok").value(m.ok());
+  if (m.error) {
+    w.key("error").value(m.error->message).key("code").value(to_string(m.error->code));
+  } else {
+    if (m.state) w.key("state").raw(Playback::state_json(*m.state));
+    if (m.placeholder_media_id) w.key("placeholder_media_id").string_or_null(*m.placeholder_media_id);
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+std::string group_results_json(const GroupOutcome& outcome) {
+  JsonWriter w;
+  w.begin_array();
+  for (const auto& m : outcome.results) member_json(w, m);
+  return std::move(w.end_array()).str();
+}
+
+std::string group_outcome_json(const GroupOutcome& outcome) {
+  JsonWriter w;
+  w.begin_object().key("group_id").value(outcome.group_id).key("results").begin_array();
+  for (const auto& m : outcome.results) member_json(w, m);
+  return std::move(w.end_array().end_object()).str();
+}
+
 std::optional<PlaybackAction> parse_playback_action(std::string_view t) noexcept {
   if (t == "play") return PlaybackAction::play;
   if (t == "resume") return PlaybackAction::resume;
@@ -98,6 +134,31 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
   ctx_.publish(std::move(e), actor);
   record(*ctx_.commands, received);
   return r;
+}
+
+Result<GroupOutcome> Playback::command_group(const Actor& actor, std::string_view group_id, const PlaybackCommand& cmd) {
+  VC_ASSIGN(auto group, read_value<DeviceGroup>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceGroup> {
+    VC_ASSIGN(auto g, load_visible_group(s, actor, group_id));
+    VC_TRY(require(actor, Permission::control));  // after the tenancy check: others get 404
+    return g;
+  }));
+  PlaybackCommand member_cmd = cmd;
+  if (member_cmd.received == std::chrono::steady_clock::time_point{}) member_cmd.received = std::chrono::steady_clock::now();
+  GroupOutcome out;
+  out.group_id = group.id;
+  out.organization_id = group.organization_id;
+  out.results.reserve(group.device_ids.size());
+  // One member at a time through the single-device path: the same checks, state and events, and a
+  // member removed meanwhile is just that member's not_found.
+  for (const auto& device_id : group.device_ids) {
+    GroupMemberOutcome m;
+    m.device_id = device_id;
+    auto r = command(actor, device_id, member_cmd);
+    if (r) m.state = std::move(r->state);
+    else m.error = r.error();
+    out.results.push_back(std::move(m));
+  }
+  return out;
 }
 
 PlaybackCommandStats Playback::command_stats() const {
