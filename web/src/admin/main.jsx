@@ -19,6 +19,18 @@ import AuditView from './audit.jsx';
 import OrganizationView from './organization.jsx';
 import OrganizationsView from './organizations.jsx';
 
+// The Scheduling section is fetched when first opened: the devices view's first load stays as it was.
+let scheduleModule = null;
+function ScheduleView(props) {
+  const [mod, setMod] = useState(scheduleModule);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!mod) import('./schedule.jsx').then((m) => setMod((scheduleModule = m)), () => setFailed(true));
+  }, []);
+  if (failed) return <div class="alert error" role="alert">{t('error.network')}</div>;
+  return mod ? <mod.default {...props} /> : <div class="empty" aria-busy="true">{t('common.loading')}</div>;
+}
+
 applyTheme();
 
 function useHash() {
@@ -69,6 +81,7 @@ function useRealtime(user) {
 
 const views = [
   { id: 'devices', label: 'nav.devices', perm: 'read', View: DevicesView },
+  { id: 'schedule', label: 'nav.schedule', perm: 'read', View: ScheduleView },
   { id: 'users', label: 'nav.users', perm: 'manage_users', View: UsersView },
   { id: 'api-keys', label: 'nav.api_keys', perm: 'manage_api_keys', View: ApiKeysView },
   { id: 'audit', label: 'nav.audit', perm: 'read_audit', View: AuditView },
