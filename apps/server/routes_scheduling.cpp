@@ -214,6 +214,12 @@ void register_scheduling_routes(Router& router, ServerContext& ctx) {
     if (!st) return st.error();
     return Response::json(200, Scheduling::to_json(*st));
   }));
+  // Manual control ends: the device plays its schedule again (role speaker and up).
+  router.add("POST", "/api/v1/devices/{id}/schedule/resume", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
+    auto done = ctx.services->scheduling().resume_schedule(actor, req.params.at("id"));
+    if (!done) return done.error();
+    return no_content();
+  }));
   // ?from=&to= (RFC 3339, at most 31 days; default: today, UTC)
   router.add("GET", "/api/v1/devices/{id}/timeline", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
     Scheduling& s = ctx.services->scheduling();

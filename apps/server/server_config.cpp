@@ -201,6 +201,19 @@ const Setting kSettings[] = {
        c.ping_timeout_ms = *r;
        return {};
      }},
+    {"SCHEDULE_MANUAL_HOLD", "schedule-manual-hold", "scheduling: manual control holds a device's schedule until the next timeline boundary (boundary) or until 'resume schedule' (resume) (default boundary)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (!parse_manual_hold(v)) return bad(n, v, "must be boundary or resume");
+       c.schedule_manual_hold = std::string(v);
+       return {};
+     }},
+    {"SCHEDULE_ITEM_SECONDS", "schedule-item-seconds", "scheduling: how long a playlist item without a duration shows when it has no length of its own: an image, each page of a document (default 10)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 86400, "seconds, 1..86400");
+       if (!r) return std::move(r).error();
+       c.schedule_item_seconds = static_cast<int>(*r);
+       return {};
+     }},
     {"PROCESSING_WORKERS", "processing-workers", "content pipeline: conversions at once in this instance: auto (cores / 2) or 0..64; 0 = none here (default auto)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (v == "auto") {
@@ -381,6 +394,8 @@ InstallationOptions to_installation_options(const Config& c) {
   // load_config accepted only these names.
   o.device_credentials = parse_credential_policy(c.device_credentials).value_or(CredentialPolicy::required);
   o.run_pipeline = c.processing_workers != 0;
+  o.schedule.manual_hold = parse_manual_hold(c.schedule_manual_hold).value_or(ManualHold::until_boundary);
+  o.schedule.item_duration = std::chrono::seconds(c.schedule_item_seconds);
   if (c.processing_workers > 0) o.pipeline.workers = static_cast<unsigned>(c.processing_workers);
   o.pipeline.lease = std::chrono::milliseconds(c.job_lease_ms);
   o.pipeline.page_width = c.page_width;

@@ -49,6 +49,8 @@ struct Config {
   std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
   std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late
   // The content pipeline (pipeline.hpp).
+  std::string schedule_manual_hold = "boundary";  // boundary | resume
+  int schedule_item_seconds = 10;
   int processing_workers = -1;                  // -1 = auto (cores / 2), 0 = this instance converts nothing
   int page_width = 1920, page_height = 1080;    // PAGE_SIZE
   std::uint32_t job_lease_ms = 30'000;

@@ -54,6 +54,7 @@ REQUIRED_ROLE = {
     ("DELETE", "/api/v1/assignments/{id}"): "operator",
     ("GET", "/api/v1/devices/{id}/schedule"): "viewer",
     ("PUT", "/api/v1/devices/{id}/schedule"): "operator",
+    ("POST", "/api/v1/devices/{id}/schedule/resume"): "speaker",
     ("GET", "/api/v1/devices/{id}/timeline"): "viewer",
     ("DELETE", "/api/v1/overrides/{id}"): "speaker",
 }

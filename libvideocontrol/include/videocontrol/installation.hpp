@@ -20,6 +20,7 @@
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
 #include "videocontrol/pipeline.hpp"
+#include "videocontrol/schedule_engine.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -65,6 +66,9 @@ struct VC_API InstallationOptions {
   bool process_media = true;
   bool run_pipeline = true;
   PipelineOptions pipeline;
+  // The schedule engine (schedule_engine.hpp) drives the devices whose players connect here.
+  bool drive_schedules = true;
+  ScheduleEngineOptions schedule;
 };
 
 // What open() did on an empty database.

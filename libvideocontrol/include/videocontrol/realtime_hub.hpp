@@ -23,6 +23,7 @@
 
 #include "videocontrol/playback.hpp"
 #include "videocontrol/result.hpp"
+#include "videocontrol/schedule_engine.hpp"
 
 namespace vc {
 
@@ -50,10 +51,15 @@ struct VC_API RealtimeOptions {
   Presence* presence = nullptr;
   std::string instance_id;                                   // default: random
   std::chrono::milliseconds presence_ttl{20'000};            // refreshed by sweep(), every few seconds
+  // The schedule engine (schedule_engine.hpp) drives the devices whose players are connected here:
+  // started by attach(), stopped by detach(). Off: screens change only by hand.
+  bool drive_schedules = true;
+  ScheduleEngineOptions schedule;
 };
 
 struct VC_API RealtimeStats {
   std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
+  ScheduleEngineStats schedule;
 };
 
 class VC_API RealtimeHub {
@@ -82,6 +88,8 @@ class VC_API RealtimeHub {
   // Online devices of the organisation on every instance.
   std::vector<std::string> online_devices(std::string_view organization_id) const;
   RealtimeStats stats() const;
+  // The engine driving this instance's devices; null when drive_schedules is off.
+  ScheduleEngine* schedule_engine();
 
  private:
   struct Impl;

@@ -171,6 +171,10 @@ class VC_API Scheduling {
   Result<DeviceScheduleSettings> set_device_settings(const Actor& actor, std::string_view device_id,
                                                      const DeviceScheduleSettings& settings);
 
+  // Gives a device under manual control back to its schedule (schedule_engine.hpp): the instance
+  // holding it plays what the schedule says now. Permission: control.
+  Result<void> resume_schedule(const Actor& actor, std::string_view device_id);
+
   // ---- emergency overrides (permission: control) ----
   Result<Override> start_override(const Actor& actor, const OverrideInput& input);
   // Those in force now (not cleared, not expired).

@@ -117,6 +117,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   ro.presence = in.presence.get();
   ro.instance_id = o.instance_id;
   ro.presence_ttl = o.presence_ttl;
+  ro.drive_schedules = o.drive_schedules;
+  ro.schedule = o.schedule;
   in.hub = std::make_unique<RealtimeHub>(*in.services, ro);
   in.options = std::move(o);
   return inst;

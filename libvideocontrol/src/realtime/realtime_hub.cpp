@@ -68,8 +68,12 @@ struct RealtimeHub::Impl {
       options.presence = own_presence.get();
     }
     if (options.instance_id.empty()) options.instance_id = random_secret(12);
+    if (options.drive_schedules) engine = std::make_unique<ScheduleEngine>(services, engine_sink, options.schedule);
   }
-  ~Impl() { detach(); }
+  ~Impl() {
+    detach();
+    engine.reset();  // before the registry its sink reads
+  }
 
   Services& services;
   RealtimeOptions options;
@@ -84,12 +88,14 @@ struct RealtimeHub::Impl {
     // Every instance hears every change (the services publish on the installation's bus) and tells
     // its own connections.
     if (!subscription) subscription = services.events().subscribe([this](const DomainEvent& e) { on_event(e); });
+    if (engine) engine->start();
   }
 
   void detach() {
     std::lock_guard lock(attach_mu);
     if (subscription) services.events().unsubscribe(*subscription);  // waits for a delivery in progress
     subscription.reset();
+    if (engine) engine->stop();
     transport.store(nullptr);
   }
 
@@ -104,6 +110,7 @@ struct RealtimeHub::Impl {
   // A domain event → the Socket.IO events PROTOCOL.md promises (broadcasts.cpp), to this
   // instance's connections.
   void on_event(const DomainEvent& e) {
+    if (engine) engine->on_event(e);
     for (auto& b : realtime::broadcasts_for(e)) {
       std::vector<ConnectionId> targets;
       {
@@ -132,6 +139,25 @@ struct RealtimeHub::Impl {
   mutable std::mutex mu;
   realtime::ConnectionRegistry registry;  // guarded by mu
 
+  // The engine's messages go to the players of the device connected here.
+  struct EngineSink final : ScheduleSink {
+    Impl* hub;
+    explicit EngineSink(Impl* h) : hub(h) {}
+    void deliver(std::string_view device_id, std::string_view event, const std::string& payload) override {
+      std::vector<ConnectionId> targets;
+      {
+        std::lock_guard lock(hub->mu);
+        targets = hub->registry.players_of(std::string(device_id));
+      }
+      if (targets.empty()) return;
+      std::vector<std::string> args;
+      if (!payload.empty()) args.push_back(payload);
+      const auto packet = sio::encode(sio::make_event(event, args));
+      for (auto id : targets) hub->send(id, packet);
+    }
+  } engine_sink{this};
+  std::unique_ptr<ScheduleEngine> engine;  // last: destroyed first
+
   std::int64_t now() const { return services.clock().now_ms(); }
 
   void emit(ConnectionId id, std::string_view event, const std::vector<std::string>& args) {
@@ -140,6 +166,7 @@ struct RealtimeHub::Impl {
 
   // This instance's last connection of the device is gone: offline unless another instance holds one.
   void went_offline(const std::string& device_id, const std::string& org) {
+    if (engine) engine->untrack(device_id);
     options.presence->remove(org, device_id, options.instance_id);
     if (options.presence->is_online(org, device_id, now())) return;
     (void)services.devices().set_presence(device_id, false);
@@ -248,6 +275,8 @@ struct RealtimeHub::Impl {
                                                  .end_object())
                                        .str()});
     if (ack) send(id, sio::encode(sio::make_ack(*ack, {R"({"ok":true})"})));
+    // This instance holds the device now: it drives its schedule (after the player has its state).
+    if (first && engine) engine->track(device_id, device->organization_id);
   }
 
   void handle_ping(ConnectionId id) {
@@ -424,8 +453,15 @@ std::vector<std::string> RealtimeHub::online_devices(std::string_view organizati
 }
 
 RealtimeStats RealtimeHub::stats() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->registry.stats();
+  RealtimeStats s;
+  {
+    std::lock_guard lock(impl_->mu);
+    s = impl_->registry.stats();
+  }
+  if (impl_->engine) s.schedule = impl_->engine->stats();
+  return s;
 }
+
+ScheduleEngine* RealtimeHub::schedule_engine() { return impl_->engine.get(); }
 
 }  // namespace vc

@@ -511,6 +511,23 @@ Result<DeviceScheduleSettings> Scheduling::set_device_settings(const Actor& acto
   return out;
 }
 
+Result<void> Scheduling::resume_schedule(const Actor& actor, std::string_view device_id) {
+  std::string org;
+  auto out = write_value<bool>(ctx_.storage, [&](StorageSession& s) -> Result<bool> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::control));
+    org = d.organization_id;
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.schedule_resume", "device", d.device_id, d.organization_id)));
+    return true;
+  });
+  if (!out) return out.error();
+  // Every instance's engine drops its hold; the one holding the device plays the schedule's item.
+  ctx_.publish(domain_event(EventKind::schedule_changed, org, std::string(device_id), std::string(device_id), "resume",
+                            {std::string(device_id)}),
+               actor);
+  return {};
+}
+
 // ---- overrides ------------------------------------------------------------------------------------
 
 Result<Override> Scheduling::start_override(const Actor& actor, const OverrideInput& in) {

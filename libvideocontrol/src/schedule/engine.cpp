@@ -1,0 +1,753 @@
+// The schedule engine (schedule_engine.hpp): per tracked device a plan and one entry in a sorted
+// next-event queue; run_due() reloads what changed, evaluates what is due, delivers the cues to the
+// players held here and then stores the new states in one transaction.
+#include "videocontrol/schedule_engine.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+
+#include "../services/context.hpp"
+#include "../services/playback_machine.hpp"
+#include "videocontrol/json_writer.hpp"
+#include "videocontrol/log.hpp"
+#include "videocontrol/media_types.hpp"
+#include "videocontrol/schedule.hpp"
+#include "videocontrol/scheduling.hpp"
+
+namespace vc {
+
+std::optional<ManualHold> parse_manual_hold(std::string_view t) noexcept {
+  if (t == "boundary") return ManualHold::until_boundary;
+  if (t == "resume") return ManualHold::until_resume;
+  return std::nullopt;
+}
+
+std::string_view to_string(ManualHold h) noexcept { return h == ManualHold::until_resume ? "resume" : "boundary"; }
+
+const Actor& ScheduleEngine::actor() {
+  static const Actor a = [] {
+    Actor x = Actor::system();
+    x.id = "schedule";
+    return x;
+  }();
+  return a;
+}
+
+namespace {
+
+constexpr std::int64_t kLookbackMs = 7LL * 86'400'000;  // how far back a plan looks for when a span began
+constexpr std::int64_t kRetryMs = 30'000;               // a plan that failed to load is tried again after this
+constexpr std::size_t kMaxSteps = 20'000;               // per playlist, pages included
+
+struct Step {
+  std::string media_id;
+  std::string file;  // the device's name for the media
+  MediaKind kind = MediaKind::image;
+  std::optional<int> page;
+  std::optional<int> page_count;
+};
+
+struct PlaylistPlan {
+  bool loop = true, shuffle = false;
+  std::string transition = "none";
+  std::int64_t changed_at_ms = 0;
+  std::vector<Step> steps;
+  std::vector<std::int64_t> durations;
+};
+
+struct Plan {
+  std::string device_pk;
+  std::int64_t from_ms = 0, to_ms = 0;
+  std::vector<TimelineEntry> entries;
+  std::map<std::string, PlaylistPlan> playlists;
+  std::map<std::string, std::int64_t> assignment_changed;
+  std::map<std::string, Step> override_media;  // override id → its media on the device
+  std::unordered_set<std::string> media_ids;   // every media item the plan shows
+  std::optional<NowPlaying> stored;            // the state stored when the plan was loaded
+};
+
+std::uint64_t fnv1a(std::string_view a, std::string_view b) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(a);
+  mix("\x1f");
+  mix(b);
+  return h;
+}
+
+bool paged_kind(MediaKind k) {
+  return k == MediaKind::pdf || k == MediaKind::pptx || k == MediaKind::document || k == MediaKind::zip;
+}
+
+std::optional<std::int64_t> probed_ms(const Media& m) {
+  rapidjson::Document d;
+  d.Parse(m.metadata_json.c_str(), m.metadata_json.size());
+  if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+  auto it = d.FindMember("duration");
+  if (it == d.MemberEnd() || !it->value.IsNumber()) return std::nullopt;
+  const double s = it->value.GetDouble();
+  if (!(s > 0.05) || s > 7 * 86400.0) return std::nullopt;
+  return static_cast<std::int64_t>(s * 1000);
+}
+
+// A file name for `wanted` on a device that does not hold it under another media item.
+std::string free_name(StorageSession& s, const std::string& device_pk, const std::string& wanted) {
+  auto taken = [&](const std::string& n) {
+    auto f = s.media().find_file(device_pk, n);
+    return !f || f->has_value();
+  };
+  if (!taken(wanted)) return wanted;
+  const auto dot = wanted.rfind('.');
+  const std::string stem = dot == std::string::npos || dot == 0 ? wanted : wanted.substr(0, dot);
+  const std::string ext = dot == std::string::npos || dot == 0 ? std::string() : wanted.substr(dot);
+  for (int i = 2; i < 1000; ++i) {
+    auto n = fmt::format("{} ({}){}", stem, i, ext);
+    if (!taken(n)) return n;
+  }
+  return {};
+}
+
+}  // namespace
+
+struct ScheduleEngine::Impl {
+  Impl(Services& s, ScheduleSink& k, ScheduleEngineOptions o)
+      : services(s), ctx(service_context(s)), sink(k), options(o) {}
+
+  Services& services;
+  ServiceContext& ctx;
+  ScheduleSink& sink;
+  ScheduleEngineOptions options;
+
+  struct Device {
+    std::string org;
+    std::shared_ptr<const Plan> plan;
+    std::optional<ScheduleCue> sent;  // what this engine last told the players (or found stored)
+    std::int64_t due_ms = -1;          // its key in `queue`, -1 when not queued
+    bool sent_content = false;         // the schedule put something on (so an idle cue stops it)
+  };
+  struct Hold {
+    std::int64_t since_ms = 0;
+  };
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::unordered_map<std::string, Device> devices;      // tracked, by public id
+  std::set<std::pair<std::int64_t, std::string>> queue;  // (due, device)
+  std::unordered_set<std::string> dirty;                 // plans to (re)load
+  std::unordered_set<std::string> reevaluate;            // cues to evaluate now (holds changed)
+  std::unordered_map<std::string, Hold> holds;           // manual control, any device of the installation
+  ScheduleEngineStats counters;
+  bool stopping = false;
+  bool wake = false;
+  std::thread thread;
+
+  // ---- queue ----
+  void enqueue(const std::string& id, Device& d, std::int64_t due) {
+    if (d.due_ms >= 0) queue.erase({d.due_ms, id});
+    d.due_ms = due;
+    if (due >= 0) queue.insert({due, id});
+  }
+
+  void notify() {
+    wake = true;
+    cv.notify_one();
+  }
+
+  // ---- plans ----
+  Result<Plan> load_plan(const std::string& device_id, std::int64_t now, std::vector<std::pair<std::string, std::string>>& to_link) {
+    Plan p;
+    p.from_ms = now - kLookbackMs;
+    p.to_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(options.horizon).count();
+    auto r = ctx.storage.read([&](StorageSession& s) -> Result<void> {
+      VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
+      if (!d) return make_error(ErrorCode::not_found, "device gone");
+      p.device_pk = d->id;
+      VC_ASSIGN(auto org, s.organizations().find(d->organization_id));
+      if (!org) return make_error(ErrorCode::not_found, "organization gone");
+      VC_ASSIGN(auto settings, s.scheduling().device_settings(d->id));
+      VC_ASSIGN(auto zone, TimeZone::locate(settings.timezone.empty() ? org->timezone : settings.timezone));
+      TimelineInput in;
+      VC_ASSIGN(auto rules, s.scheduling().assignments_for(d->id));
+      for (auto& a : rules) {
+        p.assignment_changed[a.id] = a.updated_at_ms;
+        in.rules.push_back(ScheduleRule{a.id, a.playlist_id, a.group_id, a.priority, a.updated_at_ms, std::move(a.schedule)});
+      }
+      VC_ASSIGN(auto groups, s.scheduling().group_ids_of(d->id));
+      VC_ASSIGN(auto overrides, s.scheduling().active_overrides(d->organization_id, now));
+      std::vector<Override> mine;
+      for (auto& o : overrides) {
+        if (!o.group_id.empty() && std::find(groups.begin(), groups.end(), o.group_id) == groups.end()) continue;
+        in.overrides.push_back(OverrideRule{o.id, o.media_id, o.message, o.group_id, o.starts_at_ms, o.ends_at_ms.value_or(0)});
+        mine.push_back(std::move(o));
+      }
+      in.default_playlist_id = settings.default_playlist_id;
+      in.placeholder_media_id = d->placeholder_media_id;
+      p.entries = resolve_timeline(in, zone, p.from_ms, p.to_ms);
+
+      // The device's name for a media item; a media item it does not hold yet is linked after the read.
+      auto step_of = [&](const Media& m) -> Result<Step> {
+        Step st;
+        st.media_id = m.id;
+        st.kind = m.kind;
+        st.page_count = m.page_count;
+        VC_ASSIGN(auto links, s.media().links(m.id));
+        for (const auto& [dev, name] : links)
+          if (dev == device_id) {
+            st.file = name;
+            break;
+          }
+        if (st.file.empty()) to_link.emplace_back(m.id, m.name);
+        p.media_ids.insert(m.id);
+        return st;
+      };
+      const std::int64_t fallback = options.item_duration.count();
+      for (const auto& e : p.entries) {
+        if (!e.playlist_id.empty() && !p.playlists.count(e.playlist_id)) {
+          VC_ASSIGN(auto pl, s.scheduling().find_playlist(e.playlist_id));
+          PlaylistPlan plan;
+          if (pl) {
+            plan.loop = pl->loop;
+            plan.shuffle = pl->shuffle;
+            plan.transition = pl->transition;
+            plan.changed_at_ms = pl->updated_at_ms;
+            for (const auto& item : pl->items) {
+              VC_ASSIGN(auto m, s.media().find(item.media_id));
+              if (!m || m->status != "ready") continue;  // still converting, or failed: skipped
+              VC_ASSIGN(auto st, step_of(*m));
+              if (paged_kind(m->kind) && m->page_count && *m->page_count > 0) {
+                for (int page = 1; page <= *m->page_count && plan.steps.size() < kMaxSteps; ++page) {
+                  Step one = st;
+                  one.page = page;
+                  plan.steps.push_back(std::move(one));
+                  plan.durations.push_back(item.duration_ms.value_or(fallback));
+                }
+              } else if (plan.steps.size() < kMaxSteps) {
+                std::int64_t len = item.duration_ms.value_or(0);
+                if (!item.duration_ms) {
+                  auto probed = (m->kind == MediaKind::video || m->kind == MediaKind::audio) ? probed_ms(*m) : std::nullopt;
+                  len = probed.value_or(fallback);
+                }
+                plan.steps.push_back(std::move(st));
+                plan.durations.push_back(std::max<std::int64_t>(len, 1));
+              }
+            }
+          }
+          p.playlists.emplace(e.playlist_id, std::move(plan));
+        }
+        if (e.source == TimelineSource::override_ && !e.media_id.empty() && !p.override_media.count(e.override_id)) {
+          VC_ASSIGN(auto m, s.media().find(e.media_id));
+          if (m && m->status == "ready") {
+            VC_ASSIGN(auto st, step_of(*m));
+            if (paged_kind(m->kind)) st.page = 1;
+            p.override_media.emplace(e.override_id, std::move(st));
+          }
+        }
+      }
+      VC_ASSIGN(auto stored, s.devices().state(d->id));
+      p.stored = std::move(stored);
+      return {};
+    });
+    if (!r) return r.error();
+    return p;
+  }
+
+  // Links the media the plan shows that the device does not hold, under a free name; fills the
+  // names into the plan.
+  Result<void> link_missing(const std::string& device_id, Plan& p,
+                            const std::vector<std::pair<std::string, std::string>>& to_link) {
+    std::map<std::string, std::string> named;  // media id → file name
+    std::string org;
+    auto r = ctx.storage.transact([&](StorageSession& s) -> Result<void> {
+      VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
+      if (!d) return make_error(ErrorCode::not_found, "device gone");
+      org = d->organization_id;
+      for (const auto& [media_id, media_name] : to_link) {
+        if (named.count(media_id)) continue;
+        VC_ASSIGN(auto clean, sanitize_file_name(media_name));
+        auto name = free_name(s, d->id, clean);
+        if (name.empty()) return make_error(ErrorCode::conflict, fmt::format("no free name for '{}'", clean));
+        VC_TRY(s.media().link(d->id, media_id, name, ctx.now_ms()));
+        VC_TRY(s.audit().append(audit_entry(ctx, ScheduleEngine::actor(), "media.link", "media", media_id, org,
+                                            JsonWriter().begin_object().key("device_id").value(device_id)
+                                                .key("name").value(name).key("reason").value("schedule").end_object().str())));
+        named[media_id] = name;
+      }
+      return {};
+    });
+    if (!r) return r;
+    ctx.cache.bump(media_namespace(org));
+    for (const auto& [media_id, name] : named) {
+      auto e = domain_event(EventKind::media_linked, org, device_id, media_id, name);
+      e.actor_id = ScheduleEngine::actor().id;
+      ctx.publish(std::move(e), ScheduleEngine::actor());
+    }
+    auto fill = [&](Step& st) {
+      if (st.file.empty())
+        if (auto it = named.find(st.media_id); it != named.end()) st.file = it->second;
+    };
+    for (auto& [id, pl] : p.playlists)
+      for (auto& st : pl.steps) fill(st);
+    for (auto& [id, st] : p.override_media) fill(st);
+    return {};
+  }
+
+  // ---- cues ----
+  static const TimelineEntry* entry_at(const Plan& p, std::int64_t t) {
+    auto it = std::upper_bound(p.entries.begin(), p.entries.end(), t,
+                               [](std::int64_t v, const TimelineEntry& e) { return v < e.span.begin_ms; });
+    if (it == p.entries.begin()) return nullptr;
+    --it;
+    return t < it->span.end_ms ? &*it : nullptr;
+  }
+
+  ScheduleCue cue_of(const Plan& p, std::int64_t t) const {
+    ScheduleCue c;
+    const TimelineEntry* e = entry_at(p, t);
+    if (!e) return c;  // none: outside the plan
+    c.why = std::string(to_string(e->source));
+    c.begin_ms = e->span.begin_ms;
+    c.end_ms = e->span.end_ms;
+    auto file_cue = [&](const Step& st) {
+      c.kind = ScheduleCue::Kind::file;
+      c.file = st.file;
+      c.media_id = st.media_id;
+      c.page = st.page;
+    };
+    switch (e->source) {
+      case TimelineSource::override_: {
+        c.source_id = e->override_id;
+        auto it = p.override_media.find(e->override_id);
+        if (it != p.override_media.end() && !it->second.file.empty()) {
+          file_cue(it->second);
+        } else {
+          c.kind = ScheduleCue::Kind::message;
+          c.message = e->message;
+        }
+        return c;
+      }
+      case TimelineSource::assignment:
+      case TimelineSource::default_playlist: {
+        c.source_id = e->source == TimelineSource::assignment ? e->assignment_id : e->playlist_id;
+        c.kind = ScheduleCue::Kind::idle;
+        auto it = p.playlists.find(e->playlist_id);
+        if (it == p.playlists.end() || it->second.steps.empty()) return c;
+        const auto& pl = it->second;
+        c.transition = pl.transition;
+        std::int64_t changed = pl.changed_at_ms;
+        if (auto a = p.assignment_changed.find(e->assignment_id); a != p.assignment_changed.end())
+          changed = std::max(changed, a->second);
+        // The playlist starts when its span begins, or restarts when it or its assignment changed
+        // since; a span older than the plan's look-back counts from the last change (stable on every
+        // instance, whenever the plan was loaded).
+        std::int64_t since = e->span.begin_ms <= p.from_ms ? changed : std::max(e->span.begin_ms, changed);
+        since = std::min(since, t);
+        auto pos = playlist_position(pl.durations, pl.loop, pl.shuffle, fnv1a(e->playlist_id, c.source_id), since, t);
+        if (!pos) {  // played through (no loop): idle until the span ends
+          std::int64_t total = 0;
+          for (auto d : pl.durations) total += d;
+          c.begin_ms = std::max(e->span.begin_ms, since + total);
+          return c;
+        }
+        file_cue(pl.steps[pos->step]);
+        if (c.file.empty()) {  // could not be linked
+          c.kind = ScheduleCue::Kind::idle;
+          c.file.clear();
+        }
+        c.begin_ms = pos->step_begin_ms;
+        c.end_ms = std::min(pos->step_end_ms, e->span.end_ms);
+        return c;
+      }
+      case TimelineSource::placeholder:
+      case TimelineSource::nothing:
+        c.kind = ScheduleCue::Kind::idle;
+        return c;
+    }
+    return c;
+  }
+
+  // When a hold that began at `since` ends: never (until resume) or at the first timeline boundary.
+  std::int64_t hold_end(const Plan& p, std::int64_t since) const {
+    if (options.manual_hold == ManualHold::until_resume) return LLONG_MAX;
+    const TimelineEntry* e = entry_at(p, since);
+    return e ? e->span.end_ms : p.to_ms;
+  }
+
+  // ---- actions ----
+  struct Action {
+    std::string device_id, device_pk, org;
+    ScheduleCue cue;
+    std::optional<ScheduleCue> previous;
+    std::optional<int> page_count;
+    MediaKind kind = MediaKind::image;
+  };
+
+  // Under mu: what the device must be told at `now`, and when to look again.
+  void evaluate(const std::string& id, Device& d, std::int64_t now, std::vector<Action>& actions) {
+    if (!d.plan) return;
+    const Plan& p = *d.plan;
+    const std::int64_t reload_at = p.to_ms - 3'600'000;
+    if (now >= reload_at) {
+      dirty.insert(id);
+      return;
+    }
+    ScheduleCue cue = cue_of(p, now);
+    std::int64_t next = std::min(cue.end_ms > now ? cue.end_ms : now + kRetryMs, reload_at);
+    if (auto h = holds.find(id); h != holds.end()) {
+      const auto until = hold_end(p, h->second.since_ms);
+      if (now < until) {
+        d.sent.reset();  // when the hold ends, the schedule's cue is sent whatever was sent before
+        d.sent_content = false;
+        enqueue(id, d, std::min(next, until));
+        return;
+      }
+      holds.erase(h);
+    }
+    enqueue(id, d, next);
+    if (cue.kind == ScheduleCue::Kind::none) return;
+    auto same = [](const ScheduleCue& a, const ScheduleCue& b) {
+      return a.kind == b.kind && a.file == b.file && a.page == b.page && a.message == b.message &&
+             (a.kind == ScheduleCue::Kind::idle || a.begin_ms == b.begin_ms);
+    };
+    if (d.sent && same(*d.sent, cue)) return;
+    if (!d.sent && cue.kind == ScheduleCue::Kind::file && p.stored && p.stored->file == cue.file &&
+        p.stored->page == cue.page && p.stored->state == PlaybackState::playing && p.stored->updated_at_ms >= cue.begin_ms) {
+      // Already showing it since this item began (stored by the instance that held the device before,
+      // or by this one before a restart): the player got it with player/state; nothing is resent.
+      d.sent = cue;
+      d.sent_content = true;
+      return;
+    }
+    if (cue.kind == ScheduleCue::Kind::idle && !d.sent_content) {
+      d.sent = cue;  // the schedule never put anything on: manual content and placeholders stay
+      return;
+    }
+    Action a;
+    a.device_id = id;
+    a.device_pk = p.device_pk;
+    a.org = d.org;
+    a.cue = cue;
+    a.previous = d.sent;
+    if (cue.kind == ScheduleCue::Kind::file) {
+      for (const auto& [pid, pl] : p.playlists)
+        for (const auto& st : pl.steps)
+          if (st.media_id == cue.media_id) {
+            a.kind = st.kind;
+            a.page_count = st.page_count;
+            goto found;
+          }
+      for (const auto& [oid, st] : p.override_media)
+        if (st.media_id == cue.media_id) {
+          a.kind = st.kind;
+          a.page_count = st.page_count;
+        }
+    found:;
+    }
+    d.sent = cue;
+    d.sent_content = cue.kind != ScheduleCue::Kind::idle;
+    actions.push_back(std::move(a));
+  }
+
+  static std::string with_fields(std::string payload, const ScheduleCue& c, std::int64_t now) {
+    // The play payload plus what browser players use: the transition and how far into the item
+    // the player is (after a reconnect); 2.x players ignore both.
+    if (payload.size() < 2 || payload.back() != '}') return payload;
+    payload.pop_back();
+    JsonWriter w;
+    w.begin_object().key("transition").value(c.transition.empty() ? "none" : c.transition)
+        .key("offset_ms").value(std::max<std::int64_t>(0, now - c.begin_ms)).key("scheduled").value(true).end_object();
+    auto extra = std::move(w).str();  // {"transition":…}
+    payload += ',';
+    payload += extra.substr(1);
+    return payload;
+  }
+
+  // Delivers the actions to the players here, then stores the states in one transaction and tells
+  // every instance's panels.
+  void carry_out(std::vector<Action>& actions, std::int64_t now) {
+    if (actions.empty()) return;
+    std::vector<std::pair<const Action*, NowPlaying>> states;
+    states.reserve(actions.size());
+    for (const auto& a : actions) {
+      NowPlaying before;
+      if (a.previous && a.previous->kind == ScheduleCue::Kind::message)
+        sink.deliver(a.device_id, "player/message", R"({"text":null})");
+      switch (a.cue.kind) {
+        case ScheduleCue::Kind::file: {
+          PlaybackCommand cmd;
+          cmd.action = PlaybackAction::play;
+          cmd.file = a.cue.file;
+          cmd.page = a.cue.page;
+          playback_machine::File f{a.cue.file, a.kind, a.page_count};
+          auto step = playback_machine::step(before, std::nullopt, cmd, &f);
+          if (!step) {
+            log_warn("schedule: cannot play", {{"device_id", a.device_id}, {"file", a.cue.file}, {"error", step.error().message}});
+            continue;
+          }
+          sink.deliver(a.device_id, step->player_event, with_fields(step->player_payload, a.cue, now));
+          step->state.updated_at_ms = now;
+          states.emplace_back(&a, std::move(step->state));
+          break;
+        }
+        case ScheduleCue::Kind::message: {
+          sink.deliver(a.device_id, "player/stop", "");
+          sink.deliver(a.device_id, "player/message",
+                       std::move(JsonWriter().begin_object().key("text").value(a.cue.message).key("override_id")
+                                     .value(a.cue.source_id).end_object()).str());
+          NowPlaying n;
+          n.state = PlaybackState::stopped;
+          n.updated_at_ms = now;
+          states.emplace_back(&a, std::move(n));
+          break;
+        }
+        case ScheduleCue::Kind::idle: {
+          sink.deliver(a.device_id, "player/stop", "");
+          NowPlaying n;
+          n.state = PlaybackState::stopped;
+          n.updated_at_ms = now;
+          states.emplace_back(&a, std::move(n));
+          break;
+        }
+        case ScheduleCue::Kind::none:
+          break;
+      }
+    }
+    {
+      std::lock_guard lock(mu);
+      counters.cues_sent += states.size();
+    }
+    auto r = ctx.storage.transact([&](StorageSession& s) -> Result<void> {
+      for (const auto& [a, n] : states) VC_TRY(s.devices().put_state(a->device_pk, n));
+      return {};
+    });
+    if (!r) {
+      log_warn("schedule: storing the new states failed", {{"error", r.error().message}});
+      std::lock_guard lock(mu);
+      ++counters.errors;
+      return;
+    }
+    std::set<std::string> orgs;
+    for (const auto& [a, n] : states) orgs.insert(a->org);
+    for (const auto& o : orgs) ctx.cache.bump(devices_namespace(o));
+    for (const auto& [a, n] : states) {
+      // Delivered already by this instance: the event only updates the panels (preview/refresh).
+      DomainEvent e;
+      e.kind = EventKind::playback_changed;
+      e.organization_id = a->org;
+      e.device_id = a->device_id;
+      e.state = Playback::state_json(n);
+      e.actor_id = ScheduleEngine::actor().id;  // (a system actor is not stamped by publish)
+      ctx.publish(std::move(e), ScheduleEngine::actor());
+    }
+  }
+
+  std::optional<std::int64_t> run_due() {
+    const std::int64_t now = ctx.now_ms();
+    // A plan that ran out is reloaded and evaluated in a second pass, not a turn later.
+    for (int pass = 0; pass < 2; ++pass) {
+      run_pass(now);
+      std::lock_guard lock(mu);
+      if (dirty.empty() && reevaluate.empty()) break;
+    }
+    std::lock_guard lock(mu);
+    if (!dirty.empty() || !reevaluate.empty()) return now;
+    if (!queue.empty()) return queue.begin()->first;
+    return std::nullopt;
+  }
+
+  void run_pass(std::int64_t now) {
+    std::vector<std::string> load, due;
+    {
+      std::lock_guard lock(mu);
+      wake = false;
+      load.assign(dirty.begin(), dirty.end());
+      dirty.clear();
+      for (auto& id : reevaluate) due.push_back(id);
+      reevaluate.clear();
+      while (!queue.empty() && queue.begin()->first <= now) {
+        auto id = queue.begin()->second;
+        queue.erase(queue.begin());
+        if (auto it = devices.find(id); it != devices.end()) it->second.due_ms = -1;
+        due.push_back(std::move(id));
+      }
+    }
+    for (const auto& id : load) {
+      std::vector<std::pair<std::string, std::string>> to_link;
+      auto plan = load_plan(id, now, to_link);
+      if (plan && !to_link.empty()) {
+        if (auto l = link_missing(id, *plan, to_link); !l)
+          log_warn("schedule: linking the playlist's media to the device failed", {{"device_id", id}, {"error", l.error().message}});
+      }
+      std::lock_guard lock(mu);
+      auto it = devices.find(id);
+      if (it == devices.end()) continue;  // untracked meanwhile
+      ++counters.plans_loaded;
+      if (!plan) {
+        ++counters.errors;
+        log_warn("schedule: the device's plan could not be loaded", {{"device_id", id}, {"error", plan.error().message}});
+        enqueue(id, it->second, now + kRetryMs);
+        continue;
+      }
+      it->second.plan = std::make_shared<const Plan>(std::move(*plan));
+      due.push_back(id);
+    }
+    std::vector<Action> actions;
+    {
+      std::lock_guard lock(mu);
+      std::sort(due.begin(), due.end());
+      due.erase(std::unique(due.begin(), due.end()), due.end());
+      for (const auto& id : due)
+        if (auto it = devices.find(id); it != devices.end()) evaluate(id, it->second, now, actions);
+      // Expired holds of devices not tracked here go after a day.
+      if (!holds.empty() && options.manual_hold == ManualHold::until_boundary)
+        std::erase_if(holds, [&](const auto& h) { return !devices.count(h.first) && h.second.since_ms < now - 86'400'000; });
+    }
+    carry_out(actions, now);
+  }
+
+  void on_event(const DomainEvent& e) {
+    std::lock_guard lock(mu);
+    auto mark_org = [&](const std::string& org) {
+      for (const auto& [id, d] : devices)
+        if (d.org == org) dirty.insert(id);
+    };
+    auto mark = [&](const std::string& id) {
+      if (devices.count(id)) dirty.insert(id);
+    };
+    switch (e.kind) {
+      case EventKind::schedule_changed:
+        if (e.name == "resume") {
+          for (const auto& id : e.devices()) {
+            holds.erase(id);
+            if (devices.count(id)) reevaluate.insert(id);
+          }
+        } else if (e.devices().empty()) {
+          mark_org(e.organization_id);
+        } else {
+          for (const auto& id : e.devices()) mark(id);
+        }
+        break;
+      case EventKind::playback_changed:
+        if (e.actor_id == ScheduleEngine::actor().id || e.device_id.empty()) return;
+        holds[e.device_id] = Hold{e.at_ms};
+        if (devices.count(e.device_id)) reevaluate.insert(e.device_id);
+        break;
+      case EventKind::media_ready:
+      case EventKind::media_failed:
+      case EventKind::media_deleted:
+      case EventKind::media_renamed:
+      case EventKind::media_unlinked:
+      case EventKind::media_moved:
+      case EventKind::media_linked:
+      case EventKind::placeholder_changed:
+        if (e.actor_id == ScheduleEngine::actor().id && e.kind == EventKind::media_linked) return;  // our own
+        for (const auto& id : e.devices()) mark(id);
+        if (!e.media_id.empty())
+          for (const auto& [id, d] : devices)
+            if (d.plan && d.plan->media_ids.count(e.media_id)) dirty.insert(id);
+        break;
+      case EventKind::device_deleted:
+        for (const auto& id : e.devices()) mark(id);
+        break;
+      default:
+        return;
+    }
+    if (!dirty.empty() || !reevaluate.empty()) notify();
+  }
+
+  void loop() {
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      lock.unlock();
+      std::optional<std::int64_t> next;
+      try {
+        next = run_due();
+      } catch (const std::exception& ex) {
+        log_error("schedule engine: run failed", {{"error", ex.what()}});
+      }
+      lock.lock();
+      if (stopping) break;
+      if (wake || !dirty.empty() || !reevaluate.empty()) continue;
+      const std::int64_t now = ctx.now_ms();
+      const std::int64_t wait = next ? std::clamp<std::int64_t>(*next - now, 0, 60'000) : 60'000;
+      if (wait == 0) continue;
+      cv.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping || wake; });
+    }
+  }
+};
+
+ScheduleEngine::ScheduleEngine(Services& services, ScheduleSink& sink, ScheduleEngineOptions options)
+    : impl_(std::make_unique<Impl>(services, sink, options)) {}
+
+ScheduleEngine::~ScheduleEngine() { stop(); }
+
+void ScheduleEngine::track(std::string_view device_id, std::string_view organization_id) {
+  std::lock_guard lock(impl_->mu);
+  auto [it, inserted] = impl_->devices.try_emplace(std::string(device_id));
+  it->second.org = std::string(organization_id);
+  impl_->dirty.insert(it->first);
+  impl_->notify();
+}
+
+void ScheduleEngine::untrack(std::string_view device_id) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->devices.find(std::string(device_id));
+  if (it == impl_->devices.end()) return;
+  impl_->enqueue(it->first, it->second, -1);
+  impl_->dirty.erase(it->first);
+  impl_->reevaluate.erase(it->first);
+  impl_->devices.erase(it);
+}
+
+void ScheduleEngine::on_event(const DomainEvent& event) { impl_->on_event(event); }
+
+std::optional<std::int64_t> ScheduleEngine::run_due() { return impl_->run_due(); }
+
+void ScheduleEngine::start() {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->thread.joinable()) return;
+  impl_->stopping = false;
+  impl_->thread = std::thread([this] { impl_->loop(); });
+}
+
+void ScheduleEngine::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+  }
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::optional<ScheduleCue> ScheduleEngine::cue_at(std::string_view device_id, std::int64_t at_ms) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->devices.find(std::string(device_id));
+  if (it == impl_->devices.end() || !it->second.plan) return std::nullopt;
+  return impl_->cue_of(*it->second.plan, at_ms);
+}
+
+ScheduleEngineStats ScheduleEngine::stats() const {
+  std::lock_guard lock(impl_->mu);
+  auto s = impl_->counters;
+  s.tracked = impl_->devices.size();
+  s.held = 0;
+  for (const auto& [id, h] : impl_->holds)
+    if (impl_->devices.count(id)) ++s.held;
+  return s;
+}
+
+}  // namespace vc
