@@ -316,6 +316,48 @@ TEST_CASE("manual control holds the schedule until the next timeline boundary, o
   }
 }
 
+TEST_CASE("an override shows through manual control; a schedule change ends a hold until the boundary") {
+  Env e;
+  auto a = e.media("a.png"), m = e.media("manual.png"), b = e.media("b.png");
+  auto p = e.playlist("p", {{a, kHour}});
+  e.w.clock->set_ms(kDay + kHour);
+  e.assign(p.id, "lobby", 0, R"({"kind":"always"})");
+  e.engine->track("lobby", e.org.id);
+  e.settle();
+  e.rec.take();
+  PlaybackCommand cmd;
+  cmd.file = "manual.png";
+  REQUIRE(e.w.svc->playback().command(e.speaker, "lobby", cmd).ok());
+  e.settle();
+  CHECK(e.engine->stats().held == 1);
+  // An 'always' assignment has no boundary: the hold would last, but an override still shows.
+  OverrideInput in;
+  in.message = "Closed today";
+  auto o = ok(e.s.start_override(e.speaker, in));
+  e.settle();
+  auto sent = e.rec.take();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].text == "Closed today");
+  REQUIRE(e.s.clear_override(e.speaker, o.id).ok());  // a schedule change: the hold ends as well
+  e.settle();
+  sent = e.rec.take();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].file == "a.png");
+  CHECK(e.engine->stats().held == 0);
+  // Held again; a new playlist for the device is a boundary too.
+  REQUIRE(e.w.svc->playback().command(e.speaker, "lobby", cmd).ok());
+  e.settle();
+  CHECK(e.rec.take().empty());
+  e.w.clock->advance(std::chrono::minutes(1));
+  auto q = e.playlist("q", {{b, kHour}});
+  e.assign(q.id, "lobby", 10, R"({"kind":"always"})");
+  e.settle();
+  sent = e.rec.take();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].file == "b.png");
+  (void)m;
+}
+
 TEST_CASE("a new instance continues at the same item without resending it") {
   Env e;
   auto a = e.media("a.png"), b = e.media("b.png");

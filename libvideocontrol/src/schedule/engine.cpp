@@ -142,6 +142,7 @@ struct ScheduleEngine::Impl {
   };
   struct Hold {
     std::int64_t since_ms = 0;
+    std::string org;
   };
 
   mutable std::mutex mu;
@@ -226,8 +227,11 @@ struct ScheduleEngine::Impl {
             plan.transition = pl->transition;
             plan.changed_at_ms = pl->updated_at_ms;
             for (const auto& item : pl->items) {
+              p.media_ids.insert(item.media_id);  // its media_ready/failed reloads the plan
               VC_ASSIGN(auto m, s.media().find(item.media_id));
-              if (!m || m->status != "ready") continue;  // still converting, or failed: skipped
+              // Skipped: what failed, and documents and folders before their pages exist. Images
+              // and videos still being probed play as uploaded.
+              if (!m || m->status == "error" || (paged_kind(m->kind) && !(m->page_count && *m->page_count > 0))) continue;
               VC_ASSIGN(auto st, step_of(*m));
               if (paged_kind(m->kind) && m->page_count && *m->page_count > 0) {
                 for (int page = 1; page <= *m->page_count && plan.steps.size() < kMaxSteps; ++page) {
@@ -250,8 +254,9 @@ struct ScheduleEngine::Impl {
           p.playlists.emplace(e.playlist_id, std::move(plan));
         }
         if (e.source == TimelineSource::override_ && !e.media_id.empty() && !p.override_media.count(e.override_id)) {
+          p.media_ids.insert(e.media_id);
           VC_ASSIGN(auto m, s.media().find(e.media_id));
-          if (m && m->status == "ready") {
+          if (m && m->status != "error") {
             VC_ASSIGN(auto st, step_of(*m));
             if (paged_kind(m->kind)) st.page = 1;
             p.override_media.emplace(e.override_id, std::move(st));
@@ -407,7 +412,8 @@ struct ScheduleEngine::Impl {
     }
     ScheduleCue cue = cue_of(p, now);
     std::int64_t next = std::min(cue.end_ms > now ? cue.end_ms : now + kRetryMs, reload_at);
-    if (auto h = holds.find(id); h != holds.end()) {
+    // An emergency override shows through manual control.
+    if (auto h = holds.find(id); h != holds.end() && cue.why != "override") {
       const auto until = hold_end(p, h->second.since_ms);
       if (now < until) {
         d.sent.reset();  // when the hold ends, the schedule's cue is sent whatever was sent before
@@ -621,10 +627,7 @@ struct ScheduleEngine::Impl {
 
   void on_event(const DomainEvent& e) {
     std::lock_guard lock(mu);
-    auto mark_org = [&](const std::string& org) {
-      for (const auto& [id, d] : devices)
-        if (d.org == org) dirty.insert(id);
-    };
+
     auto mark = [&](const std::string& id) {
       if (devices.count(id)) dirty.insert(id);
     };
@@ -635,15 +638,26 @@ struct ScheduleEngine::Impl {
             holds.erase(id);
             if (devices.count(id)) reevaluate.insert(id);
           }
-        } else if (e.devices().empty()) {
-          mark_org(e.organization_id);
         } else {
-          for (const auto& id : e.devices()) mark(id);
+          // A change of the device's schedule is a boundary too (unless holds last until resumed).
+          std::vector<std::string> touched;
+          if (e.devices().empty()) {
+            for (const auto& [id, d] : devices)
+              if (d.org == e.organization_id) touched.push_back(id);
+            if (options.manual_hold == ManualHold::until_boundary)
+              std::erase_if(holds, [&](const auto& h) { return h.second.org == e.organization_id; });
+          } else {
+            touched = e.devices();
+          }
+          for (const auto& id : touched) {
+            mark(id);
+            if (options.manual_hold == ManualHold::until_boundary) holds.erase(id);
+          }
         }
         break;
       case EventKind::playback_changed:
         if (e.actor_id == ScheduleEngine::actor().id || e.device_id.empty()) return;
-        holds[e.device_id] = Hold{e.at_ms};
+        holds[e.device_id] = Hold{e.at_ms, e.organization_id};
         if (devices.count(e.device_id)) reevaluate.insert(e.device_id);
         break;
       case EventKind::media_ready:

@@ -283,3 +283,38 @@ test('sound: muted with a "tap for sound" button until tapped, then remembered',
   assert.equal(await page.$eval('#sound', (b) => b.hidden), true);
   await page.close();
 });
+
+test('a schedule drives the screen: playlist items at their boundaries (transition none), an override message over everything until cleared', async () => {
+  const files = await rest(server, 'GET', '/api/v1/devices/lobby/media', { token });
+  const id = (n) => files.items.find((f) => f.name === n).id;
+  const playlist = await rest(server, 'POST', '/api/v1/playlists', {
+    token,
+    body: { name: 'hall loop', transition: 'none', items: [{ media_id: id('red.png'), duration_ms: 3000 }, { media_id: id('poster.png'), duration_ms: 3000 }] },
+  });
+  await rest(server, 'POST', '/api/v1/assignments', { token, body: { playlist_id: playlist.id, device_id: 'hall' } });
+  const screen = await newPage(browser);
+  await screen.goto(`${server.url}/player?device=hall&muted=1`);
+  // Whichever item is current first, the other one follows at the next boundary (3 s).
+  const first = await until('a scheduled item', async () => {
+    const d = await screen.$eval('#stage', (s) => ({ ...s.dataset }));
+    return d.role === 'content' && d.phase === 'shown' && (d.file === 'red.png' || d.file === 'poster.png') ? d.file : false;
+  });
+  const second = first === 'red.png' ? 'poster.png' : 'red.png';
+  await shown(screen, { role: 'content', file: second, phase: 'shown' }, 8000);
+  await colourIs(screen, second === 'red.png' ? RED : YELLOW, 'the next scheduled item');
+  // poster.png was not on hall: the engine linked it there.
+  const hallFiles = await rest(server, 'GET', '/api/v1/devices/hall/media', { token });
+  assert.ok(hallFiles.items.some((f) => f.name === 'poster.png'), 'the playlist item was linked to the device');
+
+  const override = await rest(server, 'POST', '/api/v1/overrides', { token, body: { message: 'Fire drill: please leave by the east stairs' } });
+  await until('the message', () => screen.$eval('#message', (m) => m.textContent).catch(() => false));
+  assert.equal(await screen.$eval('#message', (m) => m.textContent), 'Fire drill: please leave by the east stairs');
+  assert.equal(await screen.$eval('#message', (m) => m.getAttribute('role')), 'alert');
+  assert.ok(near(await pixel(screen, 30, 30), [176, 0, 32]), 'the message covers the screen');
+  await shot(screen, 'kiosk-override-message');
+  await rest(server, 'DELETE', `/api/v1/overrides/${override.id}`, { token });
+  await until('the message gone', async () => (await screen.$('#message')) === null);
+  await shown(screen, { role: 'content', phase: 'shown' }, 8000);
+  assert.deepEqual(brokenBits(screen), []);
+  await screen.close();
+});

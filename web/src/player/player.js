@@ -120,9 +120,15 @@ export class Player {
       case 'player/play':
         if (arg && typeof arg.file === 'string' && arg.file) {
           const type = knownType(arg.type) ? arg.type : inferType(arg.file);
-          this.play({ type, file: arg.file, page: arg.page });
+          // From a schedule: the playlist's transition ("none" swaps at once) and, after a
+          // reconnect, how far into the item the schedule is (videos seek there).
+          const offsetMs = Number.isFinite(arg.offset_ms) && arg.offset_ms > 0 ? arg.offset_ms : 0;
+          this.play({ type, file: arg.file, page: arg.page, offsetMs }, { instant: arg.transition === 'none' });
         }
         return;
+      case 'player/message':
+        // An emergency override's text over everything; {text: null} takes it away.
+        return this.view.message(arg && typeof arg.text === 'string' && arg.text ? arg.text : null);
       case 'player/pause':
         this.paused = true;
         this.save();
@@ -177,12 +183,12 @@ export class Player {
   }
 
   // ---- what is shown -----------------------------------------------------------------------------
-  play(item, { paused = false } = {}) {
+  play(item, { paused = false, instant = false } = {}) {
     this.finished = null;
-    this.show(item, { paused });
+    this.show(item, { paused, instant });
   }
 
-  show(item, { paused = false, loop = false } = {}) {
+  show(item, { paused = false, loop = false, instant = false } = {}) {
     const type = item.type;
     const page = isPaged(type) ? (Number.isInteger(item.page) && item.page > 0 ? item.page : 1) : null;
     this.current = { type, file: item.file, page };
@@ -199,7 +205,8 @@ export class Player {
       next: isPaged(type) ? this.u.page(type, item.file, page + 1) : null,
       loop,
       paused,
-    });
+      offsetMs: type === 'video' ? item.offsetMs || 0 : 0,
+    }, { instant });
     this.keep();
   }
 

@@ -112,6 +112,22 @@ export class View {
     });
   }
 
+  // An emergency message over whatever is shown (null: none). The text is the operator's, as given.
+  message(text) {
+    if (!text) {
+      this.messageBox?.remove();
+      this.messageBox = null;
+      delete this.stage.dataset.message;
+      return;
+    }
+    if (!this.messageBox) {
+      this.messageBox = el('div', { id: 'message', class: 'message', role: 'alert' });
+      this.stage.after(this.messageBox);
+    }
+    this.messageBox.replaceChildren(el('p', { text }));
+    this.stage.dataset.message = 'shown';
+  }
+
   // Nothing to show: a quiet card (no placeholder set, or the placeholder cannot be shown).
   idle(key, params) {
     this.seq++;
@@ -152,6 +168,9 @@ export class View {
       v.addEventListener('error', resolve, { once: true });
     });
     v.addEventListener('loadedmetadata', () => {
+      // A scheduled video joined late (a reconnect): start where the schedule is, if it is inside.
+      const at = (item.offsetMs || 0) / 1000;
+      if (at >= 1 && Number.isFinite(v.duration) && at < v.duration - 0.5 && mine()) v.currentTime = at;
       // No picture: audio. A card says what is playing instead of a black screen.
       if (v.videoWidth === 0 && mine()) {
         node.append(this.card('♪', this.t('player.audio', { file: item.file }), 'audio'));
