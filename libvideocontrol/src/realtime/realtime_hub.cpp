@@ -17,6 +17,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/players.hpp"
 #include "videocontrol/presence.hpp"
+#include "videocontrol/scheduling.hpp"
 #include "videocontrol/services.hpp"
 #include "videocontrol/protocol/socketio.hpp"
 
@@ -347,6 +348,12 @@ struct RealtimeHub::Impl {
     if (!device_id.empty() && !group_id.empty())
       return reply(error_ack("give either device_id or group_id, not both"));
     if (device_id.empty() && group_id.empty()) return reply(error_ack("device_id or group_id is required"));
+    if (name == "control/resumeSchedule") {  // manual control ends: the schedule plays again
+      if (device_id.empty()) return reply(error_ack("control/resumeSchedule takes a device_id"));
+      auto done = services.scheduling().resume_schedule(actor, device_id);
+      if (!done) return reply(error_ack(done.error().message, done.error().code));
+      return reply(R"({"ok":true})");
+    }
     auto parsed = realtime::control_command(name, {str_field(args, "file"), int_field(args, "page")});
     if (!parsed) return reply(error_ack(fmt::format("unknown event '{}'", name)));
     PlaybackCommand cmd = std::move(*parsed);

@@ -219,6 +219,10 @@ test('pause, resume, restart and stop: each reaches the player and shows its ack
   const ack = await press(page, 'btn-pause', 'ack-transport');
   assert.equal(ack.status, 'error');
   assert.match(ack.text, /refused — (conflicts with the screen.s state|not possible now) \(nothing is playing/);
+  // "Resume schedule" gives the screen back to its schedule (control/resumeSchedule); acknowledged.
+  const resumed = await press(page, 'btn-resume-schedule', 'ack-transport');
+  assert.equal(resumed.status, 'ok', resumed.text);
+  assert.match(resumed.text, /Resume schedule/);
 });
 
 test('a page command on an image is refused with the reason, by button and by swipe', async () => {

@@ -60,6 +60,16 @@ export function Transport({ state, selected, send, ack, onPickFile }) {
         <Big icon="stop" testid="btn-stop" label={t('speaker.controls.stop')} onClick={() => send('transport', 'control/stop', {}, t('speaker.controls.stop'))} />
       </div>
       <AckLine ack={ack} group="transport" testid="ack-transport" />
+      <button
+        type="button"
+        class="sp-schedule"
+        data-testid="btn-resume-schedule"
+        title={t('speaker.controls.resume_schedule_hint')}
+        onClick={() => send('transport', 'control/resumeSchedule', {}, t('speaker.controls.resume_schedule'))}
+      >
+        <Icon name="restart" size={18} />
+        <span>{t('speaker.controls.resume_schedule')}</span>
+      </button>
     </div>
   );
 }

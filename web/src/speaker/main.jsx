@@ -234,7 +234,7 @@ function Panel({ user, live }) {
     const t0 = performance.now();
     const r = await control(live.socket, event, { device_id: deviceId, ...extra });
     const ms = Math.max(1, Math.round(performance.now() - t0));
-    if (r?.ok) live.applyState(deviceId, r.state);
+    if (r?.ok && r.state) live.applyState(deviceId, r.state);
     if (seq.current !== id) return; // a later press (or another device) shows its own outcome
     setAck(r?.ok ? { id, group, label, status: 'ok', ms } : { id, group, label, status: 'error', reason: reasonOf(r?.error, r?.code) });
   };
