@@ -239,6 +239,7 @@ TEST_CASE("every change publishes schedule.changed, which panels get as schedule
   o.message = "m";
   auto ov = Env::ok(e.s.start_override(e.speaker, o));
   REQUIRE(e.s.clear_override(e.speaker, ov.id).ok());
+  REQUIRE(e.w.svc->media().remove(e.admin, m, true).ok());  // forced: its playlist changed
   REQUIRE(e.s.delete_assignment(e.admin, as.id).ok());
   REQUIRE(e.s.delete_playlist(e.admin, p.id).ok());
   REQUIRE(e.s.delete_group(e.admin, g.id).ok());
@@ -254,7 +255,7 @@ TEST_CASE("every change publishes schedule.changed, which panels get as schedule
     got.push_back(ev.name + ":" + devices);
   }
   CHECK(got == std::vector<std::string>{"group:lobby", "group:hall,lobby", "playlist:", "assignment:cafe", "device_schedule:lobby",
-                                        "override:", "override:", "assignment:", "playlist:", "group:hall"});
+                                        "override:", "override:", "playlist:", "assignment:", "playlist:", "group:hall"});
   CHECK(seen.at(0).media_id == g.id);
   const auto packets = realtime::broadcasts_for(seen.at(0));
   REQUIRE(packets.size() == 1);

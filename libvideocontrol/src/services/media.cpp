@@ -379,11 +379,12 @@ Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id,
   std::string org;
   std::optional<std::string> freed;
   std::vector<std::string> placeholder_of;
+  std::vector<std::pair<std::string, std::string>> used_by;
   VC_TRY(ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto m, load_visible_media(s, actor, media_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
     org = m.organization_id;
-    VC_ASSIGN(auto used_by, s.scheduling().playlists_using(m.id));
+    VC_ASSIGN(used_by, s.scheduling().playlists_using(m.id));
     if (!used_by.empty() && !force) {
       std::string names;
       for (const auto& [id, name] : used_by) names += (names.empty() ? "'" : ", '") + name + "' (" + id + ")";
@@ -400,6 +401,9 @@ Result<void> MediaLibrary::remove(const Actor& actor, std::string_view media_id,
   ctx_.publish(domain_event(EventKind::media_deleted, org, {}, std::string(media_id)), actor);
   if (!placeholder_of.empty())
     ctx_.publish(domain_event(EventKind::placeholder_changed, org, {}, {}, {}, placeholder_of), actor);
+  // Forced: the playlists lost an item (schedule editors and the engines reload them).
+  for (const auto& [id, name] : used_by)
+    ctx_.publish(domain_event(EventKind::schedule_changed, org, {}, id, "playlist"), actor);
   return {};
 }
 
