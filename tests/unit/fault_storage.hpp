@@ -268,6 +268,7 @@ class MediaRepo final : public MediaRepository {
   VC_FAULT_FWD(Result<std::vector<std::string>>, only_on, (sv d), (d))
   using Links = std::vector<std::pair<std::string, std::string>>;
   VC_FAULT_FWD(Result<Links>, links, (sv m), (m))
+  VC_FAULT_FWD(Result<std::optional<std::string>>, name_on, (sv d, sv m), (d, m))
 #undef kName
  private:
   MediaRepository& inner_;

@@ -170,6 +170,8 @@ class VC_API MediaRepository {
   virtual Result<std::vector<std::string>> only_on(std::string_view device_pk) = 0;
   // Where a media item is offered: (the device's public id, the device's name for it), by device.
   virtual Result<std::vector<std::pair<std::string, std::string>>> links(std::string_view media_id) = 0;
+  // The first (by name) of the device's names for a media item; nullopt when it does not hold it.
+  virtual Result<std::optional<std::string>> name_on(std::string_view device_pk, std::string_view media_id) = 0;
 };
 
 class VC_API BlobRepository {

@@ -206,13 +206,9 @@ struct ScheduleEngine::Impl {
         st.media_id = m.id;
         st.kind = m.kind;
         st.page_count = m.page_count;
-        VC_ASSIGN(auto links, s.media().links(m.id));
-        for (const auto& [dev, name] : links)
-          if (dev == device_id) {
-            st.file = name;
-            break;
-          }
-        if (st.file.empty()) to_link.emplace_back(m.id, m.name);
+        VC_ASSIGN(auto name, s.media().name_on(p.device_pk, m.id));
+        if (name) st.file = std::move(*name);
+        else to_link.emplace_back(m.id, m.name);
         p.media_ids.insert(m.id);
         return st;
       };

@@ -277,4 +277,15 @@ Result<std::vector<std::pair<std::string, std::string>>> SociMedia::links(std::s
   });
 }
 
+Result<std::optional<std::string>> SociMedia::name_on(std::string_view device_pk, std::string_view media_id) {
+  return guarded([&]() -> Result<std::optional<std::string>> {
+    std::string d(device_pk), m(media_id), name;
+    soci::indicator ind = soci::i_null;
+    s_ << "SELECT MIN(name) FROM device_media WHERE device_id = :d AND media_id = :m", soci::into(name, ind), soci::use(d),
+        soci::use(m);
+    if (ind != soci::i_ok) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(name));
+  });
+}
+
 }  // namespace vc::storage

@@ -128,6 +128,7 @@ class SociMedia final : public MediaRepository {
   Result<std::int64_t> link_count(std::string_view media_id) override;
   Result<std::vector<std::string>> only_on(std::string_view device_pk) override;
   Result<std::vector<std::pair<std::string, std::string>>> links(std::string_view media_id) override;
+  Result<std::optional<std::string>> name_on(std::string_view device_pk, std::string_view media_id) override;
 
  private:
   soci::session& s_;
