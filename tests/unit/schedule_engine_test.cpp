@@ -411,6 +411,12 @@ TEST_CASE("idle: a device without a schedule is left alone; when a schedule ends
   REQUIRE_FALSE(sent.empty());
   CHECK(sent.back().event == "player/stop");
   CHECK(ok(e.w.svc->playback().state(e.admin, "hall")).state == PlaybackState::stopped);
+  // A deleted device is no longer driven.
+  CHECK(e.engine->stats().tracked == 1);
+  REQUIRE(e.w.svc->devices().remove(e.admin, "hall").ok());
+  e.settle();
+  CHECK(e.engine->stats().tracked == 0);
+  CHECK(e.engine->stats().errors == 0);
 }
 
 TEST_CASE("an emergency message overrides the schedule until cleared") {

@@ -598,6 +598,11 @@ struct ScheduleEngine::Impl {
       auto it = devices.find(id);
       if (it == devices.end()) continue;  // untracked meanwhile
       ++counters.plans_loaded;
+      if (!plan && plan.error().code == ErrorCode::not_found) {  // the device (or its organisation) is gone
+        enqueue(id, it->second, -1);
+        devices.erase(it);
+        continue;
+      }
       if (!plan) {
         ++counters.errors;
         log_warn("schedule: the device's plan could not be loaded", {{"device_id", id}, {"error", plan.error().message}});
