@@ -21,6 +21,7 @@ namespace {
 // 0003's media processing columns and index, 0004's scheduling tables (which replaced 0001's unused
 // playlist and schedule tables).
 void undo_later_migrations(soci::session& raw) {
+  raw << "ALTER TABLE device_state DROP COLUMN scheduled";  // 0005
   raw << "ALTER TABLE media DROP COLUMN progress";
   raw << "ALTER TABLE media DROP COLUMN error";
   raw << "ALTER TABLE media DROP COLUMN derived";

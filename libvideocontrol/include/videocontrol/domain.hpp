@@ -112,6 +112,9 @@ struct VC_API NowPlaying {
   std::optional<std::int64_t> position_ms;
   std::optional<int> volume;
   std::int64_t updated_at_ms = 0;
+  // Set by the schedule engine; false when a person (or a script) set it: manual control, which
+  // holds the device's schedule (schedule_engine.hpp), also across a restart.
+  bool scheduled = false;
 };
 
 struct VC_API Device {

@@ -69,11 +69,16 @@ struct Plan {
   std::string device_pk;
   std::int64_t from_ms = 0, to_ms = 0;
   std::vector<TimelineEntry> entries;
+  // The same timeline without overrides: where a playlist is counts from these spans, so an
+  // override that ends (or is cleared) leaves the playlist where it would have been, whenever the
+  // plan was loaded.
+  std::vector<TimelineEntry> base_entries;
   std::map<std::string, PlaylistPlan> playlists;
   std::map<std::string, std::int64_t> assignment_changed;
   std::map<std::string, Step> override_media;  // override id → its media on the device
   std::unordered_set<std::string> media_ids;   // every media item the plan shows
   std::optional<NowPlaying> stored;            // the state stored when the plan was loaded
+  std::int64_t schedule_changed_ms = 0;        // the latest change of an assignment, playlist or override in it
 };
 
 std::uint64_t fnv1a(std::string_view a, std::string_view b) {
@@ -139,6 +144,7 @@ struct ScheduleEngine::Impl {
     std::optional<ScheduleCue> sent;  // what this engine last told the players (or found stored)
     std::int64_t due_ms = -1;          // its key in `queue`, -1 when not queued
     bool sent_content = false;         // the schedule put something on (so an idle cue stops it)
+    bool hold_checked = false;         // the stored state was looked at for a hold (once per tracking)
   };
   struct Hold {
     std::int64_t since_ms = 0;
@@ -186,6 +192,7 @@ struct ScheduleEngine::Impl {
       VC_ASSIGN(auto rules, s.scheduling().assignments_for(d->id));
       for (auto& a : rules) {
         p.assignment_changed[a.id] = a.updated_at_ms;
+        p.schedule_changed_ms = std::max(p.schedule_changed_ms, a.updated_at_ms);
         in.rules.push_back(ScheduleRule{a.id, a.playlist_id, a.group_id, a.priority, a.updated_at_ms, std::move(a.schedule)});
       }
       VC_ASSIGN(auto groups, s.scheduling().group_ids_of(d->id));
@@ -194,11 +201,17 @@ struct ScheduleEngine::Impl {
       for (auto& o : overrides) {
         if (!o.group_id.empty() && std::find(groups.begin(), groups.end(), o.group_id) == groups.end()) continue;
         in.overrides.push_back(OverrideRule{o.id, o.media_id, o.message, o.group_id, o.starts_at_ms, o.ends_at_ms.value_or(0)});
+        p.schedule_changed_ms = std::max(p.schedule_changed_ms, o.starts_at_ms);
         mine.push_back(std::move(o));
       }
       in.default_playlist_id = settings.default_playlist_id;
       in.placeholder_media_id = d->placeholder_media_id;
       p.entries = resolve_timeline(in, zone, p.from_ms, p.to_ms);
+      {
+        TimelineInput base = in;
+        base.overrides.clear();
+        p.base_entries = resolve_timeline(base, zone, p.from_ms, p.to_ms);
+      }
 
       // The device's name for a media item; a media item it does not hold yet is linked after the read.
       auto step_of = [&](const Media& m) -> Result<Step> {
@@ -222,6 +235,7 @@ struct ScheduleEngine::Impl {
             plan.shuffle = pl->shuffle;
             plan.transition = pl->transition;
             plan.changed_at_ms = pl->updated_at_ms;
+            p.schedule_changed_ms = std::max(p.schedule_changed_ms, pl->updated_at_ms);
             for (const auto& item : pl->items) {
               p.media_ids.insert(item.media_id);  // its media_ready/failed reloads the plan
               VC_ASSIGN(auto m, s.media().find(item.media_id));
@@ -308,13 +322,14 @@ struct ScheduleEngine::Impl {
   }
 
   // ---- cues ----
-  static const TimelineEntry* entry_at(const Plan& p, std::int64_t t) {
-    auto it = std::upper_bound(p.entries.begin(), p.entries.end(), t,
+  static const TimelineEntry* entry_at(const std::vector<TimelineEntry>& entries, std::int64_t t) {
+    auto it = std::upper_bound(entries.begin(), entries.end(), t,
                                [](std::int64_t v, const TimelineEntry& e) { return v < e.span.begin_ms; });
-    if (it == p.entries.begin()) return nullptr;
+    if (it == entries.begin()) return nullptr;
     --it;
     return t < it->span.end_ms ? &*it : nullptr;
   }
+  static const TimelineEntry* entry_at(const Plan& p, std::int64_t t) { return entry_at(p.entries, t); }
 
   ScheduleCue cue_of(const Plan& p, std::int64_t t) const {
     ScheduleCue c;
@@ -355,7 +370,11 @@ struct ScheduleEngine::Impl {
         // The playlist starts when its span begins, or restarts when it or its assignment changed
         // since; a span older than the plan's look-back counts from the last change (stable on every
         // instance, whenever the plan was loaded).
-        std::int64_t since = e->span.begin_ms <= p.from_ms ? changed : std::max(e->span.begin_ms, changed);
+        std::int64_t span_begin = e->span.begin_ms;
+        if (const TimelineEntry* b = entry_at(p.base_entries, t);
+            b && b->source == e->source && b->playlist_id == e->playlist_id && b->assignment_id == e->assignment_id)
+          span_begin = b->span.begin_ms;
+        std::int64_t since = span_begin <= p.from_ms ? changed : std::max(span_begin, changed);
         since = std::min(since, t);
         auto pos = playlist_position(pl.durations, pl.loop, pl.shuffle, fnv1a(e->playlist_id, c.source_id), since, t);
         if (!pos) {  // played through (no loop): idle until the span ends
@@ -408,6 +427,14 @@ struct ScheduleEngine::Impl {
     }
     ScheduleCue cue = cue_of(p, now);
     std::int64_t next = std::min(cue.end_ms > now ? cue.end_ms : now + kRetryMs, reload_at);
+    // A state a person stored (before a restart, or on an instance that held the device before) is
+    // a hold as well, unless the schedule changed since (until_boundary) or it was resumed.
+    if (!d.hold_checked) {
+      d.hold_checked = true;
+      if (p.stored && !p.stored->scheduled && p.stored->updated_at_ms > 0 && !holds.count(id) &&
+          (options.manual_hold == ManualHold::until_resume || p.stored->updated_at_ms >= p.schedule_changed_ms))
+        holds[id] = Hold{p.stored->updated_at_ms, d.org};
+    }
     // An emergency override shows through manual control.
     if (auto h = holds.find(id); h != holds.end() && cue.why != "override") {
       const auto until = hold_end(p, h->second.since_ms);
@@ -502,6 +529,7 @@ struct ScheduleEngine::Impl {
           }
           sink.deliver(a.device_id, step->player_event, with_fields(step->player_payload, a.cue, now));
           step->state.updated_at_ms = now;
+          step->state.scheduled = true;
           states.emplace_back(&a, std::move(step->state));
           break;
         }
@@ -513,6 +541,7 @@ struct ScheduleEngine::Impl {
           NowPlaying n;
           n.state = PlaybackState::stopped;
           n.updated_at_ms = now;
+          n.scheduled = true;
           states.emplace_back(&a, std::move(n));
           break;
         }
@@ -521,6 +550,7 @@ struct ScheduleEngine::Impl {
           NowPlaying n;
           n.state = PlaybackState::stopped;
           n.updated_at_ms = now;
+          n.scheduled = true;
           states.emplace_back(&a, std::move(n));
           break;
         }

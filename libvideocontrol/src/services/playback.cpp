@@ -118,6 +118,7 @@ Result<PlaybackOutcome> Playback::command(const Actor& actor, std::string_view d
     out.player_event = std::move(next.player_event);
     out.player_payload = std::move(next.player_payload);
     n.updated_at_ms = ctx_.now_ms();
+    n.scheduled = false;  // manual control (the engine stores its own states)
     VC_TRY(s.devices().put_state(d.id, n));
     out.state = n;
     return out;

@@ -517,6 +517,12 @@ Result<void> Scheduling::resume_schedule(const Actor& actor, std::string_view de
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::control));
     org = d.organization_id;
+    // The stored state is no longer a manual one: a restarted engine does not hold the device again.
+    VC_ASSIGN(auto state, s.devices().state(d.id));
+    if (state && !state->scheduled) {
+      state->scheduled = true;
+      VC_TRY(s.devices().put_state(d.id, *state));
+    }
     VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.schedule_resume", "device", d.device_id, d.organization_id)));
     return true;
   });

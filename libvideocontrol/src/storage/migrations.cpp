@@ -287,6 +287,11 @@ const std::vector<Migration> kMigrations = {
               created_at BIGINT NOT NULL))",
          "CREATE INDEX overrides_organization_idx ON overrides (organization_id, cleared_at)",
      }},
+    {5, "0005_scheduled_state",
+     {
+         // Whether the schedule engine set the now-playing state (1) or a person did (0).
+         "ALTER TABLE device_state ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0",
+     }},
 };
 
 }  // namespace

@@ -117,12 +117,13 @@ Result<std::optional<NowPlaying>> SociDevices::state(std::string_view id) {
     NullableText type, file;
     NullableInt page, position, volume;
     long long updated = 0;
-    soci::statement st = (s_.prepare << "SELECT type, file, page, state, position_ms, volume, updated_at "
+    int scheduled = 0;
+    soci::statement st = (s_.prepare << "SELECT type, file, page, state, position_ms, volume, updated_at, scheduled "
                                         "FROM device_state WHERE device_id = :id",
                           soci::into(type.value, type.ind), soci::into(file.value, file.ind),
                           soci::into(page.value, page.ind), soci::into(n.state),
                           soci::into(position.value, position.ind), soci::into(volume.value, volume.ind),
-                          soci::into(updated), soci::use(key));
+                          soci::into(updated), soci::into(scheduled), soci::use(key));
     if (!st.execute(true)) return std::optional<NowPlaying>{};
     n.type = type.get();
     n.file = file.get();
@@ -130,6 +131,7 @@ Result<std::optional<NowPlaying>> SociDevices::state(std::string_view id) {
     n.position_ms = position.get();
     if (auto v = volume.get()) n.volume = static_cast<int>(*v);
     n.updated_at_ms = updated;
+    n.scheduled = scheduled != 0;
     return std::optional<NowPlaying>{std::move(n)};
   });
 }
@@ -141,13 +143,15 @@ Result<void> SociDevices::put_state(std::string_view id, const NowPlaying& n) {
     NullableInt page(n.page ? std::optional<std::int64_t>(*n.page) : std::nullopt), position(n.position_ms),
         volume(n.volume ? std::optional<std::int64_t>(*n.volume) : std::nullopt);
     long long updated = n.updated_at_ms;
-    s_ << "INSERT INTO device_state (device_id, type, file, page, state, position_ms, volume, updated_at) "
-          "VALUES (:id, :type, :file, :page, :state, :pos, :vol, :at) ON CONFLICT (device_id) DO UPDATE SET "
+    int scheduled = n.scheduled ? 1 : 0;
+    s_ << "INSERT INTO device_state (device_id, type, file, page, state, position_ms, volume, updated_at, scheduled) "
+          "VALUES (:id, :type, :file, :page, :state, :pos, :vol, :at, :sch) ON CONFLICT (device_id) DO UPDATE SET "
           "type = excluded.type, file = excluded.file, page = excluded.page, state = excluded.state, "
-          "position_ms = excluded.position_ms, volume = excluded.volume, updated_at = excluded.updated_at",
+          "position_ms = excluded.position_ms, volume = excluded.volume, updated_at = excluded.updated_at, "
+          "scheduled = excluded.scheduled",
         soci::use(key), soci::use(type.value, type.ind), soci::use(file.value, file.ind),
         soci::use(page.value, page.ind), soci::use(n.state), soci::use(position.value, position.ind),
-        soci::use(volume.value, volume.ind), soci::use(updated);
+        soci::use(volume.value, volume.ind), soci::use(updated), soci::use(scheduled);
     return {};
   });
 }
