@@ -358,6 +358,32 @@ TEST_CASE("an override shows through manual control; a schedule change ends a ho
   (void)m;
 }
 
+TEST_CASE("a boundary within the lead is computed ahead and sent when the clock reaches it") {
+  ScheduleEngineOptions o;
+  o.lead = std::chrono::milliseconds(200);
+  Env e(o);
+  auto a = e.media("a.png"), b = e.media("b.png");
+  auto p = e.playlist("p", {{a, 10 * kSec}, {b, 10 * kSec}});
+  e.w.clock->set_ms(kDay + kHour);
+  e.assign(p.id, "lobby", 0, R"({"kind":"always"})");
+  e.engine->track("lobby", e.org.id);
+  e.settle();
+  REQUIRE(e.rec.take().size() == 1);
+  const std::int64_t boundary = kDay + kHour + 10 * kSec;
+  e.w.clock->set_ms(boundary - 150);  // inside the lead: b is prepared now, sent at the boundary
+  std::thread mover([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    e.w.clock->set_ms(boundary);
+  });
+  e.settle();
+  mover.join();
+  auto sent = e.rec.take();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].file == "b.png");
+  CHECK(sent[0].at_ms == boundary);  // not before
+  CHECK(ok(e.w.svc->playback().state(e.admin, "lobby")).updated_at_ms == boundary);
+}
+
 TEST_CASE("a new instance continues at the same item without resending it") {
   Env e;
   auto a = e.media("a.png"), b = e.media("b.png");

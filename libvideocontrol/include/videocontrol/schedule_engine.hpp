@@ -43,6 +43,16 @@ struct VC_API ScheduleEngineOptions {
   std::chrono::milliseconds item_duration{10'000};
   // A plan covers this far ahead, then is computed again.
   std::chrono::hours horizon{24};
+  // The engine wakes this long before a boundary to compute what is due and build the messages, so
+  // that at the boundary it only sends. 0: it wakes at the boundary.
+  std::chrono::milliseconds lead{200};
+};
+
+// One message for one device's players.
+struct VC_API ScheduleDelivery {
+  std::string_view device_id;
+  std::string_view event;
+  const std::string* payload = nullptr;  // JSON text of the one argument; null or empty = none
 };
 
 // Where the engine's messages for a device's players go: the connections this instance holds.
@@ -51,6 +61,11 @@ class VC_API ScheduleSink {
   virtual ~ScheduleSink() = default;
   // One Socket.IO event for every player of the device connected here. Must not block.
   virtual void deliver(std::string_view device_id, std::string_view event, const std::string& payload) = 0;
+  // Many at once (a boundary many devices share): by default one deliver() each.
+  virtual void deliver_many(const std::vector<ScheduleDelivery>& messages) {
+    static const std::string none;
+    for (const auto& m : messages) deliver(m.device_id, m.event, m.payload ? *m.payload : none);
+  }
 };
 
 // What a device shows at a moment according to its plan.

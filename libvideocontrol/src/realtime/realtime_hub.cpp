@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -155,6 +156,31 @@ struct RealtimeHub::Impl {
       if (!payload.empty()) args.push_back(payload);
       const auto packet = sio::encode(sio::make_event(event, args));
       for (auto id : targets) hub->send(id, packet);
+    }
+    // A boundary many devices share: one lock for the lookups, each distinct packet encoded once.
+    void deliver_many(const std::vector<ScheduleDelivery>& messages) override {
+      std::vector<std::pair<ConnectionId, std::size_t>> out;  // connection, index into packets
+      std::vector<std::string> packets;
+      std::unordered_map<std::string, std::size_t> index;     // event + payload → packet
+      out.reserve(messages.size());
+      {
+        std::lock_guard lock(hub->mu);
+        for (const auto& m : messages) {
+          auto targets = hub->registry.players_of(std::string(m.device_id));
+          if (targets.empty()) continue;
+          std::string key(m.event);
+          key += '\0';
+          if (m.payload) key += *m.payload;
+          auto [it, fresh] = index.try_emplace(std::move(key), packets.size());
+          if (fresh) {
+            std::vector<std::string> args;
+            if (m.payload && !m.payload->empty()) args.push_back(*m.payload);
+            packets.push_back(sio::encode(sio::make_event(m.event, args)));
+          }
+          for (auto id : targets) out.emplace_back(id, it->second);
+        }
+      }
+      for (const auto& [id, i] : out) hub->send(id, packets[i]);
     }
   } engine_sink{this};
   std::unique_ptr<ScheduleEngine> engine;  // last: destroyed first

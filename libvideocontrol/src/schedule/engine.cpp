@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -409,6 +410,7 @@ struct ScheduleEngine::Impl {
 
   // ---- actions ----
   struct Action {
+    std::int64_t at_ms = 0;  // the boundary it is for
     std::string device_id, device_pk, org;
     ScheduleCue cue;
     std::optional<ScheduleCue> previous;
@@ -466,6 +468,7 @@ struct ScheduleEngine::Impl {
       return;
     }
     Action a;
+    a.at_ms = now;
     a.device_id = id;
     a.device_pk = p.device_pk;
     a.org = d.org;
@@ -491,6 +494,18 @@ struct ScheduleEngine::Impl {
     actions.push_back(std::move(a));
   }
 
+  // Sleeps until the services' clock reads `at` (a boundary computed `lead` ahead), at most the lead
+  // and a little more in real time (a ManualClock in tests does not move by itself).
+  void wait_until(std::int64_t at, std::int64_t now) {
+    if (at <= now) return;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(at - now + 20);
+    for (;;) {
+      const auto left = at - ctx.now_ms();
+      if (left <= 0 || std::chrono::steady_clock::now() >= deadline) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::int64_t>(left, 50)));
+    }
+  }
+
   static std::string with_fields(std::string payload, const ScheduleCue& c, std::int64_t now) {
     // The play payload plus what browser players use: the transition and how far into the item
     // the player is (after a reconnect); 2.x players ignore both.
@@ -505,16 +520,33 @@ struct ScheduleEngine::Impl {
     return payload;
   }
 
-  // Delivers the actions to the players here, then stores the states in one transaction and tells
-  // every instance's panels.
+  // Builds the messages, sends each boundary's at its time (to the players here), then stores the
+  // states in one transaction and tells every instance's panels.
   void carry_out(std::vector<Action>& actions, std::int64_t now) {
     if (actions.empty()) return;
+    std::stable_sort(actions.begin(), actions.end(), [](const Action& a, const Action& b) { return a.at_ms < b.at_ms; });
+    static const std::string kClear = R"({"text":null})";
+    struct Built {
+      std::int64_t at_ms;
+      std::vector<ScheduleDelivery> messages;
+    };
+    std::vector<Built> batches;
+    std::deque<std::string> payloads;  // stable addresses for the deliveries
+    std::unordered_map<std::string, const std::string*> shared;  // one copy of each distinct payload
+    auto keep = [&](std::string text) -> const std::string* {
+      auto it = shared.find(text);
+      if (it != shared.end()) return it->second;
+      payloads.push_back(text);
+      return shared.emplace(std::move(text), &payloads.back()).first->second;
+    };
     std::vector<std::pair<const Action*, NowPlaying>> states;
     states.reserve(actions.size());
     for (const auto& a : actions) {
-      NowPlaying before;
-      if (a.previous && a.previous->kind == ScheduleCue::Kind::message)
-        sink.deliver(a.device_id, "player/message", R"({"text":null})");
+      if (batches.empty() || batches.back().at_ms != a.at_ms) batches.push_back({a.at_ms, {}});
+      auto& out = batches.back().messages;
+      if (a.previous && a.previous->kind == ScheduleCue::Kind::message) out.push_back({a.device_id, "player/message", &kClear});
+      NowPlaying n;
+      n.state = PlaybackState::stopped;
       switch (a.cue.kind) {
         case ScheduleCue::Kind::file: {
           PlaybackCommand cmd;
@@ -522,41 +554,34 @@ struct ScheduleEngine::Impl {
           cmd.file = a.cue.file;
           cmd.page = a.cue.page;
           playback_machine::File f{a.cue.file, a.kind, a.page_count};
-          auto step = playback_machine::step(before, std::nullopt, cmd, &f);
+          auto step = playback_machine::step(NowPlaying{}, std::nullopt, cmd, &f);
           if (!step) {
             log_warn("schedule: cannot play", {{"device_id", a.device_id}, {"file", a.cue.file}, {"error", step.error().message}});
             continue;
           }
-          sink.deliver(a.device_id, step->player_event, with_fields(step->player_payload, a.cue, now));
-          step->state.updated_at_ms = now;
-          step->state.scheduled = true;
-          states.emplace_back(&a, std::move(step->state));
+          out.push_back({a.device_id, "player/play", keep(with_fields(step->player_payload, a.cue, a.at_ms))});
+          n = std::move(step->state);
           break;
         }
-        case ScheduleCue::Kind::message: {
-          sink.deliver(a.device_id, "player/stop", "");
-          sink.deliver(a.device_id, "player/message",
-                       std::move(JsonWriter().begin_object().key("text").value(a.cue.message).key("override_id")
-                                     .value(a.cue.source_id).end_object()).str());
-          NowPlaying n;
-          n.state = PlaybackState::stopped;
-          n.updated_at_ms = now;
-          n.scheduled = true;
-          states.emplace_back(&a, std::move(n));
+        case ScheduleCue::Kind::message:
+          out.push_back({a.device_id, "player/stop", nullptr});
+          out.push_back({a.device_id, "player/message",
+                         keep(std::move(JsonWriter().begin_object().key("text").value(a.cue.message).key("override_id")
+                                            .value(a.cue.source_id).end_object()).str())});
           break;
-        }
-        case ScheduleCue::Kind::idle: {
-          sink.deliver(a.device_id, "player/stop", "");
-          NowPlaying n;
-          n.state = PlaybackState::stopped;
-          n.updated_at_ms = now;
-          n.scheduled = true;
-          states.emplace_back(&a, std::move(n));
+        case ScheduleCue::Kind::idle:
+          out.push_back({a.device_id, "player/stop", nullptr});
           break;
-        }
         case ScheduleCue::Kind::none:
-          break;
+          continue;
       }
+      n.updated_at_ms = a.at_ms;
+      n.scheduled = true;
+      states.emplace_back(&a, std::move(n));
+    }
+    for (const auto& b : batches) {
+      wait_until(b.at_ms, now);
+      sink.deliver_many(b.messages);
     }
     {
       std::lock_guard lock(mu);
@@ -602,19 +627,22 @@ struct ScheduleEngine::Impl {
   }
 
   void run_pass(std::int64_t now) {
-    std::vector<std::string> load, due;
+    std::vector<std::string> load;
+    std::vector<std::pair<std::string, std::int64_t>> due;  // device, the time to evaluate it at
+    const std::int64_t lead = options.lead.count();
     {
       std::lock_guard lock(mu);
       wake = false;
       load.assign(dirty.begin(), dirty.end());
       dirty.clear();
-      for (auto& id : reevaluate) due.push_back(id);
+      for (auto& id : reevaluate) due.emplace_back(id, now);
       reevaluate.clear();
-      while (!queue.empty() && queue.begin()->first <= now) {
-        auto id = queue.begin()->second;
+      // What is due within the lead is evaluated now for its boundary and sent at it.
+      while (!queue.empty() && queue.begin()->first <= now + lead) {
+        auto [at, id] = *queue.begin();
         queue.erase(queue.begin());
         if (auto it = devices.find(id); it != devices.end()) it->second.due_ms = -1;
-        due.push_back(std::move(id));
+        due.emplace_back(std::move(id), std::max(at, now));
       }
     }
     for (const auto& id : load) {
@@ -640,15 +668,15 @@ struct ScheduleEngine::Impl {
         continue;
       }
       it->second.plan = std::make_shared<const Plan>(std::move(*plan));
-      due.push_back(id);
+      due.emplace_back(id, now);
     }
     std::vector<Action> actions;
     {
       std::lock_guard lock(mu);
-      std::sort(due.begin(), due.end());
-      due.erase(std::unique(due.begin(), due.end()), due.end());
-      for (const auto& id : due)
-        if (auto it = devices.find(id); it != devices.end()) evaluate(id, it->second, now, actions);
+      std::sort(due.begin(), due.end());  // by device, then the earliest time first
+      due.erase(std::unique(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.first == b.first; }), due.end());
+      for (const auto& [id, at] : due)
+        if (auto it = devices.find(id); it != devices.end()) evaluate(id, it->second, at, actions);
       // Expired holds of devices not tracked here go after a day.
       if (!holds.empty() && options.manual_hold == ManualHold::until_boundary)
         std::erase_if(holds, [&](const auto& h) { return !devices.count(h.first) && h.second.since_ms < now - 86'400'000; });
@@ -728,7 +756,7 @@ struct ScheduleEngine::Impl {
       if (stopping) break;
       if (wake || !dirty.empty() || !reevaluate.empty()) continue;
       const std::int64_t now = ctx.now_ms();
-      const std::int64_t wait = next ? std::clamp<std::int64_t>(*next - now, 0, 60'000) : 60'000;
+      const std::int64_t wait = next ? std::clamp<std::int64_t>(*next - options.lead.count() - now, 0, 60'000) : 60'000;
       if (wait == 0) continue;
       cv.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping || wake; });
     }
