@@ -178,9 +178,19 @@ const typeOf = (p) =>
   })[extname(p)] ?? 'application/octet-stream';
 
 const outputs = Object.assign({}, ...results.map((r) => r.metafile.outputs));
+// A CSS file several pages import (base.css) leaves an empty JS chunk that each page imports for its
+// side effects: nothing to load, so it is neither served nor preloaded, and its imports go.
+const empty = new Set(Object.keys(outputs).filter((f) => f.endsWith('.js') && readFileSync(resolve(here, f)).length === 0));
 for (const file of Object.keys(outputs)) {
+  if (empty.has(file)) continue;
   const name = relative(stage, resolve(here, file));
-  assets.push({ path: `/assets/${name}`, type: typeOf(name), immutable: true, bytes: readFileSync(resolve(here, file)) });
+  let bytes = readFileSync(resolve(here, file));
+  if (name.endsWith('.js') && empty.size) {
+    let text = bytes.toString('utf8');
+    for (const e of empty) text = text.replaceAll(`import"./${relative(stage, resolve(here, e))}";`, '');
+    bytes = Buffer.from(text, 'utf8');
+  }
+  assets.push({ path: `/assets/${name}`, type: typeOf(name), immutable: true, bytes });
 }
 
 // Which files a page needs: its entry, the CSS esbuild gathered for it, and its static imports.
@@ -190,7 +200,7 @@ function pageFiles(entry) {
   const seen = new Set();
   const visit = (o) => {
     for (const imp of outputs[o].imports ?? []) {
-      if (imp.kind !== 'import-statement' || seen.has(imp.path)) continue;
+      if (imp.kind !== 'import-statement' || seen.has(imp.path) || empty.has(imp.path)) continue;
       seen.add(imp.path);
       chunks.push(imp.path);
       visit(imp.path);
