@@ -71,14 +71,24 @@ const api = (method, p, body) => rest(server, method, p, { token, body });
 const texts = (page, selector) => page.$$eval(selector, (es) => es.map((e) => e.textContent.trim()));
 
 async function go(page, hash) {
-  await page.evaluate((h) => (location.hash = h), hash);
-  // The section has drawn this address's tab (a hash change re-renders a moment later).
+  // The section has drawn this address's tab (a hash change re-renders a moment later). The page may
+  // still be finishing the previous step's own navigation (after a delete it reloads the list and
+  // then goes back to the list's address), which can replace ours on a loaded machine: set it again.
   const tab = `#/schedule/${hash.split('/')[2]}`;
-  await page.waitForFunction(
-    (tab) => document.querySelector('.sched-tabs a[aria-current=page]')?.getAttribute('href') === tab && !document.querySelector('.schedule > .empty[aria-busy]'),
-    {},
-    tab,
-  );
+  for (let attempt = 1; ; attempt++) {
+    await page.evaluate((h) => (location.hash = h), hash);
+    try {
+      await page.waitForFunction(
+        (tab) => document.querySelector('.sched-tabs a[aria-current=page]')?.getAttribute('href') === tab && !document.querySelector('.schedule > .empty[aria-busy]'),
+        { timeout: 7000 },
+        tab,
+      );
+      if ((await page.evaluate(() => location.hash)) === hash) return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+    if (attempt >= 3) throw new Error(`the page did not stay at ${hash}`);
+  }
 }
 
 async function clickText(page, selector, text) {
