@@ -33,8 +33,13 @@ enum class ManualHold {
   until_boundary,  // the schedule takes over again at the next change of the timeline (default)
   until_resume,    // only "resume schedule" (Scheduling::resume_schedule) gives it back
 };
-VC_API std::optional<ManualHold> parse_manual_hold(std::string_view text) noexcept;  // "boundary", "resume"
-VC_API std::string_view to_string(ManualHold hold) noexcept;
+// "boundary", "resume" (inline: the server's settings parser uses it without the engine).
+inline std::optional<ManualHold> parse_manual_hold(std::string_view t) noexcept {
+  if (t == "boundary") return ManualHold::until_boundary;
+  if (t == "resume") return ManualHold::until_resume;
+  return std::nullopt;
+}
+inline std::string_view to_string(ManualHold h) noexcept { return h == ManualHold::until_resume ? "resume" : "boundary"; }
 
 struct VC_API ScheduleEngineOptions {
   ManualHold manual_hold = ManualHold::until_boundary;

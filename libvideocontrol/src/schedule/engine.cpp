@@ -27,14 +27,6 @@
 
 namespace vc {
 
-std::optional<ManualHold> parse_manual_hold(std::string_view t) noexcept {
-  if (t == "boundary") return ManualHold::until_boundary;
-  if (t == "resume") return ManualHold::until_resume;
-  return std::nullopt;
-}
-
-std::string_view to_string(ManualHold h) noexcept { return h == ManualHold::until_resume ? "resume" : "boundary"; }
-
 const Actor& ScheduleEngine::actor() {
   static const Actor a = [] {
     Actor x = Actor::system();
