@@ -21,6 +21,8 @@ with what the players receive, to the millisecond of arrival (time.time() on the
    Manual control through B holds the schedule on A (over Redis) until resumed through B.
    Needs VC_TEST_POSTGRES_URL (ctest: schedule_engine_integration_on_postgresql) and redis-server
    (a throwaway one is started on a free port); skipped with a message otherwise.
+1c. The browser player's end-of-playback report (player/status "ended") moves the schedule on: the
+   next item starts at once, the boundary after it is on time.
 test_2c (a resume hold survives a restart) and test_3b (the item after a timed override's end does
 not depend on when the plan was loaded) were written against two engine bugs, fixed since.
 
@@ -77,6 +79,22 @@ def images():
                 with open(path, "rb") as f:
                     _IMAGES[name] = f.read()
     return dict(_IMAGES)
+
+
+_CLIP = {}
+
+
+def clip():
+    """A 1 s FFmpeg test video (MP4, H.264), made once per run."""
+    if not _CLIP:
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "clip.mp4")
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                            "testsrc=size=160x90:rate=10", "-t", "1", "-pix_fmt", "yuv420p", path],
+                           check=True, timeout=60)
+            with open(path, "rb") as f:
+                _CLIP["clip.mp4"] = f.read()
+    return _CLIP["clip.mp4"]
 
 
 def epoch(rfc3339):
@@ -406,6 +424,50 @@ class SingleInstance(EngineCase):
         sys.stderr.write("\n  [schedule] device 1: %d plays, device 2: %d plays, worst lateness %.0f / %.0f ms"
                          " (test %.1f s)\n" % (len(plays1), len(plays2), worst1 * 1000, worst2 * 1000,
                                               time.time() - started))
+
+    # ------------------------------------------------------------------
+    def test_1c_end_of_playback_report_moves_the_schedule_on(self):
+        """A video whose item lasts 6 s but which ends after 1 s: the browser player's player/status
+        "ended" starts the next item at once (offset 0), nothing is sent at the video's old boundary,
+        and the boundary after the next item is on time again. A report for a file the schedule is not
+        showing changes nothing."""
+        dev = self.new_device()
+        media = self.upload(dev, ["red.png"])
+        body, ctype = multipart({"clip.mp4": clip()})
+        r = self.assertStatus(self.call("POST", "/api/v1/devices/%s/media" % dev, body,
+                                        headers={"Content-Type": ctype}), 201)
+        self.assertEqual(r.json()["items"][0]["kind"], "video", r.json())
+        media["clip.mp4"] = r.json()["items"][0]["id"]
+        files = ["clip.mp4", "red.png"]
+        pl = self.playlist([(f, media[f]) for f in files], [6000, 2000])
+        asg = self.assign(pl["id"], device_id=dev)
+        exp = self.expected(pl, asg, files, [6.0, 2.0])
+        p = self.player(dev)
+        p.wait_for("player/play")
+        t = time.time()
+        begin = next(b for b, f in exp.boundaries(t + 0.5, t + 10) if f == "clip.mp4")
+        sleep_until(begin + 1.2)
+        m = p.tmark()
+        self.assertEqual(p.call("player/status", {"state": "ended", "file": "red.png", "type": "image"}), {"ok": True})
+        time.sleep(0.5)
+        self.assertEqual(p.plays(m), [], "a report for another file moved the schedule")
+        t_report = time.time()
+        self.assertEqual(p.call("player/status", {"state": "ended", "file": "clip.mp4", "type": "video",
+                                                  "position": 1.0}), {"ok": True})
+        p.wait_for("player/play", start=m, timeout=3)
+        play, t_play = p.plays(m)[0]
+        self.assertEqual(play.get("file"), "red.png", play)
+        self.assertLess(t_play - t_report, 0.5, "the next item came %.3f s after the report" % (t_play - t_report))
+        self.assertEqual(play.get("offset_ms"), 0, play)
+        self.assertIs(play.get("scheduled"), True, play)
+        self.assertEqual(self.now_playing(dev)["file"], "red.png")
+        # The old boundary (begin + 6) passes without a play; begin + 8 brings the clip on time.
+        sleep_until(begin + 8 + TOLERANCE + 0.2)
+        got = p.plays(m)
+        self.assertEqual([x.get("file") for x, _ in got], ["red.png", "clip.mp4"],
+                         [(x.get("file"), rfc3339(t)) for x, t in got])
+        self.assertLessEqual(abs(got[1][1] - (begin + 8)), TOLERANCE, "the clip came %+.3f s from its boundary" %
+                             (got[1][1] - (begin + 8)))
 
     # ------------------------------------------------------------------
     def test_3_override_message(self):

@@ -129,6 +129,14 @@ struct Env {
     return r->file.media.id;
   }
 
+  std::string video(const std::string& name, std::string_view device = "lobby") {
+    auto bytes = std::string("\0\0\0\x18" "ftypisom", 12) + "vid:" + name + std::string(128, 'v');
+    auto r = test::upload_bytes(*w.svc, admin, device, name, bytes);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    CHECK(r->file.media.kind == MediaKind::video);
+    return r->file.media.id;
+  }
+
   Playlist playlist(const std::string& name, std::vector<std::pair<std::string, std::int64_t>> items, bool loop = true) {
     PlaylistInput in;
     in.name = name;
@@ -410,6 +418,80 @@ TEST_CASE("a new instance continues at the same item without resending it") {
   auto sent = e.rec.take();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].file == "a.png");
+}
+
+TEST_CASE("a player's end-of-playback report starts the next item early; the boundary after it stays") {
+  Env e;
+  auto a = e.video("a.mp4"), b = e.video("b.mp4");
+  auto img = e.media("c.png");
+  auto p = e.playlist("videos", {{a, 60 * kSec}, {b, 60 * kSec}, {img, 60 * kSec}});
+  const std::int64_t t0 = kDay + kHour;
+  e.w.clock->set_ms(t0);
+  e.assign(p.id, "lobby", 0, R"({"kind":"daily","ranges":[{"start":"01:00","end":"01:03"}]})");  // 3 min (an org in UTC)
+  e.engine->track("lobby", e.org.id);
+  e.settle();
+  REQUIRE(e.rec.take().at(0).file == "a.mp4");
+
+  // a.mp4 really lasts 20 s: the player says so and b.mp4 starts at once, from its beginning.
+  e.w.clock->set_ms(t0 + 20 * kSec);
+  e.engine->player_ended("lobby", "a.mp4");
+  auto next = e.settle();
+  auto sent = e.rec.take();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].event == "player/play");
+  CHECK(sent[0].file == "b.mp4");
+  CHECK(sent[0].at_ms == t0 + 20 * kSec);
+  CHECK(e.stored_file("lobby") == "b.mp4");
+  CHECK(e.engine->stats().early_ends == 1);
+  REQUIRE(next);
+  CHECK(*next == t0 + 60 * kSec);  // a's old boundary: nothing is resent there
+  e.w.clock->set_ms(*next);
+  next = e.settle();
+  CHECK(e.rec.take().empty());
+  REQUIRE(next);
+  CHECK(*next == t0 + 120 * kSec);
+
+  // Not moved on: a report for another file, one right before the boundary, one for an item that
+  // started ahead of its time (never more than one item ahead).
+  e.w.clock->set_ms(t0 + 30 * kSec);
+  e.engine->player_ended("lobby", "a.mp4");
+  e.settle();
+  CHECK(e.rec.take().empty());
+  e.w.clock->set_ms(t0 + 119'500);
+  e.engine->player_ended("lobby", "b.mp4");
+  e.settle();
+  CHECK(e.rec.take().empty());
+  e.w.clock->set_ms(t0 + 120 * kSec);
+  e.settle();
+  CHECK(e.rec.take().at(0).file == "c.png");
+  // An image does not end by itself: a report for it (a broken player) changes nothing.
+  e.w.clock->set_ms(t0 + 130 * kSec);
+  e.engine->player_ended("lobby", "c.png");
+  e.settle();
+  CHECK(e.rec.take().empty());
+  CHECK(e.engine->stats().early_ends == 1);
+
+  // Across a change of the timeline the schedule keeps its time: when the assignment ends at 01:03
+  // the content stops then, not when the last video of the span ends.
+  e.w.clock->set_ms(t0 + 180 * kSec);
+  e.settle();
+  sent = e.rec.take();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].event == "player/stop");
+
+  SUBCASE("manual control: the report is not the schedule's business") {
+    e.w.clock->set_ms(kDay + 86'400'000 + kHour);  // the next day's span, a.mp4 again
+    e.settle();
+    REQUIRE(e.rec.take().at(0).file == "a.mp4");
+    PlaybackCommand cmd;
+    cmd.action = PlaybackAction::pause;
+    REQUIRE(e.w.svc->playback().command(e.speaker, "lobby", cmd).ok());
+    e.settle();
+    e.w.clock->set_ms(kDay + 86'400'000 + kHour + 10 * kSec);
+    e.engine->player_ended("lobby", "a.mp4");
+    e.settle();
+    CHECK(e.rec.take().empty());
+  }
 }
 
 TEST_CASE("idle: a device without a schedule is left alone; when a schedule ends its content stops") {

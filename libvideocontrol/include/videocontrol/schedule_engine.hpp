@@ -93,6 +93,7 @@ struct VC_API ScheduleEngineStats {
   std::size_t tracked = 0;        // devices with a plan here
   std::size_t held = 0;           // devices under manual control
   std::uint64_t cues_sent = 0;    // plays, stops and messages sent
+  std::uint64_t early_ends = 0;   // items moved on from because a player reported their end
   std::uint64_t plans_loaded = 0;
   std::uint64_t errors = 0;       // plans or cues that failed (logged)
 };
@@ -112,6 +113,12 @@ class VC_API ScheduleEngine {
   // plans they touch, manual playback commands put the device on hold, media changes reload the
   // devices whose playlists use the media.
   void on_event(const DomainEvent& event);
+  // A player of the device connected here reported that `file` played to its end (player/status
+  // "ended", browser players). When that is the video or audio the schedule is showing and its
+  // boundary is still more than a moment away (its probed length was too long, or the player started
+  // late), the next item of the same playlist starts now instead of at the boundary; the boundary
+  // after it stays where it was. A device is never moved more than one item ahead of its schedule.
+  void player_ended(std::string_view device_id, std::string_view file);
 
   // Loads what must be loaded and sends what is due at the services' clock's now; returns when the
   // next thing is due (epoch ms), nullopt when nothing is queued.

@@ -342,6 +342,12 @@ struct RealtimeHub::Impl {
       log_debug("player/status refused", {{"device_id", device_id}, {"error", payload.error().message}});
       return reply(error_ack(payload.error().message));
     }
+    if (engine) {  // a scheduled video or audio that ended early: the schedule moves on (schedule_engine.hpp)
+      rapidjson::Document d;
+      d.Parse(payload->c_str(), payload->size());
+      if (d.IsObject() && d.HasMember("state") && d["state"] == "ended" && d.HasMember("file") && d["file"].IsString())
+        engine->player_ended(device_id, std::string_view(d["file"].GetString(), d["file"].GetStringLength()));
+    }
     DomainEvent e;
     e.kind = EventKind::player_status;
     e.organization_id = org;

@@ -41,6 +41,7 @@ namespace {
 constexpr std::int64_t kLookbackMs = 7LL * 86'400'000;  // how far back a plan looks for when a span began
 constexpr std::int64_t kRetryMs = 30'000;               // a plan that failed to load is tried again after this
 constexpr std::size_t kMaxSteps = 20'000;               // per playlist, pages included
+constexpr std::int64_t kEndSlackMs = 1'000;             // an end reported this close to the boundary is left to it
 
 struct Step {
   std::string media_id;
@@ -151,6 +152,7 @@ struct ScheduleEngine::Impl {
   std::unordered_set<std::string> dirty;                 // plans to (re)load
   std::unordered_set<std::string> reevaluate;            // cues to evaluate now (holds changed)
   std::unordered_map<std::string, Hold> holds;           // manual control, any device of the installation
+  std::unordered_map<std::string, std::string> ended;    // device → the file its player reported ended
   ScheduleEngineStats counters;
   bool stopping = false;
   bool wake = false;
@@ -459,31 +461,56 @@ struct ScheduleEngine::Impl {
       d.sent = cue;  // the schedule never put anything on: manual content and placeholders stay
       return;
     }
+    push_action(id, d, cue, now, actions);
+  }
+
+  static const Step* step_of_media(const Plan& p, const std::string& media_id) {
+    for (const auto& [pid, pl] : p.playlists)
+      for (const auto& st : pl.steps)
+        if (st.media_id == media_id) return &st;
+    for (const auto& [oid, st] : p.override_media)
+      if (st.media_id == media_id) return &st;
+    return nullptr;
+  }
+
+  // Under mu: `cue` is sent to the device at `at`.
+  void push_action(const std::string& id, Device& d, const ScheduleCue& cue, std::int64_t at, std::vector<Action>& actions) {
+    const Plan& p = *d.plan;
     Action a;
-    a.at_ms = now;
+    a.at_ms = at;
     a.device_id = id;
     a.device_pk = p.device_pk;
     a.org = d.org;
     a.cue = cue;
     a.previous = d.sent;
-    if (cue.kind == ScheduleCue::Kind::file) {
-      for (const auto& [pid, pl] : p.playlists)
-        for (const auto& st : pl.steps)
-          if (st.media_id == cue.media_id) {
-            a.kind = st.kind;
-            a.page_count = st.page_count;
-            goto found;
-          }
-      for (const auto& [oid, st] : p.override_media)
-        if (st.media_id == cue.media_id) {
-          a.kind = st.kind;
-          a.page_count = st.page_count;
-        }
-    found:;
-    }
+    if (cue.kind == ScheduleCue::Kind::file)
+      if (const Step* st = step_of_media(p, cue.media_id)) {
+        a.kind = st->kind;
+        a.page_count = st->page_count;
+      }
     d.sent = cue;
     d.sent_content = cue.kind != ScheduleCue::Kind::idle;
     actions.push_back(std::move(a));
+  }
+
+  // Under mu: a player reported that `file` ended at `now`. When it is the scheduled video or audio
+  // and its boundary is not about to come, the playlist's next item starts now (it keeps its own
+  // boundary, so the step after it is on time again). Not for an item that itself started ahead of
+  // its time (a device is at most one item ahead), not across a change of the timeline (the next
+  // assignment, override or idle begins at its time), not under manual control.
+  void advance_on_end(const std::string& id, Device& d, const std::string& file, std::int64_t now, std::vector<Action>& actions) {
+    if (!d.plan || !d.sent || holds.count(id)) return;
+    const ScheduleCue cur = *d.sent;
+    if (cur.kind != ScheduleCue::Kind::file || cur.file != file || cur.why == "override") return;
+    if (cur.begin_ms > now || cur.end_ms - now <= kEndSlackMs) return;
+    const Step* st = step_of_media(*d.plan, cur.media_id);
+    if (!st || (st->kind != MediaKind::video && st->kind != MediaKind::audio)) return;
+    ScheduleCue next = cue_of(*d.plan, cur.end_ms);
+    if (next.kind != ScheduleCue::Kind::file || next.why != cur.why || next.source_id != cur.source_id ||
+        next.begin_ms != cur.end_ms)
+      return;
+    ++counters.early_ends;
+    push_action(id, d, next, now, actions);
   }
 
   // Sleeps until the services' clock reads `at` (a boundary computed `lead` ahead), at most the lead
@@ -610,10 +637,10 @@ struct ScheduleEngine::Impl {
     for (int pass = 0; pass < 2; ++pass) {
       run_pass(now);
       std::lock_guard lock(mu);
-      if (dirty.empty() && reevaluate.empty()) break;
+      if (dirty.empty() && reevaluate.empty() && ended.empty()) break;
     }
     std::lock_guard lock(mu);
-    if (!dirty.empty() || !reevaluate.empty()) return now;
+    if (!dirty.empty() || !reevaluate.empty() || !ended.empty()) return now;
     if (!queue.empty()) return queue.begin()->first;
     return std::nullopt;
   }
@@ -621,6 +648,7 @@ struct ScheduleEngine::Impl {
   void run_pass(std::int64_t now) {
     std::vector<std::string> load;
     std::vector<std::pair<std::string, std::int64_t>> due;  // device, the time to evaluate it at
+    std::unordered_map<std::string, std::string> ends;
     const std::int64_t lead = options.lead.count();
     {
       std::lock_guard lock(mu);
@@ -629,6 +657,7 @@ struct ScheduleEngine::Impl {
       dirty.clear();
       for (auto& id : reevaluate) due.emplace_back(id, now);
       reevaluate.clear();
+      ends.swap(ended);
       // What is due within the lead is evaluated now for its boundary and sent at it.
       while (!queue.empty() && queue.begin()->first <= now + lead) {
         auto [at, id] = *queue.begin();
@@ -669,6 +698,8 @@ struct ScheduleEngine::Impl {
       due.erase(std::unique(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.first == b.first; }), due.end());
       for (const auto& [id, at] : due)
         if (auto it = devices.find(id); it != devices.end()) evaluate(id, it->second, at, actions);
+      for (const auto& [id, file] : ends)
+        if (auto it = devices.find(id); it != devices.end()) advance_on_end(id, it->second, file, now, actions);
       // Expired holds of devices not tracked here go after a day.
       if (!holds.empty() && options.manual_hold == ManualHold::until_boundary)
         std::erase_if(holds, [&](const auto& h) { return !devices.count(h.first) && h.second.since_ms < now - 86'400'000; });
@@ -746,7 +777,7 @@ struct ScheduleEngine::Impl {
       }
       lock.lock();
       if (stopping) break;
-      if (wake || !dirty.empty() || !reevaluate.empty()) continue;
+      if (wake || !dirty.empty() || !reevaluate.empty() || !ended.empty()) continue;
       const std::int64_t now = ctx.now_ms();
       const std::int64_t wait = next ? std::clamp<std::int64_t>(*next - options.lead.count() - now, 0, 60'000) : 60'000;
       if (wait == 0) continue;
@@ -775,10 +806,19 @@ void ScheduleEngine::untrack(std::string_view device_id) {
   impl_->enqueue(it->first, it->second, -1);
   impl_->dirty.erase(it->first);
   impl_->reevaluate.erase(it->first);
+  impl_->ended.erase(it->first);
   impl_->devices.erase(it);
 }
 
 void ScheduleEngine::on_event(const DomainEvent& event) { impl_->on_event(event); }
+
+void ScheduleEngine::player_ended(std::string_view device_id, std::string_view file) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->devices.find(std::string(device_id));
+  if (it == impl_->devices.end() || file.empty()) return;
+  impl_->ended[it->first] = std::string(file);
+  impl_->notify();
+}
 
 std::optional<std::int64_t> ScheduleEngine::run_due() { return impl_->run_due(); }
 

@@ -318,3 +318,27 @@ test('a schedule drives the screen: playlist items at their boundaries (transiti
   assert.deepEqual(brokenBits(screen), []);
   await screen.close();
 });
+
+test('a scheduled video that ends before its item does: the player reports the end and the next item comes at once', async () => {
+  // short.mp4 lasts 1.5 s; its playlist item 10 s. The player's player/status "ended" moves the
+  // schedule on to red.png long before the item's boundary.
+  await createDevice(server, token, 'foyer');
+  const files = await rest(server, 'GET', '/api/v1/devices/lobby/media', { token });
+  const id = (n) => files.items.find((f) => f.name === n).id;
+  const playlist = await rest(server, 'POST', '/api/v1/playlists', {
+    token,
+    body: { name: 'foyer loop', transition: 'none', items: [{ media_id: id('short.mp4'), duration_ms: 10000 }, { media_id: id('red.png'), duration_ms: 20000 }] },
+  });
+  await rest(server, 'POST', '/api/v1/assignments', { token, body: { playlist_id: playlist.id, device_id: 'foyer' } });
+  const assigned = Date.now();
+  const screen = await newPage(browser);
+  await screen.goto(`${server.url}/player?device=foyer&muted=1`);
+  await shown(screen, { role: 'content', kind: 'video', file: 'short.mp4', phase: 'shown' });
+  await shown(screen, { role: 'content', file: 'red.png', phase: 'shown' }, 7000);
+  const took = Date.now() - assigned;
+  assert.ok(took < 8000, `red.png came ${took} ms after the assignment; its boundary is at 10 s`);
+  await colourIs(screen, RED, 'the item after the video');
+  const state = await rest(server, 'GET', '/api/v1/devices/foyer', { token });
+  assert.equal(state.now_playing.file, 'red.png');
+  await screen.close();
+});
