@@ -201,6 +201,13 @@ const Setting kSettings[] = {
        c.ping_timeout_ms = *r;
        return {};
      }},
+    {"PLAYER_TIMEOUT_MS", "player-timeout-ms", "realtime: a registered player that sent neither player/register nor player/ping for this long is offline (default 30000, as 2.x)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1000, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.player_timeout_ms = *r;
+       return {};
+     }},
     {"SCHEDULE_MANUAL_HOLD", "schedule-manual-hold", "scheduling: manual control holds a device's schedule until the next timeline boundary (boundary) or until 'resume schedule' (resume) (default boundary)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!parse_manual_hold(v)) return bad(n, v, "must be boundary or resume");
@@ -209,7 +216,7 @@ const Setting kSettings[] = {
      }},
     {"SCHEDULE_ITEM_SECONDS", "schedule-item-seconds", "scheduling: how long a playlist item without a duration shows when it has no length of its own: an image, each page of a document (default 10)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
-       auto r = parse_uint<unsigned>(n, v, 1, 86400, "seconds, 1..86400");
+       auto r = parse_uint<unsigned>(n, v, 1, 86400, "seconds");
        if (!r) return std::move(r).error();
        c.schedule_item_seconds = static_cast<int>(*r);
        return {};
@@ -396,6 +403,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.run_pipeline = c.processing_workers != 0;
   o.schedule.manual_hold = parse_manual_hold(c.schedule_manual_hold).value_or(ManualHold::until_boundary);
   o.schedule.item_duration = std::chrono::seconds(c.schedule_item_seconds);
+  o.player_timeout = std::chrono::milliseconds(c.player_timeout_ms);
   if (c.processing_workers > 0) o.pipeline.workers = static_cast<unsigned>(c.processing_workers);
   o.pipeline.lease = std::chrono::milliseconds(c.job_lease_ms);
   o.pipeline.page_width = c.page_width;

@@ -48,6 +48,7 @@ struct Config {
   std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/
   std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
   std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late
+  std::uint32_t player_timeout_ms = 30'000;     // a player without register/ping this long is offline
   // The content pipeline (pipeline.hpp).
   std::string schedule_manual_hold = "boundary";  // boundary | resume
   int schedule_item_seconds = 10;

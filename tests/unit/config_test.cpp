@@ -55,7 +55,8 @@ TEST_CASE("environment variables set every setting") {
                                {"DB_POOL_SIZE", "3"},
                                {"SHUTDOWN_TIMEOUT_MS", "500"},
                                {"PING_INTERVAL_MS", "1000"},
-                               {"PING_TIMEOUT_MS", "1500"}}),
+                               {"PING_TIMEOUT_MS", "1500"},
+                               {"PLAYER_TIMEOUT_MS", "4000"}}),
                       {});
   REQUIRE(r.ok());
   CHECK(r->port == 8080);
@@ -72,6 +73,7 @@ TEST_CASE("environment variables set every setting") {
   CHECK(r->shutdown_timeout_ms == 500);
   CHECK(r->ping_interval_ms == 1000);
   CHECK(r->ping_timeout_ms == 1500);
+  CHECK(r->player_timeout_ms == 4000);
 }
 
 TEST_CASE("flags override environment variables, in both --name=value and --name value forms") {
@@ -118,6 +120,7 @@ TEST_CASE("every bad value gives a message naming its setting") {
   expect_env_error("SHUTDOWN_TIMEOUT_MS", "soon", "milliseconds");
   expect_env_error("PING_INTERVAL_MS", "50", "between 100 and 3600000");
   expect_env_error("PING_TIMEOUT_MS", "never", "milliseconds");
+  expect_env_error("PLAYER_TIMEOUT_MS", "500", "between 1000 and 3600000");
 }
 
 TEST_CASE("REDIS_ENABLED=true without REDIS_URL is refused") {

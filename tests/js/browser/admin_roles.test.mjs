@@ -28,6 +28,7 @@ import {
   startServer,
   uploadFile,
   waitForText,
+  waitForToast,
 } from './harness.mjs';
 import { solidPng } from './fixtures.mjs';
 
@@ -107,12 +108,6 @@ async function deviceFiles(id, as = token, headers = {}) {
 
 async function tokenOf(username, password) {
   return (await rest(server, 'POST', '/api/v1/auth/login', { body: { username, password } })).access_token;
-}
-
-async function waitForToast(page, text) {
-  await page.waitForFunction((t) => [...document.querySelectorAll('.toast')].some((e) => e.textContent === t), { timeout: 10000 }, text).catch(async (e) => {
-    throw new Error(`no toast "${text}"; toasts: ${JSON.stringify(await texts(page, '.toast'))} (${e.message})`);
-  });
 }
 
 async function waitForRows(page, predicate, what) {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { ADMIN_PASSWORD, adminToken, axe, createDevice, createUser, launch, newPage, rest, screenshot, signIn, startServer, uploadFile } from './harness.mjs';
+import { ADMIN_PASSWORD, adminToken, axe, createDevice, createUser, launch, newPage, rest, screenshot, signIn, startServer, uploadFile, waitForToast } from './harness.mjs';
 import { solidPng } from './fixtures.mjs';
 
 const VIEWER = { username: 'vic.viewer', password: 'Vic-viewer-pass-42' };
@@ -102,12 +102,6 @@ async function clickText(page, selector, text) {
     text,
   );
   assert.ok(ok, `no ${selector} "${text}": ${JSON.stringify(await texts(page, selector))}`);
-}
-
-async function waitForToast(page, text) {
-  await page.waitForFunction((t) => [...document.querySelectorAll('.toast')].some((e) => e.textContent === t), { timeout: 10000 }, text).catch(async (e) => {
-    throw new Error(`no toast "${text}"; toasts: ${JSON.stringify(await texts(page, '.toast'))} (${e.message})`);
-  });
 }
 
 // Sets an input's value as typing would (time and date inputs take no keystrokes reliably).

@@ -202,6 +202,25 @@ export async function signIn(page, server, username, password) {
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('button[type=submit]')]);
 }
 
+// Waits for a toast reading exactly `text` that no earlier call has matched, and marks it: two saves
+// in a row that both say "Assignment created." need two toasts, not the first one still showing.
+export async function waitForToast(page, text, timeout = 15000) {
+  await page
+    .waitForFunction(
+      (t) => {
+        const e = [...document.querySelectorAll('.toast')].find((x) => x.textContent === t && !x.dataset.seenByTest);
+        if (e) e.dataset.seenByTest = '1';
+        return Boolean(e);
+      },
+      { timeout },
+      text,
+    )
+    .catch(async (e) => {
+      const shown = await page.$$eval('.toast', (ts) => ts.map((x) => x.textContent)).catch(() => []);
+      throw new Error(`no new toast "${text}"; toasts: ${JSON.stringify(shown)} (${e.message})`);
+    });
+}
+
 // Text content of the first element matching `selector`, once it contains `text` (or fails).
 export async function waitForText(page, selector, text, timeout = 15000) {
   await page.waitForFunction(

@@ -1,7 +1,7 @@
 // The audit log: who did what, to what, from where, newest first. Filters (action, actor, object,
 // time range) go to the server; pages are followed with its cursors, and the cursors of the pages
 // already seen make "Newer" work. A superadmin reads the organisation it acts in, or every one.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import './org.css';
 import { api } from '../common/api.js';
 import { formatBytes, t } from '../common/i18n.js';
@@ -114,9 +114,10 @@ function Details({ details }) {
   );
 }
 
-function Filters({ value, onApply, onReset, names, user, busy }) {
+function Filters({ value, onApply, onReset, names, user }) {
   const [f, setF] = useState(value);
-  useEffect(() => setF(value), [value]);
+  // Before paint, so a field typed right after Reset is not overwritten by a late reset of the form.
+  useLayoutEffect(() => setF(value), [value]);
   const set = (k) => (e) => setF({ ...f, [k]: e.currentTarget.type === 'checkbox' ? e.currentTarget.checked : e.currentTarget.value });
   const actors = [...names.users].sort((a, b) => a[1].localeCompare(b[1]));
   const keys = [...names.keys].sort((a, b) => a[1].localeCompare(b[1]));
@@ -201,10 +202,10 @@ function Filters({ value, onApply, onReset, names, user, busy }) {
           </label>
         )}
         <span class="spacer" />
-        <button type="button" onClick={onReset} disabled={busy}>
+        <button type="button" onClick={onReset}>
           {t('audit.reset')}
         </button>
-        <button type="submit" class="primary" disabled={busy} data-testid="audit-apply">
+        <button type="submit" class="primary" data-testid="audit-apply">
           {t('audit.apply')}
         </button>
       </div>
@@ -276,7 +277,7 @@ export default function AuditView() {
         <h1 id="audit-title">{t('nav.audit')}</h1>
       </div>
       <p class="muted view-intro">{t('audit.intro')}</p>
-      <Filters value={filters} onApply={apply} onReset={() => apply({ ...EMPTY, all: filters.all })} names={names} user={user} busy={page.loading} />
+      <Filters value={filters} onApply={apply} onReset={() => apply({ ...EMPTY, all: filters.all })} names={names} user={user} />
       <FormError error={page.error} />
       <div class="audit-status row" aria-live="polite">
         <span class="muted" data-testid="audit-summary">

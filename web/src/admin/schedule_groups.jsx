@@ -1,6 +1,6 @@
 // Device groups: the list, creating one, renaming, deleting (after a confirmation) and choosing its
 // members from the organisation's devices.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../common/api.js';
 import { plural, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
@@ -40,6 +40,8 @@ function NewGroupDialog({ onClose, onCreated }) {
   );
 }
 
+const sameMembers = (set, ids) => set.size === ids.length && ids.every((d) => set.has(d));
+
 function GroupEditor({ group }) {
   const app = useApp();
   const data = useSched();
@@ -50,7 +52,14 @@ function GroupEditor({ group }) {
   const [busy, setBusy] = useState(false);
   const [renaming, setRenaming] = useState(false);
   const [confirm, confirmUi] = useConfirm();
-  useEffect(() => setMembers(new Set(group.device_ids)), [group.id, group.updated_at]);
+  // A new version from the server (someone else's change, or the reload after our own save) replaces
+  // the selection only when it was not being edited; the functional update sees the latest selection.
+  const base = useRef({ id: group.id, ids: group.device_ids });
+  useLayoutEffect(() => {
+    const prev = base.current;
+    base.current = { id: group.id, ids: group.device_ids };
+    setMembers((m) => (prev.id !== group.id || sameMembers(m, prev.ids) ? new Set(group.device_ids) : m));
+  }, [group.id, group.updated_at]);
   const id = encodeURIComponent(group.id);
   const dirty = members.size !== group.device_ids.length || group.device_ids.some((d) => !members.has(d));
   const shown = useMemo(() => {

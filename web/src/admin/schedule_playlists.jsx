@@ -2,7 +2,7 @@
 // (media items of the library, each with an optional duration), which are reordered by drag and drop
 // or by the Up/Down buttons, with the loop, shuffle and transition settings. Saving sends the whole
 // playlist (PUT), items in the new order.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../common/api.js';
 import { plural, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
@@ -176,10 +176,12 @@ function PlaylistEditor({ playlist }) {
   const saved = useRef(JSON.stringify(fromPlaylistPlain(playlist)));
   // A new version from the server replaces the draft only when nothing is being edited: someone
   // else's change (or the reload after our own save) does not throw away edits in progress.
-  useEffect(() => {
-    const wasDirty = JSON.stringify(plain(draft)) !== saved.current;
+  // The functional update compares the latest draft (an effect's closure holds the draft of the render
+  // that scheduled it, which missed an edit made just after a save).
+  useLayoutEffect(() => {
+    const before = saved.current;
     saved.current = JSON.stringify(fromPlaylistPlain(playlist));
-    if (!wasDirty) setDraft(fromPlaylist(playlist));
+    setDraft((d) => (JSON.stringify(plain(d)) !== before ? d : fromPlaylist(playlist)));
   }, [playlist.id, playlist.updated_at]);
   const dirty = JSON.stringify(plain(draft)) !== saved.current;
   const media = useMemo(() => new Map((data.media ?? []).map((m) => [m.id, m])), [data.media]);
