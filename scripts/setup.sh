@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (see docs/architecture.md for what each is used for)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libcpp-httplib-dev rapidjson-dev
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
+  # vcctl (issue 14): CLI11 parses its arguments; help2man writes its man page at build time
+  libcli11-dev help2man
   # schedules in IANA time zones (issue 13): Howard Hinnant's date/tz over the system's tzdata
   libhowardhinnant-date-dev tzdata
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)

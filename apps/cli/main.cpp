@@ -1,73 +1,1097 @@
-// vcctl: the library from a shell, for scripting. Uses only the public headers.
+// vcctl: VideoControl from a shell. The same commands run in two modes (transport.hpp):
+//   remote — against a server: --server URL, or the profile `vcctl login` saved; VC_API_KEY signs in
+//            with an API key instead;
+//   local  — --database-url / --data-dir / --local: the installation opened through the library in
+//            this process (recovery while the server is down, scripts on the server host).
+// Output: tables for people, --json for programs (docs/cli.md lists the fields), --quiet for ids
+// only; errors on stderr with what to do; exit codes in output.hpp.
+#include <CLI/CLI.hpp>
+#include <termios.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "completion.hpp"
+#include "output.hpp"
 #include "server_config.hpp"
+#include "session.hpp"
+#include "transport.hpp"
 #include "videocontrol/videocontrol.hpp"
 
+namespace vcctl {
 namespace {
 
-void usage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: vcctl <command> [--setting=value ...]\n\n"
-               "commands:\n"
-               "  version   print the version of vcctl and of the library\n"
-               "  migrate   apply pending database migrations (DATABASE_URL or --database-url)\n"
-               "  status    print the database backend and schema version\n"
-               "  help      this text\n\n"
-               "settings (flag, environment variable):\n%s",
-               vc::config_help().c_str());
+using Json = rapidjson::Document;
+using Value = rapidjson::Value;
+
+// A failed command: its exit code, the message and what to do about it.
+struct Failure {
+  int code = exit_error;
+  std::string message;
+  std::string hint;
+};
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+std::string text(const Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsBool()) return v.GetBool() ? "yes" : "no";
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsNumber()) return std::to_string(v.GetDouble());
+  if (v.IsNull()) return "";
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  v.Accept(w);
+  return sb.GetString();
 }
 
-int fail(const vc::Error& e) {
-  std::fprintf(stderr, "vcctl: %s\n", e.message.c_str());
-  return e.code == vc::ErrorCode::invalid ? 2 : 1;
+std::string field(const Value& o, const char* key) {
+  if (!o.IsObject()) return "";
+  auto it = o.FindMember(key);
+  return it == o.MemberEnd() ? std::string() : text(it->value);
 }
 
-vc::Result<std::unique_ptr<vc::Storage>> open(const vc::Config& c) {
-  return vc::open_storage({.url = c.database, .pool_size = 1});
+const Value* member(const Value& o, const char* key) {
+  if (!o.IsObject()) return nullptr;
+  auto it = o.FindMember(key);
+  return it == o.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+
+void print_json(const Value& v) {
+  rapidjson::StringBuffer sb;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
+  w.SetIndent(' ', 2);
+  v.Accept(w);
+  std::printf("%s\n", sb.GetString());
+}
+
+// A request body: {"k": v, …} built with RapidJSON's writer (escaping done right).
+class Body {
+ public:
+  Body() { w_.StartObject(); }
+  Body& s(const char* k, const std::string& v) { return w_.Key(k), w_.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size())), *this; }
+  Body& i(const char* k, std::int64_t v) { return w_.Key(k), w_.Int64(v), *this; }
+  Body& b(const char* k, bool v) { return w_.Key(k), w_.Bool(v), *this; }
+  Body& null(const char* k) { return w_.Key(k), w_.Null(), *this; }
+  Body& list(const char* k, const std::vector<std::string>& v) {
+    w_.Key(k);
+    w_.StartArray();
+    for (const auto& x : v) w_.String(x.c_str(), static_cast<rapidjson::SizeType>(x.size()));
+    w_.EndArray();
+    return *this;
+  }
+  std::string str() {
+    if (!done_) w_.EndObject(), done_ = true;
+    return sb_.GetString();
+  }
+
+ private:
+  rapidjson::StringBuffer sb_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_{sb_};
+  bool done_ = false;
+};
+
+std::string url_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// ---- global options and the connection --------------------------------------------------------
+
+struct Global {
+  std::string server, profile, database_url, data_dir, organization;
+  bool local = false;
+  int timeout_s = 60;
+};
+Global g;
+
+std::string now_utc_iso(std::int64_t offset_s = 0) {
+  const std::time_t t = std::time(nullptr) + offset_s;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool local_mode() { return g.local || !g.database_url.empty() || !g.data_dir.empty(); }
+
+Failure failure_of(const vc::Error& e) {
+  int code = exit_error;
+  switch (e.code) {
+    case vc::ErrorCode::invalid: case vc::ErrorCode::too_large: case vc::ErrorCode::unsupported: code = exit_usage; break;
+    case vc::ErrorCode::not_found: code = exit_not_found; break;
+    case vc::ErrorCode::unauthenticated: case vc::ErrorCode::forbidden: case vc::ErrorCode::quota: code = exit_permission; break;
+    case vc::ErrorCode::conflict: code = exit_conflict; break;
+    case vc::ErrorCode::unavailable: code = exit_unavailable; break;
+    case vc::ErrorCode::rate_limited: code = exit_rate_limited; break;
+    case vc::ErrorCode::internal: code = exit_error; break;
+  }
+  std::string hint;
+  if (e.code == vc::ErrorCode::unavailable && !local_mode())
+    hint = "is the server running there? Name it with --server URL (or VC_SERVER); on the server host, --data-dir or --database-url works without it";
+  return {code, e.message, hint};
+}
+
+std::string profile_name() {
+  if (!g.profile.empty()) return g.profile;
+  if (const char* p = std::getenv("VC_PROFILE"); p && *p) return p;
+  return "";
+}
+
+// The transport, opened on first use.
+class Connection {
+ public:
+  Transport& get() {
+    if (!transport_) open();
+    return *transport_;
+  }
+  // Closes the installation (local mode) before static destruction begins.
+  void close() { transport_.reset(); }
+
+ private:
+  void open() {
+    if (local_mode()) {
+      auto t = local_transport({.database_url = g.database_url, .data_dir = g.data_dir, .content_dir = {}, .organization = g.organization});
+      if (!t) throw failure_of(t.error());
+      transport_ = std::move(*t);
+      return;
+    }
+    RemoteOptions o;
+    o.timeout_s = g.timeout_s;
+    const char* key = std::getenv("VC_API_KEY");
+    auto profiles = read_profiles();
+    if (!profiles) throw failure_of(profiles.error());
+    const std::string name = profile_name().empty() ? profiles->current : profile_name();
+    const Profile* p = nullptr;
+    if (auto it = profiles->items.find(name); it != profiles->items.end()) p = &it->second;
+    else if (!profile_name().empty())
+      throw Failure{exit_usage, "no profile '" + profile_name() + "'", "sign in with: vcctl login --server URL --profile " + profile_name()};
+    o.server = !g.server.empty() ? g.server : std::getenv("VC_SERVER") ? std::getenv("VC_SERVER") : p ? p->server : "";
+    while (!o.server.empty() && o.server.back() == '/') o.server.pop_back();
+    if (o.server.empty())
+      throw Failure{exit_usage, "no server named", "sign in with: vcctl login --server URL   (or pass --server, or use --data-dir for local mode)"};
+    if (key && *key) {
+      o.api_key = key;
+    } else if (p && p->server == o.server) {
+      o.access_token = access_token(name);
+    } else {
+      throw Failure{exit_permission, "not signed in to " + o.server, "sign in with: vcctl login --server " + o.server + "   (or set VC_API_KEY)"};
+    }
+    if (!g.organization.empty()) o.organization_id = g.organization;
+    auto t = remote_transport(o);
+    if (!t) throw failure_of(t.error());
+    transport_ = std::move(*t);
+    server_ = o.server;
+    if (!g.organization.empty()) resolve_organization_header(o);
+  }
+
+  // A superadmin names another organisation by slug or id; the header takes the id.
+  void resolve_organization_header(RemoteOptions o);
+
+  // The saved access token, refreshed under the profiles lock when it is about to expire.
+  std::string access_token(const std::string& name) {
+    std::string token;
+    auto r = update_profiles([&](Profiles& ps) -> vc::Result<bool> {
+      auto& p = ps.items[name];
+      if (!p.access_token.empty() && p.access_expires_at > std::time(nullptr) + 30) {
+        token = p.access_token;
+        return false;
+      }
+      if (p.refresh_token.empty()) return vc::make_error(vc::ErrorCode::unauthenticated, "the saved session has ended");
+      auto t = remote_transport(p.server, g.timeout_s);
+      if (!t) return t.error();
+      auto reply = (*t)->request("POST", "/api/v1/auth/refresh", Body().s("refresh_token", p.refresh_token).str());
+      if (!reply) return reply.error();
+      if (reply->status != 200) {
+        p.refresh_token.clear();
+        p.access_token.clear();
+        return vc::make_error(vc::ErrorCode::unauthenticated, "the saved session has ended (signed out, expired or revoked)");
+      }
+      Json d;
+      d.Parse(reply->body.c_str());
+      p.access_token = field(d, "access_token");
+      p.refresh_token = field(d, "refresh_token");
+      const std::string exp = field(d, "expires_in");
+      p.access_expires_at = std::time(nullptr) + (exp.empty() ? 60 : std::stoll(exp));
+      token = p.access_token;
+      return true;
+    });
+    if (!r) {
+      auto f = failure_of(r.error());
+      if (r.error().code == vc::ErrorCode::unauthenticated) f.hint = "sign in again with: vcctl login";
+      throw f;
+    }
+    return token;
+  }
+
+  std::unique_ptr<Transport> transport_;
+  std::string server_;
+};
+Connection conn;
+
+// ---- API calls ----------------------------------------------------------------------------------
+
+Failure failure_of_reply(const Reply& r) {
+  Json d;
+  d.Parse(r.body.c_str());
+  std::string message, code;
+  if (!d.HasParseError()) {
+    if (const Value* e = member(d, "error")) {
+      message = field(*e, "message");
+      code = field(*e, "code");
+    }
+  }
+  if (message.empty()) message = "HTTP " + std::to_string(r.status) + (r.body.empty() ? "" : ": " + r.body.substr(0, 200));
+  Failure f{exit_for_status(r.status), message, {}};
+  if (r.status == 401) f.hint = "sign in with: vcctl login   (or set VC_API_KEY)";
+  else if (r.status == 403 && code != "quota") f.hint = "your role or API key scopes do not allow this";
+  else if (r.status == 429) f.hint = "too many requests: wait a minute and try again";
+  return f;
+}
+
+// Calls the API; a non-2xx answer throws its Failure. An empty body (204) gives a null document.
+Json call(std::string_view method, const std::string& target, const std::string& body = {}) {
+  auto r = conn.get().request(method, target, body);
+  if (!r) throw failure_of(r.error());
+  if (r->status < 200 || r->status >= 300) throw failure_of_reply(*r);
+  Json d;
+  if (r->body.empty()) return d;
+  d.Parse(r->body.c_str(), r->body.size());
+  if (d.HasParseError()) throw Failure{exit_error, "the server's answer to " + target + " is not JSON", ""};
+  return d;
+}
+
+// Every page of a list: `{items, next_cursor}` followed until next_cursor is null.
+Json list_all(const std::string& path, const std::string& query = {}) {
+  Json all(rapidjson::kArrayType);
+  std::string cursor;
+  for (int guard = 0; guard < 100000; ++guard) {
+    std::string target = path + "?limit=200" + (query.empty() ? "" : "&" + query) + (cursor.empty() ? "" : "&cursor=" + url_encode(cursor));
+    Json page = call("GET", target);
+    if (const Value* items = member(page, "items"); items && items->IsArray())
+      for (auto& v : const_cast<Value*>(items)->GetArray()) all.PushBack(Value(v, all.GetAllocator()), all.GetAllocator());
+    const Value* next = member(page, "next_cursor");
+    if (!next || !next->IsString() || next->GetStringLength() == 0) break;
+    cursor = next->GetString();
+  }
+  return all;
+}
+
+void Connection::resolve_organization_header(RemoteOptions o) {
+  const std::string wanted = g.organization;
+  o.organization_id.clear();
+  auto plain = remote_transport(o);
+  if (!plain) throw failure_of(plain.error());
+  std::swap(transport_, *plain);  // list organisations without the header
+  Json orgs = list_all("/api/v1/organizations");
+  std::string id;
+  for (const auto& org : orgs.GetArray())
+    if (field(org, "slug") == wanted || field(org, "id") == wanted) id = field(org, "id");
+  if (id.empty()) throw Failure{exit_not_found, "no organisation '" + wanted + "' that you can see", "list them with: vcctl orgs ls"};
+  o.organization_id = id;
+  auto scoped = remote_transport(o);
+  if (!scoped) throw failure_of(scoped.error());
+  transport_ = std::move(*scoped);
+}
+
+// Prints a list: --json the array, --quiet the key column, else a table of `columns`.
+struct Column {
+  std::string title;
+  std::function<std::string(const Value&)> cell;
+};
+int print_list(const Json& items, const std::vector<Column>& columns, const char* key) {
+  if (output().json) {
+    print_json(items);
+    return exit_ok;
+  }
+  if (output().quiet) {
+    for (const auto& v : items.GetArray()) std::printf("%s\n", field(v, key).c_str());
+    return exit_ok;
+  }
+  Table t;
+  for (const auto& c : columns) t.header.push_back(c.title);
+  for (const auto& v : items.GetArray()) {
+    std::vector<std::string> row;
+    for (const auto& c : columns) row.push_back(c.cell(v));
+    t.rows.push_back(std::move(row));
+  }
+  t.print();
+  return exit_ok;
+}
+Column col(std::string title, const char* key) {
+  return {std::move(title), [key](const Value& v) { return field(v, key); }};
+}
+std::string short_time(const std::string& iso) {  // "2026-12-03T08:01:02.123Z" → "2026-12-03 08:01:02"
+  if (iso.size() < 19) return iso;
+  std::string s = iso.substr(0, 19);
+  s[10] = ' ';
+  return s;
+}
+
+// Prints one object: --json as is, --quiet its key, else "key: value" lines of `keys`.
+int print_object(const Value& v, const std::vector<std::pair<std::string, const char*>>& keys, const char* id_key) {
+  if (output().json) print_json(v);
+  else if (output().quiet) std::printf("%s\n", field(v, id_key).c_str());
+  else {
+    Table t;
+    t.header = {"FIELD", "VALUE"};
+    for (const auto& [title, k] : keys) t.rows.push_back({title, field(v, k)});
+    // Without a header row: "name   value" lines read better for one object.
+    std::size_t w = 0;
+    for (const auto& r : t.rows) w = std::max(w, display_width(r[0]));
+    for (const auto& r : t.rows) std::printf("%s:%s %s\n", r[0].c_str(), std::string(w - display_width(r[0]), ' ').c_str(), r[1].c_str());
+  }
+  return exit_ok;
+}
+
+std::string read_password(const std::string& prompt, bool from_stdin) {
+  std::string pw;
+  if (from_stdin || !isatty(STDIN_FILENO)) {
+    std::getline(std::cin, pw);
+    if (!pw.empty() && pw.back() == '\r') pw.pop_back();
+    return pw;
+  }
+  std::fprintf(stderr, "%s", prompt.c_str());
+  termios old{};
+  tcgetattr(STDIN_FILENO, &old);
+  termios quiet = old;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::getline(std::cin, pw);
+  tcsetattr(STDIN_FILENO, TCSANOW, &old);
+  std::fprintf(stderr, "\n");
+  return pw;
+}
+
+// Finds an object in a list by id or by the value of `name_key`.
+std::string resolve(const std::string& path, const std::string& wanted, const char* name_key, const char* id_key, const char* what) {
+  Json items = list_all(path);
+  std::string found;
+  int matches = 0;
+  for (const auto& v : items.GetArray()) {
+    if (field(v, id_key) == wanted) return wanted;
+    if (field(v, name_key) == wanted) found = field(v, id_key), ++matches;
+  }
+  if (matches == 1) return found;
+  if (matches > 1) throw Failure{exit_conflict, std::string("several ") + what + "s are named '" + wanted + "'", "name it by id"};
+  throw Failure{exit_not_found, std::string("no ") + what + " '" + wanted + "'", std::string("list them with: vcctl ") + what + "s ls"};
+}
+
+std::string now_playing(const Value& d) {
+  const Value* np = member(d, "now_playing");
+  if (!np || !np->IsObject()) return "";
+  std::string s = field(*np, "file");
+  if (s.empty()) return field(*np, "state");
+  const std::string page = field(*np, "page");
+  if (!page.empty() && page != "0" && page != "1") s += " p." + page;
+  const std::string state = field(*np, "state");
+  if (!state.empty() && state != "playing") s += " (" + state + ")";
+  return s;
+}
+
+// ---- the commands -------------------------------------------------------------------------------
+
+struct Args {
+  std::string a, b, c;
+  std::vector<std::string> list;
+  std::string role = "viewer", scopes = "read", to, name, slug, timezone, plan, from, until, action, kind, group, expires;
+  int page = 0, limit = 50, days = 1;
+  bool yes = false, clear = false, remove = false, force = false, password_stdin = false, all = false, disable = false;
+};
+Args A;
+std::function<int()> run;
+
+CLI::App* leaf(CLI::App* parent, const std::string& name, const std::string& help, std::function<int()> fn) {
+  auto* c = parent->add_subcommand(name, help);
+  c->callback([fn = std::move(fn)] { run = fn; });
+  return c;
+}
+
+void confirm_or_yes(const std::string& what) {
+  if (A.yes) return;
+  if (!isatty(STDIN_FILENO))
+    throw Failure{exit_usage, what + " needs confirmation", "add --yes to confirm without a question"};
+  std::fprintf(stderr, "%s? [y/N] ", what.c_str());
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes") throw Failure{exit_error, "cancelled", ""};
+}
+
+// Uploads files and folders (recursively) to a device, one request per file: a failure names the
+// file and the rest still go. Returns the first failure's exit code.
+int upload(const std::string& device, const std::vector<std::string>& paths) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) {
+      std::vector<std::filesystem::path> in_dir;
+      for (auto it = std::filesystem::recursive_directory_iterator(p, ec); !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->is_regular_file() && it->path().filename().string()[0] != '.') in_dir.push_back(it->path());
+      std::sort(in_dir.begin(), in_dir.end());
+      files.insert(files.end(), in_dir.begin(), in_dir.end());
+    } else if (std::filesystem::is_regular_file(p, ec)) {
+      files.emplace_back(p);
+    } else {
+      throw Failure{exit_usage, p + ": no such file or folder", ""};
+    }
+  }
+  Json results(rapidjson::kArrayType);
+  int status = exit_ok;
+  for (const auto& f : files) {
+    Progress progress(f.filename().string());
+    Upload u{.path = f.string(), .filename = f.filename().string(), .field = "files",
+             .progress = [&progress](std::uint64_t done, std::uint64_t total) { progress.update(done, total); }};
+    auto r = conn.get().upload("/api/v1/devices/" + url_encode(device) + "/media", u);
+    progress.finish();
+    if (!r) {
+      auto fl = failure_of(r.error());
+      error_line(f.string() + ": " + fl.message, fl.hint);
+      if (status == exit_ok) status = fl.code;
+      continue;
+    }
+    if (r->status < 200 || r->status >= 300) {
+      auto fl = failure_of_reply(*r);
+      error_line(f.string() + ": " + fl.message, fl.hint);
+      if (status == exit_ok) status = fl.code;
+      continue;
+    }
+    Json d;
+    d.Parse(r->body.c_str());
+    if (const Value* items = member(d, "items"); items && items->IsArray()) {
+      for (const auto& it : items->GetArray()) {
+        say("uploaded " + f.string() + " → " + device + ": " + field(it, "name") + " (" + human_bytes(std::stoull(field(it, "size").empty() ? "0" : field(it, "size"))) +
+            (field(it, "deduplicated") == "yes" ? ", already stored" : "") + ")");
+        if (output().quiet && !output().json) std::printf("%s\n", field(it, "name").c_str());
+        results.PushBack(Value(it, results.GetAllocator()), results.GetAllocator());
+      }
+    }
+  }
+  if (output().json) print_json(results);
+  return status;
+}
+
+int command(const std::string& device, const std::string& action, const std::string& file = {}, int page = 0) {
+  Body body;
+  body.s("action", action);
+  if (!file.empty()) body.s("file", file);
+  if (page > 0) body.i("page", page);
+  if (!A.group.empty()) {
+    const std::string gid = resolve("/api/v1/groups", A.group, "name", "id", "group");
+    Json r = call("POST", "/api/v1/groups/" + url_encode(gid) + "/control", body.str());
+    if (output().json) return print_json(r), exit_ok;
+    int failed = 0;
+    if (const Value* results = member(r, "results"); results && results->IsArray()) {
+      Table t{{"DEVICE", "RESULT"}, {}};
+      for (const auto& m : results->GetArray()) {
+        const bool ok = field(m, "ok") == "yes";
+        failed += ok ? 0 : 1;
+        t.rows.push_back({field(m, "device_id"), ok ? "ok" : field(m, "error")});
+      }
+      if (!output().quiet) t.print();
+    }
+    return failed ? exit_error : exit_ok;
+  }
+  if (device.empty()) throw Failure{exit_usage, "name a device, or a group with --group", ""};
+  Json r = call("POST", "/api/v1/devices/" + url_encode(device) + "/commands", body.str());
+  if (output().json) return print_json(r), exit_ok;
+  const Value* st = member(r, "state");
+  say(device + ": " + (st ? field(*st, "state") : action) + (st && !field(*st, "file").empty() ? " " + field(*st, "file") : ""));
+  return exit_ok;
+}
+
+void define(CLI::App& app) {
+  // login / logout / whoami
+  auto* login = leaf(&app, "login", "Sign in to a server and save the session (a profile, mode 0600)", [] {
+    if (g.server.empty()) throw Failure{exit_usage, "name the server: vcctl login --server URL", ""};
+    std::string server = g.server;
+    while (!server.empty() && server.back() == '/') server.pop_back();
+    std::string user = A.a;
+    if (user.empty()) {
+      if (!isatty(STDIN_FILENO)) throw Failure{exit_usage, "name the user: vcctl login --username NAME", ""};
+      std::fprintf(stderr, "Username: ");
+      std::getline(std::cin, user);
+    }
+    const std::string pw = read_password("Password: ", A.password_stdin);
+    auto t = remote_transport(server, g.timeout_s);
+    if (!t) throw failure_of(t.error());
+    auto r = (*t)->request("POST", "/api/v1/auth/login", Body().s("username", user).s("password", pw).str());
+    if (!r) throw failure_of(r.error());
+    if (r->status != 200) throw failure_of_reply(*r);
+    Json d;
+    d.Parse(r->body.c_str());
+    const std::string name = profile_name().empty() ? "default" : profile_name();
+    auto saved = update_profiles([&](Profiles& ps) -> vc::Result<bool> {
+      auto& p = ps.items[name];
+      p.server = server;
+      p.username = user;
+      p.refresh_token = field(d, "refresh_token");
+      p.access_token = field(d, "access_token");
+      p.access_expires_at = std::time(nullptr) + std::stoll(field(d, "expires_in").empty() ? "60" : field(d, "expires_in"));
+      ps.current = name;
+      return true;
+    });
+    if (!saved) throw failure_of(saved.error());
+    const Value* u = member(d, "user");
+    if (output().json && u) print_json(*u);
+    say("Signed in to " + server + " as " + user + (u ? " (" + field(*u, "role") + ")" : "") + "; profile '" + name + "' in " + profiles_path());
+    return exit_ok;
+  });
+  login->add_option("--username,-u", A.a, "user name (asked when not given)");
+  login->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
+
+  leaf(&app, "logout", "End the saved session on the server and forget it", [] {
+    const std::string name = [] {
+      if (!profile_name().empty()) return profile_name();
+      auto ps = read_profiles();
+      return ps ? ps->current : std::string();
+    }();
+    std::string refresh, server;
+    auto r = update_profiles([&](Profiles& ps) -> vc::Result<bool> {
+      auto it = ps.items.find(name);
+      if (it == ps.items.end()) return false;
+      refresh = it->second.refresh_token;
+      server = it->second.server;
+      ps.items.erase(it);
+      if (ps.current == name) ps.current.clear();
+      return true;
+    });
+    if (!r) throw failure_of(r.error());
+    if (server.empty()) throw Failure{exit_not_found, "not signed in" + (name.empty() ? std::string() : " (profile '" + name + "')"), ""};
+    if (!refresh.empty()) {
+      if (auto t = remote_transport(server, g.timeout_s))
+        (void)(*t)->request("POST", "/api/v1/auth/logout", Body().s("refresh_token", refresh).str());
+    }
+    say("Signed out of " + server + ".");
+    return exit_ok;
+  });
+
+  leaf(&app, "whoami", "Who the commands act as", [] {
+    if (local_mode()) {
+      const std::string where = conn.get().describe();
+      if (output().json) {
+        Json out(rapidjson::kObjectType);
+        auto& al = out.GetAllocator();
+        out.AddMember("mode", "local", al);
+        out.AddMember("actor", "system", al);
+        out.AddMember("target", Value(where.c_str(), al), al);
+        print_json(out);
+      } else {
+        say("the installation itself (" + where + ")");
+      }
+      return exit_ok;
+    }
+    Json me = call("GET", "/api/v1/auth/me");
+    return print_object(me, {{"username", "username"}, {"role", "role"}, {"organization", "organization_id"}, {"id", "id"}}, "username");
+  });
+
+  // status
+  leaf(&app, "status", "The installation: backend, schema, devices online, what plays", [] {
+    Json devices = list_all("/api/v1/devices");
+    int online = 0;
+    for (const auto& d : devices.GetArray()) online += field(d, "status") == "online";
+    std::string backend, schema;
+    if (local_mode()) {
+      auto cfg = vc::load_config(vc::process_env(), g.database_url.empty() ? std::vector<std::string>{} : std::vector<std::string>{"--database-url=" + g.database_url});
+      backend = cfg && cfg->database.kind == vc::DatabaseUrl::Kind::postgresql ? "postgresql" : "sqlite";
+      schema = std::to_string(vc::latest_schema_version());
+    } else {
+      auto r = conn.get().request("GET", "/readyz");
+      if (!r) throw failure_of(r.error());
+      Json ready;
+      ready.Parse(r->body.c_str());
+      backend = field(ready, "backend");
+      schema = field(ready, "status");
+    }
+    if (output().json) {
+      Json out(rapidjson::kObjectType);
+      auto& al = out.GetAllocator();
+      out.AddMember("mode", Value(local_mode() ? "local" : "remote", al), al);
+      out.AddMember("target", Value(conn.get().describe().c_str(), al), al);
+      out.AddMember("backend", Value(backend.c_str(), al), al);
+      out.AddMember("devices", static_cast<int>(devices.Size()), al);
+      out.AddMember("online", online, al);
+      Value playing(rapidjson::kArrayType);
+      for (const auto& d : devices.GetArray())
+        if (field(d, "status") == "online") {
+          Value o(rapidjson::kObjectType);
+          o.AddMember("device_id", Value(field(d, "device_id").c_str(), al), al);
+          o.AddMember("now_playing", member(d, "now_playing") ? Value(*member(d, "now_playing"), al) : Value(), al);
+          playing.PushBack(o, al);
+        }
+      out.AddMember("online_devices", playing, al);
+      print_json(out);
+      return exit_ok;
+    }
+    std::printf("%s (%s, %s)\n", conn.get().describe().c_str(), backend.c_str(), (local_mode() ? "schema " + schema : schema).c_str());
+    std::printf("devices: %d, online: %d\n", static_cast<int>(devices.Size()), online);
+    Table t{{"ONLINE", "NAME", "PLAYING"}, {}};
+    for (const auto& d : devices.GetArray())
+      if (field(d, "status") == "online") t.rows.push_back({field(d, "device_id"), field(d, "name"), now_playing(d)});
+    if (!t.rows.empty() && !output().quiet) t.print();
+    return exit_ok;
+  });
+
+  // organisations
+  auto* orgs = app.add_subcommand("orgs", "Organisations (superadmin)")->require_subcommand(1);
+  orgs->alias("organizations");
+  leaf(orgs, "ls", "List organisations", [] {
+    return print_list(list_all("/api/v1/organizations"),
+                      {col("SLUG", "slug"), col("NAME", "name"), col("PLAN", "plan"), col("TIME ZONE", "timezone"), col("ACTIVE", "active"), col("ID", "id")}, "slug");
+  });
+  auto* org_add = leaf(orgs, "add", "Create an organisation", [] {
+    Body b;
+    b.s("name", A.a).s("slug", A.slug.empty() ? A.a : A.slug);
+    if (!A.plan.empty()) b.s("plan", A.plan);
+    if (!A.timezone.empty()) b.s("timezone", A.timezone);
+    Json o = call("POST", "/api/v1/organizations", b.str());
+    if (output().json || output().quiet) return print_object(o, {}, "id");
+    say("Organisation " + field(o, "slug") + " created (" + field(o, "id") + ").");
+    return exit_ok;
+  });
+  org_add->add_option("name", A.a, "display name")->required();
+  org_add->add_option("--slug", A.slug, "short name in URLs (default: the name)");
+  org_add->add_option("--plan", A.plan, "FREE, STARTER, PRO or ENTERPRISE");
+  org_add->add_option("--timezone", A.timezone, "IANA time zone, e.g. Europe/Moscow");
+  auto* org_rm = leaf(orgs, "rm", "Delete an organisation and everything in it", [] {
+    const std::string id = resolve("/api/v1/organizations", A.a, "slug", "id", "org");
+    confirm_or_yes("Delete organisation " + A.a + " with all its devices, media and users");
+    call("DELETE", "/api/v1/organizations/" + url_encode(id));
+    say("Organisation " + A.a + " deleted.");
+    return exit_ok;
+  });
+  org_rm->add_option("org", A.a, "slug or id")->required();
+  org_rm->add_flag("--yes,-y", A.yes, "do not ask");
+
+  // users
+  auto* users = app.add_subcommand("users", "People who sign in")->require_subcommand(1);
+  leaf(users, "ls", "List users", [] {
+    return print_list(list_all("/api/v1/users"), {col("USERNAME", "username"), col("ROLE", "role"), col("ACTIVE", "active"), col("ID", "id")}, "username");
+  });
+  auto* user_add = leaf(users, "add", "Create a user (the password is read from the terminal or stdin)", [] {
+    const std::string pw = read_password("Password for " + A.a + ": ", A.password_stdin);
+    Json u = call("POST", "/api/v1/users", Body().s("username", A.a).s("password", pw).s("role", A.role).str());
+    if (output().json || output().quiet) return print_object(u, {}, "id");
+    say("User " + A.a + " created (" + field(u, "role") + ").");
+    return exit_ok;
+  });
+  user_add->add_option("username", A.a, "user name")->required();
+  user_add->add_option("--role", A.role, "viewer, speaker, operator or admin")->capture_default_str();
+  user_add->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
+  auto user_patch = [](const std::string& what, const std::string& body) {
+    const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
+    Json u = call("PATCH", "/api/v1/users/" + url_encode(id), body);
+    if (output().json || output().quiet) return print_object(u, {}, "id");
+    say("User " + A.a + ": " + what + ".");
+    return exit_ok;
+  };
+  auto* user_pw = leaf(users, "passwd", "Set a user's password (in local mode: recovery when nobody can sign in)", [user_patch] {
+    const std::string pw = read_password("New password for " + A.a + ": ", A.password_stdin);
+    return user_patch("password set; its sessions are signed out", Body().s("password", pw).str());
+  });
+  user_pw->add_option("username", A.a, "user name or id")->required();
+  user_pw->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
+  auto* user_role = leaf(users, "role", "Change a user's role", [user_patch] {
+    return user_patch("role " + A.role, Body().s("role", A.role).str());
+  });
+  user_role->add_option("username", A.a, "user name or id")->required();
+  user_role->add_option("role", A.role, "viewer, speaker, operator or admin")->required();
+  auto* user_disable = leaf(users, "disable", "Disable a user (signs them out)", [user_patch] {
+    return user_patch("disabled", Body().b("active", false).str());
+  });
+  user_disable->add_option("username", A.a, "user name or id")->required();
+  auto* user_enable = leaf(users, "enable", "Enable a disabled user", [user_patch] {
+    return user_patch("enabled", Body().b("active", true).str());
+  });
+  user_enable->add_option("username", A.a, "user name or id")->required();
+  auto* user_rm = leaf(users, "rm", "Delete a user", [] {
+    const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
+    confirm_or_yes("Delete user " + A.a);
+    call("DELETE", "/api/v1/users/" + url_encode(id));
+    say("User " + A.a + " deleted.");
+    return exit_ok;
+  });
+  user_rm->add_option("username", A.a, "user name or id")->required();
+  user_rm->add_flag("--yes,-y", A.yes, "do not ask");
+
+  // API keys
+  auto* keys = app.add_subcommand("api-keys", "API keys for scripts and integrations")->require_subcommand(1);
+  leaf(keys, "ls", "List API keys", [] {
+    return print_list(list_all("/api/v1/api-keys"),
+                      {col("NAME", "name"), col("PREFIX", "prefix"),
+                       {"SCOPES", [](const Value& v) { std::string s = field(v, "scopes"); for (char& c : s) if (c == '[' || c == ']' || c == '"') c = ' '; return std::string(s.begin() + (s.empty() ? 0 : 1), s.end() - (s.size() > 1 ? 1 : 0)); }},
+                       {"REVOKED", [](const Value& v) { return short_time(field(v, "revoked_at")); }},
+                       {"LAST USED", [](const Value& v) { return short_time(field(v, "last_used_at")); }}, col("ID", "id")},
+                      "id");
+  });
+  auto* key_create = leaf(keys, "create", "Create an API key; its secret is printed once", [] {
+    std::vector<std::string> scopes;
+    for (std::size_t at = 0; at <= A.scopes.size();) {
+      auto comma = A.scopes.find(',', at);
+      if (comma == std::string::npos) comma = A.scopes.size();
+      if (comma > at) scopes.push_back(A.scopes.substr(at, comma - at));
+      at = comma + 1;
+    }
+    Body b;
+    b.s("name", A.a).list("scopes", scopes);
+    if (!A.expires.empty()) b.s("expires_at", A.expires);
+    Json k = call("POST", "/api/v1/api-keys", b.str());
+    if (output().json) return print_json(k), exit_ok;
+    if (output().quiet) return std::printf("%s\n", field(k, "key").c_str()), exit_ok;
+    std::printf("API key %s created (%s). Its secret, shown only now:\n%s\n", A.a.c_str(), A.scopes.c_str(), field(k, "key").c_str());
+    return exit_ok;
+  });
+  key_create->add_option("name", A.a, "what it is for")->required();
+  key_create->add_option("--scopes", A.scopes, "read, write, control (comma-separated)")->capture_default_str();
+  key_create->add_option("--expires", A.expires, "expiry time, RFC 3339 (default: never)");
+  auto* key_revoke = leaf(keys, "revoke", "Revoke an API key", [] {
+    const std::string id = resolve("/api/v1/api-keys", A.a, "name", "id", "api-key");
+    call("DELETE", "/api/v1/api-keys/" + url_encode(id));
+    say("API key " + A.a + " revoked.");
+    return exit_ok;
+  });
+  key_revoke->add_option("key", A.a, "name or id")->required();
+
+  // devices
+  auto* devices = app.add_subcommand("devices", "Screens")->require_subcommand(1);
+  leaf(devices, "ls", "List devices with their online state and what they play", [] {
+    return print_list(list_all("/api/v1/devices"),
+                      {col("DEVICE", "device_id"), col("NAME", "name"), col("STATUS", "status"), {"PLAYING", now_playing},
+                       {"LAST SEEN", [](const Value& v) { return short_time(field(v, "last_seen_at")); }},
+                       {"CREDENTIAL", [](const Value& v) { return field(v, "has_credential"); }}},
+                      "device_id");
+  });
+  auto* dev_show = leaf(devices, "show", "One device", [] {
+    Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
+    return print_object(d, {{"device", "device_id"}, {"name", "name"}, {"status", "status"}, {"type", "device_type"}, {"platform", "platform"},
+                            {"last seen", "last_seen_at"}, {"credential", "has_credential"}, {"placeholder", "placeholder_media_id"}},
+                        "device_id");
+  });
+  dev_show->add_option("device", A.a, "device id")->required();
+  auto* dev_add = leaf(devices, "add", "Create a device", [] {
+    Body b;
+    b.s("device_id", A.a);
+    if (!A.name.empty()) b.s("name", A.name);
+    Json d = call("POST", "/api/v1/devices", b.str());
+    if (output().json || output().quiet) return print_object(d, {}, "device_id");
+    say("Device " + field(d, "device_id") + " created.");
+    return exit_ok;
+  });
+  dev_add->add_option("device", A.a, "device id: letters, digits, - and _")->required();
+  dev_add->add_option("--name", A.name, "display name (default: the id)");
+  auto* dev_rename = leaf(devices, "rename", "Rename a device", [] {
+    Json d = call("PATCH", "/api/v1/devices/" + url_encode(A.a), Body().s("name", A.b).str());
+    if (output().json || output().quiet) return print_object(d, {}, "device_id");
+    say("Device " + A.a + " is now called " + A.b + ".");
+    return exit_ok;
+  });
+  dev_rename->add_option("device", A.a, "device id")->required();
+  dev_rename->add_option("name", A.b, "new name")->required();
+  auto* dev_rm = leaf(devices, "rm", "Delete a device and its files' links", [] {
+    confirm_or_yes("Delete device " + A.a);
+    call("DELETE", "/api/v1/devices/" + url_encode(A.a));
+    say("Device " + A.a + " deleted.");
+    return exit_ok;
+  });
+  dev_rm->add_option("device", A.a, "device id")->required();
+  dev_rm->add_flag("--yes,-y", A.yes, "do not ask");
+  auto* dev_cred = leaf(devices, "credential", "Create or replace a device's credential (printed once), or --remove it", [] {
+    if (A.remove) {
+      call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/credential");
+      say("Device " + A.a + " has no credential now.");
+      return exit_ok;
+    }
+    Json c = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/credential");
+    if (output().json) return print_json(c), exit_ok;
+    if (output().quiet) return std::printf("%s\n", field(c, "credential").c_str()), exit_ok;
+    std::printf("Credential of %s, shown only now:\n%s\n", A.a.c_str(), field(c, "credential").c_str());
+    return exit_ok;
+  });
+  dev_cred->add_option("device", A.a, "device id")->required();
+  dev_cred->add_flag("--remove", A.remove, "remove the credential instead");
+
+  // media
+  auto* media = app.add_subcommand("media", "Files on devices")->require_subcommand(1);
+  auto* media_ls = leaf(media, "ls", "A device's files (or the organisation's library with --all)", [] {
+    if (A.all)
+      return print_list(list_all("/api/v1/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
+                        {col("NAME", "name"), col("KIND", "kind"), {"SIZE", [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
+                         col("STATUS", "status"), col("ID", "id")},
+                        "id");
+    if (A.a.empty()) throw Failure{exit_usage, "name a device (or --all for the organisation's library)", ""};
+    return print_list(list_all("/api/v1/devices/" + url_encode(A.a) + "/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
+                      {col("NAME", "name"), col("KIND", "kind"), {"SIZE", [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
+                       {"STATUS", [](const Value& v) { auto s = field(v, "status"); return s == "processing" ? s + " " + field(v, "progress") + "%" : s; }},
+                       {"PAGES", [](const Value& v) { auto p = field(v, "page_count"); return p == "0" ? std::string() : p; }}},
+                      "name");
+  });
+  media_ls->add_option("device", A.a, "device id");
+  media_ls->add_flag("--all", A.all, "the organisation's whole library");
+  media_ls->add_option("--kind", A.kind, "video, audio, image, pdf, pptx, document or zip");
+  auto* media_up = leaf(media, "upload", "Upload files and folders (recursively) to a device", [] { return upload(A.a, A.list); });
+  media_up->add_option("device", A.a, "device id")->required();
+  media_up->add_option("paths", A.list, "files or folders")->required()->check(CLI::ExistingPath);
+  auto* media_rm = leaf(media, "rm", "Remove a file from a device", [] {
+    call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b));
+    say("Removed " + A.b + " from " + A.a + ".");
+    return exit_ok;
+  });
+  media_rm->add_option("device", A.a, "device id")->required();
+  media_rm->add_option("name", A.b, "file name on the device")->required();
+  auto* media_mv = leaf(media, "mv", "Move a file to another device", [] {
+    Json r = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b) + "/move", Body().s("to_device", A.c).str());
+    if (output().json) return print_json(r), exit_ok;
+    say("Moved " + A.b + " from " + A.a + " to " + A.c + ".");
+    return exit_ok;
+  });
+  media_mv->add_option("device", A.a, "device id")->required();
+  media_mv->add_option("name", A.b, "file name on the device")->required();
+  media_mv->add_option("to", A.c, "target device id")->required();
+  auto* media_cp = leaf(media, "cp", "Copy a file to another device (the bytes are shared, not copied)", [] {
+    Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
+    std::string id;
+    for (const auto& f : files.GetArray())
+      if (field(f, "name") == A.b) id = field(f, "id");
+    if (id.empty()) throw Failure{exit_not_found, "no file '" + A.b + "' on " + A.a, "list them with: vcctl media ls " + A.a};
+    Json r = call("POST", "/api/v1/media/" + url_encode(id) + "/devices", Body().s("device_id", A.c).s("name", A.b).str());
+    if (output().json) return print_json(r), exit_ok;
+    say("Copied " + A.b + " from " + A.a + " to " + A.c + ".");
+    return exit_ok;
+  });
+  media_cp->add_option("device", A.a, "device id")->required();
+  media_cp->add_option("name", A.b, "file name on the device")->required();
+  media_cp->add_option("to", A.c, "target device id")->required();
+  auto* media_ph = leaf(media, "placeholder", "Show, set (a file of the device) or --clear a device's placeholder", [] {
+    const std::string base = "/api/v1/devices/" + url_encode(A.a) + "/placeholder";
+    if (A.clear) {
+      call("DELETE", base);
+      say("Device " + A.a + " has no placeholder now.");
+      return exit_ok;
+    }
+    if (A.b.empty()) {
+      Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
+      const std::string ph = field(d, "placeholder_media_id");
+      if (output().json) return std::printf("{\"placeholder_media_id\":%s}\n", ph.empty() ? "null" : ("\"" + ph + "\"").c_str()), exit_ok;
+      std::printf("%s\n", ph.empty() ? (output().quiet ? "" : "(none)") : ph.c_str());
+      return exit_ok;
+    }
+    Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
+    std::string id;
+    for (const auto& f : files.GetArray())
+      if (field(f, "name") == A.b || field(f, "id") == A.b) id = field(f, "id");
+    if (id.empty()) throw Failure{exit_not_found, "no file '" + A.b + "' on " + A.a, "list them with: vcctl media ls " + A.a};
+    Json r = call("PUT", base, Body().s("media_id", id).str());
+    if (output().json) return print_json(r), exit_ok;
+    say(A.b + " is now the placeholder of " + A.a + ".");
+    return exit_ok;
+  });
+  media_ph->add_option("device", A.a, "device id")->required();
+  media_ph->add_option("file", A.b, "file name on the device (omit to show the current one)");
+  media_ph->add_flag("--clear", A.clear, "remove the placeholder");
+
+  // playback
+  auto add_group = [](CLI::App* c) { c->add_option("--group", A.group, "a group (name or id) instead of one device: every member"); };
+  auto* play = leaf(&app, "play", "Play a file on a device (or resume without one)", [] { return command(A.a, "play", A.b, A.page); });
+  play->add_option("device", A.a, "device id");
+  play->add_option("file", A.b, "file name on the device");
+  play->add_option("--page", A.page, "page of a document or slide deck");
+  add_group(play);
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{{"pause", "Pause"}, {"resume", "Resume after a pause"},
+                                                                                  {"restart", "Play the current file from the start"},
+                                                                                  {"stop", "Stop and show the placeholder"}, {"next", "Next page"}, {"prev", "Previous page"}}) {
+    auto* c = leaf(&app, name, help + " (a device, or --group)", [name] { return command(A.a, name); });
+    c->add_option("device", A.a, "device id");
+    add_group(c);
+  }
+  auto* page = leaf(&app, "page", "Go to a page of the current document", [] { return command(A.a, "page", {}, A.page); });
+  page->add_option("device", A.a, "device id")->required();
+  page->add_option("n", A.page, "page number (from 1)")->required()->check(CLI::PositiveNumber);
+
+  // scheduling
+  auto* groups = app.add_subcommand("groups", "Device groups")->require_subcommand(1);
+  leaf(groups, "ls", "List groups with their members", [] {
+    return print_list(list_all("/api/v1/groups"),
+                      {col("NAME", "name"),
+                       {"DEVICES", [](const Value& v) { std::string s; if (const Value* d = member(v, "device_ids")) for (const auto& x : d->GetArray()) s += (s.empty() ? "" : " ") + text(x); return s; }},
+                       col("ID", "id")},
+                      "id");
+  });
+  auto* group_add = leaf(groups, "add", "Create a group", [] {
+    Json r = call("POST", "/api/v1/groups", Body().s("name", A.a).list("device_ids", A.list).str());
+    if (output().json || output().quiet) return print_object(r, {}, "id");
+    say("Group " + A.a + " created with " + std::to_string(A.list.size()) + " devices.");
+    return exit_ok;
+  });
+  group_add->add_option("name", A.a, "group name")->required();
+  group_add->add_option("devices", A.list, "member device ids");
+  auto* group_rm = leaf(groups, "rm", "Delete a group (its devices stay)", [] {
+    const std::string id = resolve("/api/v1/groups", A.a, "name", "id", "group");
+    call("DELETE", "/api/v1/groups/" + url_encode(id));
+    say("Group " + A.a + " deleted.");
+    return exit_ok;
+  });
+  group_rm->add_option("group", A.a, "name or id")->required();
+  auto* playlists = app.add_subcommand("playlists", "Playlists")->require_subcommand(1);
+  leaf(playlists, "ls", "List playlists", [] {
+    return print_list(list_all("/api/v1/playlists"),
+                      {col("NAME", "name"), {"ITEMS", [](const Value& v) { const Value* i = member(v, "items"); return std::to_string(i && i->IsArray() ? i->Size() : 0); }},
+                       col("LOOP", "loop"), col("SHUFFLE", "shuffle"), col("ID", "id")},
+                      "id");
+  });
+  auto* schedules = app.add_subcommand("schedules", "Assignments of playlists to devices and groups")->require_subcommand(1);
+  schedules->alias("assignments");
+  leaf(schedules, "ls", "List assignments, highest priority first", [] {
+    return print_list(list_all("/api/v1/assignments"),
+                      {col("PRIORITY", "priority"), {"TARGET", [](const Value& v) { auto d = field(v, "device_id"); return d.empty() ? "group " + field(v, "group_id") : d; }},
+                       col("PLAYLIST", "playlist_id"), col("WHEN", "description"), col("ID", "id")},
+                      "id");
+  });
+  auto* overrides = app.add_subcommand("overrides", "Emergency overrides")->require_subcommand(1);
+  leaf(overrides, "ls", "List overrides in force", [] {
+    return print_list(list_all("/api/v1/overrides"),
+                      {col("MESSAGE", "message"), col("MEDIA", "media_id"), {"GROUP", [](const Value& v) { auto gr = field(v, "group_id"); return gr.empty() ? std::string("all") : gr; }},
+                       {"UNTIL", [](const Value& v) { return short_time(field(v, "ends_at")); }}, col("ID", "id")},
+                      "id");
+  });
+  auto* timeline = leaf(&app, "timeline", "What a device plays and why, from now (default one day)", [] {
+    std::string from = A.from.empty() ? now_utc_iso() : A.from;
+    std::string to = A.until.empty() ? now_utc_iso(static_cast<std::int64_t>(A.days) * 86400) : A.until;
+    Json t = call("GET", "/api/v1/devices/" + url_encode(A.a) + "/timeline?from=" + url_encode(from) + "&to=" + url_encode(to));
+    if (output().json) return print_json(t), exit_ok;
+    const Value* entries = member(t, "entries");
+    if (!output().quiet) std::printf("%s, time zone %s\n", A.a.c_str(), field(t, "timezone").c_str());
+    Table tb{{"FROM", "TO", "WHAT", "WHY"}, {}};
+    if (entries)
+      for (const auto& e : entries->GetArray()) {
+        const std::string src = field(e, "source");
+        std::string what = !field(e, "message").empty() ? field(e, "message") : !field(e, "playlist_id").empty() ? "playlist " + field(e, "playlist_id") : field(e, "media_id");
+        std::string why = src;
+        if (src == "assignment") why += " " + field(e, "assignment_id") + " (priority " + field(e, "priority") + ")";
+        tb.rows.push_back({short_time(field(e, "local_from")), short_time(field(e, "local_to")), what, why});
+      }
+    tb.print();
+    return exit_ok;
+  });
+  timeline->add_option("device", A.a, "device id")->required();
+  timeline->add_option("--from", A.from, "start, RFC 3339 (default: now)");
+  timeline->add_option("--to", A.until, "end, RFC 3339 (default: --days after the start)");
+  timeline->add_option("--days", A.days, "length when --to is not given")->capture_default_str()->check(CLI::Range(1, 14));
+
+  // audit
+  auto* audit = leaf(&app, "audit", "The audit log, newest first", [] {
+    std::string q = "limit=" + std::to_string(A.limit);
+    if (!A.action.empty()) q += "&action=" + url_encode(A.action);
+    if (!A.from.empty()) q += "&since=" + url_encode(A.from);
+    Json page = call("GET", "/api/v1/audit?" + q);
+    const Value* items = member(page, "items");
+    Json arr(rapidjson::kArrayType);
+    if (items) arr.CopyFrom(*items, arr.GetAllocator());
+    return print_list(arr, {{"AT", [](const Value& v) { return short_time(field(v, "at")); }}, col("ACTION", "action"), col("ACTOR", "actor_kind"),
+                            col("OBJECT", "object_type"), col("ID", "object_id"), col("ADDRESS", "address")},
+                      "id");
+  });
+  audit->add_option("--action", A.action, "only this action, e.g. device.create");
+  audit->add_option("--since", A.from, "only entries from this time, RFC 3339");
+  audit->add_option("--limit", A.limit, "how many (1-200)")->capture_default_str()->check(CLI::Range(1, 200));
+
+  // the database (local)
+  leaf(&app, "migrate", "Apply pending database migrations (the server's DATABASE_URL, or --database-url)", [] {
+    std::vector<std::string> args;
+    if (!g.database_url.empty()) args.push_back("--database-url=" + g.database_url);
+    if (!g.data_dir.empty()) args.push_back("--data-dir=" + g.data_dir);
+    auto config = vc::load_config(vc::process_env(), args);
+    if (!config) throw failure_of(config.error());
+    auto storage = vc::open_storage({.url = config->database, .pool_size = 1});
+    if (!storage) throw failure_of(storage.error());
+    auto report = (*storage)->migrate();
+    if (!report) throw failure_of(report.error());
+    if (output().json) {
+      std::printf("{\"from\":%d,\"to\":%d,\"applied\":%zu}\n", report->from_version, report->to_version, report->applied.size());
+      return exit_ok;
+    }
+    for (const auto& m : report->applied) say("applied " + m);
+    say("schema version " + std::to_string(report->to_version) + " (was " + std::to_string(report->from_version) + ")");
+    return exit_ok;
+  });
+
+  leaf(&app, "version", "vcctl's and the library's versions", [] {
+    if (output().json) std::printf("{\"vcctl\":\"%s\",\"library\":\"%s\",\"schema\":%d}\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());
+    else std::printf("vcctl %s (library %s, schema %d)\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());
+    return exit_ok;
+  });
+  static std::string shell;
+  auto* completion = leaf(&app, "completion", "Print a shell completion script (bash or zsh)", [&app] {
+    std::printf("%s", completion_script(app, shell).c_str());
+    return exit_ok;
+  });
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
 }
 
 }  // namespace
+}  // namespace vcctl
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    usage(stderr);
-    return 2;
+  using namespace vcctl;
+  output().stdout_tty = isatty(STDOUT_FILENO);
+  output().stderr_tty = isatty(STDERR_FILENO);
+  CLI::App app{"vcctl: manage VideoControl devices, media, users and playback from a shell.\n"
+               "Remote mode talks to a server (vcctl login --server URL, or VC_API_KEY); local mode (--data-dir,\n"
+               "--database-url or --local) opens the installation's database directly.",
+               "vcctl"};
+  app.set_version_flag("--version", std::string("vcctl ") + VIDEOCONTROL_VERSION);
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.add_option("--server,-s", g.server, "server URL, e.g. http://127.0.0.1:3000 (env VC_SERVER; default: the saved profile's)");
+  app.add_option("--profile,-p", g.profile, "saved sign-in to use (env VC_PROFILE; default: the last login)");
+  app.add_option("--database-url", g.database_url, "local mode: the installation's database (sqlite://… or postgresql://…)");
+  app.add_option("--data-dir", g.data_dir, "local mode: the server's DATA_DIR (its database and content)");
+  app.add_flag("--local", g.local, "local mode with the server's settings from the environment (DATABASE_URL, DATA_DIR)");
+  app.add_option("--organization,-o", g.organization, "act in this organisation (slug or id): superadmins, and local mode");
+  app.add_flag("--json", output().json, "machine-readable output (see docs/cli.md)");
+  app.add_flag("--quiet,-q", output().quiet, "no confirmations or progress; lists print ids only");
+  app.add_option("--timeout", g.timeout_s, "seconds to wait for the server")->capture_default_str()->check(CLI::Range(1, 3600));
+  vc::set_log_level(vc::LogLevel::warn);
+  define(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? exit_ok : exit_usage;
   }
-  const std::string cmd = argv[1];
-  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
-    usage(stdout);
-    return 0;
+  if (!run) return exit_usage;
+  int rc = exit_ok;
+  try {
+    rc = run();
+  } catch (const Failure& f) {
+    error_line(f.message, f.hint);
+    rc = f.code;
+  } catch (const std::exception& e) {
+    error_line(std::string("unexpected failure: ") + e.what());
+    rc = exit_error;
   }
-  if (cmd == "version" || cmd == "--version") {
-    std::printf("vcctl %s (library %s, schema %d)\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());
-    return 0;
-  }
-  auto config = vc::load_config(vc::process_env(), std::vector<std::string>(argv + 2, argv + argc));
-  if (!config) return fail(config.error());
-  vc::set_log_level(config->log_level);
-
-  if (cmd == "migrate") {
-    auto storage = open(*config);
-    if (!storage) return fail(storage.error());
-    auto report = (*storage)->migrate();
-    if (!report) return fail(report.error());
-    for (const auto& m : report->applied) std::printf("applied %s\n", m.c_str());
-    std::printf("schema version %d (was %d)\n", report->to_version, report->from_version);
-    return 0;
-  }
-  if (cmd == "status") {
-    auto storage = open(*config);
-    if (!storage) return fail(storage.error());
-    auto v = (*storage)->schema_version();
-    if (!v) return fail(v.error());
-    std::printf("backend %s\nschema version %d of %d%s\n", std::string((*storage)->backend_name()).c_str(), *v,
-                vc::latest_schema_version(), *v < vc::latest_schema_version() ? " (run vcctl migrate)" : "");
-    return 0;
-  }
-  std::fprintf(stderr, "vcctl: unknown command '%s'\n\n", cmd.c_str());
-  usage(stderr);
-  return 2;
+  conn.close();
+  std::fflush(stdout);
+  return rc;
 }

@@ -114,6 +114,7 @@ class Server:
             subprocess.run(["psql", pg, "-qAtc", "CREATE DATABASE %s" % db], check=True,
                            stdout=subprocess.DEVNULL, timeout=60)
             base["DATABASE_URL"] = pg.rsplit("/", 1)[0] + "/" + db
+        self.env = base  # what the server was started with (DATABASE_URL on PostgreSQL)
         self.log_path = os.path.join(self.data_dir, "server.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([BINARY], cwd=self.data_dir, env=base, stdin=subprocess.DEVNULL,

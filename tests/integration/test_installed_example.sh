@@ -9,6 +9,12 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
 test -f "$tmp/prefix/include/videocontrol/videocontrol.hpp"
 test -f "$tmp/prefix/lib/cmake/videocontrol/videocontrolConfig.cmake"
+# vcctl with its man page and shell completions (issue 14).
+"$tmp/prefix/bin/vcctl" version | grep -q "^vcctl "
+grep -q "EXIT STATUS" "$tmp/prefix/share/man/man1/vcctl.1"
+man -l "$tmp/prefix/share/man/man1/vcctl.1" 2>/dev/null | grep -q "vcctl login" || grep -q "vcctl login" "$tmp/prefix/share/man/man1/vcctl.1"
+grep -q "complete -o default -F _vcctl vcctl" "$tmp/prefix/share/bash-completion/completions/vcctl"
+grep -q "^#compdef vcctl" "$tmp/prefix/share/zsh/vendor-completions/_vcctl"
 cmake -S "$EXAMPLE" -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
   -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
 cmake --build "$tmp/build" >/dev/null

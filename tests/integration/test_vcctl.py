@@ -1,0 +1,476 @@
+#!/usr/bin/python3
+"""Issue 14: the real vcctl binary against the real server (remote mode) and against the same
+installation's database (local mode): every command group, --json parsed, exit codes, errors on
+stderr, the saved session's file mode, the upload progress bar on a pty and none on a pipe, shell
+completion. With VC_TEST_POSTGRES_URL the server and local mode use a fresh PostgreSQL database.
+
+Run: test_vcctl.py --binary path/to/videocontrol-server (vcctl from VC_VCCTL or next to it).
+"""
+
+import json
+import os
+import pty
+import select
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import api_support  # noqa: E402
+from api_support import ADMIN_PASSWORD, USER_PASSWORD, ApiTestCase, Server, unique  # noqa: E402
+from test_realtime import Player, World  # noqa: E402
+
+VCCTL = None
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", *args], check=True, timeout=60)
+
+
+class Vcctl:
+    """Runs vcctl with its own config folder (profiles) and returns (exit code, stdout, stderr)."""
+
+    def __init__(self, home):
+        self.home = home
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
+                    "XDG_CONFIG_HOME": os.path.join(home, "cfg"), "LANG": "C.UTF-8"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                self.env[k] = os.environ[k]
+
+    def run(self, *args, stdin=None, env=None):
+        e = dict(self.env, **(env or {}))
+        p = subprocess.run([VCCTL, *args], input=stdin.encode() if stdin is not None else None,
+                           stdin=None if stdin is not None else subprocess.DEVNULL,
+                           capture_output=True, env=e, timeout=120)
+        return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+    def json(self, *args, **kw):
+        rc, out, err = self.run("--json", *args, **kw)
+        assert rc == 0, "vcctl --json %s -> %d\n%s\n%s" % (" ".join(args), rc, out, err)
+        return json.loads(out)
+
+    def on_pty(self, *args):
+        """Runs vcctl with stdout and stderr on a pseudo-terminal; returns (exit code, what it showed)."""
+        pid, fd = pty.fork()
+        if pid == 0:  # child
+            os.execve(VCCTL, [VCCTL, *args], self.env)
+        chunks = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 1.0)
+            if not r:
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
+
+
+class VcctlTest(ApiTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000",
+                                 "PROCESSING_WORKERS": "0"})
+        try:
+            cls.w = World(cls.server, orgs=("a",), devices_per_org=2)
+            cls.url = "http://127.0.0.1:%d" % cls.server.port
+            cls.tmp = tempfile.mkdtemp(prefix="vcctl-test-")
+            cls.admin = Vcctl(os.path.join(cls.tmp, "admin"))
+            rc, out, err = cls.admin.run("login", "--server", cls.url, "--username", "admin", "--password-stdin",
+                                         stdin=ADMIN_PASSWORD + "\n")
+            assert rc == 0, (rc, out, err)
+            # Media fixtures made by FFmpeg.
+            cls.files = os.path.join(cls.tmp, "files")
+            os.makedirs(os.path.join(cls.files, "deck", "more"))
+            ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "2", "-pix_fmt", "yuv420p",
+                   os.path.join(cls.files, "clip.mp4"))
+            ffmpeg("-f", "lavfi", "-i", "color=red:size=64x64", "-frames:v", "1", os.path.join(cls.files, "deck", "red.png"))
+            ffmpeg("-f", "lavfi", "-i", "color=blue:size=64x64", "-frames:v", "1",
+                   os.path.join(cls.files, "deck", "more", "blue.png"))
+            # Big enough that the progress bar is drawn several times (a few MiB of noise).
+            ffmpeg("-f", "lavfi", "-i", "color=green:size=64x64", "-frames:v", "1", os.path.join(cls.files, "green.png"))
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def local_args(self):
+        """The flags that open the server's installation in local mode."""
+        url = self.server.env.get("DATABASE_URL")
+        args = ["--data-dir", self.server.data_dir]
+        if url:
+            args += ["--database-url", url]
+        return args + ["--organization", self.w.orgs["a"]["slug"]]
+
+    def operator(self):
+        """vcctl signed in as organisation a's operator."""
+        v = Vcctl(os.path.join(self.tmp, unique("op")))
+        rc, out, err = v.run("login", "-s", self.url, "-u", self.w.users["a"]["operator"]["username"], "--password-stdin",
+                             stdin=USER_PASSWORD + "\n")
+        self.assertEqual(rc, 0, err)
+        return v
+
+    # ---- basics ------------------------------------------------------------------------------
+
+    def test_version_help_and_usage_errors(self):
+        v = self.admin
+        rc, out, _ = v.run("version")
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"^vcctl \d+\.\d+\.\d+ \(library \d+\.\d+\.\d+, schema \d+\)")
+        self.assertEqual(v.json("version")["vcctl"], out.split()[1])
+        rc, out, _ = v.run("--version")
+        self.assertEqual((rc, out.strip()), (0, "vcctl " + v.json("version")["vcctl"]))
+        # --help on every command of the tree, found through the completion script's word lists.
+        for cmd in (["devices", "ls"], ["media", "upload"], ["users", "passwd"], ["api-keys", "create"], ["play"],
+                    ["timeline"], ["audit"], ["orgs", "add"], ["groups", "add"], ["schedules", "ls"], ["completion"]):
+            rc, out, err = v.run(*cmd, "--help")
+            self.assertEqual(rc, 0, (cmd, err))
+            self.assertIn("Usage:", out, cmd)
+        for bad in (["frobnicate"], ["devices"], ["devices", "add"], ["page", "x", "0"], ["audit", "--limit", "999"]):
+            rc, out, err = v.run(*bad)
+            self.assertEqual(rc, 2, (bad, out, err))
+            self.assertTrue(err.strip(), bad)
+            self.assertEqual(out, "", bad)
+
+    def test_session_file_is_private_and_logout_ends_it(self):
+        v = Vcctl(os.path.join(self.tmp, unique("sess")))
+        rc, out, err = v.run("login", "--server", self.url + "/", "-u", "admin", "--password-stdin", stdin="wrong\n")
+        self.assertEqual(rc, 4, (out, err))
+        self.assertTrue(err.startswith("vcctl: "), err)
+        rc, out, err = v.run("--json", "login", "--server", self.url, "-u", "admin", "--password-stdin",
+                             stdin=ADMIN_PASSWORD + "\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["username"], "admin")
+        path = os.path.join(v.home, "cfg", "vcctl", "profiles.json")
+        self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode), 0o700)
+        saved = read_json(path)
+        self.assertEqual(saved["profiles"]["default"]["server"], self.url)
+        self.assertTrue(saved["profiles"]["default"]["refresh_token"])
+        self.assertEqual(v.json("whoami")["role"], "superadmin")
+        # An expired access token is refreshed with the saved refresh token, which is replaced.
+        saved["profiles"]["default"]["access_expires_at"] = 0
+        with open(path, "w") as f:
+            json.dump(saved, f)
+        old_refresh = saved["profiles"]["default"]["refresh_token"]
+        self.assertEqual(v.json("whoami")["username"], "admin")
+        self.assertNotEqual(read_json(path)["profiles"]["default"]["refresh_token"], old_refresh)
+        rc, out, err = v.run("logout")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("default", read_json(path)["profiles"])
+        rc, out, err = v.run("devices", "ls")
+        self.assertEqual(rc, 2, (out, err))  # no server named any more
+        self.assertIn("vcctl login", err)
+        rc, out, err = v.run("--server", self.url, "devices", "ls")
+        self.assertEqual(rc, 4, (out, err))
+        self.assertIn("not signed in", err)
+
+    def test_unreachable_server_and_bad_api_key(self):
+        port = api_support.free_port()
+        rc, out, err = self.admin.run("--server", "http://127.0.0.1:%d" % port, "devices", "ls", env={"VC_API_KEY": "x"})
+        self.assertEqual(rc, 6, (out, err))
+        self.assertIn("no answer", err)
+        self.assertIn("--server", err)
+        rc, out, err = self.admin.run("--server", self.url, "devices", "ls", env={"VC_API_KEY": "vck_not_a_key"})
+        self.assertEqual(rc, 4, (out, err))
+        rc, out, err = self.admin.run("--server", "ftp://x", "devices", "ls", env={"VC_API_KEY": "x"})
+        self.assertEqual(rc, 2, (out, err))
+
+    # ---- devices, users, keys, organisations -------------------------------------------------
+
+    def test_devices_lifecycle_and_exit_codes(self):
+        op = self.operator()
+        d = unique("cli-dev")
+        rc, out, err = op.run("devices", "add", d, "--name", "Экран в холле")
+        self.assertEqual(rc, 0, err)
+        self.assertIn(d, out)
+        rc, out, err = op.run("devices", "add", d)
+        self.assertEqual(rc, 5, (out, err))
+        rc, out, err = op.run("devices", "add", "bad id!")
+        self.assertEqual(rc, 2, (out, err))
+        listed = {x["device_id"]: x for x in op.json("devices", "ls")}
+        self.assertEqual(listed[d]["name"], "Экран в холле")
+        self.assertEqual(listed[d]["status"], "offline")
+        self.assertEqual(set(listed), set(self.w.devices["a"]) | {d}, "only organisation a's devices")
+        rc, out, _ = op.run("devices", "ls")
+        header, *rows = out.splitlines()
+        self.assertEqual(header.split(), ["DEVICE", "NAME", "STATUS", "PLAYING", "LAST", "SEEN", "CREDENTIAL"])
+        self.assertTrue(any(r.startswith(d + " ") and "Экран в холле" in r for r in rows), out)
+        rc, out, _ = op.run("-q", "devices", "ls")
+        self.assertEqual(sorted(out.split()), sorted(listed))
+        self.assertEqual(op.run("devices", "show", "no-such-device")[0], 3)
+        self.assertEqual(op.json("devices", "rename", d, "Lobby")["name"], "Lobby")
+        cred = op.json("devices", "credential", d)["credential"]
+        self.assertGreater(len(cred), 16)
+        self.assertTrue(op.json("devices", "show", d)["has_credential"])
+        self.assertEqual(op.run("devices", "credential", d, "--remove")[0], 0)
+        self.assertFalse(op.json("devices", "show", d)["has_credential"])
+        rc, out, err = op.run("devices", "rm", d)  # no terminal to ask on: needs --yes
+        self.assertEqual(rc, 2, (out, err))
+        self.assertIn("--yes", err)
+        self.assertEqual(op.run("devices", "rm", d, "--yes")[0], 0)
+        self.assertEqual(op.run("devices", "show", d)[0], 3)
+        # A viewer may look but not change.
+        viewer = Vcctl(os.path.join(self.tmp, unique("viewer")))
+        self.assertEqual(viewer.run("login", "-s", self.url, "-u", self.w.users["a"]["viewer"]["username"],
+                                    "--password-stdin", stdin=USER_PASSWORD + "\n")[0], 0)
+        self.assertEqual(len(viewer.json("devices", "ls")), 2)
+        rc, out, err = viewer.run("devices", "add", unique("v"))
+        self.assertEqual(rc, 4, (out, err))
+        self.assertIn("role", err)
+
+    def test_users_api_keys_and_organisations(self):
+        v = self.admin
+        slug = unique("cli-org")
+        org = v.json("orgs", "add", "CLI Org", "--slug", slug, "--timezone", "Europe/Moscow")
+        self.assertEqual((org["slug"], org["timezone"]), (slug, "Europe/Moscow"))
+        self.assertIn(slug, [o["slug"] for o in v.json("orgs", "ls")])
+        self.assertEqual(v.run("orgs", "add", "Again", "--slug", slug)[0], 5)
+        # The superadmin acts in the new organisation with --organization.
+        name = unique("cli-user")
+        rc, out, err = v.run("-o", slug, "users", "add", name, "--role", "operator", "--password-stdin",
+                             stdin="Cli-user-pw-123\n")
+        self.assertEqual(rc, 0, err)
+        users = {u["username"]: u for u in v.json("-o", slug, "users", "ls")}
+        self.assertEqual(users[name]["role"], "operator")
+        self.assertEqual(users[name]["organization_id"], org["id"])
+        self.assertEqual(v.json("-o", slug, "users", "role", name, "speaker")["role"], "speaker")
+        self.assertFalse(v.json("-o", slug, "users", "disable", name)["active"])
+        self.assertEqual(self.server.call("POST", "/api/v1/auth/login", {"username": name, "password": "Cli-user-pw-123"}).status, 403)
+        self.assertTrue(v.json("-o", slug, "users", "enable", name)["active"])
+        self.assertEqual(self.server.call("POST", "/api/v1/auth/login", {"username": name, "password": "Cli-user-pw-123"}).status, 200)
+        self.assertEqual(v.run("-o", slug, "users", "rm", "nobody-" + name, "--yes")[0], 3)
+        self.assertEqual(v.run("-o", slug, "users", "rm", name, "--yes")[0], 0)
+        # API keys: the secret works as VC_API_KEY until revoked.
+        key = v.json("-o", slug, "api-keys", "create", "cli-script", "--scopes", "read,write")
+        self.assertEqual(sorted(key["scopes"]), ["read", "write"])
+        k = Vcctl(os.path.join(self.tmp, unique("key")))
+        env = {"VC_API_KEY": key["key"], "VC_SERVER": self.url}
+        self.assertEqual(k.run("devices", "add", "kdev", env=env)[0], 0)
+        self.assertEqual([d["device_id"] for d in k.json("devices", "ls", env=env)], ["kdev"])
+        listed = v.json("-o", slug, "api-keys", "ls")
+        self.assertEqual([x["name"] for x in listed], ["cli-script"])
+        self.assertNotIn("key", listed[0], "the secret is shown only once")
+        self.assertEqual(v.run("-o", slug, "api-keys", "revoke", "cli-script")[0], 0)
+        self.assertEqual(k.run("devices", "ls", env=env)[0], 4)
+        self.assertEqual(v.run("-o", "no-such-org", "devices", "ls")[0], 3)
+        self.assertEqual(v.run("orgs", "rm", slug, "--yes")[0], 0)
+        self.assertNotIn(slug, [o["slug"] for o in v.json("orgs", "ls")])
+
+    # ---- media, playback ---------------------------------------------------------------------
+
+    def test_media_upload_progress_copy_move_placeholder(self):
+        op = self.operator()
+        a, b = self.w.devices["a"]
+        # A folder, recursively, on a pipe: no progress bar, one line per file.
+        rc, out, err = op.run("media", "upload", a, os.path.join(self.files, "deck"))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(err, "")
+        self.assertNotIn("\r", out)
+        self.assertEqual(len(out.splitlines()), 2, out)
+        self.assertIn("red.png", out)
+        self.assertIn("blue.png", out)
+        # --json: the server's items.
+        items = op.json("media", "upload", a, os.path.join(self.files, "clip.mp4"))
+        self.assertEqual([(i["name"], i["kind"]) for i in items], [("clip.mp4", "video")])
+        # On a terminal: a progress bar that reaches 100 %.
+        rc, shown = op.on_pty("media", "upload", b, os.path.join(self.files, "green.png"))
+        self.assertEqual(rc, 0, shown)
+        self.assertIn("green.png [", shown)
+        self.assertIn("100%", shown)
+        self.assertIn("\r", shown)
+        # ... and none with --quiet, which prints the stored names only.
+        rc, out, err = op.run("-q", "media", "upload", b, os.path.join(self.files, "deck", "red.png"))
+        self.assertEqual((rc, out, err), (0, "red.png\n", ""))
+        files = {f["name"]: f for f in op.json("media", "ls", a)}
+        self.assertTrue({"red.png", "blue.png", "clip.mp4"} <= set(files), files)
+        # cp shares the bytes; mv moves the name; placeholder set, shown, cleared; rm.
+        self.assertEqual(op.run("media", "cp", a, "clip.mp4", b)[0], 0)
+        self.assertIn("clip.mp4", [f["name"] for f in op.json("media", "ls", b)])
+        self.assertEqual(op.run("media", "mv", a, "blue.png", b)[0], 0)
+        self.assertNotIn("blue.png", [f["name"] for f in op.json("media", "ls", a)])
+        self.assertIn("blue.png", [f["name"] for f in op.json("media", "ls", b)])
+        self.assertEqual(op.run("media", "placeholder", b, "blue.png")[0], 0)
+        blue = [f for f in op.json("media", "ls", b) if f["name"] == "blue.png"][0]
+        self.assertEqual(op.json("media", "placeholder", b)["placeholder_media_id"], blue["id"])
+        self.assertEqual(op.run("media", "placeholder", b, "--clear")[0], 0)
+        self.assertIsNone(op.json("media", "placeholder", b)["placeholder_media_id"])
+        self.assertEqual(op.run("media", "rm", b, "red.png")[0], 0)
+        self.assertEqual(op.run("media", "rm", b, "red.png")[0], 3)
+        self.assertEqual(op.run("media", "cp", a, "nothing.png", b)[0], 3)
+        library = op.json("media", "ls", "--all")
+        self.assertTrue({"red.png", "clip.mp4", "green.png"} <= {m["name"] for m in library}, library)
+        rc, out, err = op.run("media", "upload", a, os.path.join(self.files, "missing.png"))
+        self.assertEqual(rc, 2, (out, err))
+
+    def test_playback_reaches_a_player(self):
+        a = self.w.devices["a"][0]
+        player = Player(self.w, a)
+        try:
+            speaker = Vcctl(os.path.join(self.tmp, unique("speaker")))
+            self.assertEqual(speaker.run("login", "-s", self.url, "-u", self.w.users["a"]["speaker"]["username"],
+                                         "--password-stdin", stdin=USER_PASSWORD + "\n")[0], 0)
+            mark = player.mark()
+            rc, out, err = speaker.run("play", a, "pic.png")
+            self.assertEqual(rc, 0, err)
+            self.assertIn("pic.png", out)
+            args = player.wait_for("player/play", start=mark)
+            self.assertIn("pic.png", json.dumps(args))
+            self.assertEqual(speaker.json("pause", a)["state"]["state"], "paused")
+            status = speaker.json("status")
+            self.assertEqual(status["online"], 1)
+            self.assertEqual(status["online_devices"][0]["device_id"], a)
+            self.assertEqual(status["online_devices"][0]["now_playing"]["file"], "pic.png")
+            rc, out, _ = speaker.run("devices", "ls")
+            self.assertRegex(out, r"%s .*online .*pic\.png \(paused\)" % a)
+            self.assertEqual(speaker.run("stop", a)[0], 0)
+            self.assertEqual(speaker.run("play", a, "no-such-file.png")[0], 3)
+            # A group: every member answers.
+            g = unique("cli-group")
+            self.assertEqual(self.admin.run("-o", self.w.orgs["a"]["slug"], "groups", "add", g, *self.w.devices["a"])[0], 0)
+            out = speaker.json("play", "--group", g, "pic.png")
+            self.assertEqual(sorted(r["device_id"] for r in out["results"]), sorted(self.w.devices["a"]))
+            rc, out, err = speaker.run("play", "--group", g, "pic.png")
+            self.assertEqual(rc, 1, "the member without pic.png fails: %s %s" % (out, err))
+            self.assertIn(a, out)
+            self.assertEqual(speaker.run("stop", "--group", g)[0], 0)
+        finally:
+            player.close()
+
+    # ---- scheduling, audit, status -----------------------------------------------------------
+
+    def test_timeline_groups_audit_status(self):
+        a = self.w.devices["a"][0]
+        op = self.operator()
+        t = op.json("timeline", a, "--days", "2")
+        self.assertEqual(t["device_id"], a)
+        self.assertTrue(t["entries"], t)
+        self.assertIn(t["entries"][0]["source"], ("placeholder", "nothing", "default_playlist"))
+        rc, out, _ = op.run("timeline", a)
+        self.assertEqual(rc, 0)
+        self.assertIn("time zone", out)
+        self.assertEqual(op.run("timeline", "no-such-device")[0], 3)
+        self.assertIsInstance(op.json("groups", "ls"), list)
+        self.assertIsInstance(op.json("playlists", "ls"), list)
+        self.assertIsInstance(op.json("schedules", "ls"), list)
+        self.assertIsInstance(op.json("overrides", "ls"), list)
+        entries = self.admin.json("-o", self.w.orgs["a"]["slug"], "audit", "--action", "device.create", "--limit", "5")
+        self.assertTrue(entries and all(e["action"] == "device.create" for e in entries), entries)
+        self.assertEqual(op.run("audit")[0], 4, "operators do not read the audit log")
+        status = op.json("status")
+        self.assertEqual(status["mode"], "remote")
+        self.assertEqual(status["devices"], len(op.json("devices", "ls")))
+        self.assertIn(status["backend"], ("sqlite", "postgresql"))
+
+    # ---- local mode --------------------------------------------------------------------------
+
+    def test_local_mode_recovers_a_password_while_the_server_runs(self):
+        v = Vcctl(os.path.join(self.tmp, unique("local")))
+        remote = {d["device_id"] for d in self.admin.json("-o", self.w.orgs["a"]["slug"], "devices", "ls")}
+        local = {d["device_id"] for d in v.json(*self.local_args(), "devices", "ls")}
+        self.assertEqual(local, remote)
+        # A locally created device is in the database at once (the server's cached lists follow within
+        # their TTL on the embedded default; docs/cli.md).
+        d = unique("local-dev")
+        self.assertEqual(v.run(*self.local_args(), "devices", "add", d)[0], 0)
+        self.assertEqual(self.admin.json("-o", self.w.orgs["a"]["slug"], "devices", "show", d)["device_id"], d)
+        # Reset the operator's password without signing in; the old one stops working.
+        user = self.w.users["a"]["operator"]["username"]
+        rc, out, err = v.run(*self.local_args(), "users", "passwd", user, "--password-stdin", stdin="Recovered-pw-987\n")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.server.call("POST", "/api/v1/auth/login", {"username": user, "password": USER_PASSWORD}).status, 401)
+        self.assertEqual(self.server.call("POST", "/api/v1/auth/login", {"username": user, "password": "Recovered-pw-987"}).status, 200)
+        self.assertEqual(v.run(*self.local_args(), "users", "passwd", user, "--password-stdin", stdin=USER_PASSWORD + "\n")[0], 0)
+        self.w.refresh_tokens()
+        # The audit log names the installation itself as the actor, from "local".
+        entries = v.json(*self.local_args(), "audit", "--action", "user.password_reset", "--limit", "2")
+        self.assertTrue(entries, "the reset is audited")
+        self.assertEqual((entries[0]["actor_kind"], entries[0]["address"]), ("system", "local"))
+        # Upload in local mode too (streamed into the same route).
+        items = v.json(*self.local_args(), "media", "upload", d, os.path.join(self.files, "deck", "red.png"))
+        self.assertEqual(items[0]["name"], "red.png")
+        self.assertEqual(v.json(*self.local_args(), "status")["mode"], "local")
+        self.assertEqual(v.json(*self.local_args(), "whoami")["mode"], "local")
+        # Errors: no database there; an organisation that does not exist.
+        rc, out, err = v.run("--data-dir", os.path.join(self.tmp, "nothing-here"), "devices", "ls")
+        self.assertEqual(rc, 3, (out, err))
+        self.assertIn("--data-dir", err)
+        rc, out, err = v.run(*self.local_args()[:-2], "--organization", "no-such-org", "devices", "ls")
+        self.assertEqual(rc, 3, (out, err))
+        self.assertIn("no organisation", err)
+
+    def test_migrate_in_local_mode(self):
+        v = Vcctl(os.path.join(self.tmp, unique("migrate")))
+        db = os.path.join(self.tmp, unique("mig"), "vc.db")
+        url = "sqlite://" + db
+        rc, out, err = v.run("migrate", "--database-url", url)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("applied 0001_initial", out)
+        rc, out, err = v.run("--json", "migrate", "--database-url", url)
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual((doc["applied"], doc["from"]), (0, doc["to"]))
+        subprocess.run(["sqlite3", db, "INSERT INTO schema_migrations(version,name,applied_at) VALUES (9999,'future',0)"],
+                       check=True)
+        rc, out, err = v.run("migrate", "--database-url", url)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("9999", err)
+        rc, out, err = v.run("migrate", env={"DATABASE_URL": "mysql://x"})
+        self.assertEqual(rc, 2, (out, err))
+        self.assertIn("DATABASE_URL", err)
+
+    # ---- completion and the man page ---------------------------------------------------------
+
+    def test_bash_completion_follows_the_command_tree(self):
+        rc, script, _ = self.admin.run("completion", "bash")
+        self.assertEqual(rc, 0)
+        path = os.path.join(self.tmp, "vcctl.bash")
+        with open(path, "w") as f:
+            f.write(script)
+
+        def complete(*words):
+            cmd = 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vcctl; printf "%s\\n" "${COMPREPLY[@]}"'
+            p = subprocess.run(["bash", "-c", cmd, "bash", path, "vcctl", *words], capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return sorted(p.stdout.split())
+
+        self.assertEqual(complete("dev"), ["devices"])
+        self.assertEqual([w for w in complete("devices", "") if not w.startswith("-")], ["add", "credential", "ls", "rename", "rm", "show"])
+        self.assertIn("upload", complete("media", "u"))
+        self.assertIn("--password-stdin", complete("users", "passwd", "--pa"))
+        self.assertIn("--json", complete("--js"))
+        rc, zsh, _ = self.admin.run("completion", "zsh")
+        self.assertTrue(zsh.startswith("#compdef vcctl"))
+        man = os.environ.get("VC_VCCTL_MAN")
+        if man:
+            with open(man, encoding="utf-8") as f:
+                text = f.read()
+            for section in ("EXIT STATUS", "ENVIRONMENT", "vcctl login"):
+                self.assertIn(section, text)
+
+
+if __name__ == "__main__":
+    VCCTL = os.environ.get("VC_VCCTL")
+    if not VCCTL:
+        sys.exit("set VC_VCCTL to the vcctl binary")
+    api_support.run_main()
