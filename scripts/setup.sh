@@ -11,6 +11,8 @@ PACKAGES=(
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
   # vcctl (issue 14): CLI11 parses its arguments; help2man writes its man page at build time
   libcli11-dev help2man
+  # the Python package (bindings/python): cffi over the C API, pytest, pip into a venv
+  python3-cffi python3-pytest python3-venv python3-pip
   # schedules in IANA time zones (issue 13): Howard Hinnant's date/tz over the system's tzdata
   libhowardhinnant-date-dev tzdata
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)

@@ -3,13 +3,12 @@
 // network, no sign-in: whoever can read the database and content folder administers the installation,
 // exactly as with the server's own files. Runs no pipeline workers and drives no schedules (the
 // server does); uploads are streamed into the route's body sink in chunks, never held whole.
+#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <random>
+#include <vector>
 
-#include "router.hpp"
+#include "in_process.hpp"
 #include "server_config.hpp"
-#include "server_context.hpp"
 #include "transport.hpp"
 #include "videocontrol/installation.hpp"
 #include "videocontrol/organizations.hpp"
@@ -18,49 +17,12 @@
 namespace vcctl {
 namespace {
 
-using vc::server::Request;
-using vc::server::Response;
-
-Reply to_reply(Response r) {
-  Reply out{r.status, std::move(r.body), std::move(r.content_type)};
-  if (r.file) {  // media bytes: read the slice the route chose
-    std::ifstream in(r.file->path, std::ios::binary);
-    in.seekg(r.file->offset);
-    out.body.resize(static_cast<std::size_t>(r.file->length));
-    in.read(out.body.data(), r.file->length);
-    out.body.resize(static_cast<std::size_t>(in.gcount()));
-  }
-  return out;
-}
-
-Request make_request(std::string_view method, std::string_view target) {
-  Request req;
-  req.method = method;
-  req.target = target;
-  const auto q = target.find('?');
-  req.path = target.substr(0, q);
-  if (q != std::string_view::npos) req.query = target.substr(q + 1);
-  req.remote_address = "local";
-  req.headers.emplace_back("host", "local");
-  req.headers.emplace_back("accept", "application/json");
-  return req;
-}
+Reply to_reply(vc::server::Response r) { return Reply{r.status, std::move(r.body), std::move(r.content_type)}; }
 
 class LocalTransport final : public Transport {
  public:
   LocalTransport(std::unique_ptr<vc::Installation> inst, vc::Config config, std::string what)
-      : inst_(std::move(inst)), what_(std::move(what)) {
-    ctx_.config = std::move(config);
-    ctx_.clock = inst_->clock();
-    ctx_.storage = &inst_->storage();
-    ctx_.limiter = &inst_->limiter();
-    ctx_.blobs = &inst_->blobs();
-    ctx_.cache = &inst_->cache();
-    ctx_.services = &inst_->services();
-    ctx_.hub = &inst_->realtime();
-    ctx_.pipeline = &inst_->pipeline();
-    vc::server::register_routes(router_, ctx_);
-  }
+      : inst_(std::move(inst)), api_(*inst_, std::move(config)), what_(std::move(what)) {}
 
   vc::Result<void> act_in(const std::string& organization) {
     const auto system = vc::Actor::system();
@@ -86,86 +48,28 @@ class LocalTransport final : public Transport {
                             organization.empty() ? "several organisations and none is 'default': name one with --organization (" + names + ")"
                                                  : "no organisation '" + organization + "' (there are: " + names + ")");
     }
-    auto actor = system;
-    actor.organization_id = chosen->id;
-    actor.address = "local";
-    ctx_.local_actor = actor;
+    actor_ = system;
+    actor_.organization_id = chosen->id;
+    actor_.address = "local";
     what_ += ", organisation " + chosen->slug;
     return {};
   }
 
   vc::Result<Reply> request(std::string_view method, std::string_view target, std::string_view json_body) override {
-    Request req = make_request(method, target);
-    if (!json_body.empty()) {
-      req.body = json_body;
-      req.headers.emplace_back("content-type", "application/json");
-      req.headers.emplace_back("content-length", std::to_string(json_body.size()));
-    }
-    auto m = router_.match(req.method, req.path);
-    if (m.kind == vc::server::RouteMatch::Kind::not_found)
-      return to_reply(Response::error(404, "not_found", "no route " + req.path));
-    if (m.kind == vc::server::RouteMatch::Kind::method_not_allowed)
-      return to_reply(Response::error(405, "method_not_allowed", "method " + req.method + " not allowed on " + req.path));
-    req.params = std::move(m.params);
-    const auto& route = *m.route;
-    if (route.options.async || !route.handler)
-      return vc::make_error(vc::ErrorCode::unsupported, req.path + " is not available in local mode");
-    return to_reply(route.handler(req));
+    return to_reply(api_.call(actor_, method, target, json_body));
   }
 
   vc::Result<Reply> upload(std::string_view target, const Upload& file) override {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(file.path, ec);
-    if (ec) return vc::make_error(vc::ErrorCode::invalid, file.path + ": " + ec.message());
-    std::ifstream in(file.path, std::ios::binary);
-    if (!in) return vc::make_error(vc::ErrorCode::invalid, file.path + ": cannot be read");
-    std::string b = "vcctl-local-";
-    std::random_device rd;
-    for (int i = 0; i < 16; ++i) b += "0123456789abcdef"[rd() % 16];
-    std::string name;
-    for (char c : file.filename) name += (c == '"') ? std::string("%22") : (c == '\\') ? std::string("%5C") : (c == '\r' || c == '\n') ? std::string("%0A") : std::string(1, c);
-    const std::string head = "--" + b + "\r\nContent-Disposition: form-data; name=\"" + file.field + "\"; filename=\"" + name +
-                             "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
-    const std::string tail = "\r\n--" + b + "--\r\n";
-    const std::uint64_t total = head.size() + size + tail.size();
-
-    Request req = make_request("POST", target);
-    req.headers.emplace_back("content-type", "multipart/form-data; boundary=" + b);
-    req.headers.emplace_back("content-length", std::to_string(total));
-    auto m = router_.match(req.method, req.path);
-    if (m.kind != vc::server::RouteMatch::Kind::found || !m.route->options.stream)
-      return vc::make_error(vc::ErrorCode::internal, req.path + " takes no upload");
-    req.params = std::move(m.params);
-    auto start = m.route->options.stream(req);
-    if (!start.sink) return to_reply(std::move(start.refusal));
-    std::uint64_t sent = 0;
-    auto write = [&](std::string_view chunk) -> vc::Result<void> {
-      VC_TRY(start.sink->write(chunk));
-      sent += chunk.size();
-      if (file.progress) file.progress(sent, total);
-      return {};
-    };
-    if (auto w = write(head); !w) return to_reply(Response::error(w.error()));
-    std::string buf(256 * 1024, '\0');
-    std::uint64_t left = size;
-    while (left > 0) {
-      in.read(buf.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(buf.size(), left)));
-      const auto n = static_cast<std::uint64_t>(in.gcount());
-      if (n == 0) return vc::make_error(vc::ErrorCode::invalid, file.path + ": read failed while sending (did it change?)");
-      if (auto w = write(std::string_view(buf.data(), n)); !w) return to_reply(Response::error(w.error()));
-      left -= n;
-    }
-    if (auto w = write(tail); !w) return to_reply(Response::error(w.error()));
-    return to_reply(start.sink->finish());
+    return to_reply(api_.upload(actor_, target, file.path, file.filename, file.field, file.progress));
   }
 
   std::string describe() const override { return what_; }
 
  private:
   std::unique_ptr<vc::Installation> inst_;
+  vc::server::InProcessApi api_;
   std::string what_;
-  vc::server::ServerContext ctx_;
-  vc::server::Router router_;
+  vc::Actor actor_;
 };
 
 }  // namespace

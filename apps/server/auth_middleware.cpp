@@ -97,7 +97,7 @@ Response api_error(const Error& e) {
 }
 
 Result<Actor> request_actor(ServerContext& ctx, const Request& req) {
-  if (ctx.local_actor) return *ctx.local_actor;  // vcctl's local mode (server_context.hpp)
+  if (req.in_process_actor) return *req.in_process_actor;  // InProcessApi (in_process.hpp)
   std::string token = credential(req);
   // A browser's <img>/<video> cannot send a header: for reading media bytes, thumbnails and page
   // images only, the access token

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "videocontrol/actor.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc::server {
@@ -24,6 +25,9 @@ struct Request {
   std::string body;
   std::map<std::string, std::string, std::less<>> params;    // route parameters, percent-decoded
   std::string remote_address;
+  // Set only by InProcessApi (in_process.hpp; vcctl's local mode, the C API), never by the network
+  // layer: the request then acts for this actor and no credential is read.
+  const Actor* in_process_actor = nullptr;
 
   // First header with that (case-insensitive) name, or empty.
   std::string_view header(std::string_view name) const;

@@ -2,9 +2,7 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 
-#include "videocontrol/actor.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
@@ -34,10 +32,6 @@ struct ServerContext {
   RealtimeHub* hub = nullptr;          // players and control panels
   ContentPipeline* pipeline = nullptr; // conversions (null: reprocessing answers 503)
   std::unique_ptr<EngineIo> engine;    // the hub's transport
-  // Set only by vcctl's local mode, which calls the routes in its own process with no network in
-  // between: every request then acts as this actor, whatever credential it carries. The server
-  // never sets it.
-  std::optional<Actor> local_actor;
 };
 
 class Router;

@@ -30,6 +30,20 @@ out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example-data")
 echo "$out2"
 grep -q "first run: no" <<<"$out2"
 PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --modversion videocontrol
+# The C API example (examples/c) built as C against the installed header and library (pkg-config).
+if [ -f "$tmp/prefix/include/videocontrol.h" ]; then
+  src=$(cd "$EXAMPLE/../c" && pwd)
+  # shellcheck disable=SC2046
+  cc -std=c11 -D_DEFAULT_SOURCE -Wall -Werror -o "$tmp/c-example" "$src/main.c" \
+    $(PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --cflags --libs videocontrol-c) ${VC_EXAMPLE_CXX_FLAGS:-} ${VC_EXAMPLE_LINK_FLAGS:-}
+  out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/c-example" "$tmp/c-data")
+  echo "$out"
+  grep -q "first run: yes" <<<"$out"
+  grep -q '^created {"device_id":"c-lobby"' <<<"$out"
+  grep -qx "event device.created c-lobby" <<<"$out"
+  out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/c-example" "$tmp/c-data")
+  grep -q "not created (conflict)" <<<"$out"
+fi
 # Public headers compile alone and include no third-party header (Boost, SOCI, RapidJSON, hiredis).
 for h in "$tmp"/prefix/include/videocontrol/*.hpp "$tmp"/prefix/include/videocontrol/protocol/*.hpp; do
   echo "#include <${h#"$tmp"/prefix/include/}>" | c++ -std=c++20 -fsyntax-only -x c++ -I"$tmp/prefix/include" -
