@@ -34,7 +34,7 @@ fi
 CXXFLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer
           -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
           -fsanitize-ignorelist="$ROOT/fuzz/rapidjson_ubsan.txt"
-          -I"$ROOT/libvideocontrol/include" -I"$ROOT/libvideocontrol/src" -I"$ROOT/apps/server" -I"$OUT/generated" -DUSE_OS_TZDB=1 -DONLY_C_LOCALE=1 -DHAS_STRING_VIEW=1)
+          -I"$ROOT/libvideocontrol/include" -I"$ROOT/libvideocontrol/src" -I"$ROOT/apps/server" -I"$ROOT/apps/cli" -I"$OUT/generated" -DUSE_OS_TZDB=1 -DONLY_C_LOCALE=1 -DHAS_STRING_VIEW=1)
 # shellcheck disable=SC2206
 CXXFLAGS+=(${FUZZ_CXXFLAGS:-})
 
@@ -63,8 +63,9 @@ LIB_SRCS=(
   libvideocontrol/src/schedule/cron.cpp
   libvideocontrol/src/schedule/schedule.cpp
   libvideocontrol/src/schedule/schedule_json.cpp
+  apps/cli/session.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -140,4 +141,7 @@ echo "  LINK schedule_fuzz"
   "$(obj libvideocontrol/src/schedule/schedule.cpp)" "$(obj libvideocontrol/src/schedule/schedule_json.cpp)" \
   "$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
   "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -ldate-tz -lfmt -lsodium -o "$OUT/schedule_fuzz"
+echo "  LINK profiles_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/profiles_fuzz.cpp)" "$(obj apps/cli/session.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -o "$OUT/profiles_fuzz"
 echo "build.sh: fuzz targets in $OUT"

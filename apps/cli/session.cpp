@@ -34,7 +34,7 @@ std::string str(const rapidjson::Value& o, const char* k) {
   return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength()) : std::string();
 }
 
-vc::Result<Profiles> parse(const std::string& text) {
+vc::Result<Profiles> parse(std::string_view text) {
   Profiles p;
   if (text.empty()) return p;
   rapidjson::Document d;
@@ -52,7 +52,7 @@ vc::Result<Profiles> parse(const std::string& text) {
       pr.access_token = str(m.value, "access_token");
       if (auto e = m.value.FindMember("access_expires_at"); e != m.value.MemberEnd() && e->value.IsInt64())
         pr.access_expires_at = e->value.GetInt64();
-      p.items[m.name.GetString()] = std::move(pr);
+      p.items[std::string(m.name.GetString(), m.name.GetStringLength())] = std::move(pr);
     }
   }
   return p;
@@ -63,16 +63,16 @@ std::string serialize(const Profiles& p) {
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(sb);
   w.StartObject();
   w.Key("current");
-  w.String(p.current.c_str());
+  w.String(p.current.data(), static_cast<rapidjson::SizeType>(p.current.size()));
   w.Key("profiles");
   w.StartObject();
   for (const auto& [name, pr] : p.items) {
-    w.Key(name.c_str());
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     w.StartObject();
-    w.Key("server"), w.String(pr.server.c_str());
-    w.Key("username"), w.String(pr.username.c_str());
-    w.Key("refresh_token"), w.String(pr.refresh_token.c_str());
-    w.Key("access_token"), w.String(pr.access_token.c_str());
+    w.Key("server"), w.String(pr.server.data(), static_cast<rapidjson::SizeType>(pr.server.size()));
+    w.Key("username"), w.String(pr.username.data(), static_cast<rapidjson::SizeType>(pr.username.size()));
+    w.Key("refresh_token"), w.String(pr.refresh_token.data(), static_cast<rapidjson::SizeType>(pr.refresh_token.size()));
+    w.Key("access_token"), w.String(pr.access_token.data(), static_cast<rapidjson::SizeType>(pr.access_token.size()));
     w.Key("access_expires_at"), w.Int64(pr.access_expires_at);
     w.EndObject();
   }
@@ -91,6 +91,9 @@ std::string read_all(const std::string& path) {
 }  // namespace
 
 std::string profiles_path() { return config_dir() + "/profiles.json"; }
+
+vc::Result<Profiles> parse_profiles(std::string_view text) { return parse(text); }
+std::string serialize_profiles(const Profiles& profiles) { return serialize(profiles); }
 
 vc::Result<Profiles> read_profiles() { return parse(read_all(profiles_path())); }
 

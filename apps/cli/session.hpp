@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "videocontrol/result.hpp"
 
@@ -29,6 +30,11 @@ struct Profiles {
 };
 
 std::string profiles_path();
+
+// The file's text ↔ profiles. Errors: invalid (not JSON, not an object). Unknown members are ignored;
+// a member of the wrong type reads as empty.
+vc::Result<Profiles> parse_profiles(std::string_view text);
+std::string serialize_profiles(const Profiles& profiles);
 
 // Runs `change` on the saved profiles under the file's lock and writes them back (0600) when it
 // returns true. Missing file: empty profiles.

@@ -306,7 +306,7 @@ export default function AuditView() {
             </thead>
             <tbody>
               {page.items.map((e) => (
-                <tr key={e.id} data-testid="audit-row" data-action={e.action}>
+                <tr key={e.id} data-testid="audit-row" data-action={e.action} data-id={e.id}>
                   <td data-label={t('audit.time')} class="nowrap">
                     <time datetime={e.at}>{formatMoment(e.at)}</time>
                   </td>

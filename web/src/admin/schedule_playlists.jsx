@@ -2,7 +2,7 @@
 // (media items of the library, each with an optional duration), which are reordered by drag and drop
 // or by the Up/Down buttons, with the loop, shuffle and transition settings. Saving sends the whole
 // playlist (PUT), items in the new order.
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../common/api.js';
 import { plural, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
@@ -187,8 +187,9 @@ function PlaylistEditor({ playlist }) {
   const media = useMemo(() => new Map((data.media ?? []).map((m) => [m.id, m])), [data.media]);
   const id = encodeURIComponent(playlist.id);
 
-  // After a move by keyboard the same button of the moved item keeps the focus.
-  useEffect(() => {
+  // After a move by keyboard the same button of the moved item keeps the focus (in the same commit
+  // as the move: the button that moved to the top is disabled there and must not hold the focus).
+  useLayoutEffect(() => {
     const f = focusAfter.current;
     if (!f) return;
     focusAfter.current = null;
