@@ -412,13 +412,49 @@ std::string now_playing(const Value& d) {
   return s;
 }
 
+
+std::string to_json(const Value& v) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  v.Accept(w);
+  return sb.GetString();
+}
+
+// A media item of the organisation's library by name or id.
+std::string media_id_of(const std::string& wanted) {
+  Json all = list_all("/api/v1/media");
+  std::string found;
+  int matches = 0;
+  for (const auto& m : all.GetArray()) {
+    if (field(m, "id") == wanted) return wanted;
+    if (field(m, "name") == wanted) found = field(m, "id"), ++matches;
+  }
+  if (matches == 1) return found;
+  if (matches > 1) throw Failure{exit_conflict, "several media items are named '" + wanted + "'", "name it by id (vcctl --json media ls --all)"};
+  throw Failure{exit_not_found, "no media item '" + wanted + "' in the organisation's library", "list them with: vcctl media ls --all"};
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= s.size()) {
+    auto comma = s.find(',', at);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > at) out.push_back(s.substr(at, comma - at));
+    at = comma + 1;
+  }
+  return out;
+}
+
 // ---- the commands -------------------------------------------------------------------------------
 
 struct Args {
   std::string a, b, c;
   std::vector<std::string> list;
   std::string role = "viewer", scopes = "read", to, name, slug, timezone, plan, from, until, action, kind, group, expires;
-  int page = 0, limit = 50, days = 1;
+  std::string device, media, message, daily, weekdays, cron;
+  int page = 0, limit = 50, days = 1, priority = 0, duration_s = 0, minutes = 60;
+  bool no_loop = false, shuffle = false;
   bool yes = false, clear = false, remove = false, force = false, password_stdin = false, all = false, disable = false;
 };
 Args A;
@@ -953,6 +989,21 @@ void define(CLI::App& app) {
     return exit_ok;
   });
   group_rm->add_option("group", A.a, "name or id")->required();
+  auto* group_set = leaf(groups, "set", "Rename a group (--name) and/or replace its members", [] {
+    const std::string id = resolve("/api/v1/groups", A.a, "name", "id", "group");
+    Body b;
+    if (!A.name.empty()) b.s("name", A.name);
+    if (!A.list.empty() || A.clear) b.list("device_ids", A.list);
+    Json r = call("PATCH", "/api/v1/groups/" + url_encode(id), b.str());
+    if (output().json || output().quiet) return print_object(r, {}, "id");
+    const Value* d = member(r, "device_ids");
+    say("Group " + field(r, "name") + ": " + std::to_string(d && d->IsArray() ? d->Size() : 0) + " devices.");
+    return exit_ok;
+  });
+  group_set->add_option("group", A.a, "name or id")->required();
+  group_set->add_option("devices", A.list, "the members from now on (device ids)");
+  group_set->add_option("--name", A.name, "new name");
+  group_set->add_flag("--clear", A.clear, "remove every member");
   auto* playlists = app.add_subcommand("playlists", "Playlists")->require_subcommand(1);
   leaf(playlists, "ls", "List playlists", [] {
     return print_list(list_all("/api/v1/playlists"),
@@ -960,6 +1011,55 @@ void define(CLI::App& app) {
                        col("LOOP", "loop"), col("SHUFFLE", "shuffle"), col("ID", "id")},
                       "id");
   });
+  auto* pl_show = leaf(playlists, "show", "A playlist with its items", [] {
+    const std::string id = resolve("/api/v1/playlists", A.a, "name", "id", "playlist");
+    Json p = call("GET", "/api/v1/playlists/" + url_encode(id));
+    if (output().json) return print_json(p), exit_ok;
+    if (output().quiet) return std::printf("%s\n", field(p, "id").c_str()), exit_ok;
+    std::printf("%s (%s%s%s)\n", field(p, "name").c_str(), field(p, "loop") == "yes" ? "loop" : "once",
+                field(p, "shuffle") == "yes" ? ", shuffle" : "", field(p, "transition") == "fade" ? ", fade" : "");
+    Table t{{"#", "MEDIA", "SECONDS"}, {}};
+    int n = 0;
+    if (const Value* items = member(p, "items"))
+      for (const auto& it : items->GetArray()) {
+        const std::string ms = field(it, "duration_ms");
+        t.rows.push_back({std::to_string(++n), field(it, "media_id"), ms.empty() ? "(own length)" : std::to_string(std::stoll(ms) / 1000)});
+      }
+    t.print();
+    return exit_ok;
+  });
+  pl_show->add_option("playlist", A.a, "name or id")->required();
+  auto* pl_add = leaf(playlists, "add", "Create a playlist from media of the organisation's library", [] {
+    Json body(rapidjson::kObjectType);
+    auto& al = body.GetAllocator();
+    body.AddMember("name", Value(A.a.c_str(), al), al);
+    body.AddMember("loop", !A.no_loop, al);
+    body.AddMember("shuffle", A.shuffle, al);
+    Value items(rapidjson::kArrayType);
+    for (const auto& m : A.list) {
+      Value it(rapidjson::kObjectType);
+      it.AddMember("media_id", Value(media_id_of(m).c_str(), al), al);
+      if (A.duration_s > 0) it.AddMember("duration_ms", static_cast<std::int64_t>(A.duration_s) * 1000, al);
+      items.PushBack(it, al);
+    }
+    body.AddMember("items", items, al);
+    Json p = call("POST", "/api/v1/playlists", to_json(body));
+    if (output().json || output().quiet) return print_object(p, {}, "id");
+    say("Playlist " + field(p, "name") + " created with " + std::to_string(A.list.size()) + " items (" + field(p, "id") + ").");
+    return exit_ok;
+  });
+  pl_add->add_option("name", A.a, "playlist name")->required();
+  pl_add->add_option("media", A.list, "media items in play order (names or ids in the library)");
+  pl_add->add_option("--duration", A.duration_s, "seconds each item plays (default: a video's own length, the image default)")->check(CLI::Range(1, 86400));
+  pl_add->add_flag("--no-loop", A.no_loop, "play once instead of looping");
+  pl_add->add_flag("--shuffle", A.shuffle, "shuffle (the same order on every instance)");
+  auto* pl_rm = leaf(playlists, "rm", "Delete a playlist", [] {
+    const std::string id = resolve("/api/v1/playlists", A.a, "name", "id", "playlist");
+    call("DELETE", "/api/v1/playlists/" + url_encode(id));
+    say("Playlist " + A.a + " deleted.");
+    return exit_ok;
+  });
+  pl_rm->add_option("playlist", A.a, "name or id")->required();
   auto* schedules = app.add_subcommand("schedules", "Assignments of playlists to devices and groups")->require_subcommand(1);
   schedules->alias("assignments");
   leaf(schedules, "ls", "List assignments, highest priority first", [] {
@@ -968,7 +1068,82 @@ void define(CLI::App& app) {
                        col("PLAYLIST", "playlist_id"), col("WHEN", "description"), col("ID", "id")},
                       "id");
   });
+  auto* as_add = leaf(schedules, "add", "Assign a playlist to a device or group: always, daily/weekly hours, or cron", [] {
+    if (A.device.empty() == A.group.empty()) throw Failure{exit_usage, "name exactly one of --device and --group", ""};
+    Json body(rapidjson::kObjectType);
+    auto& al = body.GetAllocator();
+    body.AddMember("playlist_id", Value(resolve("/api/v1/playlists", A.a, "name", "id", "playlist").c_str(), al), al);
+    if (!A.device.empty()) body.AddMember("device_id", Value(A.device.c_str(), al), al);
+    else body.AddMember("group_id", Value(resolve("/api/v1/groups", A.group, "name", "id", "group").c_str(), al), al);
+    body.AddMember("priority", A.priority, al);
+    Value schedule(rapidjson::kObjectType);
+    if (!A.cron.empty()) {
+      schedule.AddMember("kind", "cron", al);
+      schedule.AddMember("cron", Value(A.cron.c_str(), al), al);
+      schedule.AddMember("duration_minutes", A.minutes, al);
+    } else if (!A.daily.empty()) {
+      const auto dash = A.daily.find('-');
+      if (dash == std::string::npos) throw Failure{exit_usage, "--hours takes START-END, e.g. 09:00-18:00", ""};
+      schedule.AddMember("kind", "weekly", al);
+      Value range(rapidjson::kObjectType);
+      if (!A.weekdays.empty()) {
+        Value days(rapidjson::kArrayType);
+        for (const auto& d : split_commas(A.weekdays)) days.PushBack(Value(d.c_str(), al), al);
+        range.AddMember("days", days, al);
+      }
+      range.AddMember("start", Value(A.daily.substr(0, dash).c_str(), al), al);
+      range.AddMember("end", Value(A.daily.substr(dash + 1).c_str(), al), al);
+      Value ranges(rapidjson::kArrayType);
+      ranges.PushBack(range, al);
+      schedule.AddMember("ranges", ranges, al);
+    } else {
+      schedule.AddMember("kind", "always", al);
+    }
+    body.AddMember("schedule", schedule, al);
+    Json a = call("POST", "/api/v1/assignments", to_json(body));
+    if (output().json || output().quiet) return print_object(a, {}, "id");
+    say("Assigned: " + field(a, "description") + ", priority " + field(a, "priority") + " (" + field(a, "id") + ").");
+    return exit_ok;
+  });
+  as_add->add_option("playlist", A.a, "playlist name or id")->required();
+  as_add->add_option("--device", A.device, "a device id");
+  as_add->add_option("--group", A.group, "a group name or id");
+  as_add->add_option("--priority", A.priority, "higher wins (-1000..1000)")->capture_default_str()->check(CLI::Range(-1000, 1000));
+  as_add->add_option("--hours", A.daily, "daily hours START-END in the organisation's time zone, e.g. 09:00-18:00 (crossing midnight allowed)");
+  as_add->add_option("--days", A.weekdays, "with --hours: only these days, e.g. mon,tue,wed,thu,fri");
+  as_add->add_option("--cron", A.cron, "a 5-field cron expression (names allowed), e.g. '30 8 * * mon-fri'");
+  as_add->add_option("--minutes", A.minutes, "with --cron: how long each run lasts")->capture_default_str()->check(CLI::Range(1, 10080));
+  auto* as_rm = leaf(schedules, "rm", "Remove an assignment", [] {
+    call("DELETE", "/api/v1/assignments/" + url_encode(A.a));
+    say("Assignment " + A.a + " removed.");
+    return exit_ok;
+  });
+  as_rm->add_option("id", A.a, "assignment id (vcctl schedules ls)")->required();
   auto* overrides = app.add_subcommand("overrides", "Emergency overrides")->require_subcommand(1);
+  auto* ov_add = leaf(overrides, "add", "Show a message or media on every screen (or a group's) at once, above every schedule", [] {
+    if (A.message.empty() && A.media.empty()) throw Failure{exit_usage, "give --message, --media or both", ""};
+    confirm_or_yes("Interrupt " + (A.group.empty() ? std::string("every screen of the organisation") : "every screen of group " + A.group));
+    Body b;
+    if (!A.message.empty()) b.s("message", A.message);
+    if (!A.media.empty()) b.s("media_id", media_id_of(A.media));
+    if (!A.group.empty()) b.s("group_id", resolve("/api/v1/groups", A.group, "name", "id", "group"));
+    if (!A.until.empty()) b.s("ends_at", A.until);
+    Json o = call("POST", "/api/v1/overrides", b.str());
+    if (output().json || output().quiet) return print_object(o, {}, "id");
+    say("Override in force (" + field(o, "id") + "); clear it with: vcctl overrides clear " + field(o, "id"));
+    return exit_ok;
+  });
+  ov_add->add_option("--message", A.message, "text shown on the screens");
+  ov_add->add_option("--media", A.media, "a media item of the library (name or id)");
+  ov_add->add_option("--group", A.group, "only this group (default: every device)");
+  ov_add->add_option("--until", A.until, "end time, RFC 3339 (default: until cleared)");
+  ov_add->add_flag("--yes,-y", A.yes, "do not ask");
+  auto* ov_clear = leaf(overrides, "clear", "End an override", [] {
+    call("DELETE", "/api/v1/overrides/" + url_encode(A.a));
+    say("Override " + A.a + " cleared.");
+    return exit_ok;
+  });
+  ov_clear->add_option("id", A.a, "override id (vcctl overrides ls)")->required();
   leaf(overrides, "ls", "List overrides in force", [] {
     return print_list(list_all("/api/v1/overrides"),
                       {col("MESSAGE", "message"), col("MEDIA", "media_id"), {"GROUP", [](const Value& v) { auto gr = field(v, "group_id"); return gr.empty() ? std::string("all") : gr; }},

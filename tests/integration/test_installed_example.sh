@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the build tree into a temporary prefix, builds examples/embed against it with
-# find_package(videocontrol), runs it, and checks pkg-config sees the package too.
+# Installs the build tree into a temporary prefix, builds examples/embed (and examples/blob_store)
+# against it with find_package(videocontrol), runs them, and checks pkg-config sees the package too.
 set -euo pipefail
 BUILD=${1:?usage: test_installed_example.sh BUILD_DIR EXAMPLE_DIR}
 EXAMPLE=${2:?}
@@ -29,6 +29,22 @@ test -f "$tmp/example-data/videocontrol.db"
 out2=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build/embed" "$tmp/example-data")
 echo "$out2"
 grep -q "first run: no" <<<"$out2"
+# examples/blob_store: a custom BlobStore (InstallationOptions::blob_store), built the same way. Run
+# twice on one folder: (a) uploads through the default disk store, (b) reopens over the read-only
+# store, which still serves the file and refuses a new upload with its own message.
+cmake -S "$EXAMPLE/../blob_store" -B "$tmp/build-blob" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
+cmake --build "$tmp/build-blob" >/dev/null
+for run in 1 2; do
+  out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/build-blob/blob_store" "$tmp/blob-data")
+  echo "$out"
+  grep -q "^default store: uploaded hello.png (69 bytes" <<<"$out"
+  grep -qx "read-only store: 1 blob" <<<"$out"
+  grep -qx "listed: lobby/hello.png" <<<"$out"
+  grep -qx "read back: 69 bytes, same as uploaded" <<<"$out"
+  grep -q "^upload refused: this store is read-only" <<<"$out"
+done
+grep -q "stored already" <<<"$out"  # the second run's upload found the same bytes
 PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" pkg-config --modversion videocontrol
 # The C API example (examples/c) built as C against the installed header and library (pkg-config).
 if [ -f "$tmp/prefix/include/videocontrol.h" ]; then

@@ -460,6 +460,10 @@ class SingleInstance(EngineCase):
         self.assertLess(t_play - t_report, 0.5, "the next item came %.3f s after the report" % (t_play - t_report))
         self.assertEqual(play.get("offset_ms"), 0, play)
         self.assertIs(play.get("scheduled"), True, play)
+        # The stored state follows the play (written after it is sent: a moment later under load).
+        deadline = time.time() + 3
+        while self.now_playing(dev)["file"] != "red.png" and time.time() < deadline:
+            time.sleep(0.05)
         self.assertEqual(self.now_playing(dev)["file"], "red.png")
         # The old boundary (begin + 6) passes without a play; begin + 8 brings the clip on time.
         sleep_until(begin + 8 + TOLERANCE + 0.2)

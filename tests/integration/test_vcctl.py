@@ -382,6 +382,71 @@ class VcctlTest(ApiTestCase):
         self.assertEqual(status["devices"], len(op.json("devices", "ls")))
         self.assertIn(status["backend"], ("sqlite", "postgresql"))
 
+    def test_playlists_schedules_overrides_and_groups(self):
+        slug = self.w.orgs["a"]["slug"]
+        op = self.operator()
+        a, b = self.w.devices["a"]
+        name = unique("cli-pl")
+        rc, out, err = op.run("playlists", "add", name, "pic.png", "--duration", "15", "--shuffle")
+        self.assertEqual(rc, 0, err)
+        pl = [p for p in op.json("playlists", "ls") if p["name"] == name][0]
+        self.assertEqual((pl["shuffle"], pl["loop"], len(pl["items"]), pl["items"][0]["duration_ms"]), (True, True, 1, 15000))
+        shown = op.json("playlists", "show", name)
+        self.assertEqual(shown["id"], pl["id"])
+        self.assertEqual(op.run("playlists", "add", unique("x"), "no-such-media.png")[0], 3)
+        # Weekdays 00:00-24:00 and the weekend too: active now, so the timeline starts with it.
+        rc, out, err = op.run("schedules", "add", name, "--device", a, "--hours", "00:00-00:00", "--priority", "7")
+        self.assertEqual(rc, 0, err)
+        assignment = [x for x in op.json("schedules", "ls") if x["playlist_id"] == pl["id"]][0]
+        self.assertEqual((assignment["device_id"], assignment["priority"], assignment["schedule"]["kind"]), (a, 7, "weekly"))
+        now = op.json("timeline", a)["entries"][0]
+        self.assertEqual((now["source"], now["assignment_id"]), ("assignment", assignment["id"]))
+        g = unique("cli-g")
+        self.assertEqual(self.admin.run("-o", slug, "groups", "add", g, a)[0], 0)
+        rc, out, err = op.run("schedules", "add", name, "--group", g, "--cron", "30 8 * * mon-fri", "--minutes", "30")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(op.run("schedules", "add", name, "--device", a, "--group", g)[0], 2)
+        self.assertEqual(op.run("schedules", "add", name, "--device", a, "--cron", "61 * * * *")[0], 2)
+        # Groups: rename and replace the members.
+        renamed = op.json("groups", "set", g, a, b, "--name", g + "-2")
+        self.assertEqual((renamed["name"], sorted(renamed["device_ids"])), (g + "-2", sorted([a, b])))
+        self.assertEqual(op.json("groups", "set", g + "-2", "--clear")["device_ids"], [])
+        # An override: needs --yes off a terminal; shown above the assignment; cleared.
+        rc, out, err = op.run("overrides", "add", "--message", "Пожарная тревога")
+        self.assertEqual(rc, 2, (out, err))
+        ov = op.json("overrides", "add", "--message", "Пожарная тревога", "--yes")
+        self.addCleanup(op.run, "overrides", "clear", ov["id"])
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+        entry = op.json("timeline", a, "--from", soon)["entries"][0]
+        self.assertEqual((entry["source"], entry["message"]), ("override", "Пожарная тревога"))
+        self.assertEqual([o["id"] for o in op.json("overrides", "ls")], [ov["id"]])
+        self.assertEqual(op.run("overrides", "clear", ov["id"])[0], 0)
+        self.assertEqual(op.json("overrides", "ls"), [])
+        self.assertEqual(op.run("schedules", "rm", assignment["id"])[0], 0)
+        self.assertNotIn(assignment["id"], [x["id"] for x in op.json("schedules", "ls")])
+        # Deleting the playlist takes its remaining (group) assignment with it.
+        self.assertEqual(op.run("playlists", "rm", name)[0], 0)
+        self.assertNotIn(pl["id"], [x["playlist_id"] for x in op.json("schedules", "ls")])
+        self.assertEqual(op.run("playlists", "show", name)[0], 3)
+
+    def test_every_playback_command(self):
+        a = self.w.devices["a"][0]
+        op = self.operator()
+        self.assertEqual(op.json("play", a, "pic.png")["state"]["file"], "pic.png")
+        states = {}
+        for cmd in ("pause", "resume", "restart"):
+            rc, out, err = op.run("--json", cmd, a)
+            self.assertEqual(rc, 0, (cmd, err))
+            states[cmd] = json.loads(out)["state"]["state"]
+        self.assertEqual(states["pause"], "paused")
+        self.assertEqual(states["resume"], "playing")
+        # An image has no pages: page, next and prev are refused as invalid input.
+        for args in (("page", a, "2"), ("next", a), ("prev", a)):
+            rc, out, err = op.run(*args)
+            self.assertEqual(rc, 2, (args, out, err))
+            self.assertTrue(err.startswith("vcctl: "), err)
+        self.assertEqual(op.json("stop", a)["device_id"], a)
+
     # ---- local mode --------------------------------------------------------------------------
 
     def test_local_mode_recovers_a_password_while_the_server_runs(self):

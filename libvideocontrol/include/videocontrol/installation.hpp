@@ -41,6 +41,10 @@ struct VC_API InstallationOptions {
   std::string database_url;   // default: sqlite://<data_dir>/videocontrol.db; or postgresql://…
   unsigned db_pool_size = 4;
   std::string content_dir;    // media bytes; default: <data_dir>/content
+  // The media bytes' store; default (null): the disk store under content_dir (make_disk_blob_store).
+  // An integrator's store must keep BlobStore's contract (blob_store.hpp). Derived files stay under
+  // <content_dir>/derived either way.
+  std::shared_ptr<BlobStore> blob_store;
   // Redis for the cache, rate limits, event bus and presence (several instances); each falls back to
   // in-process while Redis is unreachable. Empty = in-process only (one instance).
   std::string redis_url;

@@ -29,7 +29,7 @@ struct Installation::Impl {
   std::optional<InstallationFirstRun> first_run;
   std::vector<std::string> migrations;
   std::unique_ptr<Storage> storage;
-  std::unique_ptr<BlobStore> blobs;
+  std::shared_ptr<BlobStore> blobs;  // options.blob_store, or the disk store
   std::unique_ptr<Cache> cache;
   std::unique_ptr<RateLimiter> limiter;
   std::unique_ptr<EventBus> bus;
@@ -69,7 +69,11 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password));
   if (first) in.first_run = InstallationFirstRun{"default", first->admin_username, first->generated_password};
 
-  VC_ASSIGN(in.blobs, make_disk_blob_store(o.content_dir));
+  if (o.blob_store) {
+    in.blobs = o.blob_store;
+  } else {
+    VC_ASSIGN(in.blobs, make_disk_blob_store(o.content_dir));
+  }
   if (o.remove_upload_leftovers)
     if (auto left = in.blobs->remove_leftovers(); left && *left > 0)
       log_warn("removed unfinished uploads left by an earlier run", {{"files", *left}});
