@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the build tree into a temporary prefix, builds examples/embed (and examples/blob_store)
+# Installs the build tree into a temporary prefix, builds examples/embed (and blob_store, c, player)
 # against it with find_package(videocontrol), runs them, and checks pkg-config sees the package too.
 set -euo pipefail
 BUILD=${1:?usage: test_installed_example.sh BUILD_DIR EXAMPLE_DIR}
 EXAMPLE=${2:?}
+SERVER=${3:-}  # videocontrol-server: runs the player example against it
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
@@ -59,6 +60,16 @@ if [ -f "$tmp/prefix/include/videocontrol.h" ]; then
   grep -qx "event device.created c-lobby" <<<"$out"
   out=$(LD_LIBRARY_PATH="$tmp/prefix/lib" "$tmp/c-example" "$tmp/c-data")
   grep -q "not created (conflict)" <<<"$out"
+fi
+# The C++ player example (examples/player: Boost.Beast + the public Socket.IO codec) against the same
+# prefix; with a server binary, tests/integration/test_player_example.py drives it against the server.
+player_src=$(cd "$EXAMPLE/../player" && pwd)
+cmake -S "$player_src" -B "$tmp/player-build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+  -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
+cmake --build "$tmp/player-build" >/dev/null
+if [ -n "$SERVER" ]; then
+  VC_PLAYER_EXAMPLE="$tmp/player-build/player" LD_LIBRARY_PATH="$tmp/prefix/lib" \
+    /usr/bin/python3 "$player_src/../../tests/integration/test_player_example.py" --binary "$SERVER"
 fi
 # Public headers compile alone and include no third-party header (Boost, SOCI, RapidJSON, hiredis).
 for h in "$tmp"/prefix/include/videocontrol/*.hpp "$tmp"/prefix/include/videocontrol/protocol/*.hpp; do
