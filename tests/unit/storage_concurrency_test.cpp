@@ -211,3 +211,64 @@ TEST_CASE("SQLite: commits leave checkpoints to the background log keeper") {
     CHECK(found == 4);
   }
 }
+
+TEST_CASE("a schedule's state write leaves a newer state alone (put_state_unless_newer)") {
+  test::TempDir dir;
+  auto storage = test::migrated_storage(dir.file("state.db"), 2);
+  ManualClock clock;
+  Organization o;
+  o.id = new_id(clock);
+  o.name = "org";
+  o.slug = "state-org";
+  Device d;
+  d.id = new_id(clock);
+  d.organization_id = o.id;
+  d.device_id = "lobby";
+  d.name = "Lobby";
+  REQUIRE(storage->transact([&](StorageSession& s) -> Result<void> {
+    VC_TRY(s.organizations().insert(o));
+    return s.devices().insert(d);
+  }).ok());
+  auto state = [](std::string file, std::int64_t at, bool scheduled) {
+    NowPlaying n;
+    n.type = "image";
+    n.file = std::move(file);
+    n.state = PlaybackState::playing;
+    n.updated_at_ms = at;
+    n.scheduled = scheduled;
+    return n;
+  };
+  auto put = [&](const NowPlaying& n) {
+    bool stored = false;
+    REQUIRE(storage->transact([&](StorageSession& s) -> Result<void> {
+      auto r = s.devices().put_state_unless_newer(d.id, n);
+      if (!r) return r.error();
+      stored = *r;
+      return {};
+    }).ok());
+    return stored;
+  };
+  auto current = [&] {
+    std::optional<NowPlaying> out;
+    REQUIRE(storage->read([&](StorageSession& s) -> Result<void> {
+      auto r = s.devices().state(d.id);
+      if (!r) return r.error();
+      out = *r;
+      return {};
+    }).ok());
+    REQUIRE(out.has_value());
+    return *out;
+  };
+  CHECK(put(state("first.png", 1000, true)));  // no row yet
+  CHECK(current().file == "first.png");
+  // A speaker's command at 2000; then the engine's write for its boundary at 1500 (sent before the
+  // command, stored after it) must not replace it.
+  REQUIRE(storage->transact([&](StorageSession& s) { return s.devices().put_state(d.id, state("manual.png", 2000, false)); }).ok());
+  CHECK_FALSE(put(state("scheduled.png", 1500, true)));
+  CHECK(current().file == "manual.png");
+  CHECK_FALSE(current().scheduled);
+  CHECK(put(state("later.png", 2500, true)));  // a later boundary does
+  CHECK(current().file == "later.png");
+  CHECK(put(state("same-time.png", 2500, true)));  // equal times: the write wins
+  CHECK(current().file == "same-time.png");
+}

@@ -141,6 +141,17 @@ class VC_API DeviceRepository {
   virtual Result<bool> remove(std::string_view id) = 0;
   virtual Result<std::optional<NowPlaying>> state(std::string_view id) = 0;
   virtual Result<void> put_state(std::string_view id, const NowPlaying& state) = 0;
+  // Stores `state` unless the stored one is newer (a later updated_at_ms); returns whether it stored.
+  // The schedule engine writes a boundary's state after sending its plays, and must not replace a
+  // command given in between. This default reads then writes (atomic inside the caller's write
+  // transaction on SQLite); the library's repositories do it in one statement.
+  virtual Result<bool> put_state_unless_newer(std::string_view id, const NowPlaying& state) {
+    auto current = this->state(id);
+    if (!current) return current.error();
+    if (*current && (*current)->updated_at_ms > state.updated_at_ms) return false;
+    if (auto put = put_state(id, state); !put) return put.error();
+    return true;
+  }
   // Devices (their public device_id) whose placeholder is this media.
   virtual Result<std::vector<std::string>> with_placeholder(std::string_view media_id) = 0;
   virtual Result<void> clear_placeholder_for(std::string_view media_id) = 0;

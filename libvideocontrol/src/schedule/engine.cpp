@@ -606,8 +606,14 @@ struct ScheduleEngine::Impl {
       std::lock_guard lock(mu);
       counters.cues_sent += states.size();
     }
+    // A command given since the boundary (a speaker's play, at a later time) stays: its state is
+    // newer, and neither it nor the panels are told about the boundary's.
+    std::vector<char> stored(states.size(), 0);
     auto r = ctx.storage.transact([&](StorageSession& s) -> Result<void> {
-      for (const auto& [a, n] : states) VC_TRY(s.devices().put_state(a->device_pk, n));
+      for (std::size_t i = 0; i < states.size(); ++i) {
+        VC_ASSIGN(bool done, s.devices().put_state_unless_newer(states[i].first->device_pk, states[i].second));
+        stored[i] = done ? 1 : 0;
+      }
       return {};
     });
     if (!r) {
@@ -617,9 +623,12 @@ struct ScheduleEngine::Impl {
       return;
     }
     std::set<std::string> orgs;
-    for (const auto& [a, n] : states) orgs.insert(a->org);
+    for (std::size_t i = 0; i < states.size(); ++i)
+      if (stored[i]) orgs.insert(states[i].first->org);
     for (const auto& o : orgs) ctx.cache.bump(devices_namespace(o));
-    for (const auto& [a, n] : states) {
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (!stored[i]) continue;
+      const auto& [a, n] = states[i];
       // Delivered already by this instance: the event only updates the panels (preview/refresh).
       DomainEvent e;
       e.kind = EventKind::playback_changed;

@@ -102,6 +102,7 @@ class SociDevices final : public DeviceRepository {
   Result<bool> remove(std::string_view id) override;
   Result<std::optional<NowPlaying>> state(std::string_view id) override;
   Result<void> put_state(std::string_view id, const NowPlaying& state) override;
+  Result<bool> put_state_unless_newer(std::string_view id, const NowPlaying& state) override;
   Result<std::vector<std::string>> with_placeholder(std::string_view media_id) override;
   Result<void> clear_placeholder_for(std::string_view media_id) override;
 
