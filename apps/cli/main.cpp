@@ -561,8 +561,8 @@ int command(const std::string& device, const std::string& action, const std::str
 void define(CLI::App& app) {
   // login / logout / whoami
   auto* login = leaf(&app, "login", "Sign in to a server and save the session (a profile, mode 0600)", [] {
-    if (g.server.empty()) throw Failure{exit_usage, "name the server: vcctl login --server URL", ""};
-    std::string server = g.server;
+    std::string server = !g.server.empty() ? g.server : std::getenv("VC_SERVER") ? std::getenv("VC_SERVER") : "";
+    if (server.empty()) throw Failure{exit_usage, "name the server: vcctl login --server URL (or VC_SERVER)", ""};
     while (!server.empty() && server.back() == '/') server.pop_back();
     std::string user = A.a;
     if (user.empty()) {

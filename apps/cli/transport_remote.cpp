@@ -34,6 +34,21 @@ std::string disposition_name(std::string_view name) {
   return out;
 }
 
+// What went wrong, for a person: httplib's names ("Connection", "Read") say too little.
+std::string error_text(httplib::Error e) {
+  switch (e) {
+    case httplib::Error::Connection: return "cannot connect (refused, unreachable or no such host)";
+    case httplib::Error::ConnectionTimeout: return "connecting timed out";
+    case httplib::Error::Read: return "the connection broke or timed out while reading the answer";
+    case httplib::Error::Write: return "the connection broke while sending";
+    case httplib::Error::SSLConnection: return "the TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "the system's CA certificates could not be loaded";
+    case httplib::Error::SSLServerVerification: return "the server's TLS certificate is not trusted";
+    case httplib::Error::ExceedRedirectCount: return "too many redirects";
+    default: return httplib::to_string(e);
+  }
+}
+
 class RemoteTransport final : public Transport {
  public:
   explicit RemoteTransport(RemoteOptions o) : options_(std::move(o)), client_(options_.server) {
@@ -113,7 +128,7 @@ class RemoteTransport final : public Transport {
   vc::Result<Reply> reply(httplib::Result& r) const {
     if (!r) {
       return vc::make_error(vc::ErrorCode::unavailable,
-                            "no answer from " + options_.server + ": " + httplib::to_string(r.error()));
+                            "no answer from " + options_.server + ": " + error_text(r.error()));
     }
     Reply out;
     out.status = r->status;
