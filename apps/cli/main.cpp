@@ -400,6 +400,15 @@ std::string resolve(const std::string& path, const std::string& wanted, const ch
   throw Failure{exit_not_found, std::string("no ") + what + " '" + wanted + "'", std::string("list them with: vcctl ") + what + "s ls"};
 }
 
+// Deletes the object of `list_path` named or numbered `wanted` (its id in `list_path`/<id>) and says so.
+int remove_named(const std::string& list_path, const std::string& wanted, const char* name_key, const char* what,
+                 const std::string& done_text) {
+  const std::string id = resolve(list_path, wanted, name_key, "id", what);
+  call("DELETE", list_path + "/" + url_encode(id));
+  say(done_text);
+  return exit_ok;
+}
+
 std::string now_playing(const Value& d) {
   const Value* np = member(d, "now_playing");
   if (!np || !np->IsObject()) return "";
@@ -803,10 +812,7 @@ void define(CLI::App& app) {
   key_create->add_option("--scopes", A.scopes, "read, write, control (comma-separated)")->capture_default_str();
   key_create->add_option("--expires", A.expires, "expiry time, RFC 3339 (default: never)");
   auto* key_revoke = leaf(keys, "revoke", "Revoke an API key", [] {
-    const std::string id = resolve("/api/v1/api-keys", A.a, "name", "id", "api-key");
-    call("DELETE", "/api/v1/api-keys/" + url_encode(id));
-    say("API key " + A.a + " revoked.");
-    return exit_ok;
+    return remove_named("/api/v1/api-keys", A.a, "name", "api-key", "API key " + A.a + " revoked.");
   });
   key_revoke->add_option("key", A.a, "name or id")->required();
 
@@ -983,10 +989,7 @@ void define(CLI::App& app) {
   group_add->add_option("name", A.a, "group name")->required();
   group_add->add_option("devices", A.list, "member device ids");
   auto* group_rm = leaf(groups, "rm", "Delete a group (its devices stay)", [] {
-    const std::string id = resolve("/api/v1/groups", A.a, "name", "id", "group");
-    call("DELETE", "/api/v1/groups/" + url_encode(id));
-    say("Group " + A.a + " deleted.");
-    return exit_ok;
+    return remove_named("/api/v1/groups", A.a, "name", "group", "Group " + A.a + " deleted.");
   });
   group_rm->add_option("group", A.a, "name or id")->required();
   auto* group_set = leaf(groups, "set", "Rename a group (--name) and/or replace its members", [] {
@@ -1053,11 +1056,8 @@ void define(CLI::App& app) {
   pl_add->add_option("--duration", A.duration_s, "seconds each item plays (default: a video's own length, the image default)")->check(CLI::Range(1, 86400));
   pl_add->add_flag("--no-loop", A.no_loop, "play once instead of looping");
   pl_add->add_flag("--shuffle", A.shuffle, "shuffle (the same order on every instance)");
-  auto* pl_rm = leaf(playlists, "rm", "Delete a playlist", [] {
-    const std::string id = resolve("/api/v1/playlists", A.a, "name", "id", "playlist");
-    call("DELETE", "/api/v1/playlists/" + url_encode(id));
-    say("Playlist " + A.a + " deleted.");
-    return exit_ok;
+  auto* pl_rm = leaf(playlists, "rm", "Delete a playlist (its assignments go with it)", [] {
+    return remove_named("/api/v1/playlists", A.a, "name", "playlist", "Playlist " + A.a + " deleted.");
   });
   pl_rm->add_option("playlist", A.a, "name or id")->required();
   auto* schedules = app.add_subcommand("schedules", "Assignments of playlists to devices and groups")->require_subcommand(1);

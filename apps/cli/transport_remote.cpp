@@ -7,6 +7,7 @@
 #include <random>
 
 #include "transport.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 #include "videocontrol/version.hpp"
 
 namespace vcctl {
@@ -18,20 +19,6 @@ std::string boundary() {
   const char* hex = "0123456789abcdef";
   for (int i = 0; i < 24; ++i) b += hex[rd() % 16];
   return b;
-}
-
-// A filename for Content-Disposition: quotes, backslashes and line breaks would end the header
-// parameter, so they are escaped the way browsers do (%22, %5C, %0D, %0A).
-std::string disposition_name(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '"') out += "%22";
-    else if (c == '\\') out += "%5C";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
-  }
-  return out;
 }
 
 // What went wrong, for a person: httplib's names ("Connection", "Read") say too little.
@@ -82,9 +69,8 @@ class RemoteTransport final : public Transport {
     auto in = std::make_shared<std::ifstream>(file.path, std::ios::binary);
     if (!*in) return vc::make_error(vc::ErrorCode::invalid, file.path + ": cannot be read");
     const std::string b = boundary();
-    const std::string head = "--" + b + "\r\nContent-Disposition: form-data; name=\"" + file.field + "\"; filename=\"" +
-                             disposition_name(file.filename) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
-    const std::string tail = "\r\n--" + b + "--\r\n";
+    const std::string head = vc::multipart_file_head(b, file.field, file.filename);
+    const std::string tail = vc::multipart_close(b);
     const std::uint64_t total = head.size() + size + tail.size();
     bool read_failed = false;
     auto provider = [&](std::size_t offset, std::size_t length, httplib::DataSink& sink) -> bool {

@@ -6,6 +6,7 @@
 
 #include "router.hpp"
 #include "server_context.hpp"
+#include "videocontrol/protocol/multipart.hpp"
 #include "videocontrol/installation.hpp"
 
 namespace vc::server {
@@ -40,19 +41,6 @@ Response with_file_read(Response r) {
   r.body.resize(static_cast<std::size_t>(in.gcount()));
   r.file.reset();
   return r;
-}
-
-// A filename for Content-Disposition: what would end the quoted parameter is escaped as browsers do.
-std::string disposition_name(std::string_view name) {
-  std::string out;
-  for (char c : name) {
-    if (c == '"') out += "%22";
-    else if (c == '\\') out += "%5C";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -101,9 +89,8 @@ Response InProcessApi::upload(const Actor& actor, std::string_view target, const
   std::string boundary = "vc-in-process-";
   std::random_device rd;
   for (int i = 0; i < 16; ++i) boundary += "0123456789abcdef"[rd() % 16];
-  const std::string head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + std::string(field) + "\"; filename=\"" +
-                           disposition_name(filename) + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
-  const std::string tail = "\r\n--" + boundary + "--\r\n";
+  const std::string head = multipart_file_head(boundary, field, filename);
+  const std::string tail = multipart_close(boundary);
   const std::uint64_t total = head.size() + size + tail.size();
 
   Request req = make_request(actor, "POST", target);

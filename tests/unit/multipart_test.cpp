@@ -566,3 +566,19 @@ TEST_CASE("multipart_boundary refuses missing, empty, long or forbidden boundari
   auto r = multipart_boundary("multipart/form-data; boundary=" + std::string(71, 'b'));
   CHECK(r.error().message.find("at most 70") != std::string::npos);
 }
+
+TEST_CASE("multipart_file_head and multipart_close write a body the parser reads back") {
+  const std::string bytes = "\x00\r\n--not-the-boundary\r\nPNG"s;
+  for (const std::string name : {"clip.mp4", "Красный круг.png", "a\"b\\c\r\nd.png"}) {
+    const auto body = multipart_file_head(boundary, "files", name) + bytes + multipart_close(boundary);
+    const auto o = parse_every_split(body);
+    REQUIRE_FALSE(o.error);
+    CHECK(o.done);
+    REQUIRE(o.parts.size() == 1);
+    CHECK(o.parts[0].headers.name == "files");
+    CHECK(o.parts[0].headers.content_type == "application/octet-stream");
+    CHECK(o.parts[0].data == bytes);
+    if (name.find('"') == std::string::npos) CHECK(o.parts[0].headers.filename == name);
+    else CHECK(o.parts[0].headers.filename == "a%22b%5Cc%0D%0Ad.png");  // escaped as browsers do
+  }
+}

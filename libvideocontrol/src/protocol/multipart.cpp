@@ -514,4 +514,28 @@ Result<std::string> multipart_boundary(std::string_view content_type) {
   return std::move(*boundary);
 }
 
+std::string multipart_file_head(std::string_view boundary, std::string_view field, std::string_view filename) {
+  std::string out = "--";
+  out.append(boundary);
+  out += "\r\nContent-Disposition: form-data; name=\"";
+  out.append(field);
+  out += "\"; filename=\"";
+  for (char c : filename) {
+    if (c == '"') out += "%22";
+    else if (c == '\\') out += "%5C";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else out += c;
+  }
+  out += "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+  return out;
+}
+
+std::string multipart_close(std::string_view boundary) {
+  std::string out = "\r\n--";
+  out.append(boundary);
+  out += "--\r\n";
+  return out;
+}
+
 }  // namespace vc

@@ -136,47 +136,37 @@ Result<std::optional<NowPlaying>> SociDevices::state(std::string_view id) {
   });
 }
 
+// The upsert of a device's now-playing state; with `unless_newer` its WHERE (SQLite and PostgreSQL
+// alike) leaves a newer row alone. Returns the rows affected (0 or 1).
+static long long upsert_state(soci::session& sql, std::string_view id, const NowPlaying& n, bool unless_newer) {
+  std::string key(id);
+  NullableText type(n.type), file(n.file);
+  NullableInt page(n.page ? std::optional<std::int64_t>(*n.page) : std::nullopt), position(n.position_ms),
+      volume(n.volume ? std::optional<std::int64_t>(*n.volume) : std::nullopt);
+  long long updated = n.updated_at_ms;
+  int scheduled = n.scheduled ? 1 : 0;
+  const std::string text = std::string(
+      "INSERT INTO device_state (device_id, type, file, page, state, position_ms, volume, updated_at, scheduled) "
+      "VALUES (:id, :type, :file, :page, :state, :pos, :vol, :at, :sch) ON CONFLICT (device_id) DO UPDATE SET "
+      "type = excluded.type, file = excluded.file, page = excluded.page, state = excluded.state, "
+      "position_ms = excluded.position_ms, volume = excluded.volume, updated_at = excluded.updated_at, "
+      "scheduled = excluded.scheduled") + (unless_newer ? " WHERE device_state.updated_at <= excluded.updated_at" : "");
+  soci::statement st = (sql.prepare << text, soci::use(key), soci::use(type.value, type.ind), soci::use(file.value, file.ind),
+                        soci::use(page.value, page.ind), soci::use(n.state), soci::use(position.value, position.ind),
+                        soci::use(volume.value, volume.ind), soci::use(updated), soci::use(scheduled));
+  st.execute(true);
+  return st.get_affected_rows();
+}
+
 Result<void> SociDevices::put_state(std::string_view id, const NowPlaying& n) {
   return guarded([&]() -> Result<void> {
-    std::string key(id);
-    NullableText type(n.type), file(n.file);
-    NullableInt page(n.page ? std::optional<std::int64_t>(*n.page) : std::nullopt), position(n.position_ms),
-        volume(n.volume ? std::optional<std::int64_t>(*n.volume) : std::nullopt);
-    long long updated = n.updated_at_ms;
-    int scheduled = n.scheduled ? 1 : 0;
-    s_ << "INSERT INTO device_state (device_id, type, file, page, state, position_ms, volume, updated_at, scheduled) "
-          "VALUES (:id, :type, :file, :page, :state, :pos, :vol, :at, :sch) ON CONFLICT (device_id) DO UPDATE SET "
-          "type = excluded.type, file = excluded.file, page = excluded.page, state = excluded.state, "
-          "position_ms = excluded.position_ms, volume = excluded.volume, updated_at = excluded.updated_at, "
-          "scheduled = excluded.scheduled",
-        soci::use(key), soci::use(type.value, type.ind), soci::use(file.value, file.ind),
-        soci::use(page.value, page.ind), soci::use(n.state), soci::use(position.value, position.ind),
-        soci::use(volume.value, volume.ind), soci::use(updated), soci::use(scheduled);
+    upsert_state(s_, id, n, false);
     return {};
   });
 }
 
 Result<bool> SociDevices::put_state_unless_newer(std::string_view id, const NowPlaying& n) {
-  return guarded([&]() -> Result<bool> {
-    std::string key(id);
-    NullableText type(n.type), file(n.file);
-    NullableInt page(n.page ? std::optional<std::int64_t>(*n.page) : std::nullopt), position(n.position_ms),
-        volume(n.volume ? std::optional<std::int64_t>(*n.volume) : std::nullopt);
-    long long updated = n.updated_at_ms;
-    int scheduled = n.scheduled ? 1 : 0;
-    // The upsert's WHERE (SQLite and PostgreSQL alike) leaves a newer row alone: 0 rows affected.
-    soci::statement st =
-        (s_.prepare << "INSERT INTO device_state (device_id, type, file, page, state, position_ms, volume, updated_at, scheduled) "
-                       "VALUES (:id, :type, :file, :page, :state, :pos, :vol, :at, :sch) ON CONFLICT (device_id) DO UPDATE SET "
-                       "type = excluded.type, file = excluded.file, page = excluded.page, state = excluded.state, "
-                       "position_ms = excluded.position_ms, volume = excluded.volume, updated_at = excluded.updated_at, "
-                       "scheduled = excluded.scheduled WHERE device_state.updated_at <= excluded.updated_at",
-         soci::use(key), soci::use(type.value, type.ind), soci::use(file.value, file.ind), soci::use(page.value, page.ind),
-         soci::use(n.state), soci::use(position.value, position.ind), soci::use(volume.value, volume.ind), soci::use(updated),
-         soci::use(scheduled));
-    st.execute(true);
-    return st.get_affected_rows() > 0;
-  });
+  return guarded([&]() -> Result<bool> { return upsert_state(s_, id, n, true) > 0; });
 }
 
 Result<std::vector<std::string>> SociDevices::with_placeholder(std::string_view media_id) {

@@ -89,4 +89,12 @@ class VC_API MultipartParser {
 // characters RFC 2046 forbids.
 VC_API Result<std::string> multipart_boundary(std::string_view content_type);
 
+// Writing a body of one file part (clients: vcctl, the C API's uploads): what goes before the file's
+// bytes ("--boundary", Content-Disposition with `field` and `filename`, Content-Type
+// application/octet-stream, blank line) and what closes the body after them. A quote, backslash or
+// line break in the file name is escaped as browsers do (%22, %5C, %0D, %0A), so the name cannot end
+// the header parameter. REQUIRES: `boundary` and `field` are valid tokens (no quotes or line breaks).
+VC_API std::string multipart_file_head(std::string_view boundary, std::string_view field, std::string_view filename);
+VC_API std::string multipart_close(std::string_view boundary);
+
 }  // namespace vc
