@@ -657,6 +657,13 @@ void define(CLI::App& app) {
     Json devices = list_all("/api/v1/devices");
     int online = 0;
     for (const auto& d : devices.GetArray()) online += field(d, "status") == "online";
+    // The content pipeline's queue as this organisation sees it: its files still converting.
+    Json library = list_all("/api/v1/media");
+    int processing = 0, failed = 0;
+    for (const auto& m : library.GetArray()) {
+      processing += field(m, "status") == "processing";
+      failed += field(m, "status") == "error";
+    }
     std::string backend, schema;
     if (local_mode()) {
       auto cfg = vc::load_config(vc::process_env(), g.database_url.empty() ? std::vector<std::string>{} : std::vector<std::string>{"--database-url=" + g.database_url});
@@ -678,6 +685,11 @@ void define(CLI::App& app) {
       out.AddMember("backend", Value(backend.c_str(), al), al);
       out.AddMember("devices", static_cast<int>(devices.Size()), al);
       out.AddMember("online", online, al);
+      Value media(rapidjson::kObjectType);
+      media.AddMember("total", static_cast<int>(library.Size()), al);
+      media.AddMember("processing", processing, al);
+      media.AddMember("failed", failed, al);
+      out.AddMember("media", media, al);
       Value playing(rapidjson::kArrayType);
       for (const auto& d : devices.GetArray())
         if (field(d, "status") == "online") {
@@ -692,6 +704,7 @@ void define(CLI::App& app) {
     }
     std::printf("%s (%s, %s)\n", conn.get().describe().c_str(), backend.c_str(), (local_mode() ? "schema " + schema : schema).c_str());
     std::printf("devices: %d, online: %d\n", static_cast<int>(devices.Size()), online);
+    std::printf("media: %d files, %d processing (queued or converting), %d failed\n", static_cast<int>(library.Size()), processing, failed);
     Table t{{"ONLINE", "NAME", "PLAYING"}, {}};
     for (const auto& d : devices.GetArray())
       if (field(d, "status") == "online") t.rows.push_back({field(d, "device_id"), field(d, "name"), now_playing(d)});

@@ -381,6 +381,13 @@ class VcctlTest(ApiTestCase):
         self.assertEqual(status["mode"], "remote")
         self.assertEqual(status["devices"], len(op.json("devices", "ls")))
         self.assertIn(status["backend"], ("sqlite", "postgresql"))
+        # PROCESSING_WORKERS=0: every upload of new bytes waits in the pipeline's queue.
+        library = op.json("media", "ls", "--all")
+        self.assertEqual(status["media"]["total"], len(library))
+        self.assertEqual(status["media"]["processing"], sum(1 for m in library if m["status"] == "processing"))
+        self.assertGreater(status["media"]["processing"], 0)
+        rc, out, _ = op.run("status")
+        self.assertRegex(out, r"media: %d files, %d processing" % (len(library), status["media"]["processing"]))
 
     def test_playlists_schedules_overrides_and_groups(self):
         slug = self.w.orgs["a"]["slug"]
