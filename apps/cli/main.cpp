@@ -25,6 +25,7 @@
 #include <rapidjson/writer.h>
 
 #include "completion.hpp"
+#include "i18n.hpp"
 #include "output.hpp"
 #include "server_config.hpp"
 #include "session.hpp"
@@ -151,7 +152,7 @@ Failure failure_of(const vc::Error& e) {
   }
   std::string hint;
   if (e.code == vc::ErrorCode::unavailable && !local_mode())
-    hint = "is the server running there? Name it with --server URL (or VC_SERVER); on the server host, --data-dir or --database-url works without it";
+    hint = tr("is the server running there? Name it with --server URL (or VC_SERVER); on the server host, --data-dir or --database-url works without it");
   return {code, e.message, hint};
 }
 
@@ -188,17 +189,17 @@ class Connection {
     const Profile* p = nullptr;
     if (auto it = profiles->items.find(name); it != profiles->items.end()) p = &it->second;
     else if (!profile_name().empty())
-      throw Failure{exit_usage, "no profile '" + profile_name() + "'", "sign in with: vcctl login --server URL --profile " + profile_name()};
+      throw Failure{exit_usage, trf("no profile '{}'", profile_name()), trf("sign in with: vcctl login --server URL --profile {}", profile_name())};
     o.server = !g.server.empty() ? g.server : std::getenv("VC_SERVER") ? std::getenv("VC_SERVER") : p ? p->server : "";
     while (!o.server.empty() && o.server.back() == '/') o.server.pop_back();
     if (o.server.empty())
-      throw Failure{exit_usage, "no server named", "sign in with: vcctl login --server URL   (or pass --server, or use --data-dir for local mode)"};
+      throw Failure{exit_usage, tr("no server named"), tr("sign in with: vcctl login --server URL   (or pass --server, or use --data-dir for local mode)")};
     if (key && *key) {
       o.api_key = key;
     } else if (p && p->server == o.server) {
       o.access_token = access_token(name);
     } else {
-      throw Failure{exit_permission, "not signed in to " + o.server, "sign in with: vcctl login --server " + o.server + "   (or set VC_API_KEY)"};
+      throw Failure{exit_permission, trf("not signed in to {}", o.server), trf("sign in with: vcctl login --server {}   (or set VC_API_KEY)", o.server)};
     }
     if (!g.organization.empty()) o.organization_id = g.organization;
     auto t = remote_transport(o);
@@ -220,7 +221,7 @@ class Connection {
         token = p.access_token;
         return false;
       }
-      if (p.refresh_token.empty()) return vc::make_error(vc::ErrorCode::unauthenticated, "the saved session has ended");
+      if (p.refresh_token.empty()) return vc::make_error(vc::ErrorCode::unauthenticated, tr("the saved session has ended"));
       auto t = remote_transport(p.server, g.timeout_s);
       if (!t) return t.error();
       auto reply = (*t)->request("POST", "/api/v1/auth/refresh", Body().s("refresh_token", p.refresh_token).str());
@@ -228,7 +229,7 @@ class Connection {
       if (reply->status != 200) {
         p.refresh_token.clear();
         p.access_token.clear();
-        return vc::make_error(vc::ErrorCode::unauthenticated, "the saved session has ended (signed out, expired or revoked)");
+        return vc::make_error(vc::ErrorCode::unauthenticated, tr("the saved session has ended (signed out, expired or revoked)"));
       }
       Json d;
       d.Parse(reply->body.c_str());
@@ -241,7 +242,7 @@ class Connection {
     });
     if (!r) {
       auto f = failure_of(r.error());
-      if (r.error().code == vc::ErrorCode::unauthenticated) f.hint = "sign in again with: vcctl login";
+      if (r.error().code == vc::ErrorCode::unauthenticated) f.hint = tr("sign in again with: vcctl login");
       throw f;
     }
     return token;
@@ -266,9 +267,9 @@ Failure failure_of_reply(const Reply& r) {
   }
   if (message.empty()) message = "HTTP " + std::to_string(r.status) + (r.body.empty() ? "" : ": " + r.body.substr(0, 200));
   Failure f{exit_for_status(r.status), message, {}};
-  if (r.status == 401) f.hint = "sign in with: vcctl login   (or set VC_API_KEY)";
-  else if (r.status == 403 && code != "quota") f.hint = "your role or API key scopes do not allow this";
-  else if (r.status == 429) f.hint = "too many requests: wait a minute and try again";
+  if (r.status == 401) f.hint = tr("sign in with: vcctl login   (or set VC_API_KEY)");
+  else if (r.status == 403 && code != "quota") f.hint = tr("your role or API key scopes do not allow this");
+  else if (r.status == 429) f.hint = tr("too many requests: wait a minute and try again");
   return f;
 }
 
@@ -280,7 +281,7 @@ Json call(std::string_view method, const std::string& target, const std::string&
   Json d;
   if (r->body.empty()) return d;
   d.Parse(r->body.c_str(), r->body.size());
-  if (d.HasParseError()) throw Failure{exit_error, "the server's answer to " + target + " is not JSON", ""};
+  if (d.HasParseError()) throw Failure{exit_error, trf("the server's answer to {} is not JSON", target), ""};
   return d;
 }
 
@@ -310,7 +311,7 @@ void Connection::resolve_organization_header(RemoteOptions o) {
   std::string id;
   for (const auto& org : orgs.GetArray())
     if (field(org, "slug") == wanted || field(org, "id") == wanted) id = field(org, "id");
-  if (id.empty()) throw Failure{exit_not_found, "no organisation '" + wanted + "' that you can see", "list them with: vcctl orgs ls"};
+  if (id.empty()) throw Failure{exit_not_found, trf("no organisation '{}' that you can see", wanted), tr("list them with: vcctl orgs ls")};
   o.organization_id = id;
   auto scoped = remote_transport(o);
   if (!scoped) throw failure_of(scoped.error());
@@ -341,8 +342,14 @@ int print_list(const Json& items, const std::vector<Column>& columns, const char
   t.print();
   return exit_ok;
 }
+// A value for people: JSON booleans as the catalogue's yes/no, everything else as field() gives it.
+std::string shown(const Value& o, const char* key) {
+  const Value* v = member(o, key);
+  if (v && v->IsBool()) return v->GetBool() ? tr("yes") : tr("no");
+  return field(o, key);
+}
 Column col(std::string title, const char* key) {
-  return {std::move(title), [key](const Value& v) { return field(v, key); }};
+  return {std::move(title), [key](const Value& v) { return shown(v, key); }};
 }
 std::string short_time(const std::string& iso) {  // "2026-12-03T08:01:02.123Z" → "2026-12-03 08:01:02"
   if (iso.size() < 19) return iso;
@@ -358,7 +365,7 @@ int print_object(const Value& v, const std::vector<std::pair<std::string, const 
   else {
     Table t;
     t.header = {"FIELD", "VALUE"};
-    for (const auto& [title, k] : keys) t.rows.push_back({title, field(v, k)});
+    for (const auto& [title, k] : keys) t.rows.push_back({title, shown(v, k)});
     // Without a header row: "name   value" lines read better for one object.
     std::size_t w = 0;
     for (const auto& r : t.rows) w = std::max(w, display_width(r[0]));
@@ -396,8 +403,8 @@ std::string resolve(const std::string& path, const std::string& wanted, const ch
     if (field(v, name_key) == wanted) found = field(v, id_key), ++matches;
   }
   if (matches == 1) return found;
-  if (matches > 1) throw Failure{exit_conflict, std::string("several ") + what + "s are named '" + wanted + "'", "name it by id"};
-  throw Failure{exit_not_found, std::string("no ") + what + " '" + wanted + "'", std::string("list them with: vcctl ") + what + "s ls"};
+  if (matches > 1) throw Failure{exit_conflict, trf("several objects ({}) are named '{}'", what, wanted), tr("name it by id")};
+  throw Failure{exit_not_found, trf("no {} '{}'", what, wanted), trf("list them with: vcctl {}s ls", what)};
 }
 
 // Deletes the object of `list_path` named or numbered `wanted` (its id in `list_path`/<id>) and says so.
@@ -439,8 +446,8 @@ std::string media_id_of(const std::string& wanted) {
     if (field(m, "name") == wanted) found = field(m, "id"), ++matches;
   }
   if (matches == 1) return found;
-  if (matches > 1) throw Failure{exit_conflict, "several media items are named '" + wanted + "'", "name it by id (vcctl --json media ls --all)"};
-  throw Failure{exit_not_found, "no media item '" + wanted + "' in the organisation's library", "list them with: vcctl media ls --all"};
+  if (matches > 1) throw Failure{exit_conflict, trf("several media items are named '{}'", wanted), tr("name it by id (vcctl --json media ls --all)")};
+  throw Failure{exit_not_found, trf("no media item '{}' in the organisation's library", wanted), tr("list them with: vcctl media ls --all")};
 }
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -478,11 +485,11 @@ CLI::App* leaf(CLI::App* parent, const std::string& name, const std::string& hel
 void confirm_or_yes(const std::string& what) {
   if (A.yes) return;
   if (!isatty(STDIN_FILENO))
-    throw Failure{exit_usage, what + " needs confirmation", "add --yes to confirm without a question"};
-  std::fprintf(stderr, "%s? [y/N] ", what.c_str());
+    throw Failure{exit_usage, trf("{}: needs confirmation", what), tr("add --yes to confirm without a question")};
+  std::fprintf(stderr, "%s", trf("{}? [y/N] ", what).c_str());
   std::string answer;
   std::getline(std::cin, answer);
-  if (answer != "y" && answer != "Y" && answer != "yes") throw Failure{exit_error, "cancelled", ""};
+  if (answer != "y" && answer != "Y" && answer != "yes" && answer != tr("y")) throw Failure{exit_error, tr("cancelled"), ""};
 }
 
 // Uploads files and folders (recursively) to a device, one request per file: a failure names the
@@ -500,7 +507,7 @@ int upload(const std::string& device, const std::vector<std::string>& paths) {
     } else if (std::filesystem::is_regular_file(p, ec)) {
       files.emplace_back(p);
     } else {
-      throw Failure{exit_usage, p + ": no such file or folder", ""};
+      throw Failure{exit_usage, trf("{}: no such file or folder", p), ""};
     }
   }
   Json results(rapidjson::kArrayType);
@@ -527,8 +534,9 @@ int upload(const std::string& device, const std::vector<std::string>& paths) {
     d.Parse(r->body.c_str());
     if (const Value* items = member(d, "items"); items && items->IsArray()) {
       for (const auto& it : items->GetArray()) {
-        say("uploaded " + f.string() + " → " + device + ": " + field(it, "name") + " (" + human_bytes(std::stoull(field(it, "size").empty() ? "0" : field(it, "size"))) +
-            (field(it, "deduplicated") == "yes" ? ", already stored" : "") + ")");
+        const std::string size = human_bytes(std::stoull(field(it, "size").empty() ? "0" : field(it, "size")));
+        say(field(it, "deduplicated") == "yes" ? trf("uploaded {} → {}: {} ({}, already stored)", f.string(), device, field(it, "name"), size)
+                                               : trf("uploaded {} → {}: {} ({})", f.string(), device, field(it, "name"), size));
         if (output().quiet && !output().json) std::printf("%s\n", field(it, "name").c_str());
         results.PushBack(Value(it, results.GetAllocator()), results.GetAllocator());
       }
@@ -549,17 +557,17 @@ int command(const std::string& device, const std::string& action, const std::str
     if (output().json) return print_json(r), exit_ok;
     int failed = 0;
     if (const Value* results = member(r, "results"); results && results->IsArray()) {
-      Table t{{"DEVICE", "RESULT"}, {}};
+      Table t{{tr("DEVICE"), tr("RESULT")}, {}};
       for (const auto& m : results->GetArray()) {
         const bool ok = field(m, "ok") == "yes";
         failed += ok ? 0 : 1;
-        t.rows.push_back({field(m, "device_id"), ok ? "ok" : field(m, "error")});
+        t.rows.push_back({field(m, "device_id"), ok ? tr("ok") : field(m, "error")});
       }
       if (!output().quiet) t.print();
     }
     return failed ? exit_error : exit_ok;
   }
-  if (device.empty()) throw Failure{exit_usage, "name a device, or a group with --group", ""};
+  if (device.empty()) throw Failure{exit_usage, tr("name a device, or a group with --group"), ""};
   Json r = call("POST", "/api/v1/devices/" + url_encode(device) + "/commands", body.str());
   if (output().json) return print_json(r), exit_ok;
   const Value* st = member(r, "state");
@@ -569,17 +577,17 @@ int command(const std::string& device, const std::string& action, const std::str
 
 void define(CLI::App& app) {
   // login / logout / whoami
-  auto* login = leaf(&app, "login", "Sign in to a server and save the session (a profile, mode 0600)", [] {
+  auto* login = leaf(&app, "login", tr("Sign in to a server and save the session (a profile, mode 0600)"), [] {
     std::string server = !g.server.empty() ? g.server : std::getenv("VC_SERVER") ? std::getenv("VC_SERVER") : "";
-    if (server.empty()) throw Failure{exit_usage, "name the server: vcctl login --server URL (or VC_SERVER)", ""};
+    if (server.empty()) throw Failure{exit_usage, tr("name the server: vcctl login --server URL (or VC_SERVER)"), ""};
     while (!server.empty() && server.back() == '/') server.pop_back();
     std::string user = A.a;
     if (user.empty()) {
-      if (!isatty(STDIN_FILENO)) throw Failure{exit_usage, "name the user: vcctl login --username NAME", ""};
-      std::fprintf(stderr, "Username: ");
+      if (!isatty(STDIN_FILENO)) throw Failure{exit_usage, tr("name the user: vcctl login --username NAME"), ""};
+      std::fprintf(stderr, "%s", tr("Username: "));
       std::getline(std::cin, user);
     }
-    const std::string pw = read_password("Password: ", A.password_stdin);
+    const std::string pw = read_password(tr("Password: "), A.password_stdin);
     auto t = remote_transport(server, g.timeout_s);
     if (!t) throw failure_of(t.error());
     auto r = (*t)->request("POST", "/api/v1/auth/login", Body().s("username", user).s("password", pw).str());
@@ -601,13 +609,13 @@ void define(CLI::App& app) {
     if (!saved) throw failure_of(saved.error());
     const Value* u = member(d, "user");
     if (output().json && u) print_json(*u);
-    say("Signed in to " + server + " as " + user + (u ? " (" + field(*u, "role") + ")" : "") + "; profile '" + name + "' in " + profiles_path());
+    say(trf("Signed in to {} as {} ({}); profile '{}' in {}", server, user, u ? field(*u, "role") : std::string("?"), name, profiles_path()));
     return exit_ok;
   });
-  login->add_option("--username,-u", A.a, "user name (asked when not given)");
-  login->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
+  login->add_option("--username,-u", A.a, tr("user name (asked when not given)"));
+  login->add_flag("--password-stdin", A.password_stdin, tr("read the password from standard input"));
 
-  leaf(&app, "logout", "End the saved session on the server and forget it", [] {
+  leaf(&app, "logout", tr("End the saved session on the server and forget it"), [] {
     const std::string name = [] {
       if (!profile_name().empty()) return profile_name();
       auto ps = read_profiles();
@@ -624,16 +632,16 @@ void define(CLI::App& app) {
       return true;
     });
     if (!r) throw failure_of(r.error());
-    if (server.empty()) throw Failure{exit_not_found, "not signed in" + (name.empty() ? std::string() : " (profile '" + name + "')"), ""};
+    if (server.empty()) throw Failure{exit_not_found, name.empty() ? std::string(tr("not signed in")) : trf("not signed in (profile '{}')", name), ""};
     if (!refresh.empty()) {
       if (auto t = remote_transport(server, g.timeout_s))
         (void)(*t)->request("POST", "/api/v1/auth/logout", Body().s("refresh_token", refresh).str());
     }
-    say("Signed out of " + server + ".");
+    say(trf("Signed out of {}.", server));
     return exit_ok;
   });
 
-  leaf(&app, "whoami", "Who the commands act as", [] {
+  leaf(&app, "whoami", tr("Who the commands act as"), [] {
     if (local_mode()) {
       const std::string where = conn.get().describe();
       if (output().json) {
@@ -644,16 +652,16 @@ void define(CLI::App& app) {
         out.AddMember("target", Value(where.c_str(), al), al);
         print_json(out);
       } else {
-        say("the installation itself (" + where + ")");
+        say(trf("the installation itself ({})", where));
       }
       return exit_ok;
     }
     Json me = call("GET", "/api/v1/auth/me");
-    return print_object(me, {{"username", "username"}, {"role", "role"}, {"organization", "organization_id"}, {"id", "id"}}, "username");
+    return print_object(me, {{tr("username"), "username"}, {tr("role"), "role"}, {tr("organization"), "organization_id"}, {"id", "id"}}, "username");
   });
 
   // status
-  leaf(&app, "status", "The installation: backend, schema, devices online, what plays", [] {
+  leaf(&app, "status", tr("The installation: backend, schema, devices online, what plays"), [] {
     Json devices = list_all("/api/v1/devices");
     int online = 0;
     for (const auto& d : devices.GetArray()) online += field(d, "status") == "online";
@@ -702,10 +710,10 @@ void define(CLI::App& app) {
       print_json(out);
       return exit_ok;
     }
-    std::printf("%s (%s, %s)\n", conn.get().describe().c_str(), backend.c_str(), (local_mode() ? "schema " + schema : schema).c_str());
-    std::printf("devices: %d, online: %d\n", static_cast<int>(devices.Size()), online);
-    std::printf("media: %d files, %d processing (queued or converting), %d failed\n", static_cast<int>(library.Size()), processing, failed);
-    Table t{{"ONLINE", "NAME", "PLAYING"}, {}};
+    std::printf("%s (%s, %s)\n", conn.get().describe().c_str(), backend.c_str(), (local_mode() ? trf("schema {}", schema) : schema).c_str());
+    std::printf("%s\n", trf("devices: {}, online: {}", devices.Size(), online).c_str());
+    std::printf("%s\n", trf("media: {} files, {} processing (queued or converting), {} failed", library.Size(), processing, failed).c_str());
+    Table t{{tr("ONLINE"), tr("NAME"), tr("PLAYING")}, {}};
     for (const auto& d : devices.GetArray())
       if (field(d, "status") == "online") t.rows.push_back({field(d, "device_id"), field(d, "name"), now_playing(d)});
     if (!t.rows.empty() && !output().quiet) t.print();
@@ -713,98 +721,98 @@ void define(CLI::App& app) {
   });
 
   // organisations
-  auto* orgs = app.add_subcommand("orgs", "Organisations (superadmin)")->require_subcommand(1);
+  auto* orgs = app.add_subcommand("orgs", tr("Organisations (superadmin)"))->require_subcommand(1);
   orgs->alias("organizations");
-  leaf(orgs, "ls", "List organisations", [] {
+  leaf(orgs, "ls", tr("List organisations"), [] {
     return print_list(list_all("/api/v1/organizations"),
-                      {col("SLUG", "slug"), col("NAME", "name"), col("PLAN", "plan"), col("TIME ZONE", "timezone"), col("ACTIVE", "active"), col("ID", "id")}, "slug");
+                      {col(tr("SLUG"), "slug"), col(tr("NAME"), "name"), col(tr("PLAN"), "plan"), col(tr("TIME ZONE"), "timezone"), col(tr("ACTIVE"), "active"), col(tr("ID"), "id")}, "slug");
   });
-  auto* org_add = leaf(orgs, "add", "Create an organisation", [] {
+  auto* org_add = leaf(orgs, "add", tr("Create an organisation"), [] {
     Body b;
     b.s("name", A.a).s("slug", A.slug.empty() ? A.a : A.slug);
     if (!A.plan.empty()) b.s("plan", A.plan);
     if (!A.timezone.empty()) b.s("timezone", A.timezone);
     Json o = call("POST", "/api/v1/organizations", b.str());
     if (output().json || output().quiet) return print_object(o, {}, "id");
-    say("Organisation " + field(o, "slug") + " created (" + field(o, "id") + ").");
+    say(trf("Organisation {} created ({}).", field(o, "slug"), field(o, "id")));
     return exit_ok;
   });
-  org_add->add_option("name", A.a, "display name")->required();
-  org_add->add_option("--slug", A.slug, "short name in URLs (default: the name)");
-  org_add->add_option("--plan", A.plan, "FREE, STARTER, PRO or ENTERPRISE");
-  org_add->add_option("--timezone", A.timezone, "IANA time zone, e.g. Europe/Moscow");
-  auto* org_rm = leaf(orgs, "rm", "Delete an organisation and everything in it", [] {
+  org_add->add_option("name", A.a, tr("display name"))->required();
+  org_add->add_option("--slug", A.slug, tr("short name in URLs (default: the name)"));
+  org_add->add_option("--plan", A.plan, tr("FREE, STARTER, PRO or ENTERPRISE"));
+  org_add->add_option("--timezone", A.timezone, tr("IANA time zone, e.g. Europe/Moscow"));
+  auto* org_rm = leaf(orgs, "rm", tr("Delete an organisation and everything in it"), [] {
     const std::string id = resolve("/api/v1/organizations", A.a, "slug", "id", "org");
-    confirm_or_yes("Delete organisation " + A.a + " with all its devices, media and users");
+    confirm_or_yes(trf("Delete organisation {} with all its devices, media and users", A.a));
     call("DELETE", "/api/v1/organizations/" + url_encode(id));
-    say("Organisation " + A.a + " deleted.");
+    say(trf("Organisation {} deleted.", A.a));
     return exit_ok;
   });
-  org_rm->add_option("org", A.a, "slug or id")->required();
-  org_rm->add_flag("--yes,-y", A.yes, "do not ask");
+  org_rm->add_option("org", A.a, tr("slug or id"))->required();
+  org_rm->add_flag("--yes,-y", A.yes, tr("do not ask"));
 
   // users
-  auto* users = app.add_subcommand("users", "People who sign in")->require_subcommand(1);
-  leaf(users, "ls", "List users", [] {
-    return print_list(list_all("/api/v1/users"), {col("USERNAME", "username"), col("ROLE", "role"), col("ACTIVE", "active"), col("ID", "id")}, "username");
+  auto* users = app.add_subcommand("users", tr("People who sign in"))->require_subcommand(1);
+  leaf(users, "ls", tr("List users"), [] {
+    return print_list(list_all("/api/v1/users"), {col(tr("USERNAME"), "username"), col(tr("ROLE"), "role"), col(tr("ACTIVE"), "active"), col(tr("ID"), "id")}, "username");
   });
-  auto* user_add = leaf(users, "add", "Create a user (the password is read from the terminal or stdin)", [] {
-    const std::string pw = read_password("Password for " + A.a + ": ", A.password_stdin);
+  auto* user_add = leaf(users, "add", tr("Create a user (the password is read from the terminal or stdin)"), [] {
+    const std::string pw = read_password(trf("Password for {}: ", A.a), A.password_stdin);
     Json u = call("POST", "/api/v1/users", Body().s("username", A.a).s("password", pw).s("role", A.role).str());
     if (output().json || output().quiet) return print_object(u, {}, "id");
-    say("User " + A.a + " created (" + field(u, "role") + ").");
+    say(trf("User {} created ({}).", A.a, field(u, "role")));
     return exit_ok;
   });
-  user_add->add_option("username", A.a, "user name")->required();
-  user_add->add_option("--role", A.role, "viewer, speaker, operator or admin")->capture_default_str();
-  user_add->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
+  user_add->add_option("username", A.a, tr("user name"))->required();
+  user_add->add_option("--role", A.role, tr("viewer, speaker, operator or admin"))->capture_default_str();
+  user_add->add_flag("--password-stdin", A.password_stdin, tr("read the password from standard input"));
   auto user_patch = [](const std::string& what, const std::string& body) {
     const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
     Json u = call("PATCH", "/api/v1/users/" + url_encode(id), body);
     if (output().json || output().quiet) return print_object(u, {}, "id");
-    say("User " + A.a + ": " + what + ".");
+    say(trf("User {}: {}.", A.a, what));
     return exit_ok;
   };
-  auto* user_pw = leaf(users, "passwd", "Set a user's password (in local mode: recovery when nobody can sign in)", [user_patch] {
-    const std::string pw = read_password("New password for " + A.a + ": ", A.password_stdin);
-    return user_patch("password set; its sessions are signed out", Body().s("password", pw).str());
+  auto* user_pw = leaf(users, "passwd", tr("Set a user's password (in local mode: recovery when nobody can sign in)"), [user_patch] {
+    const std::string pw = read_password(trf("New password for {}: ", A.a), A.password_stdin);
+    return user_patch(tr("password set; its sessions are signed out"), Body().s("password", pw).str());
   });
-  user_pw->add_option("username", A.a, "user name or id")->required();
-  user_pw->add_flag("--password-stdin", A.password_stdin, "read the password from standard input");
-  auto* user_role = leaf(users, "role", "Change a user's role", [user_patch] {
-    return user_patch("role " + A.role, Body().s("role", A.role).str());
+  user_pw->add_option("username", A.a, tr("user name or id"))->required();
+  user_pw->add_flag("--password-stdin", A.password_stdin, tr("read the password from standard input"));
+  auto* user_role = leaf(users, "role", tr("Change a user's role"), [user_patch] {
+    return user_patch(trf("role {}", A.role), Body().s("role", A.role).str());
   });
-  user_role->add_option("username", A.a, "user name or id")->required();
-  user_role->add_option("role", A.role, "viewer, speaker, operator or admin")->required();
-  auto* user_disable = leaf(users, "disable", "Disable a user (signs them out)", [user_patch] {
-    return user_patch("disabled", Body().b("active", false).str());
+  user_role->add_option("username", A.a, tr("user name or id"))->required();
+  user_role->add_option("role", A.role, tr("viewer, speaker, operator or admin"))->required();
+  auto* user_disable = leaf(users, "disable", tr("Disable a user (signs them out)"), [user_patch] {
+    return user_patch(tr("disabled"), Body().b("active", false).str());
   });
-  user_disable->add_option("username", A.a, "user name or id")->required();
-  auto* user_enable = leaf(users, "enable", "Enable a disabled user", [user_patch] {
-    return user_patch("enabled", Body().b("active", true).str());
+  user_disable->add_option("username", A.a, tr("user name or id"))->required();
+  auto* user_enable = leaf(users, "enable", tr("Enable a disabled user"), [user_patch] {
+    return user_patch(tr("enabled"), Body().b("active", true).str());
   });
-  user_enable->add_option("username", A.a, "user name or id")->required();
-  auto* user_rm = leaf(users, "rm", "Delete a user", [] {
+  user_enable->add_option("username", A.a, tr("user name or id"))->required();
+  auto* user_rm = leaf(users, "rm", tr("Delete a user"), [] {
     const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
-    confirm_or_yes("Delete user " + A.a);
+    confirm_or_yes(trf("Delete user {}", A.a));
     call("DELETE", "/api/v1/users/" + url_encode(id));
-    say("User " + A.a + " deleted.");
+    say(trf("User {} deleted.", A.a));
     return exit_ok;
   });
-  user_rm->add_option("username", A.a, "user name or id")->required();
-  user_rm->add_flag("--yes,-y", A.yes, "do not ask");
+  user_rm->add_option("username", A.a, tr("user name or id"))->required();
+  user_rm->add_flag("--yes,-y", A.yes, tr("do not ask"));
 
   // API keys
-  auto* keys = app.add_subcommand("api-keys", "API keys for scripts and integrations")->require_subcommand(1);
-  leaf(keys, "ls", "List API keys", [] {
+  auto* keys = app.add_subcommand("api-keys", tr("API keys for scripts and integrations"))->require_subcommand(1);
+  leaf(keys, "ls", tr("List API keys"), [] {
     return print_list(list_all("/api/v1/api-keys"),
-                      {col("NAME", "name"), col("PREFIX", "prefix"),
-                       {"SCOPES", [](const Value& v) { std::string s = field(v, "scopes"); for (char& c : s) if (c == '[' || c == ']' || c == '"') c = ' '; return std::string(s.begin() + (s.empty() ? 0 : 1), s.end() - (s.size() > 1 ? 1 : 0)); }},
-                       {"REVOKED", [](const Value& v) { return short_time(field(v, "revoked_at")); }},
-                       {"LAST USED", [](const Value& v) { return short_time(field(v, "last_used_at")); }}, col("ID", "id")},
+                      {col(tr("NAME"), "name"), col(tr("PREFIX"), "prefix"),
+                       {tr("SCOPES"), [](const Value& v) { std::string s = field(v, "scopes"); for (char& c : s) if (c == '[' || c == ']' || c == '"') c = ' '; return std::string(s.begin() + (s.empty() ? 0 : 1), s.end() - (s.size() > 1 ? 1 : 0)); }},
+                       {tr("REVOKED"), [](const Value& v) { return short_time(field(v, "revoked_at")); }},
+                       {tr("LAST USED"), [](const Value& v) { return short_time(field(v, "last_used_at")); }}, col(tr("ID"), "id")},
                       "id");
   });
-  auto* key_create = leaf(keys, "create", "Create an API key; its secret is printed once", [] {
+  auto* key_create = leaf(keys, "create", tr("Create an API key; its secret is printed once"), [] {
     std::vector<std::string> scopes;
     for (std::size_t at = 0; at <= A.scopes.size();) {
       auto comma = A.scopes.find(',', at);
@@ -818,194 +826,196 @@ void define(CLI::App& app) {
     Json k = call("POST", "/api/v1/api-keys", b.str());
     if (output().json) return print_json(k), exit_ok;
     if (output().quiet) return std::printf("%s\n", field(k, "key").c_str()), exit_ok;
-    std::printf("API key %s created (%s). Its secret, shown only now:\n%s\n", A.a.c_str(), A.scopes.c_str(), field(k, "key").c_str());
+    std::printf("%s\n%s\n", trf("API key {} created ({}). Its secret, shown only now:", A.a, A.scopes).c_str(), field(k, "key").c_str());
     return exit_ok;
   });
-  key_create->add_option("name", A.a, "what it is for")->required();
-  key_create->add_option("--scopes", A.scopes, "read, write, control (comma-separated)")->capture_default_str();
-  key_create->add_option("--expires", A.expires, "expiry time, RFC 3339 (default: never)");
-  auto* key_revoke = leaf(keys, "revoke", "Revoke an API key", [] {
-    return remove_named("/api/v1/api-keys", A.a, "name", "api-key", "API key " + A.a + " revoked.");
+  key_create->add_option("name", A.a, tr("what it is for"))->required();
+  key_create->add_option("--scopes", A.scopes, tr("read, write, control (comma-separated)"))->capture_default_str();
+  key_create->add_option("--expires", A.expires, tr("expiry time, RFC 3339 (default: never)"));
+  auto* key_revoke = leaf(keys, "revoke", tr("Revoke an API key"), [] {
+    return remove_named("/api/v1/api-keys", A.a, "name", "api-key", trf("API key {} revoked.", A.a));
   });
-  key_revoke->add_option("key", A.a, "name or id")->required();
+  key_revoke->add_option("key", A.a, tr("name or id"))->required();
 
   // devices
-  auto* devices = app.add_subcommand("devices", "Screens")->require_subcommand(1);
-  leaf(devices, "ls", "List devices with their online state and what they play", [] {
+  auto* devices = app.add_subcommand("devices", tr("Screens"))->require_subcommand(1);
+  leaf(devices, "ls", tr("List devices with their online state and what they play"), [] {
     return print_list(list_all("/api/v1/devices"),
-                      {col("DEVICE", "device_id"), col("NAME", "name"), col("STATUS", "status"), {"PLAYING", now_playing},
-                       {"LAST SEEN", [](const Value& v) { return short_time(field(v, "last_seen_at")); }},
-                       {"CREDENTIAL", [](const Value& v) { return field(v, "has_credential"); }}},
+                      {col(tr("DEVICE"), "device_id"), col(tr("NAME"), "name"), {tr("STATUS"), [](const Value& v) { return field(v, "status") == "online" ? std::string(tr("online")) : field(v, "status") == "offline" ? std::string(tr("offline")) : field(v, "status"); }},
+                       {tr("PLAYING"), now_playing},
+                       {tr("LAST SEEN"), [](const Value& v) { return short_time(field(v, "last_seen_at")); }},
+                       {tr("CREDENTIAL"), [](const Value& v) { return shown(v, "has_credential"); }}},
                       "device_id");
   });
-  auto* dev_show = leaf(devices, "show", "One device", [] {
+  auto* dev_show = leaf(devices, "show", tr("One device"), [] {
     Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
-    return print_object(d, {{"device", "device_id"}, {"name", "name"}, {"status", "status"}, {"type", "device_type"}, {"platform", "platform"},
-                            {"last seen", "last_seen_at"}, {"credential", "has_credential"}, {"placeholder", "placeholder_media_id"}},
+    return print_object(d, {{tr("device"), "device_id"}, {tr("name"), "name"}, {tr("status"), "status"}, {tr("type"), "device_type"},
+                            {tr("platform"), "platform"}, {tr("last seen"), "last_seen_at"}, {tr("credential"), "has_credential"},
+                            {tr("placeholder"), "placeholder_media_id"}},
                         "device_id");
   });
-  dev_show->add_option("device", A.a, "device id")->required();
-  auto* dev_add = leaf(devices, "add", "Create a device", [] {
+  dev_show->add_option("device", A.a, tr("device id"))->required();
+  auto* dev_add = leaf(devices, "add", tr("Create a device"), [] {
     Body b;
     b.s("device_id", A.a);
     if (!A.name.empty()) b.s("name", A.name);
     Json d = call("POST", "/api/v1/devices", b.str());
     if (output().json || output().quiet) return print_object(d, {}, "device_id");
-    say("Device " + field(d, "device_id") + " created.");
+    say(trf("Device {} created.", field(d, "device_id")));
     return exit_ok;
   });
-  dev_add->add_option("device", A.a, "device id: letters, digits, - and _")->required();
-  dev_add->add_option("--name", A.name, "display name (default: the id)");
-  auto* dev_rename = leaf(devices, "rename", "Rename a device", [] {
+  dev_add->add_option("device", A.a, tr("device id: letters, digits, - and _"))->required();
+  dev_add->add_option("--name", A.name, tr("display name (default: the id)"));
+  auto* dev_rename = leaf(devices, "rename", tr("Rename a device"), [] {
     Json d = call("PATCH", "/api/v1/devices/" + url_encode(A.a), Body().s("name", A.b).str());
     if (output().json || output().quiet) return print_object(d, {}, "device_id");
-    say("Device " + A.a + " is now called " + A.b + ".");
+    say(trf("Device {} is now called {}.", A.a, A.b));
     return exit_ok;
   });
-  dev_rename->add_option("device", A.a, "device id")->required();
-  dev_rename->add_option("name", A.b, "new name")->required();
-  auto* dev_rm = leaf(devices, "rm", "Delete a device and its files' links", [] {
-    confirm_or_yes("Delete device " + A.a);
+  dev_rename->add_option("device", A.a, tr("device id"))->required();
+  dev_rename->add_option("name", A.b, tr("new name"))->required();
+  auto* dev_rm = leaf(devices, "rm", tr("Delete a device and its files' links"), [] {
+    confirm_or_yes(trf("Delete device {}", A.a));
     call("DELETE", "/api/v1/devices/" + url_encode(A.a));
-    say("Device " + A.a + " deleted.");
+    say(trf("Device {} deleted.", A.a));
     return exit_ok;
   });
-  dev_rm->add_option("device", A.a, "device id")->required();
-  dev_rm->add_flag("--yes,-y", A.yes, "do not ask");
-  auto* dev_cred = leaf(devices, "credential", "Create or replace a device's credential (printed once), or --remove it", [] {
+  dev_rm->add_option("device", A.a, tr("device id"))->required();
+  dev_rm->add_flag("--yes,-y", A.yes, tr("do not ask"));
+  auto* dev_cred = leaf(devices, "credential", tr("Create or replace a device's credential (printed once), or --remove it"), [] {
     if (A.remove) {
       call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/credential");
-      say("Device " + A.a + " has no credential now.");
+      say(trf("Device {} has no credential now.", A.a));
       return exit_ok;
     }
     Json c = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/credential");
     if (output().json) return print_json(c), exit_ok;
     if (output().quiet) return std::printf("%s\n", field(c, "credential").c_str()), exit_ok;
-    std::printf("Credential of %s, shown only now:\n%s\n", A.a.c_str(), field(c, "credential").c_str());
+    std::printf("%s\n%s\n", trf("Credential of {}, shown only now:", A.a).c_str(), field(c, "credential").c_str());
     return exit_ok;
   });
-  dev_cred->add_option("device", A.a, "device id")->required();
-  dev_cred->add_flag("--remove", A.remove, "remove the credential instead");
+  dev_cred->add_option("device", A.a, tr("device id"))->required();
+  dev_cred->add_flag("--remove", A.remove, tr("remove the credential instead"));
 
   // media
-  auto* media = app.add_subcommand("media", "Files on devices")->require_subcommand(1);
-  auto* media_ls = leaf(media, "ls", "A device's files (or the organisation's library with --all)", [] {
+  auto* media = app.add_subcommand("media", tr("Files on devices"))->require_subcommand(1);
+  auto* media_ls = leaf(media, "ls", tr("A device's files (or the organisation's library with --all)"), [] {
     if (A.all)
       return print_list(list_all("/api/v1/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
-                        {col("NAME", "name"), col("KIND", "kind"), {"SIZE", [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
-                         col("STATUS", "status"), col("ID", "id")},
+                        {col(tr("NAME"), "name"), col(tr("KIND"), "kind"), {tr("SIZE"), [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
+                         col(tr("STATUS"), "status"), col(tr("ID"), "id")},
                         "id");
-    if (A.a.empty()) throw Failure{exit_usage, "name a device (or --all for the organisation's library)", ""};
+    if (A.a.empty()) throw Failure{exit_usage, tr("name a device (or --all for the organisation's library)"), ""};
     return print_list(list_all("/api/v1/devices/" + url_encode(A.a) + "/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
-                      {col("NAME", "name"), col("KIND", "kind"), {"SIZE", [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
-                       {"STATUS", [](const Value& v) { auto s = field(v, "status"); return s == "processing" ? s + " " + field(v, "progress") + "%" : s; }},
-                       {"PAGES", [](const Value& v) { auto p = field(v, "page_count"); return p == "0" ? std::string() : p; }}},
+                      {col(tr("NAME"), "name"), col(tr("KIND"), "kind"), {tr("SIZE"), [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
+                       {tr("STATUS"), [](const Value& v) { auto s = field(v, "status"); return s == "processing" ? s + " " + field(v, "progress") + "%" : s; }},
+                       {tr("PAGES"), [](const Value& v) { auto p = field(v, "page_count"); return p == "0" ? std::string() : p; }}},
                       "name");
   });
-  media_ls->add_option("device", A.a, "device id");
-  media_ls->add_flag("--all", A.all, "the organisation's whole library");
-  media_ls->add_option("--kind", A.kind, "video, audio, image, pdf, pptx, document or zip");
-  auto* media_up = leaf(media, "upload", "Upload files and folders (recursively) to a device", [] { return upload(A.a, A.list); });
-  media_up->add_option("device", A.a, "device id")->required();
-  media_up->add_option("paths", A.list, "files or folders")->required()->check(CLI::ExistingPath);
-  auto* media_rm = leaf(media, "rm", "Remove a file from a device", [] {
+  media_ls->add_option("device", A.a, tr("device id"));
+  media_ls->add_flag("--all", A.all, tr("the organisation's whole library"));
+  media_ls->add_option("--kind", A.kind, tr("video, audio, image, pdf, pptx, document or zip"));
+  auto* media_up = leaf(media, "upload", tr("Upload files and folders (recursively) to a device"), [] { return upload(A.a, A.list); });
+  media_up->add_option("device", A.a, tr("device id"))->required();
+  media_up->add_option("paths", A.list, tr("files or folders"))->required()->check(CLI::ExistingPath);
+  auto* media_rm = leaf(media, "rm", tr("Remove a file from a device"), [] {
     call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b));
-    say("Removed " + A.b + " from " + A.a + ".");
+    say(trf("Removed {} from {}.", A.b, A.a));
     return exit_ok;
   });
-  media_rm->add_option("device", A.a, "device id")->required();
-  media_rm->add_option("name", A.b, "file name on the device")->required();
-  auto* media_mv = leaf(media, "mv", "Move a file to another device", [] {
+  media_rm->add_option("device", A.a, tr("device id"))->required();
+  media_rm->add_option("name", A.b, tr("file name on the device"))->required();
+  auto* media_mv = leaf(media, "mv", tr("Move a file to another device"), [] {
     Json r = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b) + "/move", Body().s("to_device", A.c).str());
     if (output().json) return print_json(r), exit_ok;
-    say("Moved " + A.b + " from " + A.a + " to " + A.c + ".");
+    say(trf("Moved {} from {} to {}.", A.b, A.a, A.c));
     return exit_ok;
   });
-  media_mv->add_option("device", A.a, "device id")->required();
-  media_mv->add_option("name", A.b, "file name on the device")->required();
-  media_mv->add_option("to", A.c, "target device id")->required();
-  auto* media_cp = leaf(media, "cp", "Copy a file to another device (the bytes are shared, not copied)", [] {
+  media_mv->add_option("device", A.a, tr("device id"))->required();
+  media_mv->add_option("name", A.b, tr("file name on the device"))->required();
+  media_mv->add_option("to", A.c, tr("target device id"))->required();
+  auto* media_cp = leaf(media, "cp", tr("Copy a file to another device (the bytes are shared, not copied)"), [] {
     Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
     std::string id;
     for (const auto& f : files.GetArray())
       if (field(f, "name") == A.b) id = field(f, "id");
-    if (id.empty()) throw Failure{exit_not_found, "no file '" + A.b + "' on " + A.a, "list them with: vcctl media ls " + A.a};
+    if (id.empty()) throw Failure{exit_not_found, trf("no file '{}' on {}", A.b, A.a), trf("list them with: vcctl media ls {}", A.a)};
     Json r = call("POST", "/api/v1/media/" + url_encode(id) + "/devices", Body().s("device_id", A.c).s("name", A.b).str());
     if (output().json) return print_json(r), exit_ok;
-    say("Copied " + A.b + " from " + A.a + " to " + A.c + ".");
+    say(trf("Copied {} from {} to {}.", A.b, A.a, A.c));
     return exit_ok;
   });
-  media_cp->add_option("device", A.a, "device id")->required();
-  media_cp->add_option("name", A.b, "file name on the device")->required();
-  media_cp->add_option("to", A.c, "target device id")->required();
-  auto* media_ph = leaf(media, "placeholder", "Show, set (a file of the device) or --clear a device's placeholder", [] {
+  media_cp->add_option("device", A.a, tr("device id"))->required();
+  media_cp->add_option("name", A.b, tr("file name on the device"))->required();
+  media_cp->add_option("to", A.c, tr("target device id"))->required();
+  auto* media_ph = leaf(media, "placeholder", tr("Show, set (a file of the device) or --clear a device's placeholder"), [] {
     const std::string base = "/api/v1/devices/" + url_encode(A.a) + "/placeholder";
     if (A.clear) {
       call("DELETE", base);
-      say("Device " + A.a + " has no placeholder now.");
+      say(trf("Device {} has no placeholder now.", A.a));
       return exit_ok;
     }
     if (A.b.empty()) {
       Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
       const std::string ph = field(d, "placeholder_media_id");
       if (output().json) return std::printf("{\"placeholder_media_id\":%s}\n", ph.empty() ? "null" : ("\"" + ph + "\"").c_str()), exit_ok;
-      std::printf("%s\n", ph.empty() ? (output().quiet ? "" : "(none)") : ph.c_str());
+      std::printf("%s\n", ph.empty() ? (output().quiet ? "" : tr("(none)")) : ph.c_str());
       return exit_ok;
     }
     Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
     std::string id;
     for (const auto& f : files.GetArray())
       if (field(f, "name") == A.b || field(f, "id") == A.b) id = field(f, "id");
-    if (id.empty()) throw Failure{exit_not_found, "no file '" + A.b + "' on " + A.a, "list them with: vcctl media ls " + A.a};
+    if (id.empty()) throw Failure{exit_not_found, trf("no file '{}' on {}", A.b, A.a), trf("list them with: vcctl media ls {}", A.a)};
     Json r = call("PUT", base, Body().s("media_id", id).str());
     if (output().json) return print_json(r), exit_ok;
-    say(A.b + " is now the placeholder of " + A.a + ".");
+    say(trf("{} is now the placeholder of {}.", A.b, A.a));
     return exit_ok;
   });
-  media_ph->add_option("device", A.a, "device id")->required();
-  media_ph->add_option("file", A.b, "file name on the device (omit to show the current one)");
-  media_ph->add_flag("--clear", A.clear, "remove the placeholder");
+  media_ph->add_option("device", A.a, tr("device id"))->required();
+  media_ph->add_option("file", A.b, tr("file name on the device (omit to show the current one)"));
+  media_ph->add_flag("--clear", A.clear, tr("remove the placeholder"));
 
   // playback
-  auto add_group = [](CLI::App* c) { c->add_option("--group", A.group, "a group (name or id) instead of one device: every member"); };
-  auto* play = leaf(&app, "play", "Play a file on a device (or resume without one)", [] { return command(A.a, "play", A.b, A.page); });
-  play->add_option("device", A.a, "device id");
-  play->add_option("file", A.b, "file name on the device");
-  play->add_option("--page", A.page, "page of a document or slide deck");
+  auto add_group = [](CLI::App* c) { c->add_option("--group", A.group, tr("a group (name or id) instead of one device: every member")); };
+  auto* play = leaf(&app, "play", tr("Play a file on a device (or resume without one)"), [] { return command(A.a, "play", A.b, A.page); });
+  play->add_option("device", A.a, tr("device id"));
+  play->add_option("file", A.b, tr("file name on the device"));
+  play->add_option("--page", A.page, tr("page of a document or slide deck"));
   add_group(play);
-  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{{"pause", "Pause"}, {"resume", "Resume after a pause"},
-                                                                                  {"restart", "Play the current file from the start"},
-                                                                                  {"stop", "Stop and show the placeholder"}, {"next", "Next page"}, {"prev", "Previous page"}}) {
-    auto* c = leaf(&app, name, help + " (a device, or --group)", [name] { return command(A.a, name); });
-    c->add_option("device", A.a, "device id");
+  for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{{"pause", tr("Pause")}, {"resume", tr("Resume after a pause")},
+                                                                                  {"restart", tr("Play the current file from the start")},
+                                                                                  {"stop", tr("Stop and show the placeholder")}, {"next", tr("Next page")}, {"prev", tr("Previous page")}}) {
+    auto* c = leaf(&app, name, trf("{} (a device, or --group)", help), [name] { return command(A.a, name); });
+    c->add_option("device", A.a, tr("device id"));
     add_group(c);
   }
-  auto* page = leaf(&app, "page", "Go to a page of the current document", [] { return command(A.a, "page", {}, A.page); });
-  page->add_option("device", A.a, "device id")->required();
-  page->add_option("n", A.page, "page number (from 1)")->required()->check(CLI::PositiveNumber);
+  auto* page = leaf(&app, "page", tr("Go to a page of the current document"), [] { return command(A.a, "page", {}, A.page); });
+  page->add_option("device", A.a, tr("device id"))->required();
+  page->add_option("n", A.page, tr("page number (from 1)"))->required()->check(CLI::PositiveNumber);
 
   // scheduling
-  auto* groups = app.add_subcommand("groups", "Device groups")->require_subcommand(1);
-  leaf(groups, "ls", "List groups with their members", [] {
+  auto* groups = app.add_subcommand("groups", tr("Device groups"))->require_subcommand(1);
+  leaf(groups, "ls", tr("List groups with their members"), [] {
     return print_list(list_all("/api/v1/groups"),
-                      {col("NAME", "name"),
-                       {"DEVICES", [](const Value& v) { std::string s; if (const Value* d = member(v, "device_ids")) for (const auto& x : d->GetArray()) s += (s.empty() ? "" : " ") + text(x); return s; }},
-                       col("ID", "id")},
+                      {col(tr("NAME"), "name"),
+                       {tr("DEVICES"), [](const Value& v) { std::string s; if (const Value* d = member(v, "device_ids")) for (const auto& x : d->GetArray()) s += (s.empty() ? "" : " ") + text(x); return s; }},
+                       col(tr("ID"), "id")},
                       "id");
   });
-  auto* group_add = leaf(groups, "add", "Create a group", [] {
+  auto* group_add = leaf(groups, "add", tr("Create a group"), [] {
     Json r = call("POST", "/api/v1/groups", Body().s("name", A.a).list("device_ids", A.list).str());
     if (output().json || output().quiet) return print_object(r, {}, "id");
-    say("Group " + A.a + " created with " + std::to_string(A.list.size()) + " devices.");
+    say(trf("Group {} created with {} devices.", A.a, A.list.size()));
     return exit_ok;
   });
-  group_add->add_option("name", A.a, "group name")->required();
-  group_add->add_option("devices", A.list, "member device ids");
-  auto* group_rm = leaf(groups, "rm", "Delete a group (its devices stay)", [] {
-    return remove_named("/api/v1/groups", A.a, "name", "group", "Group " + A.a + " deleted.");
+  group_add->add_option("name", A.a, tr("group name"))->required();
+  group_add->add_option("devices", A.list, tr("member device ids"));
+  auto* group_rm = leaf(groups, "rm", tr("Delete a group (its devices stay)"), [] {
+    return remove_named("/api/v1/groups", A.a, "name", "group", trf("Group {} deleted.", A.a));
   });
-  group_rm->add_option("group", A.a, "name or id")->required();
-  auto* group_set = leaf(groups, "set", "Rename a group (--name) and/or replace its members", [] {
+  group_rm->add_option("group", A.a, tr("name or id"))->required();
+  auto* group_set = leaf(groups, "set", tr("Rename a group (--name) and/or replace its members"), [] {
     const std::string id = resolve("/api/v1/groups", A.a, "name", "id", "group");
     Body b;
     if (!A.name.empty()) b.s("name", A.name);
@@ -1013,39 +1023,39 @@ void define(CLI::App& app) {
     Json r = call("PATCH", "/api/v1/groups/" + url_encode(id), b.str());
     if (output().json || output().quiet) return print_object(r, {}, "id");
     const Value* d = member(r, "device_ids");
-    say("Group " + field(r, "name") + ": " + std::to_string(d && d->IsArray() ? d->Size() : 0) + " devices.");
+    say(trf("Group {}: {} devices.", field(r, "name"), d && d->IsArray() ? d->Size() : 0));
     return exit_ok;
   });
-  group_set->add_option("group", A.a, "name or id")->required();
-  group_set->add_option("devices", A.list, "the members from now on (device ids)");
-  group_set->add_option("--name", A.name, "new name");
-  group_set->add_flag("--clear", A.clear, "remove every member");
-  auto* playlists = app.add_subcommand("playlists", "Playlists")->require_subcommand(1);
-  leaf(playlists, "ls", "List playlists", [] {
+  group_set->add_option("group", A.a, tr("name or id"))->required();
+  group_set->add_option("devices", A.list, tr("the members from now on (device ids)"));
+  group_set->add_option("--name", A.name, tr("new name"));
+  group_set->add_flag("--clear", A.clear, tr("remove every member"));
+  auto* playlists = app.add_subcommand("playlists", tr("Playlists"))->require_subcommand(1);
+  leaf(playlists, "ls", tr("List playlists"), [] {
     return print_list(list_all("/api/v1/playlists"),
-                      {col("NAME", "name"), {"ITEMS", [](const Value& v) { const Value* i = member(v, "items"); return std::to_string(i && i->IsArray() ? i->Size() : 0); }},
-                       col("LOOP", "loop"), col("SHUFFLE", "shuffle"), col("ID", "id")},
+                      {col(tr("NAME"), "name"), {tr("ITEMS"), [](const Value& v) { const Value* i = member(v, "items"); return std::to_string(i && i->IsArray() ? i->Size() : 0); }},
+                       col(tr("LOOP"), "loop"), col(tr("SHUFFLE"), "shuffle"), col(tr("ID"), "id")},
                       "id");
   });
-  auto* pl_show = leaf(playlists, "show", "A playlist with its items", [] {
+  auto* pl_show = leaf(playlists, "show", tr("A playlist with its items"), [] {
     const std::string id = resolve("/api/v1/playlists", A.a, "name", "id", "playlist");
     Json p = call("GET", "/api/v1/playlists/" + url_encode(id));
     if (output().json) return print_json(p), exit_ok;
     if (output().quiet) return std::printf("%s\n", field(p, "id").c_str()), exit_ok;
-    std::printf("%s (%s%s%s)\n", field(p, "name").c_str(), field(p, "loop") == "yes" ? "loop" : "once",
-                field(p, "shuffle") == "yes" ? ", shuffle" : "", field(p, "transition") == "fade" ? ", fade" : "");
-    Table t{{"#", "MEDIA", "SECONDS"}, {}};
+    std::printf("%s (%s%s%s)\n", field(p, "name").c_str(), field(p, "loop") == "yes" ? tr("loop") : tr("once"),
+                field(p, "shuffle") == "yes" ? tr(", shuffle") : "", field(p, "transition") == "fade" ? tr(", fade") : "");
+    Table t{{"#", tr("MEDIA"), tr("SECONDS")}, {}};
     int n = 0;
     if (const Value* items = member(p, "items"))
       for (const auto& it : items->GetArray()) {
         const std::string ms = field(it, "duration_ms");
-        t.rows.push_back({std::to_string(++n), field(it, "media_id"), ms.empty() ? "(own length)" : std::to_string(std::stoll(ms) / 1000)});
+        t.rows.push_back({std::to_string(++n), field(it, "media_id"), ms.empty() ? tr("(own length)") : std::to_string(std::stoll(ms) / 1000)});
       }
     t.print();
     return exit_ok;
   });
-  pl_show->add_option("playlist", A.a, "name or id")->required();
-  auto* pl_add = leaf(playlists, "add", "Create a playlist from media of the organisation's library", [] {
+  pl_show->add_option("playlist", A.a, tr("name or id"))->required();
+  auto* pl_add = leaf(playlists, "add", tr("Create a playlist from media of the organisation's library"), [] {
     Json body(rapidjson::kObjectType);
     auto& al = body.GetAllocator();
     body.AddMember("name", Value(A.a.c_str(), al), al);
@@ -1061,28 +1071,28 @@ void define(CLI::App& app) {
     body.AddMember("items", items, al);
     Json p = call("POST", "/api/v1/playlists", to_json(body));
     if (output().json || output().quiet) return print_object(p, {}, "id");
-    say("Playlist " + field(p, "name") + " created with " + std::to_string(A.list.size()) + " items (" + field(p, "id") + ").");
+    say(trf("Playlist {} created with {} items ({}).", field(p, "name"), A.list.size(), field(p, "id")));
     return exit_ok;
   });
-  pl_add->add_option("name", A.a, "playlist name")->required();
-  pl_add->add_option("media", A.list, "media items in play order (names or ids in the library)");
-  pl_add->add_option("--duration", A.duration_s, "seconds each item plays (default: a video's own length, the image default)")->check(CLI::Range(1, 86400));
-  pl_add->add_flag("--no-loop", A.no_loop, "play once instead of looping");
-  pl_add->add_flag("--shuffle", A.shuffle, "shuffle (the same order on every instance)");
-  auto* pl_rm = leaf(playlists, "rm", "Delete a playlist (its assignments go with it)", [] {
-    return remove_named("/api/v1/playlists", A.a, "name", "playlist", "Playlist " + A.a + " deleted.");
+  pl_add->add_option("name", A.a, tr("playlist name"))->required();
+  pl_add->add_option("media", A.list, tr("media items in play order (names or ids in the library)"));
+  pl_add->add_option("--duration", A.duration_s, tr("seconds each item plays (default: a video's own length, the image default)"))->check(CLI::Range(1, 86400));
+  pl_add->add_flag("--no-loop", A.no_loop, tr("play once instead of looping"));
+  pl_add->add_flag("--shuffle", A.shuffle, tr("shuffle (the same order on every instance)"));
+  auto* pl_rm = leaf(playlists, "rm", tr("Delete a playlist (its assignments go with it)"), [] {
+    return remove_named("/api/v1/playlists", A.a, "name", "playlist", trf("Playlist {} deleted.", A.a));
   });
-  pl_rm->add_option("playlist", A.a, "name or id")->required();
-  auto* schedules = app.add_subcommand("schedules", "Assignments of playlists to devices and groups")->require_subcommand(1);
+  pl_rm->add_option("playlist", A.a, tr("name or id"))->required();
+  auto* schedules = app.add_subcommand("schedules", tr("Assignments of playlists to devices and groups"))->require_subcommand(1);
   schedules->alias("assignments");
-  leaf(schedules, "ls", "List assignments, highest priority first", [] {
+  leaf(schedules, "ls", tr("List assignments, highest priority first"), [] {
     return print_list(list_all("/api/v1/assignments"),
-                      {col("PRIORITY", "priority"), {"TARGET", [](const Value& v) { auto d = field(v, "device_id"); return d.empty() ? "group " + field(v, "group_id") : d; }},
-                       col("PLAYLIST", "playlist_id"), col("WHEN", "description"), col("ID", "id")},
+                      {col(tr("PRIORITY"), "priority"), {tr("TARGET"), [](const Value& v) { auto d = field(v, "device_id"); return d.empty() ? "group " + field(v, "group_id") : d; }},
+                       col(tr("PLAYLIST"), "playlist_id"), col(tr("WHEN"), "description"), col(tr("ID"), "id")},
                       "id");
   });
-  auto* as_add = leaf(schedules, "add", "Assign a playlist to a device or group: always, daily/weekly hours, or cron", [] {
-    if (A.device.empty() == A.group.empty()) throw Failure{exit_usage, "name exactly one of --device and --group", ""};
+  auto* as_add = leaf(schedules, "add", tr("Assign a playlist to a device or group: always, daily/weekly hours, or cron"), [] {
+    if (A.device.empty() == A.group.empty()) throw Failure{exit_usage, tr("name exactly one of --device and --group"), ""};
     Json body(rapidjson::kObjectType);
     auto& al = body.GetAllocator();
     body.AddMember("playlist_id", Value(resolve("/api/v1/playlists", A.a, "name", "id", "playlist").c_str(), al), al);
@@ -1096,7 +1106,7 @@ void define(CLI::App& app) {
       schedule.AddMember("duration_minutes", A.minutes, al);
     } else if (!A.daily.empty()) {
       const auto dash = A.daily.find('-');
-      if (dash == std::string::npos) throw Failure{exit_usage, "--hours takes START-END, e.g. 09:00-18:00", ""};
+      if (dash == std::string::npos) throw Failure{exit_usage, tr("--hours takes START-END, e.g. 09:00-18:00"), ""};
       schedule.AddMember("kind", "weekly", al);
       Value range(rapidjson::kObjectType);
       if (!A.weekdays.empty()) {
@@ -1115,27 +1125,27 @@ void define(CLI::App& app) {
     body.AddMember("schedule", schedule, al);
     Json a = call("POST", "/api/v1/assignments", to_json(body));
     if (output().json || output().quiet) return print_object(a, {}, "id");
-    say("Assigned: " + field(a, "description") + ", priority " + field(a, "priority") + " (" + field(a, "id") + ").");
+    say(trf("Assigned: {}, priority {} ({}).", field(a, "description"), field(a, "priority"), field(a, "id")));
     return exit_ok;
   });
-  as_add->add_option("playlist", A.a, "playlist name or id")->required();
-  as_add->add_option("--device", A.device, "a device id");
-  as_add->add_option("--group", A.group, "a group name or id");
-  as_add->add_option("--priority", A.priority, "higher wins (-1000..1000)")->capture_default_str()->check(CLI::Range(-1000, 1000));
-  as_add->add_option("--hours", A.daily, "daily hours START-END in the organisation's time zone, e.g. 09:00-18:00 (crossing midnight allowed)");
-  as_add->add_option("--days", A.weekdays, "with --hours: only these days, e.g. mon,tue,wed,thu,fri");
-  as_add->add_option("--cron", A.cron, "a 5-field cron expression (names allowed), e.g. '30 8 * * mon-fri'");
-  as_add->add_option("--minutes", A.minutes, "with --cron: how long each run lasts")->capture_default_str()->check(CLI::Range(1, 10080));
-  auto* as_rm = leaf(schedules, "rm", "Remove an assignment", [] {
+  as_add->add_option("playlist", A.a, tr("playlist name or id"))->required();
+  as_add->add_option("--device", A.device, tr("a device id"));
+  as_add->add_option("--group", A.group, tr("a group name or id"));
+  as_add->add_option("--priority", A.priority, tr("higher wins (-1000..1000)"))->capture_default_str()->check(CLI::Range(-1000, 1000));
+  as_add->add_option("--hours", A.daily, tr("daily hours START-END in the organisation's time zone, e.g. 09:00-18:00 (crossing midnight allowed)"));
+  as_add->add_option("--days", A.weekdays, tr("with --hours: only these days, e.g. mon,tue,wed,thu,fri"));
+  as_add->add_option("--cron", A.cron, tr("a 5-field cron expression (names allowed), e.g. '30 8 * * mon-fri'"));
+  as_add->add_option("--minutes", A.minutes, tr("with --cron: how long each run lasts"))->capture_default_str()->check(CLI::Range(1, 10080));
+  auto* as_rm = leaf(schedules, "rm", tr("Remove an assignment"), [] {
     call("DELETE", "/api/v1/assignments/" + url_encode(A.a));
-    say("Assignment " + A.a + " removed.");
+    say(trf("Assignment {} removed.", A.a));
     return exit_ok;
   });
-  as_rm->add_option("id", A.a, "assignment id (vcctl schedules ls)")->required();
-  auto* overrides = app.add_subcommand("overrides", "Emergency overrides")->require_subcommand(1);
-  auto* ov_add = leaf(overrides, "add", "Show a message or media on every screen (or a group's) at once, above every schedule", [] {
-    if (A.message.empty() && A.media.empty()) throw Failure{exit_usage, "give --message, --media or both", ""};
-    confirm_or_yes("Interrupt " + (A.group.empty() ? std::string("every screen of the organisation") : "every screen of group " + A.group));
+  as_rm->add_option("id", A.a, tr("assignment id (vcctl schedules ls)"))->required();
+  auto* overrides = app.add_subcommand("overrides", tr("Emergency overrides"))->require_subcommand(1);
+  auto* ov_add = leaf(overrides, "add", tr("Show a message or media on every screen (or a group's) at once, above every schedule"), [] {
+    if (A.message.empty() && A.media.empty()) throw Failure{exit_usage, tr("give --message, --media or both"), ""};
+    confirm_or_yes(A.group.empty() ? std::string(tr("Interrupt every screen of the organisation")) : trf("Interrupt every screen of group {}", A.group));
     Body b;
     if (!A.message.empty()) b.s("message", A.message);
     if (!A.media.empty()) b.s("media_id", media_id_of(A.media));
@@ -1143,34 +1153,34 @@ void define(CLI::App& app) {
     if (!A.until.empty()) b.s("ends_at", A.until);
     Json o = call("POST", "/api/v1/overrides", b.str());
     if (output().json || output().quiet) return print_object(o, {}, "id");
-    say("Override in force (" + field(o, "id") + "); clear it with: vcctl overrides clear " + field(o, "id"));
+    say(trf("Override in force ({0}); clear it with: vcctl overrides clear {0}", field(o, "id")));
     return exit_ok;
   });
-  ov_add->add_option("--message", A.message, "text shown on the screens");
-  ov_add->add_option("--media", A.media, "a media item of the library (name or id)");
-  ov_add->add_option("--group", A.group, "only this group (default: every device)");
-  ov_add->add_option("--until", A.until, "end time, RFC 3339 (default: until cleared)");
-  ov_add->add_flag("--yes,-y", A.yes, "do not ask");
-  auto* ov_clear = leaf(overrides, "clear", "End an override", [] {
+  ov_add->add_option("--message", A.message, tr("text shown on the screens"));
+  ov_add->add_option("--media", A.media, tr("a media item of the library (name or id)"));
+  ov_add->add_option("--group", A.group, tr("only this group (default: every device)"));
+  ov_add->add_option("--until", A.until, tr("end time, RFC 3339 (default: until cleared)"));
+  ov_add->add_flag("--yes,-y", A.yes, tr("do not ask"));
+  auto* ov_clear = leaf(overrides, "clear", tr("End an override"), [] {
     call("DELETE", "/api/v1/overrides/" + url_encode(A.a));
-    say("Override " + A.a + " cleared.");
+    say(trf("Override {} cleared.", A.a));
     return exit_ok;
   });
-  ov_clear->add_option("id", A.a, "override id (vcctl overrides ls)")->required();
-  leaf(overrides, "ls", "List overrides in force", [] {
+  ov_clear->add_option("id", A.a, tr("override id (vcctl overrides ls)"))->required();
+  leaf(overrides, "ls", tr("List overrides in force"), [] {
     return print_list(list_all("/api/v1/overrides"),
-                      {col("MESSAGE", "message"), col("MEDIA", "media_id"), {"GROUP", [](const Value& v) { auto gr = field(v, "group_id"); return gr.empty() ? std::string("all") : gr; }},
-                       {"UNTIL", [](const Value& v) { return short_time(field(v, "ends_at")); }}, col("ID", "id")},
+                      {col(tr("MESSAGE"), "message"), col(tr("MEDIA"), "media_id"), {tr("GROUP"), [](const Value& v) { auto gr = field(v, "group_id"); return gr.empty() ? std::string("all") : gr; }},
+                       {tr("UNTIL"), [](const Value& v) { return short_time(field(v, "ends_at")); }}, col(tr("ID"), "id")},
                       "id");
   });
-  auto* timeline = leaf(&app, "timeline", "What a device plays and why, from now (default one day)", [] {
+  auto* timeline = leaf(&app, "timeline", tr("What a device plays and why, from now (default one day)"), [] {
     std::string from = A.from.empty() ? now_utc_iso() : A.from;
     std::string to = A.until.empty() ? now_utc_iso(static_cast<std::int64_t>(A.days) * 86400) : A.until;
     Json t = call("GET", "/api/v1/devices/" + url_encode(A.a) + "/timeline?from=" + url_encode(from) + "&to=" + url_encode(to));
     if (output().json) return print_json(t), exit_ok;
     const Value* entries = member(t, "entries");
-    if (!output().quiet) std::printf("%s, time zone %s\n", A.a.c_str(), field(t, "timezone").c_str());
-    Table tb{{"FROM", "TO", "WHAT", "WHY"}, {}};
+    if (!output().quiet) std::printf("%s\n", trf("{}, time zone {}", A.a, field(t, "timezone")).c_str());
+    Table tb{{tr("FROM"), tr("TO"), tr("WHAT"), tr("WHY")}, {}};
     if (entries)
       for (const auto& e : entries->GetArray()) {
         const std::string src = field(e, "source");
@@ -1182,13 +1192,13 @@ void define(CLI::App& app) {
     tb.print();
     return exit_ok;
   });
-  timeline->add_option("device", A.a, "device id")->required();
-  timeline->add_option("--from", A.from, "start, RFC 3339 (default: now)");
-  timeline->add_option("--to", A.until, "end, RFC 3339 (default: --days after the start)");
-  timeline->add_option("--days", A.days, "length when --to is not given")->capture_default_str()->check(CLI::Range(1, 14));
+  timeline->add_option("device", A.a, tr("device id"))->required();
+  timeline->add_option("--from", A.from, tr("start, RFC 3339 (default: now)"));
+  timeline->add_option("--to", A.until, tr("end, RFC 3339 (default: --days after the start)"));
+  timeline->add_option("--days", A.days, tr("length when --to is not given"))->capture_default_str()->check(CLI::Range(1, 14));
 
   // audit
-  auto* audit = leaf(&app, "audit", "The audit log, newest first", [] {
+  auto* audit = leaf(&app, "audit", tr("The audit log, newest first"), [] {
     std::string q = "limit=" + std::to_string(A.limit);
     if (!A.action.empty()) q += "&action=" + url_encode(A.action);
     if (!A.from.empty()) q += "&since=" + url_encode(A.from);
@@ -1196,16 +1206,16 @@ void define(CLI::App& app) {
     const Value* items = member(page, "items");
     Json arr(rapidjson::kArrayType);
     if (items) arr.CopyFrom(*items, arr.GetAllocator());
-    return print_list(arr, {{"AT", [](const Value& v) { return short_time(field(v, "at")); }}, col("ACTION", "action"), col("ACTOR", "actor_kind"),
-                            col("OBJECT", "object_type"), col("ID", "object_id"), col("ADDRESS", "address")},
+    return print_list(arr, {{tr("AT"), [](const Value& v) { return short_time(field(v, "at")); }}, col(tr("ACTION"), "action"), col(tr("ACTOR"), "actor_kind"),
+                            col(tr("OBJECT"), "object_type"), col(tr("ID"), "object_id"), col(tr("ADDRESS"), "address")},
                       "id");
   });
-  audit->add_option("--action", A.action, "only this action, e.g. device.create");
-  audit->add_option("--since", A.from, "only entries from this time, RFC 3339");
-  audit->add_option("--limit", A.limit, "how many (1-200)")->capture_default_str()->check(CLI::Range(1, 200));
+  audit->add_option("--action", A.action, tr("only this action, e.g. device.create"));
+  audit->add_option("--since", A.from, tr("only entries from this time, RFC 3339"));
+  audit->add_option("--limit", A.limit, tr("how many (1-200)"))->capture_default_str()->check(CLI::Range(1, 200));
 
   // the database (local)
-  leaf(&app, "migrate", "Apply pending database migrations (the server's DATABASE_URL, or --database-url)", [] {
+  leaf(&app, "migrate", tr("Apply pending database migrations (the server's DATABASE_URL, or --database-url)"), [] {
     std::vector<std::string> args;
     if (!g.database_url.empty()) args.push_back("--database-url=" + g.database_url);
     if (!g.data_dir.empty()) args.push_back("--data-dir=" + g.data_dir);
@@ -1219,22 +1229,22 @@ void define(CLI::App& app) {
       std::printf("{\"from\":%d,\"to\":%d,\"applied\":%zu}\n", report->from_version, report->to_version, report->applied.size());
       return exit_ok;
     }
-    for (const auto& m : report->applied) say("applied " + m);
-    say("schema version " + std::to_string(report->to_version) + " (was " + std::to_string(report->from_version) + ")");
+    for (const auto& m : report->applied) say(trf("applied {}", m));
+    say(trf("schema version {} (was {})", report->to_version, report->from_version));
     return exit_ok;
   });
 
-  leaf(&app, "version", "vcctl's and the library's versions", [] {
+  leaf(&app, "version", tr("vcctl's and the library's versions"), [] {
     if (output().json) std::printf("{\"vcctl\":\"%s\",\"library\":\"%s\",\"schema\":%d}\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());
     else std::printf("vcctl %s (library %s, schema %d)\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());
     return exit_ok;
   });
   static std::string shell;
-  auto* completion = leaf(&app, "completion", "Print a shell completion script (bash or zsh)", [&app] {
+  auto* completion = leaf(&app, "completion", tr("Print a shell completion script (bash or zsh)"), [&app] {
     std::printf("%s", completion_script(app, shell).c_str());
     return exit_ok;
   });
-  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  completion->add_option("shell", shell, tr("bash or zsh"))->required()->check(CLI::IsMember({"bash", "zsh"}));
 }
 
 }  // namespace
@@ -1242,26 +1252,44 @@ void define(CLI::App& app) {
 
 int main(int argc, char** argv) {
   using namespace vcctl;
+  init_i18n();
   output().stdout_tty = isatty(STDOUT_FILENO);
   output().stderr_tty = isatty(STDERR_FILENO);
-  CLI::App app{"vcctl: manage VideoControl devices, media, users and playback from a shell.\n"
-               "Remote mode talks to a server (vcctl login --server URL, or VC_API_KEY); local mode (--data-dir,\n"
-               "--database-url or --local) opens the installation's database directly.",
+  CLI::App app{tr("vcctl: manage VideoControl devices, media, users and playback from a shell.\n"
+                  "Remote mode talks to a server (vcctl login --server URL, or VC_API_KEY); local mode (--data-dir,\n"
+                  "--database-url or --local) opens the installation's database directly."),
                "vcctl"};
-  app.set_version_flag("--version", std::string("vcctl ") + VIDEOCONTROL_VERSION);
+  app.option_defaults()->group(tr("Options"));  // the options' group heading, inherited by every command
+  app.set_help_flag("-h,--help", tr("Print this help message and exit"));
+  app.set_version_flag("--version", std::string("vcctl ") + VIDEOCONTROL_VERSION, tr("Display program version information and exit"));
+  // CLI11's own words in the help (N_ marks them for the catalogue; tr looks them up).
+  // (TEXT, INT and the like stay: CLI11 pads the columns by bytes, not by letters.)
+  for (const char* label : {N_("Usage"), N_("Options"), N_("Subcommands"), N_("Positionals"), N_("OPTIONS"), N_("SUBCOMMAND"),
+                            N_("SUBCOMMANDS"), N_("REQUIRED")})
+    app.get_formatter()->label(label, tr(label));
   app.fallthrough();
   app.require_subcommand(1);
-  app.add_option("--server,-s", g.server, "server URL, e.g. http://127.0.0.1:3000 (env VC_SERVER; default: the saved profile's)");
-  app.add_option("--profile,-p", g.profile, "saved sign-in to use (env VC_PROFILE; default: the last login)");
-  app.add_option("--database-url", g.database_url, "local mode: the installation's database (sqlite://… or postgresql://…)");
-  app.add_option("--data-dir", g.data_dir, "local mode: the server's DATA_DIR (its database and content)");
-  app.add_flag("--local", g.local, "local mode with the server's settings from the environment (DATABASE_URL, DATA_DIR)");
-  app.add_option("--organization,-o", g.organization, "act in this organisation (slug or id): superadmins, and local mode");
-  app.add_flag("--json", output().json, "machine-readable output (see docs/cli.md)");
-  app.add_flag("--quiet,-q", output().quiet, "no confirmations or progress; lists print ids only");
-  app.add_option("--timeout", g.timeout_s, "seconds to wait for the server")->capture_default_str()->check(CLI::Range(1, 3600));
+  app.add_option("--server,-s", g.server, tr("server URL, e.g. http://127.0.0.1:3000 (env VC_SERVER; default: the saved profile's)"));
+  app.add_option("--profile,-p", g.profile, tr("saved sign-in to use (env VC_PROFILE; default: the last login)"));
+  app.add_option("--database-url", g.database_url, tr("local mode: the installation's database (sqlite://… or postgresql://…)"));
+  app.add_option("--data-dir", g.data_dir, tr("local mode: the server's DATA_DIR (its database and content)"));
+  app.add_flag("--local", g.local, tr("local mode with the server's settings from the environment (DATABASE_URL, DATA_DIR)"));
+  app.add_option("--organization,-o", g.organization, tr("act in this organisation (slug or id): superadmins, and local mode"));
+  app.add_flag("--json", output().json, tr("machine-readable output (see docs/cli.md)"));
+  app.add_flag("--quiet,-q", output().quiet, tr("no confirmations or progress; lists print ids only"));
+  app.add_option("--timeout", g.timeout_s, tr("seconds to wait for the server"))->capture_default_str()->check(CLI::Range(1, 3600));
   vc::set_log_level(vc::LogLevel::warn);
   define(app);
+  // Headings in the catalogue's language on every command: each help flag's group and each
+  // subcommand's group (CLI11 names both in English when the command is made).
+  std::function<void(CLI::App&)> localise = [&](CLI::App& a) {
+    if (auto* h = a.get_help_ptr()) h->group(tr("Options"));
+    for (auto* sub : a.get_subcommands([](CLI::App*) { return true; })) {
+      sub->group(tr("Subcommands"));
+      localise(*sub);
+    }
+  };
+  localise(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -1276,7 +1304,7 @@ int main(int argc, char** argv) {
     error_line(f.message, f.hint);
     rc = f.code;
   } catch (const std::exception& e) {
-    error_line(std::string("unexpected failure: ") + e.what());
+    error_line(trf("unexpected failure: {}", e.what()));
     rc = exit_error;
   }
   conn.close();

@@ -16,6 +16,9 @@ grep -q "EXIT STATUS" "$tmp/prefix/share/man/man1/vcctl.1"
 man -l "$tmp/prefix/share/man/man1/vcctl.1" 2>/dev/null | grep -q "vcctl login" || grep -q "vcctl login" "$tmp/prefix/share/man/man1/vcctl.1"
 grep -q "complete -o default -F _vcctl vcctl" "$tmp/prefix/share/bash-completion/completions/vcctl"
 grep -q "^#compdef vcctl" "$tmp/prefix/share/zsh/vendor-completions/_vcctl"
+# … and its Russian catalogue, found from the installed binary's place.
+help_ru=$(LANGUAGE=ru "$tmp/prefix/bin/vcctl" --help)
+grep -q "Использование:" <<<"$help_ru"
 cmake -S "$EXAMPLE" -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" \
   -DCMAKE_CXX_FLAGS="${VC_EXAMPLE_CXX_FLAGS:-}" -DCMAKE_EXE_LINKER_FLAGS="${VC_EXAMPLE_LINK_FLAGS:-}" >/dev/null
 cmake --build "$tmp/build" >/dev/null

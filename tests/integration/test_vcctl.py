@@ -511,6 +511,34 @@ class VcctlTest(ApiTestCase):
         self.assertEqual(rc, 2, (out, err))
         self.assertIn("DATABASE_URL", err)
 
+    def test_russian_through_the_catalogue(self):
+        """LANGUAGE=ru (the usual gettext variables): tables, confirmations, hints and help in Russian;
+        --json and exit codes unchanged."""
+        ru = {"LANGUAGE": "ru"}
+        op = self.operator()
+        rc, out, err = op.run("devices", "ls", env=ru)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out.splitlines()[0].split()[:3], ["УСТРОЙСТВО", "НАЗВАНИЕ", "СОСТОЯНИЕ"])
+        self.assertIn("не в сети", out)
+        self.assertEqual(op.json("devices", "ls", env=ru), op.json("devices", "ls"), "--json does not change")
+        d = unique("ru-dev")
+        rc, out, err = op.run("devices", "add", d, env=ru)
+        self.assertEqual((rc, out.strip()), (0, "Устройство %s создано." % d))
+        rc, out, err = op.run("devices", "rm", d, env=ru)
+        self.assertEqual(rc, 2)
+        self.assertIn("нужно подтверждение", err)
+        self.assertIn("добавьте --yes", err)
+        rc, out, err = Vcctl(os.path.join(self.tmp, unique("ru"))).run("devices", "ls", env=ru)
+        self.assertEqual(rc, 2)
+        self.assertIn("сервер не указан", err)
+        rc, out, err = op.run("media", "upload", "--help", env=ru)
+        self.assertEqual(rc, 0)
+        self.assertIn("Использование:", out)
+        self.assertIn("Загрузить файлы и папки", out)
+        self.assertNotIn("Options:", out)
+        rc, out, err = op.run("status", env=ru)
+        self.assertRegex(out, r"устройств: \d+, в сети: \d+")
+
     # ---- completion and the man page ---------------------------------------------------------
 
     def test_bash_completion_follows_the_command_tree(self):
