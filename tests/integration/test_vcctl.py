@@ -435,6 +435,9 @@ class VcctlTest(ApiTestCase):
         self.assertEqual(op.run("playlists", "rm", name)[0], 0)
         self.assertNotIn(pl["id"], [x["playlist_id"] for x in op.json("schedules", "ls")])
         self.assertEqual(op.run("playlists", "show", name)[0], 3)
+        self.assertEqual(op.run("groups", "rm", g + "-2")[0], 0)
+        self.assertNotIn(g + "-2", [x["name"] for x in op.json("groups", "ls")])
+        self.assertEqual(op.run("groups", "rm", g + "-2")[0], 3)
 
     def test_every_playback_command(self):
         a = self.w.devices["a"][0]
