@@ -62,7 +62,6 @@ struct LocalOptions {
   std::string data_dir;      // default: the server's DATA_DIR setting
   std::string content_dir;   // default: <data_dir>/content
   std::string organization;  // slug or id to act in; empty: the only organisation, else "default"
-  bool migrate = false;      // apply pending migrations (vcctl migrate); otherwise an old schema is refused
 };
 vc::Result<std::unique_ptr<Transport>> local_transport(const LocalOptions& options);
 
