@@ -11,7 +11,7 @@ cmake --install "$BUILD" --prefix "$tmp/prefix" >/dev/null
 test -f "$tmp/prefix/include/videocontrol/videocontrol.hpp"
 test -f "$tmp/prefix/lib/cmake/videocontrol/videocontrolConfig.cmake"
 # vcctl with its man page and shell completions (issue 14).
-"$tmp/prefix/bin/vcctl" version | grep -q "^vcctl "
+grep -q "^vcctl " <<<"$("$tmp/prefix/bin/vcctl" version)"
 grep -q "EXIT STATUS" "$tmp/prefix/share/man/man1/vcctl.1"
 man -l "$tmp/prefix/share/man/man1/vcctl.1" 2>/dev/null | grep -q "vcctl login" || grep -q "vcctl login" "$tmp/prefix/share/man/man1/vcctl.1"
 grep -q "complete -o default -F _vcctl vcctl" "$tmp/prefix/share/bash-completion/completions/vcctl"

@@ -11,5 +11,7 @@ if [ "$declared" != "$exported" ]; then
   echo "declared and exported differ:"; diff <(echo "$declared") <(echo "$exported") || true; exit 1
 fi
 [ "$versioned" = 0 ] || { echo "$versioned exported functions lack the version node"; exit 1; }
-objdump -p "$lib" | grep -q 'SONAME *libvideocontrol_c.so.1$'
+# (Captured first: with pipefail, grep -q quitting early could fail objdump with SIGPIPE.)
+headers=$(objdump -p "$lib")
+grep -q 'SONAME *libvideocontrol_c.so.1$' <<<"$headers"
 echo "exports: $(echo "$declared" | wc -l) functions, all VIDEOCONTROL_C_1"
