@@ -30,6 +30,7 @@
 #include "server_config.hpp"
 #include "session.hpp"
 #include "transport.hpp"
+#include "videocontrol/text.hpp"
 #include "videocontrol/videocontrol.hpp"
 
 namespace vcctl {
@@ -106,18 +107,6 @@ class Body {
   bool done_ = false;
 };
 
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
-    else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // ---- global options and the connection --------------------------------------------------------
 
@@ -290,7 +279,7 @@ Json list_all(const std::string& path, const std::string& query = {}) {
   Json all(rapidjson::kArrayType);
   std::string cursor;
   for (int guard = 0; guard < 100000; ++guard) {
-    std::string target = path + "?limit=200" + (query.empty() ? "" : "&" + query) + (cursor.empty() ? "" : "&cursor=" + url_encode(cursor));
+    std::string target = path + "?limit=200" + (query.empty() ? "" : "&" + query) + (cursor.empty() ? "" : "&cursor=" + vc::text::url_encode_component(cursor));
     Json page = call("GET", target);
     if (const Value* items = member(page, "items"); items && items->IsArray())
       for (auto& v : const_cast<Value*>(items)->GetArray()) all.PushBack(Value(v, all.GetAllocator()), all.GetAllocator());
@@ -411,7 +400,7 @@ std::string resolve(const std::string& path, const std::string& wanted, const ch
 int remove_named(const std::string& list_path, const std::string& wanted, const char* name_key, const char* what,
                  const std::string& done_text) {
   const std::string id = resolve(list_path, wanted, name_key, "id", what);
-  call("DELETE", list_path + "/" + url_encode(id));
+  call("DELETE", list_path + "/" + vc::text::url_encode_component(id));
   say(done_text);
   return exit_ok;
 }
@@ -516,7 +505,7 @@ int upload(const std::string& device, const std::vector<std::string>& paths) {
     Progress progress(f.filename().string());
     Upload u{.path = f.string(), .filename = f.filename().string(), .field = "files",
              .progress = [&progress](std::uint64_t done, std::uint64_t total) { progress.update(done, total); }};
-    auto r = conn.get().upload("/api/v1/devices/" + url_encode(device) + "/media", u);
+    auto r = conn.get().upload("/api/v1/devices/" + vc::text::url_encode_component(device) + "/media", u);
     progress.finish();
     if (!r) {
       auto fl = failure_of(r.error());
@@ -553,7 +542,7 @@ int command(const std::string& device, const std::string& action, const std::str
   if (page > 0) body.i("page", page);
   if (!A.group.empty()) {
     const std::string gid = resolve("/api/v1/groups", A.group, "name", "id", "group");
-    Json r = call("POST", "/api/v1/groups/" + url_encode(gid) + "/control", body.str());
+    Json r = call("POST", "/api/v1/groups/" + vc::text::url_encode_component(gid) + "/control", body.str());
     if (output().json) return print_json(r), exit_ok;
     int failed = 0;
     if (const Value* results = member(r, "results"); results && results->IsArray()) {
@@ -568,7 +557,7 @@ int command(const std::string& device, const std::string& action, const std::str
     return failed ? exit_error : exit_ok;
   }
   if (device.empty()) throw Failure{exit_usage, tr("name a device, or a group with --group"), ""};
-  Json r = call("POST", "/api/v1/devices/" + url_encode(device) + "/commands", body.str());
+  Json r = call("POST", "/api/v1/devices/" + vc::text::url_encode_component(device) + "/commands", body.str());
   if (output().json) return print_json(r), exit_ok;
   const Value* st = member(r, "state");
   say(device + ": " + (st ? field(*st, "state") : action) + (st && !field(*st, "file").empty() ? " " + field(*st, "file") : ""));
@@ -744,7 +733,7 @@ void define(CLI::App& app) {
   auto* org_rm = leaf(orgs, "rm", tr("Delete an organisation and everything in it"), [] {
     const std::string id = resolve("/api/v1/organizations", A.a, "slug", "id", "org");
     confirm_or_yes(trf("Delete organisation {} with all its devices, media and users", A.a));
-    call("DELETE", "/api/v1/organizations/" + url_encode(id));
+    call("DELETE", "/api/v1/organizations/" + vc::text::url_encode_component(id));
     say(trf("Organisation {} deleted.", A.a));
     return exit_ok;
   });
@@ -768,7 +757,7 @@ void define(CLI::App& app) {
   user_add->add_flag("--password-stdin", A.password_stdin, tr("read the password from standard input"));
   auto user_patch = [](const std::string& what, const std::string& body) {
     const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
-    Json u = call("PATCH", "/api/v1/users/" + url_encode(id), body);
+    Json u = call("PATCH", "/api/v1/users/" + vc::text::url_encode_component(id), body);
     if (output().json || output().quiet) return print_object(u, {}, "id");
     say(trf("User {}: {}.", A.a, what));
     return exit_ok;
@@ -795,7 +784,7 @@ void define(CLI::App& app) {
   auto* user_rm = leaf(users, "rm", tr("Delete a user"), [] {
     const std::string id = resolve("/api/v1/users", A.a, "username", "id", "user");
     confirm_or_yes(trf("Delete user {}", A.a));
-    call("DELETE", "/api/v1/users/" + url_encode(id));
+    call("DELETE", "/api/v1/users/" + vc::text::url_encode_component(id));
     say(trf("User {} deleted.", A.a));
     return exit_ok;
   });
@@ -848,7 +837,7 @@ void define(CLI::App& app) {
                       "device_id");
   });
   auto* dev_show = leaf(devices, "show", tr("One device"), [] {
-    Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
+    Json d = call("GET", "/api/v1/devices/" + vc::text::url_encode_component(A.a));
     return print_object(d, {{tr("device"), "device_id"}, {tr("name"), "name"}, {tr("status"), "status"}, {tr("type"), "device_type"},
                             {tr("platform"), "platform"}, {tr("last seen"), "last_seen_at"}, {tr("credential"), "has_credential"},
                             {tr("placeholder"), "placeholder_media_id"}},
@@ -867,7 +856,7 @@ void define(CLI::App& app) {
   dev_add->add_option("device", A.a, tr("device id: letters, digits, - and _"))->required();
   dev_add->add_option("--name", A.name, tr("display name (default: the id)"));
   auto* dev_rename = leaf(devices, "rename", tr("Rename a device"), [] {
-    Json d = call("PATCH", "/api/v1/devices/" + url_encode(A.a), Body().s("name", A.b).str());
+    Json d = call("PATCH", "/api/v1/devices/" + vc::text::url_encode_component(A.a), Body().s("name", A.b).str());
     if (output().json || output().quiet) return print_object(d, {}, "device_id");
     say(trf("Device {} is now called {}.", A.a, A.b));
     return exit_ok;
@@ -876,7 +865,7 @@ void define(CLI::App& app) {
   dev_rename->add_option("name", A.b, tr("new name"))->required();
   auto* dev_rm = leaf(devices, "rm", tr("Delete a device and its files' links"), [] {
     confirm_or_yes(trf("Delete device {}", A.a));
-    call("DELETE", "/api/v1/devices/" + url_encode(A.a));
+    call("DELETE", "/api/v1/devices/" + vc::text::url_encode_component(A.a));
     say(trf("Device {} deleted.", A.a));
     return exit_ok;
   });
@@ -884,11 +873,11 @@ void define(CLI::App& app) {
   dev_rm->add_flag("--yes,-y", A.yes, tr("do not ask"));
   auto* dev_cred = leaf(devices, "credential", tr("Create or replace a device's credential (printed once), or --remove it"), [] {
     if (A.remove) {
-      call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/credential");
+      call("DELETE", "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/credential");
       say(trf("Device {} has no credential now.", A.a));
       return exit_ok;
     }
-    Json c = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/credential");
+    Json c = call("POST", "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/credential");
     if (output().json) return print_json(c), exit_ok;
     if (output().quiet) return std::printf("%s\n", field(c, "credential").c_str()), exit_ok;
     std::printf("%s\n%s\n", trf("Credential of {}, shown only now:", A.a).c_str(), field(c, "credential").c_str());
@@ -901,12 +890,12 @@ void define(CLI::App& app) {
   auto* media = app.add_subcommand("media", tr("Files on devices"))->require_subcommand(1);
   auto* media_ls = leaf(media, "ls", tr("A device's files (or the organisation's library with --all)"), [] {
     if (A.all)
-      return print_list(list_all("/api/v1/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
+      return print_list(list_all("/api/v1/media", A.kind.empty() ? "" : "kind=" + vc::text::url_encode_component(A.kind)),
                         {col(tr("NAME"), "name"), col(tr("KIND"), "kind"), {tr("SIZE"), [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
                          col(tr("STATUS"), "status"), col(tr("ID"), "id")},
                         "id");
     if (A.a.empty()) throw Failure{exit_usage, tr("name a device (or --all for the organisation's library)"), ""};
-    return print_list(list_all("/api/v1/devices/" + url_encode(A.a) + "/media", A.kind.empty() ? "" : "kind=" + url_encode(A.kind)),
+    return print_list(list_all("/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/media", A.kind.empty() ? "" : "kind=" + vc::text::url_encode_component(A.kind)),
                       {col(tr("NAME"), "name"), col(tr("KIND"), "kind"), {tr("SIZE"), [](const Value& v) { return human_bytes(std::stoull("0" + field(v, "size"))); }},
                        {tr("STATUS"), [](const Value& v) { auto s = field(v, "status"); return s == "processing" ? s + " " + field(v, "progress") + "%" : s; }},
                        {tr("PAGES"), [](const Value& v) { auto p = field(v, "page_count"); return p == "0" ? std::string() : p; }}},
@@ -919,14 +908,14 @@ void define(CLI::App& app) {
   media_up->add_option("device", A.a, tr("device id"))->required();
   media_up->add_option("paths", A.list, tr("files or folders"))->required()->check(CLI::ExistingPath);
   auto* media_rm = leaf(media, "rm", tr("Remove a file from a device"), [] {
-    call("DELETE", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b));
+    call("DELETE", "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/media/" + vc::text::url_encode_component(A.b));
     say(trf("Removed {} from {}.", A.b, A.a));
     return exit_ok;
   });
   media_rm->add_option("device", A.a, tr("device id"))->required();
   media_rm->add_option("name", A.b, tr("file name on the device"))->required();
   auto* media_mv = leaf(media, "mv", tr("Move a file to another device"), [] {
-    Json r = call("POST", "/api/v1/devices/" + url_encode(A.a) + "/media/" + url_encode(A.b) + "/move", Body().s("to_device", A.c).str());
+    Json r = call("POST", "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/media/" + vc::text::url_encode_component(A.b) + "/move", Body().s("to_device", A.c).str());
     if (output().json) return print_json(r), exit_ok;
     say(trf("Moved {} from {} to {}.", A.b, A.a, A.c));
     return exit_ok;
@@ -935,12 +924,12 @@ void define(CLI::App& app) {
   media_mv->add_option("name", A.b, tr("file name on the device"))->required();
   media_mv->add_option("to", A.c, tr("target device id"))->required();
   auto* media_cp = leaf(media, "cp", tr("Copy a file to another device (the bytes are shared, not copied)"), [] {
-    Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
+    Json files = list_all("/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/media");
     std::string id;
     for (const auto& f : files.GetArray())
       if (field(f, "name") == A.b) id = field(f, "id");
     if (id.empty()) throw Failure{exit_not_found, trf("no file '{}' on {}", A.b, A.a), trf("list them with: vcctl media ls {}", A.a)};
-    Json r = call("POST", "/api/v1/media/" + url_encode(id) + "/devices", Body().s("device_id", A.c).s("name", A.b).str());
+    Json r = call("POST", "/api/v1/media/" + vc::text::url_encode_component(id) + "/devices", Body().s("device_id", A.c).s("name", A.b).str());
     if (output().json) return print_json(r), exit_ok;
     say(trf("Copied {} from {} to {}.", A.b, A.a, A.c));
     return exit_ok;
@@ -949,20 +938,20 @@ void define(CLI::App& app) {
   media_cp->add_option("name", A.b, tr("file name on the device"))->required();
   media_cp->add_option("to", A.c, tr("target device id"))->required();
   auto* media_ph = leaf(media, "placeholder", tr("Show, set (a file of the device) or --clear a device's placeholder"), [] {
-    const std::string base = "/api/v1/devices/" + url_encode(A.a) + "/placeholder";
+    const std::string base = "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/placeholder";
     if (A.clear) {
       call("DELETE", base);
       say(trf("Device {} has no placeholder now.", A.a));
       return exit_ok;
     }
     if (A.b.empty()) {
-      Json d = call("GET", "/api/v1/devices/" + url_encode(A.a));
+      Json d = call("GET", "/api/v1/devices/" + vc::text::url_encode_component(A.a));
       const std::string ph = field(d, "placeholder_media_id");
       if (output().json) return std::printf("{\"placeholder_media_id\":%s}\n", ph.empty() ? "null" : ("\"" + ph + "\"").c_str()), exit_ok;
       std::printf("%s\n", ph.empty() ? (output().quiet ? "" : tr("(none)")) : ph.c_str());
       return exit_ok;
     }
-    Json files = list_all("/api/v1/devices/" + url_encode(A.a) + "/media");
+    Json files = list_all("/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/media");
     std::string id;
     for (const auto& f : files.GetArray())
       if (field(f, "name") == A.b || field(f, "id") == A.b) id = field(f, "id");
@@ -1020,7 +1009,7 @@ void define(CLI::App& app) {
     Body b;
     if (!A.name.empty()) b.s("name", A.name);
     if (!A.list.empty() || A.clear) b.list("device_ids", A.list);
-    Json r = call("PATCH", "/api/v1/groups/" + url_encode(id), b.str());
+    Json r = call("PATCH", "/api/v1/groups/" + vc::text::url_encode_component(id), b.str());
     if (output().json || output().quiet) return print_object(r, {}, "id");
     const Value* d = member(r, "device_ids");
     say(trf("Group {}: {} devices.", field(r, "name"), d && d->IsArray() ? d->Size() : 0));
@@ -1039,7 +1028,7 @@ void define(CLI::App& app) {
   });
   auto* pl_show = leaf(playlists, "show", tr("A playlist with its items"), [] {
     const std::string id = resolve("/api/v1/playlists", A.a, "name", "id", "playlist");
-    Json p = call("GET", "/api/v1/playlists/" + url_encode(id));
+    Json p = call("GET", "/api/v1/playlists/" + vc::text::url_encode_component(id));
     if (output().json) return print_json(p), exit_ok;
     if (output().quiet) return std::printf("%s\n", field(p, "id").c_str()), exit_ok;
     std::printf("%s (%s%s%s)\n", field(p, "name").c_str(), field(p, "loop") == "yes" ? tr("loop") : tr("once"),
@@ -1137,7 +1126,7 @@ void define(CLI::App& app) {
   as_add->add_option("--cron", A.cron, tr("a 5-field cron expression (names allowed), e.g. '30 8 * * mon-fri'"));
   as_add->add_option("--minutes", A.minutes, tr("with --cron: how long each run lasts"))->capture_default_str()->check(CLI::Range(1, 10080));
   auto* as_rm = leaf(schedules, "rm", tr("Remove an assignment"), [] {
-    call("DELETE", "/api/v1/assignments/" + url_encode(A.a));
+    call("DELETE", "/api/v1/assignments/" + vc::text::url_encode_component(A.a));
     say(trf("Assignment {} removed.", A.a));
     return exit_ok;
   });
@@ -1162,7 +1151,7 @@ void define(CLI::App& app) {
   ov_add->add_option("--until", A.until, tr("end time, RFC 3339 (default: until cleared)"));
   ov_add->add_flag("--yes,-y", A.yes, tr("do not ask"));
   auto* ov_clear = leaf(overrides, "clear", tr("End an override"), [] {
-    call("DELETE", "/api/v1/overrides/" + url_encode(A.a));
+    call("DELETE", "/api/v1/overrides/" + vc::text::url_encode_component(A.a));
     say(trf("Override {} cleared.", A.a));
     return exit_ok;
   });
@@ -1176,7 +1165,7 @@ void define(CLI::App& app) {
   auto* timeline = leaf(&app, "timeline", tr("What a device plays and why, from now (default one day)"), [] {
     std::string from = A.from.empty() ? now_utc_iso() : A.from;
     std::string to = A.until.empty() ? now_utc_iso(static_cast<std::int64_t>(A.days) * 86400) : A.until;
-    Json t = call("GET", "/api/v1/devices/" + url_encode(A.a) + "/timeline?from=" + url_encode(from) + "&to=" + url_encode(to));
+    Json t = call("GET", "/api/v1/devices/" + vc::text::url_encode_component(A.a) + "/timeline?from=" + vc::text::url_encode_component(from) + "&to=" + vc::text::url_encode_component(to));
     if (output().json) return print_json(t), exit_ok;
     const Value* entries = member(t, "entries");
     if (!output().quiet) std::printf("%s\n", trf("{}, time zone {}", A.a, field(t, "timezone")).c_str());
@@ -1200,8 +1189,8 @@ void define(CLI::App& app) {
   // audit
   auto* audit = leaf(&app, "audit", tr("The audit log, newest first"), [] {
     std::string q = "limit=" + std::to_string(A.limit);
-    if (!A.action.empty()) q += "&action=" + url_encode(A.action);
-    if (!A.from.empty()) q += "&since=" + url_encode(A.from);
+    if (!A.action.empty()) q += "&action=" + vc::text::url_encode_component(A.action);
+    if (!A.from.empty()) q += "&since=" + vc::text::url_encode_component(A.from);
     Json page = call("GET", "/api/v1/audit?" + q);
     const Value* items = member(page, "items");
     Json arr(rapidjson::kArrayType);

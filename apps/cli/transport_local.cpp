@@ -5,7 +5,6 @@
 // server does); uploads are streamed into the route's body sink in chunks, never held whole.
 #include <cstdio>
 #include <filesystem>
-#include <vector>
 
 #include "in_process.hpp"
 #include "server_config.hpp"
@@ -25,33 +24,11 @@ class LocalTransport final : public Transport {
       : inst_(std::move(inst)), api_(*inst_, std::move(config)), what_(std::move(what)) {}
 
   vc::Result<void> act_in(const std::string& organization) {
-    const auto system = vc::Actor::system();
-    auto& orgs = inst_->services().organizations();
-    std::vector<vc::Organization> all;
-    vc::PageRequest page{.cursor = "", .limit = 200};
-    for (;;) {
-      auto p = orgs.list(system, page);
-      if (!p) return p.error();
-      for (auto& o : p->items) all.push_back(std::move(o));
-      if (p->next_cursor.empty()) break;
-      page.cursor = p->next_cursor;
-    }
-    const vc::Organization* chosen = nullptr;
-    for (const auto& o : all) {
-      if (!organization.empty() ? (o.slug == organization || o.id == organization) : o.slug == "default") chosen = &o;
-    }
-    if (!chosen && organization.empty() && all.size() == 1) chosen = &all.front();
-    if (!chosen) {
-      std::string names;
-      for (const auto& o : all) names += (names.empty() ? "" : ", ") + o.slug;
-      return vc::make_error(vc::ErrorCode::not_found,
-                            organization.empty() ? "several organisations and none is 'default': name one with --organization (" + names + ")"
-                                                 : "no organisation '" + organization + "' (there are: " + names + ")");
-    }
-    actor_ = system;
-    actor_.organization_id = chosen->id;
-    actor_.address = "local";
-    what_ += ", organisation " + chosen->slug;
+    auto actor = api_.system_actor(organization);
+    if (!actor) return actor.error();
+    actor_ = std::move(*actor);
+    auto org = inst_->services().organizations().get(actor_, actor_.organization_id);
+    what_ += ", organisation " + (org ? org->slug : actor_.organization_id);
     return {};
   }
 

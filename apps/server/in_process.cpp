@@ -8,6 +8,8 @@
 #include "server_context.hpp"
 #include "videocontrol/protocol/multipart.hpp"
 #include "videocontrol/installation.hpp"
+#include "videocontrol/organizations.hpp"
+#include "videocontrol/services.hpp"
 
 namespace vc::server {
 
@@ -46,20 +48,40 @@ Response with_file_read(Response r) {
 }  // namespace
 
 InProcessApi::InProcessApi(Installation& inst, Config config) : installation_(inst), impl_(std::make_unique<Impl>()) {
-  auto& ctx = impl_->ctx;
-  ctx.config = std::move(config);
-  ctx.clock = inst.clock();
-  ctx.storage = &inst.storage();
-  ctx.limiter = &inst.limiter();
-  ctx.blobs = &inst.blobs();
-  ctx.cache = &inst.cache();
-  ctx.services = &inst.services();
-  ctx.hub = &inst.realtime();
-  ctx.pipeline = &inst.pipeline();
-  register_routes(impl_->router, ctx);
+  impl_->ctx.config = std::move(config);
+  impl_->ctx.use(inst);
+  register_routes(impl_->router, impl_->ctx);
 }
 
 InProcessApi::~InProcessApi() = default;
+
+Result<Actor> InProcessApi::system_actor(std::string_view organization) {
+  const auto system = Actor::system();
+  std::vector<Organization> all;
+  PageRequest page{.cursor = "", .limit = 200};
+  for (;;) {
+    auto p = installation_.services().organizations().list(system, page);
+    if (!p) return p.error();
+    for (auto& o : p->items) all.push_back(std::move(o));
+    if (p->next_cursor.empty()) break;
+    page.cursor = p->next_cursor;
+  }
+  const Organization* chosen = nullptr;
+  for (const auto& o : all)
+    if (!organization.empty() ? (o.slug == organization || o.id == organization) : o.slug == "default") chosen = &o;
+  if (!chosen && organization.empty() && all.size() == 1) chosen = &all.front();
+  if (!chosen) {
+    std::string names;
+    for (const auto& o : all) names += (names.empty() ? "" : ", ") + o.slug;
+    return make_error(ErrorCode::not_found,
+                      organization.empty() ? "several organisations and none is 'default': name one (" + names + ")"
+                                           : "no organisation '" + std::string(organization) + "' (there are: " + names + ")");
+  }
+  auto actor = system;
+  actor.organization_id = chosen->id;
+  actor.address = "local";
+  return actor;
+}
 
 Response InProcessApi::call(const Actor& actor, std::string_view method, std::string_view target, std::string_view json_body) {
   Request req = make_request(actor, method, target);

@@ -36,6 +36,10 @@ class InProcessApi {
   Response upload(const Actor& actor, std::string_view target, const std::string& path, std::string_view filename,
                   std::string_view field = "files", const std::function<void(std::uint64_t, std::uint64_t)>& progress = {});
 
+  // The installation itself (Actor::system()) acting in one organisation, named by slug or id; empty:
+  // the one with slug "default", else the only one. Errors: not_found, naming the slugs there are.
+  Result<Actor> system_actor(std::string_view organization);
+
   Installation& installation() { return installation_; }
 
  private:

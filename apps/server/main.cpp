@@ -65,14 +65,7 @@ int main(int argc, char** argv) {
 
   vc::server::ServerContext ctx;
   ctx.config = *config;
-  ctx.clock = inst.clock();
-  ctx.storage = &inst.storage();
-  ctx.limiter = &inst.limiter();
-  ctx.blobs = &inst.blobs();
-  ctx.cache = &inst.cache();
-  ctx.services = &inst.services();
-  ctx.hub = &inst.realtime();
-  ctx.pipeline = &inst.pipeline();
+  ctx.use(inst);
   ctx.engine = std::make_unique<vc::server::EngineIo>(
       vc::server::EngineIoOptions{.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms),
                                   .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});

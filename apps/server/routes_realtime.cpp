@@ -4,11 +4,23 @@
 #include "router.hpp"
 #include "routes.hpp"
 #include "server_context.hpp"
+#include "videocontrol/installation.hpp"
 
 namespace vc::server {
 
 ServerContext::ServerContext() = default;
 ServerContext::~ServerContext() = default;
+
+void ServerContext::use(Installation& inst) {
+  clock = inst.clock();
+  storage = &inst.storage();
+  limiter = &inst.limiter();
+  blobs = &inst.blobs();
+  cache = &inst.cache();
+  services = &inst.services();
+  hub = &inst.realtime();
+  pipeline = &inst.pipeline();
+}
 
 void register_realtime_routes(Router& router, ServerContext& ctx) {
   RouteOptions polling;

@@ -12,6 +12,10 @@
 #include "videocontrol/services.hpp"
 #include "videocontrol/storage.hpp"
 
+namespace vc {
+class Installation;
+}
+
 namespace vc::server {
 
 class EngineIo;
@@ -19,6 +23,8 @@ class EngineIo;
 struct ServerContext {
   ServerContext();
   ~ServerContext();
+  // Points clock, storage, limiter, blobs, cache, services, hub and pipeline at the installation's.
+  void use(Installation& installation);
 
   Config config;
   std::shared_ptr<Clock> clock;

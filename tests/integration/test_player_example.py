@@ -25,20 +25,11 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
 from api_support import ADMIN_PASSWORD, ApiTestCase, Server, unique  # noqa: E402
+from test_realtime import multipart  # noqa: E402
 
 PLAYER = os.environ.get("VC_PLAYER_EXAMPLE", "")
 WAIT = 10.0  # seconds for a line that must come
 
-
-def multipart(files):
-    boundary = "----vc" + uuid.uuid4().hex
-    body = bytearray()
-    for name, data in files.items():
-        body += ("--%s\r\nContent-Disposition: form-data; name=\"files\"; filename=\"%s\"\r\n"
-                 "Content-Type: application/octet-stream\r\n\r\n" % (boundary, name)).encode()
-        body += data + b"\r\n"
-    body += ("--%s--\r\n" % boundary).encode()
-    return bytes(body), "multipart/form-data; boundary=" + boundary
 
 
 class PlayerProcess:

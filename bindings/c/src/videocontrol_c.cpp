@@ -21,8 +21,8 @@
 #include "videocontrol/auth.hpp"
 #include "videocontrol/events.hpp"
 #include "videocontrol/installation.hpp"
-#include "videocontrol/organizations.hpp"
 #include "videocontrol/services.hpp"
+#include "videocontrol/text.hpp"
 #include "videocontrol/version.hpp"
 
 struct vc_installation {
@@ -113,20 +113,6 @@ vc_status guarded(char** errmsg, F&& body) noexcept {
 
 bool missing(const void* p) { return p == nullptr; }
 
-std::string url_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The answer of a route: its body on success, else its error message and status.
 vc_status answer(const vc::server::Response& r, int* http_status, char** json_out, char** errmsg) {
@@ -167,7 +153,7 @@ vc_status list_all(vc_actor* a, const std::string& path, char** json_out, char**
   rapidjson::Document all(rapidjson::kArrayType);
   std::string cursor;
   for (;;) {
-    const std::string target = path + "?limit=200" + (cursor.empty() ? "" : "&cursor=" + url_encode(cursor));
+    const std::string target = path + "?limit=200" + (cursor.empty() ? "" : "&cursor=" + vc::text::url_encode_component(cursor));
     auto r = a->owner->api->call(a->actor, "GET", target);
     if (status_of_http(r.status) != VC_OK) return answer(r, nullptr, nullptr, errmsg);
     rapidjson::Document page;
@@ -279,26 +265,9 @@ vc_status vc_actor_system(vc_installation* inst, const char* organization, vc_ac
   if (missing(inst) || missing(out)) return fail(VC_ERR_INVALID, "inst and out must not be NULL", errmsg);
   *out = nullptr;
   return guarded(errmsg, [&]() -> vc_status {
-    const auto system = vc::Actor::system();
-    std::vector<vc::Organization> all;
-    vc::PageRequest page{.cursor = "", .limit = 200};
-    for (;;) {
-      auto p = inst->inst->services().organizations().list(system, page);
-      if (!p) return fail(p.error(), errmsg);
-      for (auto& o : p->items) all.push_back(std::move(o));
-      if (p->next_cursor.empty()) break;
-      page.cursor = p->next_cursor;
-    }
-    const std::string wanted = organization ? organization : "";
-    const vc::Organization* chosen = nullptr;
-    for (const auto& o : all)
-      if (!wanted.empty() ? (o.slug == wanted || o.id == wanted) : o.slug == "default") chosen = &o;
-    if (!chosen && wanted.empty() && all.size() == 1) chosen = &all.front();
-    if (!chosen) return fail(VC_ERR_NOT_FOUND, "no organisation '" + (wanted.empty() ? std::string("default") : wanted) + "'", errmsg);
-    auto actor = system;
-    actor.organization_id = chosen->id;
-    actor.address = "local";
-    return new_actor(inst, std::move(actor), out);
+    auto actor = inst->api->system_actor(organization ? organization : "");
+    if (!actor) return fail(actor.error(), errmsg);
+    return new_actor(inst, std::move(*actor), out);
   });
 }
 
@@ -365,7 +334,7 @@ vc_status vc_device_get(vc_actor* actor, const char* device_id, char** json_out,
   clear(json_out);
   if (missing(actor) || missing(device_id)) return fail(VC_ERR_INVALID, "actor and device_id must not be NULL", errmsg);
   return guarded(errmsg, [&] {
-    return answer(actor->owner->api->call(actor->actor, "GET", "/api/v1/devices/" + url_encode(device_id)), nullptr, json_out, errmsg);
+    return answer(actor->owner->api->call(actor->actor, "GET", "/api/v1/devices/" + vc::text::url_encode_component(device_id)), nullptr, json_out, errmsg);
   });
 }
 
@@ -374,7 +343,7 @@ vc_status vc_device_rename(vc_actor* actor, const char* device_id, const char* n
   clear(json_out);
   if (missing(actor) || missing(device_id) || missing(name)) return fail(VC_ERR_INVALID, "actor, device_id and name must not be NULL", errmsg);
   return guarded(errmsg, [&] {
-    return answer(actor->owner->api->call(actor->actor, "PATCH", "/api/v1/devices/" + url_encode(device_id), json_object({{"name", name}})),
+    return answer(actor->owner->api->call(actor->actor, "PATCH", "/api/v1/devices/" + vc::text::url_encode_component(device_id), json_object({{"name", name}})),
                   nullptr, json_out, errmsg);
   });
 }
@@ -383,7 +352,7 @@ vc_status vc_device_delete(vc_actor* actor, const char* device_id, char** errmsg
   clear(errmsg);
   if (missing(actor) || missing(device_id)) return fail(VC_ERR_INVALID, "actor and device_id must not be NULL", errmsg);
   return guarded(errmsg, [&] {
-    return answer(actor->owner->api->call(actor->actor, "DELETE", "/api/v1/devices/" + url_encode(device_id)), nullptr, nullptr, errmsg);
+    return answer(actor->owner->api->call(actor->actor, "DELETE", "/api/v1/devices/" + vc::text::url_encode_component(device_id)), nullptr, nullptr, errmsg);
   });
 }
 
@@ -391,7 +360,7 @@ vc_status vc_media_list(vc_actor* actor, const char* device_id, char** json_out,
   clear(errmsg);
   clear(json_out);
   if (missing(actor) || missing(device_id)) return fail(VC_ERR_INVALID, "actor and device_id must not be NULL", errmsg);
-  return guarded(errmsg, [&] { return list_all(actor, "/api/v1/devices/" + url_encode(device_id) + "/media", json_out, errmsg); });
+  return guarded(errmsg, [&] { return list_all(actor, "/api/v1/devices/" + vc::text::url_encode_component(device_id) + "/media", json_out, errmsg); });
 }
 
 vc_status vc_media_upload(vc_actor* actor, const char* device_id, const char* path, const char* name, char** json_out, char** errmsg) {
@@ -403,7 +372,7 @@ vc_status vc_media_upload(vc_actor* actor, const char* device_id, const char* pa
     if (!name) {
       if (auto slash = file_name.find_last_of('/'); slash != std::string::npos) file_name = file_name.substr(slash + 1);
     }
-    return answer(actor->owner->api->upload(actor->actor, "/api/v1/devices/" + url_encode(device_id) + "/media", path, file_name),
+    return answer(actor->owner->api->upload(actor->actor, "/api/v1/devices/" + vc::text::url_encode_component(device_id) + "/media", path, file_name),
                   nullptr, json_out, errmsg);
   });
 }
@@ -412,7 +381,7 @@ vc_status vc_media_remove(vc_actor* actor, const char* device_id, const char* na
   clear(errmsg);
   if (missing(actor) || missing(device_id) || missing(name)) return fail(VC_ERR_INVALID, "actor, device_id and name must not be NULL", errmsg);
   return guarded(errmsg, [&] {
-    return answer(actor->owner->api->call(actor->actor, "DELETE", "/api/v1/devices/" + url_encode(device_id) + "/media/" + url_encode(name)),
+    return answer(actor->owner->api->call(actor->actor, "DELETE", "/api/v1/devices/" + vc::text::url_encode_component(device_id) + "/media/" + vc::text::url_encode_component(name)),
                   nullptr, nullptr, errmsg);
   });
 }
@@ -431,7 +400,7 @@ vc_status vc_device_command(vc_actor* actor, const char* device_id, const char* 
     if (file) w.Key("file"), w.String(file);
     if (page > 0) w.Key("page"), w.Int(page);
     w.EndObject();
-    return answer(actor->owner->api->call(actor->actor, "POST", "/api/v1/devices/" + url_encode(device_id) + "/commands", sb.GetString()),
+    return answer(actor->owner->api->call(actor->actor, "POST", "/api/v1/devices/" + vc::text::url_encode_component(device_id) + "/commands", sb.GetString()),
                   nullptr, json_out, errmsg);
   });
 }
