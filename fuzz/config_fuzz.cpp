@@ -1,6 +1,7 @@
-// libFuzzer target for configuration parsing: vc::parse_database_url and vc::load_config
-// (libvideocontrol/include/videocontrol/config.hpp, libvideocontrol/src/core/config.cpp).
+// libFuzzer target for configuration parsing: vc::parse_database_url, vc::load_config and the
+// configuration file parser vc::parse_env_file (apps/server/server_config.hpp).
 //
+// The whole input is also given to parse_env_file as a file's text.
 // Input layout: lines separated by '\n'.
 //   line 1           a database URL, given to parse_database_url on its own
 //   following lines  environment entries NAME=VALUE (a line without '=' sets NAME to "")
@@ -48,10 +49,32 @@ void check_database_url(std::string_view url) {
   }
 }
 
+void check_env_file(std::string_view text) {
+  auto r = vc::parse_env_file(text);
+  if (!r) {
+    FUZZ_CHECK(r.error().code == vc::ErrorCode::invalid);
+    FUZZ_CHECK(r.error().message.starts_with("line "));
+    return;
+  }
+  int last_line = 0;
+  for (const auto& e : *r) {
+    FUZZ_CHECK(!e.name.empty());
+    FUZZ_CHECK(!(e.name[0] >= '0' && e.name[0] <= '9'));
+    for (char c : e.name) FUZZ_CHECK(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'));
+    FUZZ_CHECK(e.value.find('\0') == std::string::npos);
+    FUZZ_CHECK(e.line > last_line);  // one entry per line, in order
+    last_line = e.line;
+  }
+  // Parsing is a function of the text.
+  auto again = vc::parse_env_file(text);
+  FUZZ_CHECK(again.ok() && again->size() == r->size());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  check_env_file(in);
   std::vector<std::string_view> lines;
   while (true) {
     auto nl = in.find('\n');
@@ -68,12 +91,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 1; i < lines.size(); ++i) {
     std::string_view l = lines[i];
     if (!in_args && l == "--") { in_args = true; continue; }
-    if (in_args) { args.emplace_back(l); continue; }
+    // Configuration files are fuzzed through parse_env_file above; no file is opened here.
+    if (in_args) {
+      if (!l.starts_with("--config")) args.emplace_back(l);
+      continue;
+    }
     auto eq = l.find('=');
     env[std::string(l.substr(0, eq))] = eq == std::string_view::npos ? std::string() : std::string(l.substr(eq + 1));
     check_database_url(eq == std::string_view::npos ? l : l.substr(eq + 1));
   }
 
+  env.erase("CONFIG_FILE");
   const vc::EnvLookup lookup = [&env](std::string_view name) -> std::optional<std::string> {
     auto it = env.find(name);
     if (it == env.end()) return std::nullopt;

@@ -22,6 +22,7 @@ namespace vc::server {
 
 class Session;
 class BeastWebSocket;
+class HttpMetrics;
 
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
@@ -36,6 +37,7 @@ struct HttpServerOptions {
   std::string accel_prefix;
   std::string accel_root;
   bool handle_signals = true;
+  HttpMetrics* metrics = nullptr;  // request metrics; must outlive the server
 };
 
 class HttpServer {

@@ -139,7 +139,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_file(Response r, bool keep_alive, bool head);
   void pump_file(bool keep_alive);
   void close_file();
-  void log_access();
+  void log_access();  // also ends the request's metrics
+  void begin_request();
 
   // Ending the connection.
   void linger_close();
@@ -164,6 +165,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = false;
   bool waiting_for_request_ = false;
   Clock::time_point started_ = Clock::now();
+  bool counted_ = false;                     // in HttpMetrics' in-flight gauge
+  std::string_view route_label_ = "unmatched";  // a route's pattern or a WebSocket path: outlives the session
   std::shared_ptr<std::array<char, 16384>> drain_;
   std::size_t drained_ = 0;
 };

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "http_metrics.hpp"
 #include "http_server_impl.hpp"
 #include "videocontrol/log.hpp"
 
@@ -38,6 +39,7 @@ Session::Session(HttpServer::Impl& server, tcp::socket socket)
 }
 
 Session::~Session() {
+  if (counted_ && server_.options.metrics) server_.options.metrics->request_finished(method_, route_label_, 0, 0);
   close_file();
   server_.session_ended(this);
 }
@@ -72,6 +74,7 @@ void Session::read_header() {
 void Session::on_header(beast::error_code ec) {
   waiting_for_request_ = false;
   started_ = Clock::now();
+  route_label_ = "unmatched";
   if (ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
         ec == net::error::connection_reset || ec == net::error::eof)
@@ -79,16 +82,22 @@ void Session::on_header(beast::error_code ec) {
     // Malformed request line or headers: answer 400 once and close.
     method_ = "-";
     path_ = "-";
+    begin_request();
     return send(Response::error(400, "invalid", fmt::format("malformed HTTP request: {}", ec.message())), false);
   }
   auto& req = parser_->get();
   method_ = std::string(req.method_string());
   target_ = std::string(req.target());
   path_ = target_.substr(0, target_.find('?'));
+  begin_request();
   if (websocket::is_upgrade(req)) {
-    if (auto h = server_.ws_handlers.find(path_); h != server_.ws_handlers.end()) return upgrade(h->second);
+    if (auto h = server_.ws_handlers.find(path_); h != server_.ws_handlers.end()) {
+      route_label_ = h->first;
+      return upgrade(h->second);
+    }
   }
   match_ = server_.router.match(method_, path_);
+  if (match_.kind == RouteMatch::Kind::found) route_label_ = match_.route->pattern;
 
   std::uint64_t limit = server_.options.max_body_bytes;
   if (match_.kind == RouteMatch::Kind::found && match_.route->options.max_body_bytes > 0)
@@ -437,9 +446,21 @@ void Session::close_file() {
   file_fd_ = -1;
 }
 
+void Session::begin_request() {
+  if (!server_.options.metrics) return;
+  if (counted_) server_.options.metrics->request_finished(method_, route_label_, 0, 0);  // never answered
+  server_.options.metrics->request_started();
+  counted_ = true;
+}
+
 void Session::log_access() {
+  const auto took = Clock::now() - started_;
+  if (counted_ && server_.options.metrics) {
+    counted_ = false;
+    server_.options.metrics->request_finished(method_, route_label_, status_, std::chrono::duration<double>(took).count());
+  }
   if (!log_enabled(LogLevel::info)) return;
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started_).count();
+  const double ms = std::chrono::duration<double, std::milli>(took).count();
   LogField latency("latency_ms", fmt::format("{:.3f}", ms));
   latency.quoted = false;
   log_info("http request", {{"method", method_}, {"path", path_}, {"status", status_},

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   if (!config) return fail(config.error().message);
   vc::set_log_level(config->log_level);
   vc::set_log_format(config->log_format);
-
+  if (!config->config_file.empty()) vc::log_info("settings read from a file", {{"file", config->config_file}});
+  for (const auto& w : config->warnings) vc::log_warn(w);
 
   // The library: database (migrated), first run, blob store, backends, services, realtime hub.
   auto installation = vc::Installation::open(vc::to_installation_options(*config));
@@ -83,7 +84,8 @@ int main(int argc, char** argv) {
        .worker_threads = ctx.config.worker_threads,
        .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms,
        .accel_prefix = ctx.config.accel_redirect,
-       .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/"},
+       .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/",
+       .metrics = ctx.http_metrics.get()},
       router);
   server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
                                              std::shared_ptr<vc::server::WebSocketConnection> ws) {

@@ -1,7 +1,7 @@
 // Liveness and readiness probes, and Prometheus metrics.
-#include <fmt/format.h>
-
+#include "http_metrics.hpp"
 #include "json.hpp"
+#include "videocontrol/metrics.hpp"
 #include "videocontrol/redis.hpp"
 #include "router.hpp"
 #include "routes.hpp"
@@ -33,43 +33,14 @@ void register_health_routes(Router& router, ServerContext& ctx) {
   });
 
   // Prometheus text format. Unauthenticated like the probes: it carries counts, never names or ids;
-  // deploy/ keeps it off the public side of the load balancer.
+  // deploy/ keeps it off the public side of the load balancer. docs/operations.md lists the families.
   router.add("GET", "/metrics", [&ctx](Request&) {
-    std::string out;
-    auto metric = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
-      out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
-    };
-    if (ctx.cache) {
-      const auto c = ctx.cache->stats();
-      metric("videocontrol_cache_hits_total", "counter", "Read-path cache hits.", c.hits);
-      metric("videocontrol_cache_misses_total", "counter", "Read-path cache misses.", c.misses);
-      metric("videocontrol_cache_evictions_total", "counter", "Entries evicted to stay within the byte budget.", c.evictions);
-      metric("videocontrol_cache_entries", "gauge", "Entries in the cache.", c.entries);
-      metric("videocontrol_cache_bytes", "gauge", "Bytes held by the cache.", c.bytes);
-    }
-    if (ctx.services) {
-      const auto c = ctx.services->playback().command_stats();
-      out += "# HELP videocontrol_realtime_command_seconds Control commands (Socket.IO or REST), from arrival until the "
-             "player events were handed to the players' connections (in-process) or the event bus: the wait for a "
-             "worker, the stored state change and the delivery.\n"
-             "# TYPE videocontrol_realtime_command_seconds histogram\n";
-      for (std::size_t i = 0; i < c.kBoundsMs.size(); ++i)
-        out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"{}\"}} {}\n", c.kBoundsMs[i] / 1000.0,
-                           c.within[i]);
-      out += fmt::format("videocontrol_realtime_command_seconds_bucket{{le=\"+Inf\"}} {0}\n"
-                         "videocontrol_realtime_command_seconds_sum {1}\nvideocontrol_realtime_command_seconds_count {0}\n",
-                         c.count, c.ms_sum / 1000.0);
-    }
-    if (ctx.hub) {
-      const auto r = ctx.hub->stats();
-      metric("videocontrol_realtime_connections", "gauge", "Socket.IO connections.", r.connections);
-      metric("videocontrol_realtime_players", "gauge", "Connections registered as players.", r.players);
-      metric("videocontrol_realtime_controls", "gauge", "Authenticated control connections.", r.controls);
-      metric("videocontrol_devices_online", "gauge", "Devices with at least one live player connection.", r.online_devices);
-    }
+    MetricsWriter out;
+    if (ctx.http_metrics) ctx.http_metrics->write(out);
+    if (ctx.installation) write_installation_metrics(*ctx.installation, out);
     Response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    res.body = std::move(out);
+    res.body = out.take();
     return res;
   });
 }

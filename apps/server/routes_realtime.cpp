@@ -3,15 +3,17 @@
 #include "engineio.hpp"
 #include "router.hpp"
 #include "routes.hpp"
+#include "http_metrics.hpp"
 #include "server_context.hpp"
 #include "videocontrol/installation.hpp"
 
 namespace vc::server {
 
-ServerContext::ServerContext() = default;
+ServerContext::ServerContext() : http_metrics(std::make_unique<HttpMetrics>()) {}
 ServerContext::~ServerContext() = default;
 
 void ServerContext::use(Installation& inst) {
+  installation = &inst;
   clock = inst.clock();
   storage = &inst.storage();
   limiter = &inst.limiter();

@@ -2,7 +2,10 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -111,6 +114,13 @@ const Setting kSettings[] = {
        auto r = parse_uint<unsigned>(n, v, 1, 64, "an integer");
        if (!r) return std::move(r).error();
        c.network_threads = *r;
+       return {};
+     }},
+    {"SLOW_QUERY_MS", "slow-query-ms", "a database statement slower than this is counted in /metrics and logged at WARN (default 250)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.slow_query_ms = *r;
        return {};
      }},
     {"DB_POOL_SIZE", "db-pool-size", "database connections in the pool (default 4)",
@@ -339,13 +349,129 @@ EnvLookup process_env() {
   };
 }
 
+Result<std::vector<EnvFileEntry>> parse_env_file(std::string_view text) {
+  std::vector<EnvFileEntry> out;
+  int line_no = 0;
+  auto fail = [&](std::string_view why) { return make_error(ErrorCode::invalid, fmt::format("line {}: {}", line_no, why)); };
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!text.empty()) {
+    ++line_no;
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
+    while (!line.empty() && is_space(line.back())) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ") || line.starts_with("export\t")) {
+      line.remove_prefix(7);
+      while (!line.empty() && is_space(line.front())) line.remove_prefix(1);
+    }
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) return fail("expected NAME=VALUE");
+    std::string_view name = line.substr(0, eq);
+    while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
+    if (name.empty()) return fail("a setting needs a name before '='");
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const char c = name[i];
+      const bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) return fail("a setting's name is letters, digits and '_', not starting with a digit");
+    }
+    std::string_view raw = line.substr(eq + 1);
+    while (!raw.empty() && is_space(raw.front())) raw.remove_prefix(1);
+    std::string value;
+    if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) {
+      const char quote = raw.front();
+      std::size_t i = 1;
+      bool closed = false;
+      for (; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (c == quote) {
+          closed = true;
+          break;
+        }
+        if (quote == '"' && c == '\\' && i + 1 < raw.size()) {
+          const char e = raw[++i];
+          if (e == 'n') value.push_back('\n');
+          else if (e == '"' || e == '\\' || e == '$' || e == '`') value.push_back(e);
+          else {
+            value.push_back('\\');
+            value.push_back(e);
+          }
+          continue;
+        }
+        value.push_back(c);
+      }
+      if (!closed) return fail(fmt::format("{} has no closing {} (values do not continue on the next line)", name, quote));
+      std::string_view rest = raw.substr(i + 1);
+      while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+      if (!rest.empty() && rest.front() != '#') return fail(fmt::format("{}: text after the closing quote", name));
+    } else {
+      value = std::string(raw);  // as written: '#' is part of an unquoted value (passwords)
+    }
+    if (value.find('\0') != std::string::npos) return fail(fmt::format("{}: the value holds a NUL byte", name));
+    out.push_back({std::string(name), std::move(value), line_no});
+  }
+  return out;
+}
+
 Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>& args) {
   Config c;
+  // The file first (--config FILE, else CONFIG_FILE, else ./.env when present); the environment
+  // overrides it and flags override both.
+  std::string file;
+  bool explicit_file = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--config") {
+      if (i + 1 >= args.size()) return make_error(ErrorCode::invalid, "--config: needs a file name");
+      file = args[i + 1];
+      explicit_file = true;
+    } else if (a.starts_with("--config=")) {
+      file = std::string(a.substr(9));
+      explicit_file = true;
+    }
+  }
+  if (explicit_file && file.empty()) return make_error(ErrorCode::invalid, "--config: needs a file name");
+  if (!explicit_file)
+    if (auto v = env("CONFIG_FILE"); v && !v->empty()) {
+      file = *v;
+      explicit_file = true;
+    }
+  if (!explicit_file) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(".env", ec)) file = ".env";
+  }
+  std::map<std::string, std::string, std::less<>> from_file;
+  if (!file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return make_error(ErrorCode::invalid, fmt::format("configuration file '{}': cannot be read", file));
+    constexpr std::size_t kMaxFile = 1u << 20;
+    std::string text(kMaxFile + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));  // bounded: a device file never ends
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxFile) return make_error(ErrorCode::invalid, fmt::format("configuration file '{}': larger than 1 MiB", file));
+    auto entries = parse_env_file(text);
+    if (!entries) return make_error(ErrorCode::invalid, fmt::format("configuration file '{}', {}", file, entries.error().message));
+    for (auto& e : *entries) {
+      bool known = e.name == "CONFIG_FILE";
+      for (const auto& s : kSettings) known = known || s.env == e.name;
+      if (!known) c.warnings.push_back(fmt::format("configuration file '{}', line {}: unknown setting {} (ignored)", file, e.line, e.name));
+      from_file[e.name] = std::move(e.value);  // the last one wins, as in a shell
+    }
+    c.config_file = file;
+  }
   for (const auto& s : kSettings) {
     if (auto v = env(s.env); v && !v->empty()) VC_TRY(s.apply(c, s.env, *v));
+    else if (auto f = from_file.find(s.env); f != from_file.end() && !f->second.empty())
+      VC_TRY(s.apply(c, fmt::format("{} (in {})", s.env, file), f->second));
   }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view a = args[i];
+    if (a == "--config") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("--config=")) continue;
     if (!a.starts_with("--")) return make_error(ErrorCode::invalid, fmt::format("unexpected argument '{}'; settings are given as --name=value", a));
     a.remove_prefix(2);
     std::string_view value;
@@ -376,7 +502,9 @@ Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>&
 }
 
 std::string config_help() {
-  std::string out;
+  std::string out = fmt::format("  --{:<22} {:<20} {}\n", "config=FILE", "CONFIG_FILE",
+                                "read settings from a file of NAME=VALUE lines (default ./.env when present); "
+                                "the environment overrides it, flags override both");
   for (const auto& s : kSettings) out += fmt::format("  --{:<22} {:<20} {}\n", fmt::format("{}=VALUE", s.flag), s.env, s.help);
   return out;
 }
@@ -390,6 +518,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.data_dir = c.data_dir;
   o.database_url = c.database_url;
   o.db_pool_size = c.db_pool_size;
+  o.slow_query_threshold = std::chrono::milliseconds(c.slow_query_ms);
   o.content_dir = c.content_dir;
   if (c.redis_enabled) o.redis_url = c.redis_url;
   o.cache_bytes = c.cache_bytes;

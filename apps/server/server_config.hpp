@@ -36,6 +36,7 @@ struct Config {
   unsigned worker_threads = 4;                // blocking work (database, disk)
   unsigned network_threads = 1;               // threads running the io_context
   unsigned db_pool_size = 4;
+  std::uint32_t slow_query_ms = 250;          // statements slower than this are counted and logged
   std::uint32_t shutdown_timeout_ms = 10'000; // graceful shutdown deadline
   std::string admin_password;                 // first run only; generated when empty
   std::string jwt_secret;                     // empty: generated once and kept in the database
@@ -61,14 +62,30 @@ struct Config {
   std::uint32_t pdf_timeout_s = 3600, document_timeout_s = 900, media_timeout_s = 120, transcode_timeout_s = 3600;
   std::int64_t archive_max_entries = 10'000;
   std::uint64_t archive_max_bytes = 4ull << 30;
+  std::string config_file;                      // the file settings were read from; empty = none
+  std::vector<std::string> warnings;            // for the log: unknown names in the file
 };
+
+// One NAME=VALUE line of a configuration file.
+struct EnvFileEntry {
+  std::string name, value;
+  int line = 0;
+};
+
+// The .env format: NAME=VALUE per line; blank lines and lines starting with '#' are skipped; an
+// optional `export ` prefix; a value in double quotes takes \\ \" \n \$ escapes, one in single quotes
+// is literal; an unquoted value is the rest of the line without surrounding blanks ('#' included).
+// Errors: invalid, naming the line.
+Result<std::vector<EnvFileEntry>> parse_env_file(std::string_view text);
 
 // Looks up an environment variable; returns nullopt when unset. Injectable for tests.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
 EnvLookup process_env();
 
-// Reads every setting from `env`, then from `args` (argv without the program name).
-// Unknown flags and bad values are errors naming the setting.
+// Reads every setting from a configuration file (--config FILE in args, else CONFIG_FILE in env,
+// else ./.env when it exists), then from `env`, then from `args` (argv without the program name):
+// a flag beats the environment, which beats the file. Unknown flags and bad values are errors
+// naming the setting (and the file); unknown names in the file are warnings.
 Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>& args);
 
 // One line per setting, for --help.

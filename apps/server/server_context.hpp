@@ -19,6 +19,7 @@ class Installation;
 namespace vc::server {
 
 class EngineIo;
+class HttpMetrics;
 
 struct ServerContext {
   ServerContext();
@@ -28,6 +29,8 @@ struct ServerContext {
 
   Config config;
   std::shared_ptr<Clock> clock;
+  std::unique_ptr<HttpMetrics> http_metrics;  // the HTTP layer's (HttpServerOptions::metrics)
+  Installation* installation = nullptr;        // set by use(); null in tests that build only some of it
   // Everything below points into the installation (Installation::open), or is null in tests that
   // build only some of it.
   Storage* storage = nullptr;

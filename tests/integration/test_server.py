@@ -393,6 +393,23 @@ class DefaultServerTest(ServerTestCase):
         self.assertEqual(doc["checks"].get("database"), "ok", body)
         self.assertEqual(doc["checks"].get("content"), "ok", body)  # the content folder takes uploads
 
+    def test_metrics_label_requests_by_route_template_and_status_class(self):
+        self.server.request("GET", "/api/v1/devices/secret-device-id-123")  # 401: no token
+        self.server.request("GET", "/no/such/route/xyz")
+        r, body = self.server.request("GET", "/metrics")
+        self.assertEqual(r.status, 200)
+        text = body.decode()
+        self.assertIn('videocontrol_http_request_duration_seconds_count{method="GET",route="/api/v1/devices/{device_id}",'
+                      'status="4xx"}', text)
+        self.assertIn('route="unmatched",status="4xx"', text)
+        self.assertRegex(text, r'videocontrol_http_request_duration_seconds_bucket\{method="GET",route="/healthz",'
+                               r'status="2xx",le="\+Inf"\} [1-9]')
+        # Paths never become label values: they may carry ids.
+        self.assertNotIn("secret-device-id-123", text)
+        self.assertNotIn("xyz", text)
+        self.assertRegex(text, r"\nvideocontrol_http_requests_in_flight 1\n")  # this scrape
+        self.assertRegex(text, r"\nvideocontrol_db_queries_total [1-9]")
+
     def test_unknown_route_returns_json_not_found(self):
         r, body = self.server.request("GET", "/no/such/route")
         self.assertEqual(r.status, 404, body)
@@ -624,6 +641,44 @@ class FirstRunTest(ServerTestCase):
                 if tok and len(tok) >= 8 and "password" not in tok.lower():
                     pw_lines2.append(ln)
         self.assertFalse(pw_lines2, "restart prints a password again: %r" % pw_lines2)
+
+
+class ConfigFileTest(ServerTestCase):
+    """Settings from a file (issue 15): ./.env in the working directory, or CONFIG_FILE; the
+    environment beats the file."""
+
+    def _dir_with(self, name, text):
+        d = tempfile.mkdtemp(prefix="vc-it-")
+        self.addCleanup(shutil.rmtree, d, True)
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+        return d
+
+    def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(self):
+        d = self._dir_with(".env", "# operator settings\nLOG_FORMAT=json\nSLOW_QUERY_MS=7\n"
+                                   "MAX_BODY_BYTES=2048\nNOT_A_SETTING=1\n")
+        server = self.start_server(data_dir=d, env={"MAX_BODY_BYTES": "4096"})
+        _, body = server.request("GET", "/metrics")
+        self.assertIn("\nvideocontrol_db_slow_query_threshold_seconds 0.007\n", body.decode())
+        # MAX_BODY_BYTES: 4096 from the environment, not 2048 from the file.
+        r, _ = server.request("POST", "/api/v1/auth/login", body=b"x" * 3000,
+                              headers={"Content-Type": "application/json"})
+        self.assertNotEqual(r.status, 413, server.describe())
+        r, _ = server.request("POST", "/api/v1/auth/login", body=b"x" * 5000,
+                              headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 413)
+        err = server.stderr()
+        self.assertIn('"settings read from a file"', err)  # LOG_FORMAT=json from the file
+        self.assertIn("NOT_A_SETTING", err)  # an unknown name is a warning, not a failure
+
+    def test_config_file_setting_names_the_file_and_a_bad_line_stops_startup(self):
+        d = self._dir_with("vc.conf", "PORT=1\nLOG_LEVEL=loud\n")
+        server = ServerProcess(env={"CONFIG_FILE": os.path.join(d, "vc.conf")}, drop=("LOG_LEVEL",))
+        self.addCleanup(server.cleanup)
+        rc = server.wait_exit(STARTUP_TIMEOUT)
+        self.assertNotEqual(rc, 0, server.describe())
+        self.assertIn("LOG_LEVEL", server.stderr())
+        self.assertIn("vc.conf", server.stderr())
 
 
 class BadConfigurationTest(ServerTestCase):

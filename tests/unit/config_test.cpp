@@ -1,6 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
+
+#include <unistd.h>
 
 #include "server_config.hpp"
 
@@ -154,4 +159,128 @@ TEST_CASE("the help text lists every environment variable") {
   auto help = config_help();
   for (const char* name : {"PORT", "HOST", "DATABASE_URL", "REDIS_URL", "CONTENT_DIR", "LOG_LEVEL", "DATA_DIR"})
     CHECK(help.find(name) != std::string::npos);
+}
+
+// ---- configuration files (issue 15) ----------------------------------------------------------
+
+namespace {
+
+struct ConfigFile {
+  explicit ConfigFile(const std::string& text, const std::string& name = "vc.env") {
+    static std::atomic<int> n{0};
+    dir = std::filesystem::path(VC_TEST_TMP) / ("cfg" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+    std::filesystem::create_directories(dir);
+    path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+  }
+  ~ConfigFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::filesystem::path dir;
+  std::string path;
+};
+
+}  // namespace
+
+TEST_CASE("the .env format: comments, export, quotes and escapes, blanks around names") {
+  auto r = parse_env_file(
+      "# comment\n\n  PORT=4000\r\nexport HOST = 127.0.0.1  \nADMIN_PASSWORD=p#ss w0rd\n"
+      "JWT_SECRET=\"a \\\"quoted\\\" \\\\ value\\n\" # trailing comment\nX='single $HOME \\n'\nEMPTY=\n");
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  REQUIRE(r->size() == 6);
+  CHECK((*r)[0].name == "PORT");
+  CHECK((*r)[0].value == "4000");
+  CHECK((*r)[0].line == 3);
+  CHECK((*r)[1].name == "HOST");
+  CHECK((*r)[1].value == "127.0.0.1");
+  CHECK((*r)[2].value == "p#ss w0rd");  // '#' belongs to an unquoted value
+  CHECK((*r)[3].value == "a \"quoted\" \\ value\n");
+  CHECK((*r)[4].value == "single $HOME \\n");  // single quotes are literal
+  CHECK((*r)[5].value.empty());
+}
+
+TEST_CASE("malformed .env lines are refused with their line number") {
+  for (const auto& [text, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {"PORT=1\nnot a setting\n", "line 2"},
+           {"=5\n", "line 1"},
+           {"1PORT=5\n", "name"},
+           {"PO-RT=5\n", "name"},
+           {"A=1\nSECRET=\"unterminated\n", "line 2"},
+           {"SECRET='x' y\n", "after the closing quote"},
+           {std::string("A=x\0y\n", 6), "NUL"}}) {
+    auto r = parse_env_file(text);
+    INFO(text);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid);
+    CHECK(r.error().message.find(fragment) != std::string::npos);
+  }
+}
+
+TEST_CASE("settings come from a file; the environment beats the file and a flag beats both") {
+  ConfigFile f("PORT=4001\nHOST=127.0.0.2\nLOG_LEVEL=debug\nDB_POOL_SIZE=7\nSLOW_QUERY_MS=90\n");
+  auto only_file = load_config(env_of({}), {"--config", f.path});
+  REQUIRE_MESSAGE(only_file.ok(), (only_file.ok() ? "" : only_file.error().message));
+  CHECK(only_file->port == 4001);
+  CHECK(only_file->host == "127.0.0.2");
+  CHECK(only_file->db_pool_size == 7);
+  CHECK(only_file->slow_query_ms == 90);
+  CHECK(only_file->config_file == f.path);
+  CHECK(only_file->warnings.empty());
+
+  auto env_wins = load_config(env_of({{"PORT", "4002"}}), {"--config=" + f.path});
+  REQUIRE(env_wins.ok());
+  CHECK(env_wins->port == 4002);
+  CHECK(env_wins->host == "127.0.0.2");
+
+  auto flag_wins = load_config(env_of({{"PORT", "4002"}}), {"--port=4003", "--config", f.path});
+  REQUIRE(flag_wins.ok());
+  CHECK(flag_wins->port == 4003);
+  CHECK(flag_wins->log_level == LogLevel::debug);
+
+  // CONFIG_FILE names the file when no flag does.
+  auto by_env = load_config(env_of({{"CONFIG_FILE", f.path}}), {});
+  REQUIRE(by_env.ok());
+  CHECK(by_env->port == 4001);
+}
+
+TEST_CASE("a bad value in the file names the setting and the file; unknown names are warnings") {
+  ConfigFile bad("PORT=eighty\n");
+  auto r = load_config(env_of({}), {"--config", bad.path});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("PORT") != std::string::npos);
+  CHECK(r.error().message.find(bad.path) != std::string::npos);
+
+  ConfigFile typo("PORT=4000\nPROT=5\nNODE_ENV=production\n");
+  auto w = load_config(env_of({}), {"--config", typo.path});
+  REQUIRE(w.ok());
+  CHECK(w->port == 4000);
+  REQUIRE(w->warnings.size() == 2);
+  CHECK(w->warnings[0].find("line 2") != std::string::npos);
+  CHECK(w->warnings[0].find("PROT") != std::string::npos);
+
+  ConfigFile broken("PORT=1\nthis line is wrong\n");
+  auto b = load_config(env_of({}), {"--config", broken.path});
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().message.find("line 2") != std::string::npos);
+}
+
+TEST_CASE("a named configuration file that cannot be read is an error; ./.env is read when present") {
+  auto missing = load_config(env_of({}), {"--config", "/nonexistent/videocontrol.env"});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("/nonexistent/videocontrol.env") != std::string::npos);
+  auto no_name = load_config(env_of({}), {"--config"});
+  REQUIRE_FALSE(no_name.ok());
+
+  ConfigFile dotenv("PORT=4555\n", ".env");
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dotenv.dir);
+  auto r = load_config(env_of({}), {});
+  auto other = load_config(env_of({}), {"--config", "/dev/null"});  // an explicit file replaces ./.env
+  std::filesystem::current_path(cwd);
+  REQUIRE(r.ok());
+  CHECK(r->port == 4555);
+  CHECK(r->config_file == ".env");
+  REQUIRE(other.ok());
+  CHECK(other->port == 3000);
 }

@@ -297,6 +297,7 @@ class Jobs final : public JobRepository {
   VC_FAULT_FWD(Result<std::optional<Job>>, find, (sv id), (id))
   VC_FAULT_FWD(Result<std::optional<Job>>, claim_next, (sv w, i64 now, i64 before), (w, now, before))
   VC_FAULT_FWD(Result<bool>, update_owned, (const Job& j, sv w), (j, w))
+  VC_FAULT_FWD(Result<std::vector<JobKindCounts>>, counts, (i64 now), (now))
 #undef kName
  private:
   JobRepository& inner_;

@@ -14,10 +14,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vc {
 
 class Clock;
+
+struct VC_API CacheKindStats {
+  std::string kind;  // the key's first part: "devices", "media", "files"
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+};
 
 struct VC_API CacheStats {
   std::uint64_t hits = 0;
@@ -25,6 +32,7 @@ struct VC_API CacheStats {
   std::uint64_t entries = 0;
   std::uint64_t bytes = 0;
   std::uint64_t evictions = 0;
+  std::vector<CacheKindStats> kinds;  // hits and misses by kind (they add up to the totals)
 };
 
 class VC_API Cache {

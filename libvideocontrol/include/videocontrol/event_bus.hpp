@@ -9,12 +9,19 @@
 
 #include "videocontrol/export.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace vc {
+
+struct VC_API EventBusStats {
+  std::uint64_t published = 0;         // publish() calls
+  std::uint64_t publish_failures = 0;  // of which reached local subscribers only (shared bus down)
+  std::uint64_t delivered = 0;         // handler calls on this instance
+};
 
 class VC_API EventBus {
  public:
@@ -29,8 +36,12 @@ class VC_API EventBus {
   virtual void subscribe(std::string_view channel, Handler handler) = 0;
   // False while the shared backend is unreachable (local fallback in use).
   virtual bool healthy() const = 0;
+  // Counts for metrics; zeros unless the bus counts (make_counting_event_bus does).
+  virtual EventBusStats stats() const { return {}; }
 };
 
 VC_API std::unique_ptr<EventBus> make_local_event_bus();
+// Forwards to `inner` and counts what passes (Installation wraps its bus in one).
+VC_API std::unique_ptr<EventBus> make_counting_event_bus(std::unique_ptr<EventBus> inner);
 
 }  // namespace vc

@@ -39,6 +39,14 @@ struct VC_API Job {
   std::int64_t updated_at_ms = 0;
 };
 
+// What waits and runs, per job kind (metrics).
+struct VC_API JobKindCounts {
+  std::string kind;
+  std::int64_t queued = 0;             // queued, due now
+  std::int64_t running = 0;
+  std::int64_t oldest_queued_ms = 0;   // how long the longest-waiting due job has waited
+};
+
 class VC_API JobQueue {
  public:
   JobQueue(Storage& storage, std::shared_ptr<const Clock> clock) : storage_(storage), clock_(std::move(clock)) {}

@@ -59,6 +59,7 @@ struct VC_API RealtimeOptions {
 
 struct VC_API RealtimeStats {
   std::size_t connections = 0, players = 0, controls = 0, online_devices = 0;
+  std::uint64_t messages_received = 0, messages_sent = 0;  // Socket.IO packets, since start
   ScheduleEngineStats schedule;
 };
 

@@ -22,6 +22,7 @@
 
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
+#include "videocontrol/metrics.hpp"
 #include "videocontrol/result.hpp"
 #include "videocontrol/scheduling.hpp"
 
@@ -200,6 +201,7 @@ class VC_API BlobRepository {
 };
 
 struct Job;
+struct JobKindCounts;
 
 class VC_API JobRepository {
  public:
@@ -211,6 +213,8 @@ class VC_API JobRepository {
                                                 std::int64_t lease_expired_before_ms) = 0;
   // Updates a job still leased to `worker`; returns false when it is not (anymore).
   virtual Result<bool> update_owned(const Job& job, std::string_view worker) = 0;
+  // Queued (due at now_ms) and running jobs per kind; kinds with neither are left out.
+  virtual Result<std::vector<JobKindCounts>> counts(std::int64_t now_ms) = 0;
 };
 
 // Groups, playlists, assignments, device schedule settings and overrides (scheduling.hpp). Devices
@@ -282,6 +286,14 @@ struct VC_API MigrationReport {
   std::vector<std::string> applied;  // "0001_initial", … in order
 };
 
+struct VC_API StorageStats {
+  unsigned pool_size = 0, in_use = 0, waiting = 0;  // connections; threads waiting for one
+  HistogramSnapshot pool_wait;                      // seconds to get a connection
+  std::uint64_t queries = 0;                        // statements run
+  double slow_query_threshold_seconds = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> slow_queries;  // by statement name ("select devices")
+};
+
 class VC_API Storage {
  public:
   virtual ~Storage() = default;
@@ -305,7 +317,11 @@ class VC_API Storage {
 
   // Runs fn inside a read-only transaction (no write lock taken).
   virtual Result<void> read(const std::function<Result<void>(StorageSession&)>& fn) = 0;
+
+  // The connection pool and statements, for metrics (empty for stores without a pool).
+  virtual StorageStats stats() const { return {}; }
 };
+
 
 struct VC_API StorageOptions {
   DatabaseUrl url;
@@ -317,6 +333,8 @@ struct VC_API StorageOptions {
   // SQLite checkpoints inside commits, at 16384 frames.
   std::chrono::milliseconds wal_sync_interval{1000};
   int checkpoint_frames = 8192;
+  // A statement that takes longer is counted (StorageStats::slow_queries) and logged at WARN.
+  std::chrono::milliseconds slow_query_threshold{250};
 };
 
 // Opens (and for SQLite creates) the database. Does not migrate.

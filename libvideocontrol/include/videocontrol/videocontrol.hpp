@@ -21,6 +21,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
+#include "videocontrol/metrics.hpp"
 #include "videocontrol/organizations.hpp"
 #include "videocontrol/protocol/multipart.hpp"
 #include "videocontrol/password.hpp"

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "videocontrol/cache.hpp"
+#include "kind_counters.hpp"
 #include "videocontrol/clock.hpp"
 
 namespace vc {
@@ -17,15 +18,18 @@ class MemoryCache final : public Cache {
     auto it = index_.find(std::string(key));
     if (it == index_.end()) {
       ++stats_.misses;
+      kinds_.count(key, false);
       return std::nullopt;
     }
     if (it->second->expires_ms <= clock_->now_ms()) {
       erase(it->second);
       ++stats_.misses;
+      kinds_.count(key, false);
       return std::nullopt;
     }
     lru_.splice(lru_.begin(), lru_, it->second);  // most recently used first
     ++stats_.hits;
+    kinds_.count(key, true);
     return it->second->value;
   }
 
@@ -60,6 +64,7 @@ class MemoryCache final : public Cache {
     CacheStats s = stats_;
     s.entries = index_.size();
     s.bytes = bytes_;
+    s.kinds = kinds_.snapshot();
     return s;
   }
 
@@ -87,6 +92,7 @@ class MemoryCache final : public Cache {
   std::unordered_map<std::string, std::uint64_t> generations_;  // small: one per organisation and kind
   std::size_t bytes_ = 0;
   CacheStats stats_;
+  cache_detail::KindCounters kinds_;
 };
 
 }  // namespace

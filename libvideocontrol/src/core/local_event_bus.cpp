@@ -1,5 +1,6 @@
 // The in-process EventBus: one instance, so "every instance" is this one and publish() calls the
 // channel's handlers synchronously on the publisher's thread, in subscription order.
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -40,8 +41,41 @@ class LocalEventBus final : public EventBus {
   std::map<std::string, std::shared_ptr<const std::vector<Handler>>, std::less<>> channels_;
 };
 
+class CountingEventBus final : public EventBus {
+ public:
+  explicit CountingEventBus(std::unique_ptr<EventBus> inner) : inner_(std::move(inner)) {}
+
+  bool publish(std::string_view channel, std::string_view message) override {
+    published_.fetch_add(1, std::memory_order_relaxed);
+    const bool shared = inner_->publish(channel, message);
+    if (!shared) failures_.fetch_add(1, std::memory_order_relaxed);
+    return shared;
+  }
+
+  void subscribe(std::string_view channel, Handler handler) override {
+    inner_->subscribe(channel, [this, handler = std::move(handler)](std::string_view c, std::string_view m) {
+      delivered_.fetch_add(1, std::memory_order_relaxed);
+      handler(c, m);
+    });
+  }
+
+  bool healthy() const override { return inner_->healthy(); }
+
+  EventBusStats stats() const override {
+    return {published_.load(std::memory_order_relaxed), failures_.load(std::memory_order_relaxed),
+            delivered_.load(std::memory_order_relaxed)};
+  }
+
+ private:
+  std::atomic<std::uint64_t> published_{0}, failures_{0}, delivered_{0};
+  std::unique_ptr<EventBus> inner_;  // last: destroyed first, with the handlers that point here
+};
+
 }  // namespace
 
 std::unique_ptr<EventBus> make_local_event_bus() { return std::make_unique<LocalEventBus>(); }
+std::unique_ptr<EventBus> make_counting_event_bus(std::unique_ptr<EventBus> inner) {
+  return std::make_unique<CountingEventBus>(std::move(inner));
+}
 
 }  // namespace vc

@@ -103,8 +103,12 @@ struct RealtimeHub::Impl {
 
   // Without a transport (not attached yet, or detached) packets go nowhere.
   void send(ConnectionId id, std::string packet) {
-    if (auto* t = transport.load()) t->send(id, std::move(packet));
+    if (auto* t = transport.load()) {
+      sent.fetch_add(1, std::memory_order_relaxed);
+      t->send(id, std::move(packet));
+    }
   }
+  std::atomic<std::uint64_t> sent{0}, received{0};  // Socket.IO packets
   void close_connection(ConnectionId id) {
     if (auto* t = transport.load()) t->close(id);
   }
@@ -414,6 +418,7 @@ void RealtimeHub::on_open(ConnectionId id, std::string address, std::string quer
 }
 
 void RealtimeHub::on_packet(ConnectionId id, std::string_view text, std::chrono::steady_clock::time_point received) {
+  impl_->received.fetch_add(1, std::memory_order_relaxed);
   auto p = sio::decode(text);
   if (!p) {
     log_debug("malformed socket.io packet; closing the connection", {{"error", p.error().message}});
@@ -498,6 +503,8 @@ RealtimeStats RealtimeHub::stats() const {
     s = impl_->registry.stats();
   }
   if (impl_->engine) s.schedule = impl_->engine->stats();
+  s.messages_received = impl_->received.load(std::memory_order_relaxed);
+  s.messages_sent = impl_->sent.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 
+#include "cache/kind_counters.hpp"
 #include "redis/redis_connection.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/redis.hpp"
@@ -36,12 +37,12 @@ class RedisCache final : public Cache {
     auto r = conn_->command({"GET", entry_key(key)});
     if (r && (r->is_string() || r->is_nil())) {
       leave_fallback();
-      count(r->is_string());
+      count(key, r->is_string());
       if (r->is_string()) return std::move(r->str);
       return std::nullopt;
     }
     auto v = fallback()->get(key);
-    count(v.has_value());
+    count(key, v.has_value());
     return v;
   }
 
@@ -97,6 +98,7 @@ class RedisCache final : public Cache {
     }
     s.hits = hits_.load();
     s.misses = misses_.load();
+    s.kinds = kinds_.snapshot();
     return s;
   }
 
@@ -110,7 +112,10 @@ class RedisCache final : public Cache {
   std::string entry_key(std::string_view key) const { return prefix_ + "cache:" + std::string(key); }
   std::string generation_key(std::string_view ns) const { return prefix_ + "gen:" + std::string(ns); }
 
-  void count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
+  void count(std::string_view key, bool hit) {
+    (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed);
+    kinds_.count(key, hit);
+  }
 
   void flush_pending_bumps() const {
     if (!has_pending_.load()) return;
@@ -156,6 +161,7 @@ class RedisCache final : public Cache {
 
   std::atomic<std::uint64_t> hits_{0};
   std::atomic<std::uint64_t> misses_{0};
+  cache_detail::KindCounters kinds_;
 };
 
 }  // namespace

@@ -103,4 +103,34 @@ Result<bool> SociJobs::update_owned(const Job& j, std::string_view worker) {
   });
 }
 
+Result<std::vector<JobKindCounts>> SociJobs::counts(std::int64_t now_ms) {
+  return guarded([&]() -> Result<std::vector<JobKindCounts>> {
+    std::vector<JobKindCounts> out;
+    auto entry = [&](const std::string& kind) -> JobKindCounts& {
+      for (auto& c : out)
+        if (c.kind == kind) return c;
+      out.push_back(JobKindCounts{kind});
+      return out.back();
+    };
+    long long now = now_ms;
+    // Both use the (status, run_after) index; done and failed rows are never read. Typed bulk
+    // reads, so SQLite's untyped aggregates convert like PostgreSQL's bigints.
+    std::vector<std::string> kinds(64);
+    std::vector<long long> n(64), oldest(64);
+    s_ << "SELECT kind, COUNT(*) FROM jobs WHERE status = 'running' GROUP BY kind", soci::into(kinds), soci::into(n);
+    for (std::size_t i = 0; i < kinds.size(); ++i) entry(kinds[i]).running = n[i];
+    kinds.resize(64);
+    n.resize(64);
+    s_ << "SELECT kind, COUNT(*), MIN(CASE WHEN run_after > created_at THEN run_after ELSE created_at END) "
+          "FROM jobs WHERE status = 'queued' AND run_after <= :now GROUP BY kind",
+        soci::into(kinds), soci::into(n), soci::into(oldest), soci::use(now);
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      auto& c = entry(kinds[i]);
+      c.queued = n[i];
+      c.oldest_queued_ms = std::max<std::int64_t>(0, now_ms - oldest[i]);
+    }
+    return out;
+  });
+}
+
 }  // namespace vc::storage

@@ -156,6 +156,7 @@ class SociJobs final : public JobRepository {
   Result<std::optional<Job>> claim_next(std::string_view worker, std::int64_t now_ms,
                                         std::int64_t lease_expired_before_ms) override;
   Result<bool> update_owned(const Job& job, std::string_view worker) override;
+  Result<std::vector<JobKindCounts>> counts(std::int64_t now_ms) override;
 
  private:
   soci::session& s_;

@@ -239,6 +239,19 @@ class SociStorage final : public Storage {
     return run(begin_read(dialect_), fn);
   }
 
+  StorageStats stats() const override {
+    const auto p = pool_->stats();
+    StorageStats s;
+    s.pool_size = p.size;
+    s.in_use = p.in_use;
+    s.waiting = p.waiting;
+    s.pool_wait = p.wait;
+    s.queries = p.queries;
+    s.slow_query_threshold_seconds = p.slow_threshold_seconds;
+    s.slow_queries = p.slow;
+    return s;
+  }
+
  private:
   static Error newer_database(int version) {
     return make_error(ErrorCode::unavailable,
@@ -417,7 +430,7 @@ Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options) {
                                       options.checkpoint_frames);
     for (auto& session : sessions) wal->watch(*session);
   }
-  auto pool = std::make_unique<ConnectionPool>(std::move(sessions));
+  auto pool = std::make_unique<ConnectionPool>(std::move(sessions), options.slow_query_threshold);
   return std::unique_ptr<Storage>(std::make_unique<SociStorage>(sqlite ? Dialect::sqlite : Dialect::postgresql,
                                                                 std::move(wal), std::move(pool)));
 }

@@ -1,0 +1,31 @@
+// Request metrics of the HTTP layer: a latency histogram per method, route template and status
+// class, and the requests in flight. The route is the router's pattern ("/api/v1/devices/{id}"),
+// never the path, so the label's values are as few as the routes. Thread-safe; observing takes a
+// shared lock and an atomic add once the series exists.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "videocontrol/metrics.hpp"
+
+namespace vc::server {
+
+class HttpMetrics {
+ public:
+  void request_started() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+  // The answer went out (or the request ended without one: status 0 counts as in flight only).
+  void request_finished(std::string_view method, std::string_view route, int status, double seconds);
+  void write(MetricsWriter& out) const;
+
+ private:
+  std::atomic<std::int64_t> in_flight_{0};
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::unique_ptr<Histogram>, std::less<>> series_;  // "method\troute\tclass"
+};
+
+}  // namespace vc::server
