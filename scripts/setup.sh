@@ -18,6 +18,10 @@ PACKAGES=(
   # runtime and test tools: real Socket.IO clients (python3-socketio; socket.io-client from npm)
   sqlite3 curl ca-certificates procps python3 python3-socketio python3-websocket python3-requests
   wrk nginx-light postgresql redis-server
+  # monitoring (issue 15): promtool checks deploy/prometheus and the server's /metrics in the tests
+  prometheus
+  # the TLS edge (issue 15): openssl makes the tests' self-signed certificates (deploy config, cluster suite)
+  openssl
   # the web pages' tests: Debian's Chromium (driven by puppeteer-core from npm), fonts with Cyrillic
   chromium fonts-dejavu-core
   # the content pipeline's tools (issue 12): FFmpeg probes, thumbnails and renditions; poppler renders
@@ -41,6 +45,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all packages present"
+fi
+
+# The tests need only promtool: when this run installed the package prometheus, do not leave the
+# Prometheus server (or the node exporter, should it have come along) enabled and listening. A
+# Prometheus installed before is left as it is.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  for unit in prometheus prometheus-node-exporter; do
+    if systemctl list-unit-files "$unit.service" 2>/dev/null | grep -q "^$unit.service"; then
+      $SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+  done
 fi
 
 # Node.js for the JavaScript client tests: use the machine's when present, else Debian's.
