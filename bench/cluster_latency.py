@@ -6,7 +6,8 @@
      time player/play arrived at the player (both clocks are this process's monotonic clock);
   2. REST throughput of GET /api/v1/devices (with a token) behind nginx, 1 versus 3 instances, with
      wrk -t2 -c50 -d5s (nginx's per-address limit_req is removed for this, RATE_LIMIT_PER_MINUTE is
-     at its maximum).
+     at its maximum). nginx runs the shipped TLS server, so this is HTTPS (wrk does not verify the
+     test's self-signed certificate; keep-alive connections make handshakes rare).
 
 Usage: /usr/bin/python3 bench/cluster_latency.py [--binary PATH] [--commands N] [--no-wrk]
 """

@@ -148,6 +148,10 @@ class Server:
         self._log.close()
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
+    def connection(self):
+        """A fresh connection to this server (an HTTPS front end overrides it)."""
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=SOCKET_TIMEOUT)
+
     def call(self, method, path, body=None, token=None, api_key=None, headers=None, query=None):
         """One request on a fresh connection. `body`: dict/list → JSON, str/bytes → as is."""
         if query:
@@ -163,7 +167,7 @@ class Server:
             if isinstance(data, str):
                 data = data.encode("utf-8")
             h.setdefault("Content-Type", "application/json")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SOCKET_TIMEOUT)
+        conn = self.connection()
         try:
             conn.request(method, path, body=data, headers=h)
             r = conn.getresponse()

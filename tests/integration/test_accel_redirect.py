@@ -2,8 +2,8 @@
 """With ACCEL_REDIRECT, media bytes are sent by NGINX, not by the server (deploy/nginx).
 
 Starts the real server (ACCEL_REDIRECT=/_vc_blobs/) and an NGINX on loopback whose config is the
-shipped deploy/nginx/videocontrol-lb.conf pointed at that one instance plus the internal location;
-uploads a file; checks that the server alone answers with X-Accel-Redirect and no body, and that
+shipped deploy/nginx/videocontrol-lb.conf pointed at that one instance plus the internal location
+(its TLS server, with a self-signed certificate made here — edge_support.py); uploads a file; checks that the server alone answers with X-Accel-Redirect and no body, and that
 through NGINX the whole file and a Range arrive byte-exact.
 """
 import os
@@ -19,6 +19,7 @@ import http.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
+import edge_support  # noqa: E402
 from api_support import ApiTestCase, Server, free_port, unique  # noqa: E402
 from test_media import multipart, png  # noqa: E402
 
@@ -34,7 +35,11 @@ class AccelRedirectTest(ApiTestCase):
         site = open(os.path.join(ROOT, "deploy/nginx/videocontrol-lb.conf")).read()
         site = re.sub(r"server 127\.0\.0\.1:300[12] [^;]*;\n", "", site)
         site = site.replace("127.0.0.1:3000", "127.0.0.1:%d" % cls.server.port)
-        site = site.replace("listen 80;", "listen 127.0.0.1:%d;" % cls.nginx_port)
+        cls.cert, key = edge_support.make_certificate(cls.nginx_dir)
+        operator_include = os.path.join(cls.nginx_dir, "operator-network.conf")
+        shutil.copyfile(edge_support.OPERATOR_NETWORK_CONF, operator_include)
+        site = edge_support.site_config(site, ["127.0.0.1:%d" % cls.nginx_port], ["127.0.0.1:%d" % free_port()],
+                                        cls.cert, key, operator_include)
         site = site.replace("limit_req zone=videocontrol_api burst=20 nodelay;", "")
         blobs = os.path.join(cls.server.data_dir, "content", "blobs") + "/"
         site = site.replace("alias /var/lib/videocontrol/content/blobs/;", "alias %s;" % blobs)
@@ -52,7 +57,7 @@ class AccelRedirectTest(ApiTestCase):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                c = http.client.HTTPConnection("127.0.0.1", cls.nginx_port, timeout=2)
+                c = edge_support.https_connection("127.0.0.1", cls.nginx_port, cls.cert, timeout=2)
                 c.request("GET", "/healthz")
                 if c.getresponse().status == 200:
                     break
@@ -70,7 +75,10 @@ class AccelRedirectTest(ApiTestCase):
         cls.server.cleanup()
 
     def get(self, port, path, token, headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        if port == self.nginx_port:  # the shipped edge speaks HTTPS
+            c = edge_support.https_connection("127.0.0.1", port, self.cert, timeout=10)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         c.request("GET", path, headers={"Authorization": "Bearer " + token, **(headers or {})})
         r = c.getresponse()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()

@@ -6,11 +6,19 @@ deploy/nginx/videocontrol-lb.conf in front of them — all on 127.0.0.1, all sto
 Usage:
     /usr/bin/python3 tests/integration/test_cluster.py --binary PATH/videocontrol-server [unittest args]
 
+nginx runs the shipped TLS server with a self-signed certificate made by the test (openssl CLI); every
+request and Socket.IO connection through it is https:// / wss://, verified against that certificate.
+
 Checks (in order; the last two are destructive):
-  1. a command sent through instance 1's REST API reaches a player on instance 3, and through nginx;
+  0. media conversion jobs run once across instances;
+  0a. the edge: plain HTTP only redirects to HTTPS (but serves ACME challenges), HSTS, TLS 1.2/1.3
+     only, certificate verification, /healthz /readyz /metrics only from the operator's network,
+     X-Forwarded-Proto reaching the instances (Secure cookies);
+  1. a command sent through instance 1's REST API reaches a player on instance 3, and through nginx
+     (polling over HTTPS upgraded to WSS);
   2. presence agrees on every instance (REST ?status=online and players/onlineSnapshot);
   3. a cache invalidation crosses instances;
-  4. SIGKILL of the instance a player (via nginx, WebSocket, reconnecting) is on: the player
+  4. SIGKILL of the instance a player (via nginx, WSS, reconnecting) is on: the player
      reconnects through nginx to another instance, re-registers and gets its true state;
   5. Redis stopped: REST keeps working and /readyz reports it; Redis back: cross-instance delivery
      resumes.
@@ -18,11 +26,14 @@ Checks (in order; the last two are destructive):
 The Cluster class is also used by bench/cluster_latency.py.
 """
 
+import gc
+import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,19 +41,22 @@ import threading
 import time
 import unittest
 import uuid
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 import api_support  # noqa: E402
+import edge_support  # noqa: E402
 from api_support import ADMIN_PASSWORD, USER_PASSWORD, ApiTestCase, Server, free_port, unique  # noqa: E402
 
+import requests  # noqa: E402  (python3-requests; python-socketio's HTTP client)
 import socketio  # noqa: E402  (python3-socketio)
 
 WAIT = 5.0
 JWT_SECRET = "cluster-test-jwt-secret-0123456789abcdef"
 NGINX = "/usr/sbin/nginx"
-LB_CONF = os.path.join(ROOT, "deploy", "nginx", "videocontrol-lb.conf")
+LB_CONF = edge_support.LB_CONF
 PNG = b"\x89PNG\r\n\x1a\n" + uuid.uuid5(uuid.NAMESPACE_OID, "cluster").bytes * 200
 
 
@@ -57,12 +71,25 @@ def _script(name, *args):
 
 
 class Nginx:
-    """nginx in the foreground with its own prefix, config generated from the shipped LB config."""
+    """nginx in the foreground with its own prefix, config generated from the shipped LB config: the
+    TLS server (self-signed certificate made here) on 127.0.0.1:port, the redirect server on
+    127.0.0.1:http_port, and the shipped operator-network include — which admits clients from
+    127.0.0.1 but not from 127.0.0.2 (request(..., source=...))."""
 
     def __init__(self, ports, edge_rate_limit=True):
         self.dir = tempfile.mkdtemp(prefix="vc-nginx-")
         os.chmod(self.dir, 0o755)
-        self.port = free_port()
+        self.port = free_port()       # HTTPS / WSS
+        self.http_port = free_port()  # plain HTTP: redirects, ACME challenges
+        self.cert, self.key = edge_support.make_certificate(self.dir, names=("localhost",), addresses=("127.0.0.1",))
+        self.ssl_context = edge_support.client_context(self.cert)
+        operator_include = os.path.join(self.dir, "operator-network.conf")
+        shutil.copyfile(edge_support.OPERATOR_NETWORK_CONF, operator_include)
+        # certbot's webroot: a challenge file that must be served over plain HTTP, not redirected.
+        self.acme_root = os.path.join(self.dir, "acme")
+        os.makedirs(os.path.join(self.acme_root, ".well-known", "acme-challenge"))
+        with open(os.path.join(self.acme_root, ".well-known", "acme-challenge", "test-token"), "w") as f:
+            f.write("test-token.key-authorization")
         with open(LB_CONF) as f:
             conf = f.read()
         for default, port in zip((3000, 3001, 3002), ports):
@@ -70,7 +97,11 @@ class Nginx:
         if len(ports) < 3:  # fewer instances: drop the unused upstream lines
             for default in (3000, 3001, 3002)[len(ports):]:
                 conf = re.sub(r"\n\s*server 127\.0\.0\.1:%d [^\n]*" % default, "", conf)
-        conf = conf.replace("listen 80;", "listen 127.0.0.1:%d;" % self.port)
+        conf = edge_support.site_config(
+            conf, https_listen=["127.0.0.1:%d" % self.port],
+            http_listen=["127.0.0.1:%d" % self.http_port], cert=self.cert, key=self.key,
+            operator_include=operator_include, https_port=self.port)
+        conf = conf.replace("root /var/www/letsencrypt;", "root %s;" % self.acme_root)
         if not edge_rate_limit:  # benchmarks measure the instances, not the edge limit
             conf = re.sub(r"\n\s*limit_req [^\n]*", "", conf)
         with open(os.path.join(self.dir, "videocontrol-lb.conf"), "w") as f:
@@ -105,14 +136,35 @@ http {
             if self.proc.poll() is not None:
                 raise AssertionError("nginx exited: %s" % self.describe())
             try:
-                if api_support.Server.call(self, "GET", "/healthz").status == 200:
+                if self.call("GET", "/healthz").status == 200:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.1)
         raise AssertionError("nginx not answering: %s" % self.describe())
 
-    call = api_support.Server.call
+    call = api_support.Server.call  # over HTTPS from 127.0.0.1, verifying the certificate
+
+    def connection(self, source=None, context=None):
+        """HTTPS to nginx, verifying its certificate; `source`: the client's own address."""
+        return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=api_support.SOCKET_TIMEOUT,
+                                           context=context or self.ssl_context,
+                                           source_address=(source, 0) if source else None)
+
+    def request(self, method, path, tls=True, source=None, headers=None, context=None):
+        """(status, lower-case headers, body) of one request: HTTPS to nginx's TLS port, or plain HTTP to
+        its redirect port; from the client address `source` (default 127.0.0.1)."""
+        if tls:
+            conn = self.connection(source, context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=api_support.SOCKET_TIMEOUT,
+                                              source_address=(source, 0) if source else None)
+        try:
+            conn.request(method, path, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            conn.close()
 
     def describe(self):
         out = ""
@@ -125,7 +177,10 @@ http {
         return out
 
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "https://127.0.0.1:%d" % self.port
+
+    def http_url(self):
+        return "http://127.0.0.1:%d" % self.http_port
 
     def cleanup(self):
         if self.proc.poll() is None:
@@ -254,12 +309,22 @@ class Setup:
 class Client:
     """A python-socketio client recording every event with its arrival time."""
 
-    def __init__(self, url, token=None, transports=None, reconnection=False):
+    def __init__(self, url, token=None, transports=None, reconnection=False, cafile=None):
         self.events = []  # (name, args, monotonic time)
         self.cond = threading.Condition()
         self.connects = 0
         self.disconnects = 0
-        self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=0.5)
+        kw = {}
+        if cafile:
+            # https:// and wss:// verified against the test's certificate: python-socketio 5.7's
+            # ssl_verify is only a bool, but a requests session's `verify` (a CA file) is used for the
+            # long-polling requests and handed to websocket-client as ca_certs for the WebSocket.
+            session = requests.Session()
+            session.trust_env = False  # else REQUESTS_CA_BUNDLE (and proxy variables) would win over `verify`
+            session.verify = cafile
+            kw["http_session"] = session
+        self.sio = socketio.Client(reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=0.5,
+                                   **kw)
 
         @self.sio.on("*")
         def any_event(name, *args):
@@ -369,15 +434,27 @@ class ClusterTest(ApiTestCase):
         for c in self.clients:
             c.close()
 
+    def tls(self, url, kw):
+        """https:// URLs (nginx) are verified against the test's certificate."""
+        if url.startswith("https://"):
+            kw.setdefault("cafile", self.c.nginx.cert)
+        return kw
+
     def player(self, url, device_id, **kw):
-        p = Player(url, device_id, **kw)
+        p = Player(url, device_id, **self.tls(url, kw))
         self.clients.append(p)
         return p
 
     def control(self, url, **kw):
-        c = Client(url, token=self.s.token, **kw)
+        c = Client(url, token=self.s.token, **self.tls(url, kw))
         self.clients.append(c)
         return c
+
+    def wait_transport(self, client, name="websocket"):
+        deadline = time.monotonic() + WAIT
+        while client.sio.transport() != name and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(client.sio.transport(), name)
 
     def wait_players(self, server, n, timeout=WAIT):
         deadline = time.monotonic() + timeout
@@ -397,6 +474,93 @@ class ClusterTest(ApiTestCase):
             time.sleep(0.1)
         self.fail("cannot tell which instance holds the player: %r" %
                   [(s.port, self.c.players_on(s)) for s in self.c.alive()])
+
+    # ---- 0a: the edge (issue 15): TLS, redirect, HSTS, probes for the operator's network ------
+
+    def test_0a_edge_tls_redirect_hsts_and_operator_probes(self):
+        n = self.c.nginx
+        # Port 80's server only redirects (to the TLS port, which the test config names) ...
+        for path in ("/", "/api/v1/devices?limit=1", "/healthz", "/socket.io/?EIO=4&transport=polling"):
+            status, headers, _ = n.request("GET", path, tls=False)
+            self.assertEqual(status, 301, path)
+            self.assertEqual(headers.get("location"), "https://127.0.0.1:%d%s" % (n.port, path))
+            self.assertNotIn("strict-transport-security", headers, "HSTS over plain HTTP is meaningless")
+        status, headers, _ = n.request("POST", "/api/v1/auth/login", tls=False)
+        self.assertEqual(status, 301)
+        # ... except certbot's HTTP-01 challenge, served from the webroot.
+        status, _, body = n.request("GET", "/.well-known/acme-challenge/test-token", tls=False)
+        self.assertEqual((status, body), (200, b"test-token.key-authorization"))
+
+        # HTTPS: TLS 1.2 or 1.3 with the certificate made for this test (verified: the context
+        # trusts only that file and checks the address), HSTS on every answer, errors included.
+        conn = n.connection()
+        try:
+            conn.request("GET", "/")
+            r = conn.getresponse()
+            r.read()
+            self.assertIn(conn.sock.version(), ("TLSv1.2", "TLSv1.3"))
+            hsts = r.getheader("Strict-Transport-Security") or ""
+        finally:
+            conn.close()
+        m = re.match(r"max-age=(\d+)", hsts)
+        self.assertTrue(m and int(m.group(1)) >= 31536000, "HSTS header %r" % hsts)
+        status, headers, _ = n.request("GET", "/api/v1/devices")  # 401 without a token
+        self.assertEqual(status, 401)
+        self.assertIn("strict-transport-security", headers)
+
+        # TLS 1.2 negotiates an ECDHE + AEAD suite; TLS 1.1 is refused by the server.
+        ctx = edge_support.client_context(n.cert)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        conn = n.connection(context=ctx)
+        try:
+            conn.connect()
+            self.assertEqual(conn.sock.version(), "TLSv1.2")
+            cipher = conn.sock.cipher()[0]
+            self.assertTrue(cipher.startswith("ECDHE-") and ("GCM" in cipher or "CHACHA20" in cipher), cipher)
+        finally:
+            conn.close()
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.load_verify_locations(n.cert)
+        old.set_ciphers("DEFAULT:@SECLEVEL=0")  # so that it is the server, not this client, refusing
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.minimum_version = ssl.TLSVersion.TLSv1
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
+        with self.assertRaises(ssl.SSLError) as refused:
+            n.request("GET", "/", context=old)
+        # The server's "protocol version" alert, not this client declining to offer TLS 1.1.
+        self.assertIn("ALERT_PROTOCOL_VERSION", str(refused.exception))
+        # A client that does not trust the certificate gets no answer: verification is real.
+        untrusted = ssl.create_default_context()  # the system's CAs only
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            n.request("GET", "/", context=untrusted)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)  # websocket-client leaves the failed socket to GC
+            with self.assertRaises(socketio.exceptions.ConnectionError):
+                Client(n.url(), transports=["websocket"])  # wss:// against the system's CAs
+            gc.collect()
+
+        # Probes and metrics: from the operator's network (127.0.0.1, in the shipped include) yes;
+        # from 127.0.0.2 (not in it) 403 — while the API still answers that address.
+        for path in ("/healthz", "/readyz", "/metrics"):
+            status, _, body = n.request("GET", path)
+            self.assertEqual(status, 200, "%s from 127.0.0.1: %r" % (path, body[:200]))
+            status, _, body = n.request("GET", path, source="127.0.0.2")
+            self.assertEqual(status, 403, "%s from 127.0.0.2: %r" % (path, body[:200]))
+        status, _, _ = n.request("GET", "/api/v1/devices", source="127.0.0.2",
+                                 headers={"Authorization": "Bearer " + self.s.token})
+        self.assertEqual(status, 200)
+
+        # The instances learn that the client used HTTPS (X-Forwarded-Proto from a trusted proxy):
+        # a browser sign-in through nginx gets Secure cookies, one straight to an instance does not.
+        login = {"username": self.s.users["operator"], "password": USER_PASSWORD, "session": "cookie"}
+        xrw = {"X-Requested-With": "VideoControl"}
+        for front, secure in ((n, True), (self.c.servers[0], False)):
+            r = self.assertStatus(front.call("POST", "/api/v1/auth/login", login, headers=xrw), 200)
+            cookies = [v for k, v in r.header_list if k == "set-cookie"]
+            self.assertTrue(cookies, repr(r))
+            for c in cookies:
+                self.assertEqual("; Secure" in c, secure, "%s: %s" % (front.__class__.__name__, c))
 
     # ---- 0: the content pipeline's jobs across instances (issue 12) -------------------------
 
@@ -472,15 +636,18 @@ class ClusterTest(ApiTestCase):
         self.assertEqual(got["type"], "image", got)
         p.close()
 
-        # Through nginx (default transports: polling, then the upgrade; ip_hash keeps the session).
+        # Through nginx over TLS (default transports: polling over https://, then the upgrade to
+        # wss://; ip_hash keeps the session).
         dev = self.s.devices[1]
+        self.assertTrue(self.c.nginx.url().startswith("https://"))
         pn = self.player(self.c.nginx.url(), dev)
+        self.wait_transport(pn, "websocket")
         on = self.holder()
         other = next(s for s in self.c.servers if s is not on)
         m = pn.mark()
         self.assertStatus(command(other, self.s.token, dev, "play", "pic.png"), 200)
         self.assertEqual(pn.wait_for("player/play", start=m)[0]["file"], "pic.png")
-        # And a command through nginx's REST side.
+        # And a command through nginx's REST side (HTTPS).
         m = pn.mark()
         self.assertStatus(command(self.c.nginx, self.s.token, dev, "pause"), 200)
         pn.wait_for("player/pause", start=m)
@@ -521,7 +688,8 @@ class ClusterTest(ApiTestCase):
 
     def test_4_killed_instance_player_reconnects_through_nginx_with_its_state(self):
         dev = self.s.devices[1]
-        p = self.player(self.c.nginx.url(), dev, transports=["websocket"], reconnection=True)
+        p = self.player(self.c.nginx.url(), dev, transports=["websocket"], reconnection=True)  # wss://
+        self.assertEqual(p.sio.transport(), "websocket")
         on = self.holder()
         other = next(s for s in self.c.servers if s is not on)
         m = p.mark()

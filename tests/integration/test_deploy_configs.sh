@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # The shipped deployment files pass their own tools: `nginx -t` for the load balancer and each
-# upstream variant, `systemd-analyze verify` for the unit (where systemd is available).
+# upstream variant (with a throwaway self-signed certificate for the TLS server block and the
+# operator-network include), `systemd-analyze verify` for the unit (where systemd is available).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 NGINX=${NGINX:-/usr/sbin/nginx}
 fails=0
+# The TLS server block needs a certificate and key that exist: a throwaway self-signed one.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 check_nginx() {  # check_nginx NAME [variant-file]
   local dir="$tmp/$1"
   mkdir -p "$dir/logs"
   cp "$ROOT/deploy/nginx/videocontrol-lb.conf" "$dir/site.conf"
+  cp "$ROOT/deploy/nginx/operator-network.conf" "$dir/operator-network.conf"
+  # Installed paths → the copies and the test certificate.
+  sed -i -e "s|/etc/nginx/snippets/videocontrol-operator-network.conf|$dir/operator-network.conf|" \
+    -e "s|^\( *ssl_certificate \+\)/[^;]*;|\1$tmp/cert.pem;|" \
+    -e "s|^\( *ssl_certificate_key \+\)/[^;]*;|\1$tmp/key.pem;|" "$dir/site.conf"
+  grep -q "$tmp/cert.pem" "$dir/site.conf" && grep -q "$tmp/key.pem" "$dir/site.conf" \
+    && grep -q "$dir/operator-network.conf" "$dir/site.conf" || { echo "FAIL $1: paths not substituted"; fails=$((fails + 1)); return; }
   if [ -n "${2:-}" ]; then
     # Swap the API upstream for the variant's.
     python3 - "$dir/site.conf" "$2" <<'PY'
@@ -22,7 +33,7 @@ new = re.search(r"upstream videocontrol_backend \{.*?\n\}", variant, re.S).group
 open(site, "w").write(s.replace(block, new))
 PY
   fi
-  # Port 80 needs root; the syntax check does not bind, but keep it unprivileged-friendly.
+  # Ports 80/443 need root; the syntax check does not bind, but keep it unprivileged-friendly.
   cat > "$dir/nginx.conf" <<CONF
 pid $dir/nginx.pid;
 error_log $dir/logs/error.log;
