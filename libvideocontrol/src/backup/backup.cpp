@@ -932,13 +932,9 @@ Result<RestoreReport> restore_installation(const std::string& archive_path, cons
 
   // Stage and verify everything.
   const std::string tag = random_secret(12);
-  TempTree staging{o.verify_only ? fs::path() : fs::path(o.content_dir) / (".restore-" + tag)};
   const bool created_content = !o.verify_only && !fs::exists(o.content_dir);
-  std::error_code ec;
-  if (!o.verify_only) {
-    for (const char* sub : {"db", "blobs", "derived"}) fs::create_directories(staging.path / sub, ec);
-    if (ec) return io_error("cannot create " + staging.path.string(), ec.value());
-  }
+  // Declared before the staging folder, so it is removed after it: a content folder this restore
+  // created goes again when the restore fails.
   struct ContentGuard {  // a content folder this restore created goes again when it fails
     fs::path path;
     bool armed;
@@ -947,6 +943,12 @@ Result<RestoreReport> restore_installation(const std::string& archive_path, cons
       if (armed) fs::remove(path, e);  // only when empty
     }
   } content_guard{o.content_dir, created_content};
+  TempTree staging{o.verify_only ? fs::path() : fs::path(o.content_dir) / (".restore-" + tag)};
+  std::error_code ec;
+  if (!o.verify_only) {
+    for (const char* sub : {"db", "blobs", "derived"}) fs::create_directories(staging.path / sub, ec);
+    if (ec) return io_error("cannot create " + staging.path.string(), ec.value());
+  }
 
   Staged staged;
   staged.root = staging.path;
