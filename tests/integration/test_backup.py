@@ -22,6 +22,8 @@ import threading
 import time
 import unittest
 import uuid
+import zlib
+import struct
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
@@ -45,6 +47,16 @@ def vcctl(*args, check=True):
     if check and p.returncode != 0:
         raise AssertionError("vcctl %s -> %d\n%s\n%s" % (" ".join(args), p.returncode, out, err))
     return p.returncode, out, err
+
+
+def png(width, height, noise=True):
+    """A valid PNG: random pixels (incompressible, like media) or a flat colour."""
+    rows = b"".join(b"\x00" + (os.urandom(width * 3) if noise else b"\x80" * (width * 3)) for _ in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 0 if noise else 6)) + chunk(b"IEND", b""))
 
 
 def new_pg_database():
@@ -77,7 +89,7 @@ class Target:
 
 
 def source_args(server):
-    a = ["--data-dir", server.data_dir]
+    a = ["--data-dir", server.env["DATA_DIR"]]
     if "DATABASE_URL" in server.env:
         a += ["--database-url", server.env["DATABASE_URL"]]
     return a
@@ -125,11 +137,23 @@ class BackupTest(ApiTestCase):
         tok = self.token(server)
         for d in ("lobby", "hall"):
             self.assertStatus(server.call("POST", "/api/v1/devices", {"device_id": d, "name": d.title()}, token=tok), 201)
-        self.upload(server, tok, "lobby", "big.bin", os.urandom(3 << 20))
-        self.upload(server, tok, "lobby", "note.txt", "Привет, backup\n".encode())
-        self.upload(server, tok, "hall", "note.txt", "Привет, backup\n".encode())  # the same bytes: one blob
+        self.upload(server, tok, "lobby", "big.png", png(1024, 1024))
+        same = png(64, 48, noise=False)
+        self.upload(server, tok, "lobby", "Привет.png", same)
+        self.upload(server, tok, "hall", "note.png", same)  # the same bytes: one blob
         self.assertStatus(server.call("POST", "/api/v1/organizations", {"name": "Other", "slug": "other"}, token=tok), 201)
+        self.wait_processed(server, tok)
         return tok
+
+    def wait_processed(self, server, tok):
+        """Until the pipeline has made the thumbnails (so the data compared does not move meanwhile)."""
+        deadline = time.monotonic() + 60
+        while True:
+            items, _ = self.collect_pages(server, "/api/v1/media", tok, limit=200)
+            if all(m["status"] not in ("queued", "processing") for m in items):
+                return
+            self.assertLess(time.monotonic(), deadline, "media still processing: %r" % items)
+            time.sleep(0.2)
 
     def snapshot(self, server):
         """What the API shows, and every media item's bytes (by hash, read from the content folder)."""
@@ -146,7 +170,7 @@ class BackupTest(ApiTestCase):
         for m in out["/api/v1/media"]:
             h = m.get("hash") or m.get("blob_hash") or m.get("sha256")
             self.assertTrue(h, repr(m))
-            with open(os.path.join(server.data_dir, "content", "blobs", h[:2], h), "rb") as f:
+            with open(os.path.join(server.env["DATA_DIR"], "content", "blobs", h[:2], h), "rb") as f:
                 data = f.read()
             self.assertEqual(hashlib.sha256(data).hexdigest(), h)
             blobs[h] = len(data)
@@ -177,7 +201,7 @@ class BackupTest(ApiTestCase):
         # the restored installation works: a new device, a new upload
         tok = self.token(dst)
         self.assertStatus(dst.call("POST", "/api/v1/devices", {"device_id": "after", "name": "After"}, token=tok), 201)
-        self.upload(dst, tok, "after", "after.txt", b"after the restore")
+        self.upload(dst, tok, "after", "after.png", png(16, 16))
         # the audit log goes on from the restored entries
         self.assertStatus(dst.call("GET", "/api/v1/audit", token=tok), 200)
 
@@ -211,7 +235,7 @@ class BackupTest(ApiTestCase):
                     r = src.call("POST", "/api/v1/devices", {"device_id": d, "name": d}, token=tok)
                     if r.status != 201:
                         raise AssertionError(repr(r))
-                    self.upload(src, tok, d, "f.bin", os.urandom(64 << 10))
+                    self.upload(src, tok, d, "f.png", png(64, 64))
                     created.append(d)
                     i += 1
             except BaseException as e:  # noqa: B902
@@ -250,7 +274,7 @@ class BackupTest(ApiTestCase):
             data = f.read()
         flipped = bytearray(data)
         flipped[len(data) // 2] ^= 0x20  # inside the 3 MiB blob
-        cases = {"truncated": data[: len(data) * 2 // 3], "no end": data[: len(data) - 1024], "flipped": bytes(flipped)}
+        cases = {"truncated": data[: len(data) * 2 // 3], "no end": data[: len(data) - 1600], "flipped": bytes(flipped)}
         for what, bad in cases.items():
             with self.subTest(what):
                 path = os.path.join(self.tmp, "bad.vcbak")
@@ -279,7 +303,8 @@ class BackupTest(ApiTestCase):
         tok = self.populate(src)
         full = os.path.join(self.tmp, "full.vcbak")
         first = self.backup(src, full)
-        self.upload(src, tok, "hall", "small.txt", b"only this is new")
+        self.upload(src, tok, "hall", "small.png", png(32, 32))
+        self.wait_processed(src, tok)
         before = self.snapshot(src)
         inc = os.path.join(self.tmp, "inc.vcbak")
         second = self.backup(src, inc, "--incremental-from", full)
@@ -299,6 +324,7 @@ class BackupTest(ApiTestCase):
     def test_organization_backup(self):
         src = self.start("sqlite")
         tok = self.populate(src)
+        media = self.snapshot(src)["/api/v1/media"]
         archive = os.path.join(self.tmp, "org.vcbak")
         rc, out, err = vcctl("--json", *source_args(src), "--organization", "default", "backup", "--to", archive)
         t = self.target("sqlite")
@@ -307,7 +333,7 @@ class BackupTest(ApiTestCase):
         self.cleanups.append(dst.cleanup)
         snap = self.snapshot(dst)
         self.assertEqual([o["slug"] for o in snap["/api/v1/organizations"]], ["default"])
-        self.assertEqual(len(snap["/api/v1/media"]), 3)
+        self.assertEqual(snap["/api/v1/media"], media)
 
 
 def main():
