@@ -4,7 +4,7 @@
 # the same content folder, and the ratio. Also an incremental backup after one more file.
 #
 # Usage: bench/backup.sh [SIZE_MB (default 1024)] [BUILD_DIR (default build)]
-# Files are random bytes (incompressible, like media), 1–64 MiB each. Runs with a warm page cache
+# Files are random bytes behind an MP4 signature (incompressible, like media), 1–64 MiB each. Runs with a warm page cache
 # (it does not drop caches); each step is followed by sync, which is timed with it.
 set -euo pipefail
 size_mb=${1:-1024}
@@ -31,7 +31,8 @@ mkdir -p "$work/gen"
 left=$size_mb i=0
 while [ "$left" -gt 0 ]; do
   n=$(( (RANDOM % 64) + 1 )); [ "$n" -gt "$left" ] && n=$left
-  head -c "$((n << 20))" /dev/urandom > "$work/gen/file-$i.bin"
+  # an MP4 signature, then random bytes: stored as a video (nothing decodes it here)
+  { printf '\000\000\000\030ftypisom'; head -c "$(((n << 20) - 12))" /dev/urandom; } > "$work/gen/file-$i.mp4"
   left=$((left - n)); i=$((i + 1))
 done
 "$vcctl" --data-dir "$data" -q media upload bench "$work/gen" >/dev/null
@@ -47,8 +48,8 @@ timed t_restore "$vcctl" --data-dir "$work/restored" -q restore "$work/full.vcba
 mkdir -p "$work/untar"
 timed t_tar_x tar -xf "$work/content.tar" -C "$work/untar"
 timed t_check "$vcctl" -q restore --check "$work/full.vcbak"
-head -c $((4 << 20)) /dev/urandom > "$work/one-more.bin"
-"$vcctl" --data-dir "$data" -q media upload bench "$work/one-more.bin" >/dev/null
+{ printf '\000\000\000\030ftypisom'; head -c $(((4 << 20) - 12)) /dev/urandom; } > "$work/one-more.mp4"
+"$vcctl" --data-dir "$data" -q media upload bench "$work/one-more.mp4" >/dev/null
 timed t_inc "$vcctl" --data-dir "$data" -q backup --to "$work/inc.vcbak" --incremental-from "$work/full.vcbak"
 arch=$(stat -c %s "$work/full.vcbak"); tarb=$(stat -c %s "$work/content.tar"); incb=$(stat -c %s "$work/inc.vcbak")
 
