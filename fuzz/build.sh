@@ -60,12 +60,14 @@ LIB_SRCS=(
   libvideocontrol/src/realtime/player_status.cpp
   libvideocontrol/src/pipeline/probe.cpp
   libvideocontrol/src/pipeline/archive_names.cpp
+  libvideocontrol/src/backup/manifest.cpp
+  libvideocontrol/src/auth/digest.cpp
   libvideocontrol/src/schedule/cron.cpp
   libvideocontrol/src/schedule/schedule.cpp
   libvideocontrol/src/schedule/schedule_json.cpp
   apps/cli/session.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp fuzz/backup_manifest_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -144,4 +146,8 @@ echo "  LINK schedule_fuzz"
 echo "  LINK profiles_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/profiles_fuzz.cpp)" "$(obj apps/cli/session.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -o "$OUT/profiles_fuzz"
+echo "  LINK backup_manifest_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/backup_manifest_fuzz.cpp)" "$(obj libvideocontrol/src/backup/manifest.cpp)" \
+  "$(obj libvideocontrol/src/auth/digest.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lcrypto -lfmt -lsodium -o "$OUT/backup_manifest_fuzz"
 echo "build.sh: fuzz targets in $OUT"

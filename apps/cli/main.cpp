@@ -461,9 +461,41 @@ struct Args {
   int page = 0, limit = 50, days = 1, priority = 0, duration_s = 0, minutes = 60;
   bool no_loop = false, shuffle = false;
   bool yes = false, clear = false, remove = false, force = false, password_stdin = false, all = false, disable = false;
+  bool check = false;
 };
 Args A;
 std::function<int()> run;
+
+// The server's settings for the commands that always work on the installation's own files
+// (migrate, backup, restore): --database-url / --data-dir, else DATABASE_URL / DATA_DIR.
+vc::Config local_config() {
+  std::vector<std::string> args;
+  if (!g.database_url.empty()) args.push_back("--database-url=" + g.database_url);
+  if (!g.data_dir.empty()) args.push_back("--data-dir=" + g.data_dir);
+  auto config = vc::load_config(vc::process_env(), args);
+  if (!config) throw failure_of(config.error());
+  return std::move(*config);
+}
+
+// A progress bar per phase of a backup or restore (on a terminal only); called with an empty phase
+// at the end.
+std::function<void(std::string_view, std::uint64_t, std::uint64_t)> phase_progress() {
+  auto bar = std::make_shared<std::unique_ptr<Progress>>();
+  auto current = std::make_shared<std::string>();
+  return [bar, current](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+    if (phase.empty()) {
+      bar->reset();
+      return;
+    }
+    if (*current != phase) {
+      *current = std::string(phase);
+      bar->reset();
+      const char* label = phase == "database" ? tr("database") : phase == "content" ? tr("content") : phase == "verify" ? tr("verifying") : tr("restoring");
+      *bar = std::make_unique<Progress>(label);
+    }
+    if (total > 0) (*bar)->update(done, total);
+  };
+}
 
 CLI::App* leaf(CLI::App* parent, const std::string& name, const std::string& help, std::function<int()> fn) {
   auto* c = parent->add_subcommand(name, help);
@@ -1222,6 +1254,80 @@ void define(CLI::App& app) {
     say(trf("schema version {} (was {})", report->to_version, report->from_version));
     return exit_ok;
   });
+
+  // backup and restore (always local: the server's DATABASE_URL and content folder, or --data-dir / --database-url)
+  auto* backup = leaf(&app, "backup", tr("Write a consistent backup archive of the installation while it runs"), [] {
+    auto config = local_config();
+    vc::BackupOptions o;
+    o.database_url = config.database_url;
+    o.content_dir = config.content_dir;
+    o.organization = g.organization;
+    o.incremental_from = A.b;
+    auto progress = phase_progress();
+    o.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) { progress(phase, done, total); };
+    const auto started = std::chrono::steady_clock::now();
+    auto r = vc::backup_installation(o, A.to);
+    progress({}, 0, 0);
+    if (!r) throw failure_of(r.error());
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (const auto& m : r->missing) error_line(trf("deleted during the backup, not in the archive: {}", m));
+    if (output().json) {
+      std::printf("{\"archive\":%s,\"id\":\"%s\",\"base_id\":\"%s\",\"backend\":\"%s\",\"schema\":%d,\"rows\":%lld,"
+                  "\"blobs\":%lld,\"blobs_copied\":%lld,\"blob_bytes_copied\":%lld,\"derived_files\":%lld,\"derived_copied\":%lld,"
+                  "\"archive_bytes\":%llu,\"missing\":%zu,\"seconds\":%.3f}\n",
+                  vc::json_quote(A.to).c_str(), r->id.c_str(), r->base_id.c_str(), r->backend.c_str(), r->schema_version,
+                  static_cast<long long>(r->rows), static_cast<long long>(r->blobs), static_cast<long long>(r->blobs_copied),
+                  static_cast<long long>(r->blob_bytes_copied), static_cast<long long>(r->derived_files),
+                  static_cast<long long>(r->derived_copied), static_cast<unsigned long long>(r->archive_bytes), r->missing.size(), secs);
+      return exit_ok;
+    }
+    if (output().quiet) return exit_ok;
+    say(trf("Backup {} written to {}: {} rows, {} of {} blobs ({}), {} of {} derived files; {} in {:.1f} s.", r->id, A.to, r->rows,
+            r->blobs_copied, r->blobs, human_bytes(static_cast<std::uint64_t>(r->blob_bytes_copied)), r->derived_copied,
+            r->derived_files, human_bytes(r->archive_bytes), secs));
+    if (!r->base_id.empty()) say(trf("Incremental on top of {}: restore with --base naming that archive.", r->base_id));
+    return exit_ok;
+  });
+  backup->add_option("--to", A.to, tr("the archive to write (written as FILE.partial, renamed when complete)"))->required();
+  backup->add_option("--incremental-from", A.b, tr("an earlier archive of this installation: copy only the blobs and derived files its chain lacks"));
+  auto* restore = leaf(&app, "restore", tr("Restore a backup archive into an empty installation (verified completely first)"), [] {
+    vc::RestoreOptions o;
+    if (!A.check) {
+      auto config = local_config();
+      o.database_url = config.database_url;
+      o.content_dir = config.content_dir;
+    }
+    o.bases = A.list;
+    o.verify_only = A.check;
+    auto progress = phase_progress();
+    o.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) { progress(phase, done, total); };
+    const auto started = std::chrono::steady_clock::now();
+    auto r = vc::restore_installation(A.a, o);
+    progress({}, 0, 0);
+    if (!r) throw failure_of(r.error());
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (const auto& m : r->missing) error_line(trf("the backup recorded as deleted during it, not restored: {}", m));
+    if (output().json) {
+      std::printf("{\"archive\":%s,\"id\":\"%s\",\"backend\":\"%s\",\"organization\":%s,\"schema\":%d,\"rows\":%lld,"
+                  "\"blobs\":%lld,\"derived_files\":%lld,\"bytes\":%llu,\"missing\":%zu,\"verified_only\":%s,\"seconds\":%.3f}\n",
+                  vc::json_quote(A.a).c_str(), r->id.c_str(), r->backend.c_str(), vc::json_quote(r->organization).c_str(),
+                  r->schema_version, static_cast<long long>(r->rows), static_cast<long long>(r->blobs),
+                  static_cast<long long>(r->derived_files), static_cast<unsigned long long>(r->bytes), r->missing.size(),
+                  A.check ? "true" : "false", secs);
+      return exit_ok;
+    }
+    if (output().quiet) return exit_ok;
+    if (A.check)
+      say(trf("{} is complete and intact: {} rows, {} blobs, {} derived files ({}), schema {}, from {}.", A.a, r->rows, r->blobs,
+              r->derived_files, human_bytes(r->bytes), r->schema_version, r->backend));
+    else
+      say(trf("Restored {} ({} rows, {} blobs, {} derived files, {}) in {:.1f} s; start the server on it now.", A.a, r->rows,
+              r->blobs, r->derived_files, human_bytes(r->bytes), secs));
+    return exit_ok;
+  });
+  restore->add_option("archive", A.a, tr("the archive (vcctl backup --to)"))->required();
+  restore->add_option("--base", A.list, tr("an archive the incremental archive builds on (repeat for the whole chain)"));
+  restore->add_flag("--check", A.check, tr("only verify the archive (and its bases) completely; change nothing"));
 
   leaf(&app, "version", tr("vcctl's and the library's versions"), [] {
     if (output().json) std::printf("{\"vcctl\":\"%s\",\"library\":\"%s\",\"schema\":%d}\n", VIDEOCONTROL_VERSION, vc::version(), vc::latest_schema_version());

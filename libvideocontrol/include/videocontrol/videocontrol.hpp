@@ -5,6 +5,7 @@
 #include "videocontrol/api_keys.hpp"
 #include "videocontrol/audit.hpp"
 #include "videocontrol/auth.hpp"
+#include "videocontrol/backup.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"

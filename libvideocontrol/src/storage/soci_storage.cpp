@@ -20,6 +20,7 @@
 #include "soci_repositories.hpp"
 #include "dialect.hpp"
 #include "migrations.hpp"
+#include "raw_access.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/log.hpp"
 #include "videocontrol/storage.hpp"
@@ -189,7 +190,9 @@ class SociStorage final : public Storage {
     return guarded([&]() { return version_on(*lease); });
   }
 
-  Result<MigrationReport> migrate() override {
+  Result<MigrationReport> migrate() override { return migrate_up_to(latest_schema_version()); }
+
+  Result<MigrationReport> migrate_up_to(int target) {
     auto lease = pool_->acquire();
     soci::session& s = *lease;
     return guarded([&]() -> Result<MigrationReport> {
@@ -202,6 +205,7 @@ class SociStorage final : public Storage {
       if (*start > latest_schema_version()) return newer_database(*start);
       for (const auto& m : storage::migrations()) {
         if (m.version <= report.to_version) continue;
+        if (m.version > target) break;
         s << begin_write(dialect_);
         try {
           if (auto lock = storage::migration_lock(dialect_); !lock.empty()) s << lock;
@@ -251,6 +255,30 @@ class SociStorage final : public Storage {
     s.slow_queries = p.slow;
     return s;
   }
+
+  Result<void> raw(std::string_view begin, const storage::RawFn& fn) {
+    auto lease = pool_->acquire();
+    soci::session& s = *lease;
+    try {
+      s << begin;
+    } catch (const std::exception& e) {
+      return db_error(e);
+    }
+    Result<void> result;
+    try {
+      result = fn(s, dialect_);
+      if (result.ok()) {
+        s << "COMMIT";
+        return result;
+      }
+    } catch (const std::exception& e) {
+      result = db_error(e);
+    }
+    try { s << "ROLLBACK"; } catch (...) {}
+    return result;
+  }
+
+  Dialect dialect() const { return dialect_; }
 
  private:
   static Error newer_database(int version) {
@@ -404,6 +432,31 @@ Result<std::unique_ptr<soci::session>> connect_postgresql(const std::string& url
 }
 
 }  // namespace
+
+namespace storage {
+
+Result<void> snapshot_read(Storage& st, const RawFn& fn) {
+  auto* soci_storage = dynamic_cast<SociStorage*>(&st);
+  if (!soci_storage) return make_error(ErrorCode::invalid, "backup needs the library's own storage");
+  return soci_storage->raw(soci_storage->dialect() == Dialect::sqlite
+                               ? std::string_view("BEGIN")
+                               : std::string_view("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+                           fn);
+}
+
+Result<void> raw_transact(Storage& st, const RawFn& fn) {
+  auto* soci_storage = dynamic_cast<SociStorage*>(&st);
+  if (!soci_storage) return make_error(ErrorCode::invalid, "restore needs the library's own storage");
+  return soci_storage->raw(begin_write(soci_storage->dialect()), fn);
+}
+
+Result<MigrationReport> migrate_up_to(Storage& st, int version) {
+  auto* soci_storage = dynamic_cast<SociStorage*>(&st);
+  if (!soci_storage) return make_error(ErrorCode::invalid, "restore needs the library's own storage");
+  return soci_storage->migrate_up_to(version);
+}
+
+}  // namespace storage
 
 int latest_schema_version() noexcept {
   auto all = storage::migrations();
