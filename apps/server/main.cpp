@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
        .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms,
        .accel_prefix = ctx.config.accel_redirect,
        .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/",
-       .metrics = ctx.http_metrics.get()},
+       .metrics = ctx.config.metrics ? ctx.http_metrics.get() : nullptr},
       router);
   server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
                                              std::shared_ptr<vc::server::WebSocketConnection> ws) {

@@ -36,7 +36,7 @@ void register_health_routes(Router& router, ServerContext& ctx) {
   // deploy/ keeps it off the public side of the load balancer. docs/operations.md lists the families.
   router.add("GET", "/metrics", [&ctx](Request&) {
     MetricsWriter out;
-    if (ctx.http_metrics) ctx.http_metrics->write(out);
+    if (ctx.http_metrics && ctx.config.metrics) ctx.http_metrics->write(out);
     if (ctx.installation) write_installation_metrics(*ctx.installation, out);
     Response res;
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -116,6 +116,13 @@ const Setting kSettings[] = {
        c.network_threads = *r;
        return {};
      }},
+    {"METRICS", "metrics", "true/false: measure every request and database statement for /metrics (default true; false serves the rest of /metrics)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_bool(n, v);
+       if (!r) return std::move(r).error();
+       c.metrics = *r;
+       return {};
+     }},
     {"SLOW_QUERY_MS", "slow-query-ms", "a database statement slower than this is counted in /metrics and logged at WARN (default 250)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        auto r = parse_uint<std::uint32_t>(n, v, 1, 3'600'000, "milliseconds");
@@ -519,6 +526,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.database_url = c.database_url;
   o.db_pool_size = c.db_pool_size;
   o.slow_query_threshold = std::chrono::milliseconds(c.slow_query_ms);
+  o.measure_statements = c.metrics;
   o.content_dir = c.content_dir;
   if (c.redis_enabled) o.redis_url = c.redis_url;
   o.cache_bytes = c.cache_bytes;

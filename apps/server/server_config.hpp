@@ -37,6 +37,7 @@ struct Config {
   unsigned network_threads = 1;               // threads running the io_context
   unsigned db_pool_size = 4;
   std::uint32_t slow_query_ms = 250;          // statements slower than this are counted and logged
+  bool metrics = true;                        // request and statement measurement (METRICS)
   std::uint32_t shutdown_timeout_ms = 10'000; // graceful shutdown deadline
   std::string admin_password;                 // first run only; generated when empty
   std::string jwt_secret;                     // empty: generated once and kept in the database

@@ -671,6 +671,15 @@ class ConfigFileTest(ServerTestCase):
         self.assertIn('"settings read from a file"', err)  # LOG_FORMAT=json from the file
         self.assertIn("NOT_A_SETTING", err)  # an unknown name is a warning, not a failure
 
+    def test_metrics_false_stops_request_and_statement_measurement(self):
+        server = self.start_server(env={"METRICS": "false"})
+        server.request("GET", "/healthz")
+        _, body = server.request("GET", "/metrics")
+        text = body.decode()
+        self.assertNotIn("videocontrol_http_request_duration_seconds", text)
+        self.assertIn("\nvideocontrol_db_queries_total 0\n", text)
+        self.assertIn("\nvideocontrol_db_pool_connections 4\n", text)  # the rest is still served
+
     def test_config_file_setting_names_the_file_and_a_bad_line_stops_startup(self):
         d = self._dir_with("vc.conf", "PORT=1\nLOG_LEVEL=loud\n")
         server = ServerProcess(env={"CONFIG_FILE": os.path.join(d, "vc.conf")}, drop=("LOG_LEVEL",))

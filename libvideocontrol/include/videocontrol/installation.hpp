@@ -42,6 +42,8 @@ struct VC_API InstallationOptions {
   unsigned db_pool_size = 4;
   // Statements slower than this are counted in the metrics and logged at WARN.
   std::chrono::milliseconds slow_query_threshold{250};
+  // false: database statements are not timed (no statement counts or slow-query log in the metrics).
+  bool measure_statements = true;
   std::string content_dir;    // media bytes; default: <data_dir>/content
   // The media bytes' store; default (null): the disk store under content_dir (make_disk_blob_store).
   // An integrator's store must keep BlobStore's contract (blob_store.hpp). Derived files stay under

@@ -335,6 +335,7 @@ struct VC_API StorageOptions {
   int checkpoint_frames = 8192;
   // A statement that takes longer is counted (StorageStats::slow_queries) and logged at WARN.
   std::chrono::milliseconds slow_query_threshold{250};
+  bool measure_statements = true;  // false: no statement counts nor slow-query log (StorageStats)
 };
 
 // Opens (and for SQLite creates) the database. Does not migrate.

@@ -63,7 +63,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
 
   std::unique_ptr<Installation> inst(new Installation());
   Impl& in = *inst->impl_;
-  VC_ASSIGN(in.storage, open_storage({.url = url, .pool_size = o.db_pool_size, .slow_query_threshold = o.slow_query_threshold}));
+  VC_ASSIGN(in.storage, open_storage({.url = url, .pool_size = o.db_pool_size, .slow_query_threshold = o.slow_query_threshold,
+                                       .measure_statements = o.measure_statements}));
   VC_ASSIGN(auto migrated, in.storage->migrate());
   in.migrations = migrated.applied;
   VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password));

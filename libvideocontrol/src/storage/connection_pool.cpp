@@ -89,8 +89,9 @@ class QueryTimer final : public soci::logger_impl {
 };
 
 ConnectionPool::ConnectionPool(std::vector<std::unique_ptr<soci::session>> sessions,
-                               std::chrono::milliseconds slow_query_threshold)
+                               std::chrono::milliseconds slow_query_threshold, bool measure_statements)
     : size_(static_cast<unsigned>(sessions.size())), slow_threshold_(slow_query_threshold), free_(std::move(sessions)) {
+  if (!measure_statements) return;
   for (auto& s : free_) {
     auto state = std::make_shared<QueryTimerState>();
     s->set_logger(soci::logger(new QueryTimer(*this, state)));

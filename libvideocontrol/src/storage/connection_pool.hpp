@@ -31,8 +31,10 @@ struct QueryTimerState;
 
 class ConnectionPool {
  public:
+  // measure_statements off: no logger on the sessions (no statement counts, no slow-query log).
   ConnectionPool(std::vector<std::unique_ptr<soci::session>> sessions,
-                 std::chrono::milliseconds slow_query_threshold = std::chrono::milliseconds(250));
+                 std::chrono::milliseconds slow_query_threshold = std::chrono::milliseconds(250),
+                 bool measure_statements = true);
   ~ConnectionPool();
 
   class Lease {

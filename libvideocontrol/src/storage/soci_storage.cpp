@@ -483,7 +483,8 @@ Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options) {
                                       options.checkpoint_frames);
     for (auto& session : sessions) wal->watch(*session);
   }
-  auto pool = std::make_unique<ConnectionPool>(std::move(sessions), options.slow_query_threshold);
+  auto pool = std::make_unique<ConnectionPool>(std::move(sessions), options.slow_query_threshold,
+                                               options.measure_statements);
   return std::unique_ptr<Storage>(std::make_unique<SociStorage>(sqlite ? Dialect::sqlite : Dialect::postgresql,
                                                                 std::move(wal), std::move(pool)));
 }
