@@ -58,6 +58,23 @@ void HttpServer::Impl::check_drained() {
   if (left == 0) net::post(ioc, [this] { deadline.cancel(); });
 }
 
+// Not ready, but still serving: a load balancer notices (readiness checks, connections that stop
+// being kept alive) and sends new traffic elsewhere; after drain_ms the real shutdown begins (or at
+// a second signal).
+void HttpServer::Impl::begin_drain() {
+  if (soft_draining.exchange(true) || draining) return;
+  log_info("draining: reporting not ready, serving for a while before shutting down",
+           {{"drain_ms", options.drain_ms}});
+  for (auto& hook : drain_hooks) hook();
+  signals.async_wait([this](beast::error_code ec, int) {
+    if (!ec) begin_shutdown();
+  });
+  drain_timer.expires_after(std::chrono::milliseconds(options.drain_ms));
+  drain_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) begin_shutdown();
+  });
+}
+
 void HttpServer::Impl::begin_shutdown() {
   if (draining.exchange(true)) return;
   log_info("shutting down: no new connections, finishing in-flight requests",
@@ -65,6 +82,7 @@ void HttpServer::Impl::begin_shutdown() {
   beast::error_code ec;
   acceptor.close(ec);
   signals.cancel(ec);
+  drain_timer.cancel();
   for (auto& hook : shutdown_hooks) hook();
   bool websockets_left;
   {
@@ -132,6 +150,7 @@ void HttpServer::run() {
     s.signals.async_wait([&s](beast::error_code ec, int signo) {
       if (ec) return;
       log_info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      if (s.options.drain_ms > 0) return s.begin_drain();
       s.begin_shutdown();
     });
   }
@@ -148,6 +167,7 @@ void HttpServer::add_websocket(std::string path, WebSocketHandler handler) {
 }
 
 void HttpServer::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
+void HttpServer::on_drain(std::function<void()> hook) { impl_->drain_hooks.push_back(std::move(hook)); }
 
 void HttpServer::shutdown() {
   net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });

@@ -37,6 +37,10 @@ struct HttpServerOptions {
   std::string accel_prefix;
   std::string accel_root;
   bool handle_signals = true;
+  // On SIGTERM/SIGINT, keep serving this long first (answers say `Connection: close`, the drain
+  // hooks run, so /readyz says "draining"), letting a load balancer move new traffic elsewhere;
+  // then shut down as below. 0 = shut down at once. A second signal skips the rest of the wait.
+  std::uint32_t drain_ms = 0;
   HttpMetrics* metrics = nullptr;  // request metrics; must outlive the server
 };
 
@@ -59,6 +63,8 @@ class HttpServer {
   void add_websocket(std::string path, WebSocketHandler handler);
   // Called (on the network thread) when shutdown begins, e.g. to end long-polls. REQUIRES: before run().
   void on_shutdown(std::function<void()> hook);
+  // Called (on the network thread) when a signal starts the drain (drain_ms > 0). REQUIRES: before run().
+  void on_drain(std::function<void()> hook);
 
  private:
   friend class Session;

@@ -62,6 +62,10 @@ struct HttpServer::Impl {
   net::steady_timer deadline;
   net::thread_pool pool;
   std::atomic<bool> draining{false};
+  std::atomic<bool> soft_draining{false};  // drain_ms phase: still serving, no keep-alive
+  net::steady_timer drain_timer{ioc};
+  std::vector<std::function<void()>> drain_hooks;
+  void begin_drain();
   std::mutex sessions_mu;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   std::unordered_map<std::string, WebSocketHandler> ws_handlers;

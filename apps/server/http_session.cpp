@@ -340,7 +340,7 @@ void Session::refuse_too_large() {
 
 void Session::send(Response r, bool keep_alive) {
   const bool head = method_ == "HEAD";
-  keep_alive = keep_alive && !server_.draining;
+  keep_alive = keep_alive && !server_.draining && !server_.soft_draining;
   status_ = r.status;
   if (r.file) return send_file(std::move(r), keep_alive, head);
   auto res = std::make_shared<http::response<http::string_body>>();

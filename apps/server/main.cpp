@@ -85,12 +85,16 @@ int main(int argc, char** argv) {
        .shutdown_timeout_ms = ctx.config.shutdown_timeout_ms,
        .accel_prefix = ctx.config.accel_redirect,
        .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/",
+       .drain_ms = ctx.config.drain_ms,
        .metrics = ctx.config.metrics ? ctx.http_metrics.get() : nullptr},
       router);
   server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
                                              std::shared_ptr<vc::server::WebSocketConnection> ws) {
     ctx.engine->handle_websocket(std::move(req), std::move(ws));
   });
+  server.on_drain([&ctx] { ctx.draining = true; });
+  // Players' connections are closed at the transport level (no Socket.IO disconnect), so they
+  // reconnect at once — through a load balancer, to another instance.
   server.on_shutdown([&ctx] { ctx.engine->shutdown(); });
   auto port = server.listen();
   if (!port) return fail(port.error().message);

@@ -17,6 +17,8 @@ void register_health_routes(Router& router, ServerContext& ctx) {
 
   // Ready: the database answers a round trip.
   router.add("GET", "/readyz", [&ctx](Request&) {
+    if (ctx.draining)  // SIGTERM with DRAIN_MS: still serving, but send new traffic elsewhere
+      return Response::json(503, R"({"status":"draining","checks":{}})");
     auto db = ctx.storage->ping();
     JsonWriter w;
     w.begin_object().key("status").value(db ? "ready" : "unavailable");

@@ -123,6 +123,20 @@ const Setting kSettings[] = {
        c.metrics = *r;
        return {};
      }},
+    {"DRAIN_MS", "drain-ms", "on SIGTERM: report not ready and keep serving this long before shutting down, so a load balancer moves traffic first (default 0)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.drain_ms = *r;
+       return {};
+     }},
+    {"PRESENCE_TTL_MS", "presence-ttl-ms", "how long an instance's claim on its players lasts without a refresh; a dead instance's players are reported offline by another instance after it (default 20000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 10'000, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.presence_ttl_ms = *r;
+       return {};
+     }},
     {"SLOW_QUERY_MS", "slow-query-ms", "a database statement slower than this is counted in /metrics and logged at WARN (default 250)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        auto r = parse_uint<std::uint32_t>(n, v, 1, 3'600'000, "milliseconds");
@@ -527,6 +541,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.db_pool_size = c.db_pool_size;
   o.slow_query_threshold = std::chrono::milliseconds(c.slow_query_ms);
   o.measure_statements = c.metrics;
+  o.presence_ttl = std::chrono::milliseconds(c.presence_ttl_ms);
   o.content_dir = c.content_dir;
   if (c.redis_enabled) o.redis_url = c.redis_url;
   o.cache_bytes = c.cache_bytes;

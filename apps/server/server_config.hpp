@@ -38,6 +38,8 @@ struct Config {
   unsigned db_pool_size = 4;
   std::uint32_t slow_query_ms = 250;          // statements slower than this are counted and logged
   bool metrics = true;                        // request and statement measurement (METRICS)
+  std::uint32_t drain_ms = 0;                 // SIGTERM: not ready but serving this long, then shut down
+  std::uint32_t presence_ttl_ms = 20'000;     // an instance's claim on its players without a refresh
   std::uint32_t shutdown_timeout_ms = 10'000; // graceful shutdown deadline
   std::string admin_password;                 // first run only; generated when empty
   std::string jwt_secret;                     // empty: generated once and kept in the database

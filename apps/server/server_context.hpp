@@ -1,6 +1,7 @@
 // What the routes share: configuration and the library services, built once in main().
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "videocontrol/blob_store.hpp"
@@ -31,6 +32,7 @@ struct ServerContext {
   std::shared_ptr<Clock> clock;
   std::unique_ptr<HttpMetrics> http_metrics;  // the HTTP layer's (HttpServerOptions::metrics)
   Installation* installation = nullptr;        // set by use(); null in tests that build only some of it
+  std::atomic<bool> draining{false};           // SIGTERM's drain phase: /readyz answers 503
   // Everything below points into the installation (Installation::open), or is null in tests that
   // build only some of it.
   Storage* storage = nullptr;

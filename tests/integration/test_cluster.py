@@ -220,6 +220,10 @@ class Cluster:
                 "LOGIN_ATTEMPTS": "1000000",
                 "TRUSTED_PROXIES": "127.0.0.1",
                 "DB_POOL_SIZE": "8",
+                # Issue 15: a dead instance's players are reported offline after this (default 20 s);
+                # SIGTERM keeps serving, not ready, this long before shutting down.
+                "PRESENCE_TTL_MS": "10000",
+                "DRAIN_MS": "1500",
             }
             # The first instance alone bootstraps the database (migrations, admin), then the rest.
             self.servers.append(Server(env=self.env))
@@ -692,6 +696,11 @@ class ClusterTest(ApiTestCase):
         self.assertEqual(p.sio.transport(), "websocket")
         on = self.holder()
         other = next(s for s in self.c.servers if s is not on)
+        # A second screen on the same instance that does not come back, and a panel elsewhere.
+        gone = self.s.devices[2]
+        self.player(url_of(on), gone, transports=["websocket"], reconnection=False)
+        panel = self.control(url_of(other), transports=["websocket"])
+        panel_mark = panel.mark()
         m = p.mark()
         self.assertStatus(command(other, self.s.token, dev, "play", "pic.png"), 200)
         expected = p.wait_for("player/play", start=m)[0]
@@ -700,6 +709,7 @@ class ClusterTest(ApiTestCase):
         m = p.mark()
         registered_before = sum(1 for e in p.events if e[0] == "player/registered")
         on.proc.kill()  # SIGKILL
+        killed_at = time.monotonic()
         on.proc.wait(timeout=10)
         state = p.wait_for("player/state", start=m, timeout=30)[0]
         p.wait_for("player/registered", start=m, timeout=10)
@@ -713,6 +723,21 @@ class ClusterTest(ApiTestCase):
         m = p.mark()
         self.assertStatus(command(src, self.s.token, dev, "stop"), 200)
         p.wait_for("player/stop", start=m)
+
+        # Nobody held the second screen's connection any more: once the dead instance's presence
+        # lease ran out (PRESENCE_TTL_MS), a surviving instance told every panel it is offline.
+        args = panel.wait_for("player/offline", lambda a: bool(a) and gone in json.dumps(a[0]),
+                              start=panel_mark, timeout=30)
+        sys.stderr.write("\n  [cluster] a dead instance's player reported offline %.1f s after the kill\n"
+                         % (time.monotonic() - killed_at))
+        self.assertTrue(args)
+        r = self.assertStatus(other.call("GET", "/api/v1/devices", token=self.s.token,
+                                         query={"status": "online", "limit": 100}), 200)
+        online = {d["device_id"] for d in r.json()["items"]}
+        self.assertNotIn(gone, online)
+        self.assertIn(dev, online)  # the one that reconnected is not reported
+        self.assertFalse(any(e[0] == "player/offline" and dev in json.dumps(e[1]) for e in panel.events[panel_mark:]),
+                         "the reconnected player was reported offline")
 
     # ---- 5 ---------------------------------------------------------------------------------
 
@@ -756,6 +781,56 @@ class ClusterTest(ApiTestCase):
             while s.call("GET", "/readyz").json()["checks"].get("redis") != "ok" and time.monotonic() < deadline:
                 time.sleep(0.2)
             self.assertEqual(s.call("GET", "/readyz").json()["checks"].get("redis"), "ok")
+
+
+    # ---- 6 ---------------------------------------------------------------------------------
+
+    def test_6_sigterm_drains_without_losing_a_command(self):
+        """SIGTERM with DRAIN_MS: /readyz says draining while requests are still served, then the
+        instance stops accepting, its players reconnect through nginx to another one, and every
+        command sent through nginx meanwhile succeeds and reaches the player."""
+        alive = self.c.alive()
+        self.assertGreaterEqual(len(alive), 2)
+        dev = self.s.devices[3]
+        p = self.player(self.c.nginx.url(), dev, transports=["websocket"], reconnection=True)
+        on = self.holder()
+        statuses, stop = [], threading.Event()
+
+        def send_commands():
+            # Through nginx at 5 per second (its edge limit is 10 per second per address).
+            i = 0
+            while not stop.is_set():
+                r = command(self.c.nginx, self.s.token, dev, "play" if i % 2 == 0 else "pause", "pic.png")
+                statuses.append(r.status)
+                i += 1
+                time.sleep(0.2)
+
+        sender = threading.Thread(target=send_commands)
+        sender.start()
+        try:
+            time.sleep(0.5)
+            m = p.mark()
+            on.proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 1.0
+            while True:  # straight to the instance, during the drain (the signal is handled at once)
+                drained = on.call("GET", "/readyz")
+                if drained.status == 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            self.assertEqual(drained.status, 503, drained.body)
+            self.assertEqual(drained.json()["status"], "draining")
+            self.assertEqual(on.proc.wait(timeout=20), 0, "the drained instance did not exit cleanly")
+            p.wait_for("player/registered", start=m, timeout=15)  # back, on another instance
+            time.sleep(1.0)
+        finally:
+            stop.set()
+            sender.join(timeout=10)
+        self.assertGreater(len(statuses), 5)
+        self.assertEqual([s for s in statuses if s != 200], [], "commands refused during the drain: %r" % statuses)
+        self.assertIsNot(self.holder(), on)
+        m = p.mark()
+        self.assertStatus(command(self.c.nginx, self.s.token, dev, "stop"), 200)
+        p.wait_for("player/stop", start=m)
 
 
 if __name__ == "__main__":

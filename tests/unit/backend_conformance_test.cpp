@@ -392,6 +392,29 @@ TEST_CASE("a presence entry counts until its expiry and not at it; a heartbeat e
   });
 }
 
+TEST_CASE("expired entries are reaped once across instances; a device live elsewhere is not reported") {
+  for_each_backend([](const Backend& b) {
+    auto [pa, pb] = b.presences();
+    const std::int64_t now = b.clock()->now_ms();
+    pa->heartbeat("org-1", "dev-1", "instance-dead", now + 10'000);
+    pa->heartbeat("org-2", "dev-2", "instance-dead", now + 10'000);
+    pa->heartbeat("org-1", "dev-3", "instance-dead", now + 10'000);
+    pb->heartbeat("org-1", "dev-3", "instance-b", now + 30'000);  // reconnected to instance b
+    pb->heartbeat("org-1", "dev-4", "instance-b", now + 30'000);
+    CHECK(pb->reap_expired(now + 5'000).empty());  // nothing expired yet
+
+    auto reaped = pb->reap_expired(now + 15'000);
+    std::vector<std::string> got;
+    for (const auto& d : reaped) got.push_back(d.organization_id + "/" + d.device_id);
+    std::sort(got.begin(), got.end());
+    CHECK(got == std::vector<std::string>{"org-1/dev-1", "org-2/dev-2"});
+    CHECK(pa->reap_expired(now + 15'000).empty());  // claimed already: reported by one instance only
+    CHECK(pb->reap_expired(now + 16'000).empty());
+    CHECK(pa->online("org-1", now + 15'000) == std::vector<std::string>{"dev-3", "dev-4"});
+    CHECK(pb->is_online("org-1", "dev-3", now + 15'000));
+  });
+}
+
 TEST_CASE("a batch heartbeat refreshes many devices of several organisations at once, like single ones") {
   for_each_backend([](const Backend& b) {
     auto [pa, pb] = b.presences();

@@ -36,6 +36,14 @@ class VC_API Presence {
   virtual std::vector<std::string> online(std::string_view organization_id, std::int64_t now_ms) = 0;
   virtual bool is_online(std::string_view organization_id, std::string_view device_id, std::int64_t now_ms) = 0;
   virtual bool healthy() const = 0;
+  // Devices with an entry that expired by now_ms (the instance holding the player died or lost its
+  // shared backend) and no live entry left: their expired entries are removed, and each is handed
+  // to one caller, across instances, which reports the device offline. Called by every instance's
+  // RealtimeHub::sweep. Default: none (a backend that cannot tell).
+  virtual std::vector<Held> reap_expired(std::int64_t now_ms) {
+    (void)now_ms;
+    return {};
+  }
 };
 
 VC_API std::unique_ptr<Presence> make_local_presence();

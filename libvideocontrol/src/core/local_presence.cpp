@@ -78,6 +78,29 @@ class LocalPresence final : public Presence {
 
   bool healthy() const override { return true; }
 
+  std::vector<Held> reap_expired(std::int64_t now_ms) override {
+    std::vector<Held> out;
+    std::lock_guard lock(mu_);
+    for (auto o = orgs_.begin(); o != orgs_.end();) {
+      for (auto d = o->second.begin(); d != o->second.end();) {
+        bool expired = false, live = false;
+        for (auto i = d->second.begin(); i != d->second.end();) {
+          if (i->second > now_ms) {
+            live = true;
+            ++i;
+          } else {
+            expired = true;
+            i = d->second.erase(i);
+          }
+        }
+        if (expired && !live) out.push_back({o->first, d->first});
+        d = d->second.empty() ? o->second.erase(d) : std::next(d);
+      }
+      o = o->second.empty() ? orgs_.erase(o) : std::next(o);
+    }
+    return out;
+  }
+
  private:
   using Instances = std::map<std::string, std::int64_t, std::less<>>;
   using Devices = std::map<std::string, Instances, std::less<>>;

@@ -478,6 +478,24 @@ void RealtimeHub::sweep() {
   // One batch for all of them: one lock in-process, one round trip to Redis (not one per device).
   std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.organization_id < b.organization_id; });
   impl_->options.presence->heartbeat_many(live, impl_->options.instance_id, impl_->now() + impl_->options.presence_ttl.count());
+  // Players of an instance that died (or lost Redis) stop being refreshed; once their entries
+  // expire, one surviving instance reports them offline — unless they reconnected somewhere.
+  auto reaped = impl_->options.presence->reap_expired(impl_->now());
+  if (!reaped.empty()) {
+    std::size_t reported = 0;
+    for (const auto& d : reaped) {
+      {
+        std::lock_guard lock(impl_->mu);
+        if (impl_->registry.holds(d.device_id)) continue;  // here after all (refreshed next sweep)
+      }
+      (void)impl_->services.devices().set_presence(d.device_id, false);
+      impl_->publish_presence(EventKind::device_offline, d.organization_id, d.device_id);
+      ++reported;
+    }
+    if (reported > 0)
+      log_info("reported offline the devices of an instance that stopped refreshing its presence",
+               {{"devices", static_cast<std::uint64_t>(reported)}});
+  }
   for (auto id : silent) {
     impl_->close_connection(id);
     on_close(id);  // gone now, whatever the transport does later

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "redis/redis_connection.hpp"
 #include "videocontrol/redis.hpp"
@@ -23,8 +24,11 @@ namespace vc {
 namespace {
 
 constexpr char kSeparator = '\x1f';
-// Expired members are trimmed from Redis on every kTrimEvery-th online() call.
+// Expired members are trimmed from Redis on every kTrimEvery-th online() call, once they are older
+// than kReapGraceMs: until then reap_expired (every instance's sweep, every few seconds) finds them
+// and reports their devices offline.
 constexpr unsigned kTrimEvery = 16;
+constexpr std::int64_t kReapGraceMs = 300'000;
 // The set itself expires this long after the latest heartbeat would (in real time), so sets of
 // organisations nobody asks about do not linger forever. Scores come from the callers' clock,
 // which may not be Redis's, hence the generous margin.
@@ -78,10 +82,13 @@ class RedisPresence final : public Presence {
         commands.push_back(expire_command(dk, expires_at_ms));
       }
     }
+    redis::Command sadd{"SADD", orgs_key()};  // the organisations reap_expired looks at
     for (auto& [org, zadd] : by_org) {
       if (!zadd.empty()) commands.push_back(std::move(zadd));
       commands.push_back(expire_command(key(org), expires_at_ms));
+      sadd.push_back(std::string(org));
     }
+    commands.push_back(std::move(sadd));
     sync_after_reconnect();
     (void)conn_->pipeline(commands);  // one round trip; while Redis is away the local copy answers
   }
@@ -110,7 +117,7 @@ class RedisPresence final : public Presence {
     sync_after_reconnect();
     std::vector<redis::Command> commands;
     if (trim)
-      commands.push_back({"ZREMRANGEBYSCORE", key(org), "-inf", std::to_string(now_ms)});
+      commands.push_back({"ZREMRANGEBYSCORE", key(org), "-inf", std::to_string(now_ms - kReapGraceMs)});
     // Exclusive lower bound: an entry expiring exactly now is gone (as in the in-process one).
     commands.push_back({"ZRANGEBYSCORE", key(org), "(" + std::to_string(now_ms), "+inf"});
     auto replies = conn_->pipeline(commands);
@@ -143,7 +150,56 @@ class RedisPresence final : public Presence {
     return conn_->healthy();
   }
 
+  // Expired members of every organisation with presence; each is claimed by the one ZREM that
+  // removes it (so one instance reports it), then reported when no live entry of the device is left.
+  std::vector<Held> reap_expired(std::int64_t now_ms) override {
+    std::vector<Held> out;
+    auto orgs = conn_->command({"SMEMBERS", orgs_key()});
+    if (!orgs || !orgs->is_array() || orgs->elements.empty()) return out;
+    std::vector<redis::Command> ranges;
+    for (const auto& o : orgs->elements) ranges.push_back({"ZRANGEBYSCORE", key(o.str), "-inf", std::to_string(now_ms)});
+    auto expired = conn_->pipeline(ranges);
+    if (!expired) return out;
+    struct Candidate {
+      std::string org, member;
+    };
+    std::vector<Candidate> candidates;
+    for (std::size_t i = 0; i < expired->size() && i < orgs->elements.size(); ++i)
+      for (const auto& m : (*expired)[i].elements) candidates.push_back({orgs->elements[i].str, m.str});
+    if (candidates.empty()) return out;
+    std::vector<redis::Command> claims;
+    for (const auto& c : candidates) claims.push_back({"ZREM", key(c.org), c.member});
+    auto claimed = conn_->pipeline(claims);
+    if (!claimed) return out;
+    std::vector<Candidate> mine;
+    std::vector<redis::Command> checks;
+    for (std::size_t i = 0; i < candidates.size() && i < claimed->size(); ++i) {
+      if (!(*claimed)[i].is_integer() || (*claimed)[i].integer != 1) continue;  // another instance's
+      const auto [device, instance] = split(candidates[i].member);
+      checks.push_back({"ZREM", device_key(candidates[i].org, device), std::string(instance)});
+      checks.push_back({"ZRANGEBYSCORE", device_key(candidates[i].org, device), "(" + std::to_string(now_ms), "+inf",
+                        "LIMIT", "0", "1"});
+      mine.push_back(candidates[i]);
+    }
+    if (mine.empty()) return out;
+    auto live = conn_->pipeline(checks);
+    if (!live) return out;
+    for (std::size_t i = 0; i < mine.size() && 2 * i + 1 < live->size(); ++i) {
+      const auto& r = (*live)[2 * i + 1];
+      if (r.is_array() && !r.elements.empty()) continue;  // the player is on another instance now
+      out.push_back({mine[i].org, std::string(split(mine[i].member).first)});
+    }
+    std::sort(out.begin(), out.end(), [](const Held& a, const Held& b) {
+      return std::tie(a.organization_id, a.device_id) < std::tie(b.organization_id, b.device_id);
+    });
+    out.erase(std::unique(out.begin(), out.end(), [](const Held& a, const Held& b) {
+                return a.organization_id == b.organization_id && a.device_id == b.device_id;
+              }), out.end());
+    return out;
+  }
+
  private:
+  std::string orgs_key() const { return prefix_ + "presence-orgs"; }
   std::string key(std::string_view org) const { return prefix_ + "presence:" + std::string(org); }
   std::string device_key(std::string_view org, std::string_view device) const {
     return prefix_ + "presence-device:" + std::string(org) + ":" + std::string(device);
