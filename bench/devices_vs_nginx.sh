@@ -112,28 +112,7 @@ wait_http "$BASE/healthz" "$SERVER_PID" "videocontrol-server"
 # An ENTERPRISE organisation (no device limit), an API key of it, and its devices (one keep-alive
 # connection). Prints the API key.
 echo "creating an organisation with $DEVICES devices ..."
-KEY=$(VC_PORT=$VC_PORT ADMIN_PW=$ADMIN_PW DEVICES=$DEVICES "$PY" - <<'EOF'
-import http.client, json, os, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(os.environ["VC_PORT"]), timeout=30)
-def call(method, path, body=None, token=None):
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-    r = conn.getresponse()
-    data = r.read()
-    if r.status >= 300:
-        sys.exit("%s %s -> %d %s" % (method, path, r.status, data[:300]))
-    return json.loads(data) if data else None
-admin = call("POST", "/api/v1/auth/login", {"username": "admin", "password": os.environ["ADMIN_PW"]})["access_token"]
-org = call("POST", "/api/v1/organizations", {"name": "Bench", "slug": "bench", "plan": "ENTERPRISE"}, admin)
-key = call("POST", "/api/v1/api-keys", {"name": "bench", "scopes": ["read", "write"], "organization_id": org["id"]},
-           admin)["key"]
-for i in range(int(os.environ["DEVICES"])):
-    call("POST", "/api/v1/devices", {"device_id": "bench-%04d" % i, "name": "Screen %d" % i}, key)
-print(key)
-EOF
-)
+KEY=$("$PY" "$(dirname "$0")/bench_org.py" "$VC_PORT" "$ADMIN_PW" "$DEVICES")
 [[ -n "$KEY" ]] || die "could not create the organisation"
 AUTH="Authorization: Bearer $KEY"
 LIST_PATH="/api/v1/devices?limit=$PAGE"

@@ -42,28 +42,7 @@ start() {  # start METRICS
 }
 
 start true
-KEY=$(PORT=$PORT ADMIN_PW=$ADMIN_PW DEVICES=$DEVICES "$PY" - <<'EOF'
-import http.client, json, os, sys
-conn = http.client.HTTPConnection("127.0.0.1", int(os.environ["PORT"]), timeout=30)
-def call(method, path, body=None, token=None):
-    h = {"Content-Type": "application/json"}
-    if token:
-        h["Authorization"] = "Bearer " + token
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-    r = conn.getresponse()
-    data = r.read()
-    if r.status >= 300:
-        sys.exit("%s %s -> %d %s" % (method, path, r.status, data[:300]))
-    return json.loads(data) if data else None
-admin = call("POST", "/api/v1/auth/login", {"username": "admin", "password": os.environ["ADMIN_PW"]})["access_token"]
-org = call("POST", "/api/v1/organizations", {"name": "Bench", "slug": "bench", "plan": "ENTERPRISE"}, admin)
-key = call("POST", "/api/v1/api-keys", {"name": "bench", "scopes": ["read", "write"], "organization_id": org["id"]},
-           admin)["key"]
-for i in range(int(os.environ["DEVICES"])):
-    call("POST", "/api/v1/devices", {"device_id": "bench-%04d" % i, "name": "Screen %d" % i}, key)
-print(key)
-EOF
-)
+KEY=$("$PY" "$(dirname "$0")/bench_org.py" "$PORT" "$ADMIN_PW" "$DEVICES")
 stop
 
 run() {  # run METRICS → "req/s p99_ms"

@@ -19,15 +19,9 @@
 
 #include "server_config.hpp"
 
-namespace {
+#include "fuzz_check.hpp"
 
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
+namespace {
 
 void check_database_url(std::string_view url) {
   auto r = vc::parse_database_url(url);

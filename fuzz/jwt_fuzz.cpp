@@ -21,15 +21,9 @@
 
 #include "auth/jwt.hpp"
 
-namespace {
+#include "fuzz_check.hpp"
 
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (0)
+namespace {
 
 constexpr std::string_view key = "fuzz-signing-key";
 constexpr std::int64_t now_s = 1'700'000'000;

@@ -16,20 +16,14 @@
 #include "http_types.hpp"
 #include "router.hpp"
 
+#include "fuzz_check.hpp"
+
 namespace {
 
 using vc::server::Request;
 using vc::server::Response;
 using vc::server::RouteMatch;
 using vc::server::Router;
-
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
 
 const Router& router() {
   static const Router r = [] {

@@ -24,15 +24,9 @@
 
 #include "videocontrol/protocol/socketio.hpp"
 
-namespace {
+#include "fuzz_check.hpp"
 
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (0)
+namespace {
 
 bool is_event(vc::sio::PacketType t) {
   return t == vc::sio::PacketType::event || t == vc::sio::PacketType::binary_event;
