@@ -165,8 +165,7 @@ struct VC_API CreatedWebhook {
 // organisation's webhook is not_found.
 class VC_API Webhooks {
  public:
-  explicit Webhooks(ServiceContext& ctx);
-  ~Webhooks();
+  explicit Webhooks(ServiceContext& ctx) : ctx_(ctx) {}
   Result<CreatedWebhook> create(const Actor& actor, const WebhookInput& input);
   Result<Page<Webhook>> list(const Actor& actor, const PageRequest& page, std::string_view organization_id = {});
   Result<Webhook> get(const Actor& actor, std::string_view id);

@@ -139,9 +139,6 @@ Result<WebhookDelivery> queue_delivery(const ServiceContext& ctx, StorageSession
 
 }  // namespace
 
-Webhooks::Webhooks(ServiceContext& ctx) : ctx_(ctx) {}
-Webhooks::~Webhooks() = default;
-
 Result<CreatedWebhook> Webhooks::create(const Actor& actor, const WebhookInput& in) {
   VC_TRY(require(actor, Permission::manage_api_keys));
   VC_ASSIGN(auto org, target_org(actor, in.organization_id));
