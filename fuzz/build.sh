@@ -61,13 +61,14 @@ LIB_SRCS=(
   libvideocontrol/src/pipeline/probe.cpp
   libvideocontrol/src/pipeline/archive_names.cpp
   libvideocontrol/src/backup/manifest.cpp
+  libvideocontrol/src/webhooks/webhook_net.cpp
   libvideocontrol/src/auth/digest.cpp
   libvideocontrol/src/schedule/cron.cpp
   libvideocontrol/src/schedule/schedule.cpp
   libvideocontrol/src/schedule/schedule_json.cpp
   apps/cli/session.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp fuzz/backup_manifest_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp fuzz/backup_manifest_fuzz.cpp fuzz/webhook_url_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -96,14 +97,17 @@ json_objs=("$(obj libvideocontrol/src/util/json_writer.cpp)" "$(obj libvideocont
            "$(obj libvideocontrol/src/core/clock.cpp)")
 router_objs=("$(obj apps/server/router.cpp)" "$(obj apps/server/http_types.cpp)" "${json_objs[@]}"
              "$(obj libvideocontrol/src/core/result.cpp)")
-config_objs=("$(obj apps/server/server_config.cpp)" "$(obj libvideocontrol/src/storage/database_url.cpp)"
+config_objs=("$(obj apps/server/server_config.cpp)" "$(obj libvideocontrol/src/webhooks/webhook_net.cpp)" "$(obj libvideocontrol/src/storage/database_url.cpp)"
              "$(obj libvideocontrol/src/core/domain.cpp)" "$(obj libvideocontrol/src/core/log.cpp)"
              "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)")
 
 echo "  LINK router_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/router_fuzz.cpp)" "${router_objs[@]}" -lfmt -lsodium -o "$OUT/router_fuzz"
+echo "  LINK webhook_url_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/webhook_url_fuzz.cpp)" "$(obj libvideocontrol/src/webhooks/webhook_net.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lcrypto -o "$OUT/webhook_url_fuzz"
 echo "  LINK config_fuzz"
-"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -o "$OUT/config_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -lcrypto -o "$OUT/config_fuzz"
 echo "  LINK jwt_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/jwt_fuzz.cpp)" "$(obj libvideocontrol/src/auth/jwt.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" -lcrypto -lsodium -o "$OUT/jwt_fuzz"

@@ -9,7 +9,10 @@ if(NOT clash EQUAL -1)
 endif()
 file(WRITE "${OUTPUT}.tmp" "// Generated from ${INPUT} by embed_text.cmake; do not edit.\n"
   "#include <string_view>\n\nnamespace vc::server {\n\n"
-  "std::string_view ${NAME}() {\n  static constexpr std::string_view text = R\"${delim}(${content})${delim}\";\n"
-  "  return text;\n}\n\n}  // namespace vc::server\n")
+  "std::string_view ${NAME}() {\n"
+  "  // An array and its size, not a constexpr string_view: measuring a document over 256 KiB at compile\n"
+  "  // time exceeds GCC's constexpr loop limit.\n"
+  "  static constexpr char text[] = R\"${delim}(${content})${delim}\";\n"
+  "  return std::string_view(text, sizeof text - 1);\n}\n\n}  // namespace vc::server\n")
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUTPUT}.tmp")

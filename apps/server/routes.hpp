@@ -20,5 +20,6 @@ void register_devices_routes(Router& router, ServerContext& ctx);
 void register_media_routes(Router& router, ServerContext& ctx);
 void register_player_routes(Router& router, ServerContext& ctx);
 void register_scheduling_routes(Router& router, ServerContext& ctx);
+void register_webhook_routes(Router& router, ServerContext& ctx);
 
 }  // namespace vc::server

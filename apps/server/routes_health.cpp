@@ -61,6 +61,7 @@ void register_routes(Router& router, ServerContext& ctx) {
   register_media_routes(router, ctx);
   register_player_routes(router, ctx);
   register_scheduling_routes(router, ctx);
+  register_webhook_routes(router, ctx);
 }
 
 }  // namespace vc::server

@@ -1,5 +1,7 @@
 #include "server_config.hpp"
 
+#include "videocontrol/webhooks.hpp"
+
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -345,6 +347,72 @@ const Setting kSettings[] = {
        c.archive_max_bytes = *r;
        return {};
      }},
+    {"WEBHOOK_ALLOW_HOSTS", "webhook-allow-hosts", "webhooks: comma-separated host names and CIDRs (10.0.0.0/8, ::1/128) webhooks may reach although private or loopback (default none)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto parsed = HostAllowList::parse_text(v);
+       if (!parsed) return bad(n, v, "must be a comma-separated list of host names, addresses and CIDRs");
+       c.webhook_allow_hosts.clear();
+       std::string cur;
+       for (char ch : v) {
+         if (ch == ',' || ch == ' ') {
+           if (!cur.empty()) c.webhook_allow_hosts.push_back(cur);
+           cur.clear();
+         } else {
+           cur += ch;
+         }
+       }
+       if (!cur.empty()) c.webhook_allow_hosts.push_back(cur);
+       return {};
+     }},
+    {"WEBHOOK_WORKERS", "webhook-workers", "webhooks: deliveries at once from this instance, 0..64; 0 = none here (default 2)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 0, 64, "an integer");
+       if (!r) return std::move(r).error();
+       c.webhook_workers = static_cast<int>(*r);
+       return {};
+     }},
+    {"WEBHOOK_BACKOFF_MS", "webhook-backoff-ms", "webhooks: wait before the first retry, doubled per attempt (default 30000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 10, 86'400'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.webhook_backoff_ms = *r;
+       return {};
+     }},
+    {"WEBHOOK_BACKOFF_MAX_MS", "webhook-backoff-max-ms", "webhooks: the longest wait between attempts (default 3600000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 10, 86'400'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.webhook_backoff_max_ms = *r;
+       return {};
+     }},
+    {"WEBHOOK_MAX_ATTEMPTS", "webhook-max-attempts", "webhooks: attempts per delivery before it fails (default 8)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 50, "an integer");
+       if (!r) return std::move(r).error();
+       c.webhook_max_attempts = static_cast<int>(*r);
+       return {};
+     }},
+    {"WEBHOOK_DISABLE_AFTER", "webhook-disable-after", "webhooks: a webhook is disabled after this many failed deliveries in a row (default 5)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 1, 10'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.webhook_disable_after = static_cast<int>(*r);
+       return {};
+     }},
+    {"WEBHOOK_CONNECT_TIMEOUT_MS", "webhook-connect-timeout-ms", "webhooks: connect time limit per attempt (default 5000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 100, 120'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.webhook_connect_timeout_ms = *r;
+       return {};
+     }},
+    {"WEBHOOK_READ_TIMEOUT_MS", "webhook-read-timeout-ms", "webhooks: time limit for sending and for the answer per attempt (default 10000)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 100, 300'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.webhook_read_timeout_ms = *r;
+       return {};
+     }},
     {"ACCEL_REDIRECT", "accel-redirect", "behind NGINX: internal location (e.g. /_vc_blobs/) aliasing CONTENT_DIR/blobs/; media bytes are then sent by NGINX",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!v.starts_with("/") || !v.ends_with("/") || v.find("..") != std::string_view::npos)
@@ -569,6 +637,15 @@ InstallationOptions to_installation_options(const Config& c) {
   o.pipeline.transcode_timeout = std::chrono::seconds(c.transcode_timeout_s);
   o.pipeline.archive_max_entries = c.archive_max_entries;
   o.pipeline.archive_max_bytes = static_cast<std::int64_t>(c.archive_max_bytes);
+  o.run_webhooks = c.webhook_workers != 0;
+  o.webhooks.allow_hosts = c.webhook_allow_hosts;
+  o.webhooks.workers = static_cast<unsigned>(c.webhook_workers);
+  o.webhooks.backoff_base = std::chrono::milliseconds(c.webhook_backoff_ms);
+  o.webhooks.backoff_max = std::chrono::milliseconds(std::max(c.webhook_backoff_max_ms, c.webhook_backoff_ms));
+  o.webhooks.max_attempts = c.webhook_max_attempts;
+  o.webhooks.disable_after = c.webhook_disable_after;
+  o.webhooks.connect_timeout = std::chrono::milliseconds(c.webhook_connect_timeout_ms);
+  o.webhooks.read_timeout = std::chrono::milliseconds(c.webhook_read_timeout_ms);
   return o;
 }
 

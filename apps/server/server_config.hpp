@@ -65,6 +65,14 @@ struct Config {
   std::uint32_t pdf_timeout_s = 3600, document_timeout_s = 900, media_timeout_s = 120, transcode_timeout_s = 3600;
   std::int64_t archive_max_entries = 10'000;
   std::uint64_t archive_max_bytes = 4ull << 30;
+  // Webhooks (webhooks.hpp).
+  std::vector<std::string> webhook_allow_hosts;  // hosts and CIDRs reachable although private/loopback
+  int webhook_workers = 2;                       // 0 = this instance delivers nothing (it still fans out)
+  std::uint32_t webhook_backoff_ms = 30'000;     // first retry after this, doubled per attempt
+  std::uint32_t webhook_backoff_max_ms = 3'600'000;
+  int webhook_max_attempts = 8;
+  int webhook_disable_after = 5;
+  std::uint32_t webhook_connect_timeout_ms = 5'000, webhook_read_timeout_ms = 10'000;
   std::string config_file;                      // the file settings were read from; empty = none
   std::vector<std::string> warnings;            // for the log: unknown names in the file
 };

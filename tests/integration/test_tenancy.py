@@ -57,6 +57,13 @@ REQUIRED_ROLE = {
     ("POST", "/api/v1/devices/{id}/schedule/resume"): "speaker",
     ("GET", "/api/v1/devices/{id}/timeline"): "viewer",
     ("DELETE", "/api/v1/overrides/{id}"): "speaker",
+    ("GET", "/api/v1/webhooks/{id}"): "admin",
+    ("PATCH", "/api/v1/webhooks/{id}"): "admin",
+    ("DELETE", "/api/v1/webhooks/{id}"): "admin",
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret"): "admin",
+    ("POST", "/api/v1/webhooks/{id}/test"): "admin",
+    ("GET", "/api/v1/webhooks/{id}/deliveries"): "admin",
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"): "admin",
 }
 
 
@@ -68,7 +75,9 @@ class TenancyTest(ApiTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(env={"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000"})
+        # The victim webhook points at the discard port of 127.0.0.1 (allowed here; nothing listens).
+        cls.server = Server(env={"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000",
+                                 "WEBHOOK_ALLOW_HOSTS": "127.0.0.1"})
         try:
             cls._populate()
         except BaseException:
@@ -117,6 +126,10 @@ class TenancyTest(ApiTestCase):
         r = s.call("POST", "/api/v1/api-keys", {"name": "matrix victim", "scopes": ["read"]}, token=cls.tok("a", "admin"))
         assert r.status == 201, repr(r)
         cls.victim_key = r.json()
+        r = s.call("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/", "events": ["device.created"],
+                                                "enabled": False}, token=cls.tok("a", "admin"))
+        assert r.status == 201, repr(r)
+        cls.victim_webhook = r.json()
         # A device with one media item (a tiny PNG), uploaded as multipart/form-data.
         cls.victim_device = unique("a-victim")
         r = s.call("POST", "/api/v1/devices", {"device_id": cls.victim_device}, token=cls.tok("a", "operator"))
@@ -663,6 +676,8 @@ class TenancyTest(ApiTestCase):
             return self.victim_assignment["id"], self.victim_assignment_body
         if path.startswith("/api/v1/devices/"):
             return self.victim_device, {}
+        if path.startswith("/api/v1/webhooks/"):
+            return self.victim_webhook["id"], {}
         if path.startswith("/api/v1/overrides/"):
             return self.victim_override["id"], {}
         self.fail("no matrix target for %s: extend _matrix_target" % path)

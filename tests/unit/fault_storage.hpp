@@ -295,7 +295,7 @@ class Jobs final : public JobRepository {
 #define kName "jobs"
   VC_FAULT_FWD(Result<void>, insert, (const Job& j), (j))
   VC_FAULT_FWD(Result<std::optional<Job>>, find, (sv id), (id))
-  VC_FAULT_FWD(Result<std::optional<Job>>, claim_next, (sv w, i64 now, i64 before), (w, now, before))
+  VC_FAULT_FWD(Result<std::optional<Job>>, claim_next, (sv w, i64 now, i64 before, sv kind), (w, now, before, kind))
   VC_FAULT_FWD(Result<bool>, update_owned, (const Job& j, sv w), (j, w))
   VC_FAULT_FWD(Result<std::vector<JobKindCounts>>, counts, (i64 now), (now))
 #undef kName
@@ -322,6 +322,7 @@ class Session final : public StorageSession {
   JobRepository& jobs() override { return jobs_; }
   // Scheduling is not under fault injection (yet): the real repository.
   SchedulingRepository& scheduling() override { return inner_.scheduling(); }
+  WebhookRepository& webhooks() override { return inner_.webhooks(); }
 
  private:
   Orgs orgs_;

@@ -50,6 +50,10 @@ enum class EventKind {
   // changed. `name` says which ("group", "playlist", "assignment", "device_schedule", "override"),
   // media_id carries its id; device_ids: the devices whose timeline may have changed, when known.
   schedule_changed,
+  // Accounts (webhooks): `name` says what happened ("created", "updated", "deleted", "revoked"),
+  // media_id carries the user's or API key's id.
+  user_changed,
+  api_key_changed,
 };
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;
@@ -98,6 +102,13 @@ class VC_API DomainEvents {
   Subscription subscribe(Handler handler);
   // After it returns, the handler is not running and will not run again.
   void unsubscribe(Subscription id);
+
+  // Observers of the events this instance publishes (and only those): called on the publishing
+  // thread inside publish(), before the event goes on the bus, so every event is observed exactly
+  // once in the installation, by the instance where the change was made (webhook fan-out uses this).
+  // Must be quick and must not publish. unobserve_local waits for a running call to finish.
+  Subscription observe_local(Handler handler);
+  void unobserve_local(Subscription id);
 
  private:
   struct State;

@@ -21,6 +21,7 @@
 #include "videocontrol/export.hpp"
 #include "videocontrol/pipeline.hpp"
 #include "videocontrol/schedule_engine.hpp"
+#include "videocontrol/webhooks.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -77,6 +78,10 @@ struct VC_API InstallationOptions {
   // The schedule engine (schedule_engine.hpp) drives the devices whose players connect here.
   bool drive_schedules = true;
   ScheduleEngineOptions schedule;
+  // Signed webhooks (webhooks.hpp): events this process publishes are always fanned out into
+  // deliveries; with run_webhooks its workers also deliver those of every instance.
+  bool run_webhooks = true;
+  WebhookOptions webhooks;
 };
 
 // What open() did on an empty database.
@@ -113,6 +118,7 @@ class VC_API Installation {
   EventBus& bus();
   Presence& presence();
   ContentPipeline& pipeline();  // its workers run when options().run_pipeline
+  WebhookDispatcher& webhooks();  // its workers run when options().run_webhooks
   const std::shared_ptr<Clock>& clock() const;
   const InstallationOptions& options() const;  // with defaults filled in
   // Set when this open() created the installation.

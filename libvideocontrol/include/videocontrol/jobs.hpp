@@ -53,9 +53,11 @@ class VC_API JobQueue {
 
   Result<Job> enqueue(std::string_view organization_id, std::string_view kind, std::string_view payload_json,
                       std::int64_t run_after_ms = 0);
-  // The oldest due job — queued, or running with a lease older than `lease` — now leased to
-  // `worker`; nullopt when there is none.
-  Result<std::optional<Job>> claim(std::string_view worker, std::chrono::milliseconds lease);
+  // The oldest due job — queued, or running with a lease older than `lease` — of `kind` (empty =
+  // any kind) now leased to `worker`; nullopt when there is none. Each worker claims its own kind,
+  // so the content pipeline never holds a webhook delivery and the reverse.
+  Result<std::optional<Job>> claim(std::string_view worker, std::chrono::milliseconds lease,
+                                   std::string_view kind = {});
   // Progress also renews the lease. Errors: conflict when the job is no longer this worker's.
   Result<void> progress(std::string_view job_id, std::string_view worker, int percent);
   Result<void> complete(std::string_view job_id, std::string_view worker);

@@ -22,6 +22,7 @@
 #include "videocontrol/organizations.hpp"
 #include "videocontrol/result.hpp"
 #include "videocontrol/users.hpp"
+#include "videocontrol/webhooks.hpp"
 
 namespace vc {
 
@@ -54,6 +55,9 @@ struct VC_API ServiceOptions {
   // documents and folders have no pages.
   std::string derived_dir;
   bool process_media = false;
+  // Webhooks (webhooks.hpp): the SSRF allow-list checked at registration, and the delivery settings
+  // the WebhookDispatcher uses.
+  WebhookOptions webhooks;
 };
 
 // The backends the services run on; each must outlive the Services.
@@ -85,6 +89,7 @@ class VC_API Services {
   MediaLibrary& media();
   Playback& playback();
   Players& players();
+  Webhooks& webhooks();      // signed webhooks (webhooks.hpp)
   Scheduling& scheduling();  // groups, playlists, assignments, overrides, timelines (scheduling.hpp)
   Cache& cache();
   const Clock& clock() const;

@@ -208,9 +208,10 @@ class VC_API JobRepository {
   virtual ~JobRepository() = default;
   virtual Result<void> insert(const Job& job) = 0;
   virtual Result<std::optional<Job>> find(std::string_view id) = 0;
-  // Leases the next due job to `worker` (see jobs.hpp); skips rows other transactions hold.
+  // Leases the next due job of `kind` (empty = any kind) to `worker` (see jobs.hpp); skips rows
+  // other transactions hold.
   virtual Result<std::optional<Job>> claim_next(std::string_view worker, std::int64_t now_ms,
-                                                std::int64_t lease_expired_before_ms) = 0;
+                                                std::int64_t lease_expired_before_ms, std::string_view kind) = 0;
   // Updates a job still leased to `worker`; returns false when it is not (anymore).
   virtual Result<bool> update_owned(const Job& job, std::string_view worker) = 0;
   // Queued (due at now_ms) and running jobs per kind; kinds with neither are left out.
@@ -263,6 +264,30 @@ class VC_API SchedulingRepository {
   virtual Result<void> clear_override(std::string_view id, std::int64_t at_ms) = 0;
 };
 
+struct Webhook;
+struct WebhookDelivery;
+
+// Webhooks and their delivery log (webhooks.hpp).
+class VC_API WebhookRepository {
+ public:
+  virtual ~WebhookRepository() = default;
+  virtual Result<void> insert(const Webhook& webhook) = 0;
+  virtual Result<std::optional<Webhook>> find(std::string_view id) = 0;
+  virtual Result<std::vector<Webhook>> list(std::string_view organization_id, std::string_view after_id, int limit) = 0;
+  // Enabled webhooks of the organisation (the fan-out filters by event).
+  virtual Result<std::vector<Webhook>> enabled_in(std::string_view organization_id) = 0;
+  // Every field but id, organization_id, created_by and created_at.
+  virtual Result<void> update(const Webhook& webhook) = 0;
+  virtual Result<bool> remove(std::string_view id) = 0;
+  virtual Result<void> insert_delivery(const WebhookDelivery& delivery) = 0;
+  virtual Result<std::optional<WebhookDelivery>> find_delivery(std::string_view id) = 0;
+  // Newest first; before = exclusive id cursor (empty = from the newest).
+  virtual Result<std::vector<WebhookDelivery>> deliveries(std::string_view webhook_id, std::string_view before_id,
+                                                          int limit) = 0;
+  // status, attempts, response, error, next attempt, job, updated_at.
+  virtual Result<void> update_delivery(const WebhookDelivery& delivery) = 0;
+};
+
 // One connection inside one transaction. Valid only during the transact()/read() callback.
 class VC_API StorageSession {
  public:
@@ -278,6 +303,7 @@ class VC_API StorageSession {
   virtual BlobRepository& blobs() = 0;
   virtual JobRepository& jobs() = 0;
   virtual SchedulingRepository& scheduling() = 0;
+  virtual WebhookRepository& webhooks() = 0;
 };
 
 struct VC_API MigrationReport {

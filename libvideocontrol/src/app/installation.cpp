@@ -14,6 +14,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/media.hpp"
 #include "videocontrol/pipeline.hpp"
+#include "videocontrol/webhooks.hpp"
 #include "videocontrol/presence.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/realtime_hub.hpp"
@@ -36,6 +37,7 @@ struct Installation::Impl {
   std::unique_ptr<Presence> presence;
   std::unique_ptr<Services> services;
   std::unique_ptr<ContentPipeline> pipeline;  // stopped (its tools killed) before the services go
+  std::unique_ptr<WebhookDispatcher> webhooks;  // after the hub: fans out the hub's last events
   std::unique_ptr<RealtimeHub> hub;
 };
 
@@ -103,6 +105,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.device_credentials = o.device_credentials;
   so.derived_dir = (std::filesystem::path(o.content_dir) / "derived").string();
   so.process_media = o.process_media;
+  so.webhooks = o.webhooks;
+  if (!o.run_webhooks) so.webhooks.workers = 0;
   VC_ASSIGN(in.services, Services::create({.storage = in.storage.get(),
                                            .limiter = in.limiter.get(),
                                            .blobs = in.blobs.get(),
@@ -118,6 +122,9 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   }
   in.pipeline = std::make_unique<ContentPipeline>(*in.services, *in.storage, so.derived_dir, o.pipeline, o.instance_id);
   if (o.process_media && o.run_pipeline) in.pipeline->start();
+  // Always fans out this process's events (vcctl's local mode too); delivers when run_webhooks.
+  in.webhooks = std::make_unique<WebhookDispatcher>(*in.services, *in.storage, so.webhooks, o.instance_id);
+  in.webhooks->start();
   RealtimeOptions ro;
   ro.player_timeout = o.player_timeout;
   ro.presence = in.presence.get();
@@ -140,6 +147,7 @@ RateLimiter& Installation::limiter() { return *impl_->limiter; }
 EventBus& Installation::bus() { return *impl_->bus; }
 Presence& Installation::presence() { return *impl_->presence; }
 ContentPipeline& Installation::pipeline() { return *impl_->pipeline; }
+WebhookDispatcher& Installation::webhooks() { return *impl_->webhooks; }
 const std::shared_ptr<Clock>& Installation::clock() const { return impl_->options.clock; }
 const InstallationOptions& Installation::options() const { return impl_->options; }
 const std::optional<InstallationFirstRun>& Installation::first_run() const { return impl_->first_run; }

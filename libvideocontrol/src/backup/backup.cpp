@@ -87,6 +87,8 @@ constexpr TableSpec kTables[] = {
     {"assignments", "organization_id = :org"},
     {"device_schedule", "device_id IN (SELECT id FROM devices WHERE organization_id = :org)"},
     {"overrides", "organization_id = :org"},
+    {"webhooks", "organization_id = :org"},
+    {"webhook_deliveries", "organization_id = :org"},
     {"jobs", "organization_id = :org"},
     {"audit_log", "organization_id = :org"},
     {"settings", nullptr},  // the installation's secrets (JWT key): needed by any restore

@@ -18,7 +18,7 @@
 namespace vc {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 20> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 22> kKinds{{
     {EventKind::device_created, "device.created"},
     {EventKind::device_renamed, "device.renamed"},
     {EventKind::device_deleted, "device.deleted"},
@@ -39,6 +39,8 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 20> kKinds{{
     {EventKind::media_ready, "media.ready"},
     {EventKind::media_failed, "media.failed"},
     {EventKind::schedule_changed, "schedule.changed"},
+    {EventKind::user_changed, "user.changed"},
+    {EventKind::api_key_changed, "api_key.changed"},
 }};
 
 constexpr std::size_t kMaxEventBytes = 1 << 20;
@@ -175,6 +177,7 @@ struct DomainEvents::State {
   std::shared_ptr<const std::vector<std::shared_ptr<Entry>>> entries =
       std::make_shared<const std::vector<std::shared_ptr<Entry>>>();
   bool alive = true;
+  std::vector<std::shared_ptr<Entry>> observers;  // observe_local
 
   void dispatch(std::string_view message) {
     std::shared_ptr<const std::vector<std::shared_ptr<Entry>>> list;
@@ -219,7 +222,46 @@ DomainEvents::~DomainEvents() {
   }
 }
 
-bool DomainEvents::publish(const DomainEvent& event) { return bus_.publish(kChannel, encode_event(event)); }
+bool DomainEvents::publish(const DomainEvent& event) {
+  std::vector<std::shared_ptr<Entry>> observers;
+  {
+    std::lock_guard lock(state_->mu);
+    observers = state_->observers;
+  }
+  for (const auto& entry : observers) {
+    std::lock_guard running(entry->running);
+    if (!entry->active) continue;
+    try {
+      entry->handler(event);
+    } catch (const std::exception& ex) {
+      log_error("a domain event observer failed", {{"kind", std::string(to_string(event.kind))}, {"error", ex.what()}});
+    }
+  }
+  return bus_.publish(kChannel, encode_event(event));
+}
+
+DomainEvents::Subscription DomainEvents::observe_local(Handler handler) {
+  auto entry = std::make_shared<Entry>();
+  entry->handler = std::move(handler);
+  std::lock_guard lock(state_->mu);
+  entry->id = state_->next_id++;
+  state_->observers.push_back(entry);
+  return entry->id;
+}
+
+void DomainEvents::unobserve_local(Subscription id) {
+  std::shared_ptr<Entry> gone;
+  {
+    std::lock_guard lock(state_->mu);
+    auto& v = state_->observers;
+    auto it = std::find_if(v.begin(), v.end(), [&](const auto& e) { return e->id == id; });
+    if (it == v.end()) return;
+    gone = *it;
+    v.erase(it);
+  }
+  std::lock_guard running(gone->running);
+  gone->active = false;
+}
 
 DomainEvents::Subscription DomainEvents::subscribe(Handler handler) {
   auto entry = std::make_shared<Entry>();

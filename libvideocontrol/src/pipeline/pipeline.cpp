@@ -400,7 +400,7 @@ struct ContentPipeline::Impl {
   // ---- workers -------------------------------------------------------------------------------------
 
   bool run_one(const std::string& worker) {
-    auto claimed = queue.claim(worker, options.lease);
+    auto claimed = queue.claim(worker, options.lease, ContentPipeline::kJobKind);
     if (!claimed) {
       log_warn("content pipeline: cannot claim jobs", {{"error", claimed.error().message}});
       return false;

@@ -83,6 +83,9 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
     case EventKind::media_deleted:
       to_panels(event_packet("devices/updated"));  // control panels reload the list
       break;
+    case EventKind::user_changed:
+    case EventKind::api_key_changed:
+      break;  // for webhooks; the panels do not show them live
   }
   return out;
 }

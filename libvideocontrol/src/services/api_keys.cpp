@@ -59,6 +59,7 @@ Result<CreatedApiKey> ApiKeys::create(const Actor& actor, const ApiKeyInput& in)
     return s.audit().append(audit_entry(ctx_, actor, "api_key.create", "api_key", k.id, org,
                                         JsonWriter().begin_object().key("scopes").value(k.scopes).end_object().str()));
   }));
+  ctx_.publish(domain_event(EventKind::api_key_changed, org, {}, k.id, "created"), actor);
   return out;
 }
 
@@ -73,14 +74,18 @@ Result<Page<ApiKey>> ApiKeys::list(const Actor& actor, const PageRequest& page, 
 }
 
 Result<void> ApiKeys::revoke(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  std::string org;
+  auto revoked = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto k, s.api_keys().find(id));
     if (!k || !can_see(actor, k->organization_id))
       return make_error(ErrorCode::not_found, fmt::format("API key '{}' not found", id));
     VC_TRY(require(actor, Permission::manage_api_keys));  // after the tenancy check: others get 404
     VC_TRY(s.api_keys().revoke(k->id, ctx_.now_ms()));
+    org = k->organization_id;
     return s.audit().append(audit_entry(ctx_, actor, "api_key.revoke", "api_key", k->id, k->organization_id));
   });
+  if (revoked) ctx_.publish(domain_event(EventKind::api_key_changed, org, {}, std::string(id), "revoked"), actor);
+  return revoked;
 }
 
 }  // namespace vc

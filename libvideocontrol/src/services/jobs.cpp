@@ -28,10 +28,11 @@ Result<Job> JobQueue::enqueue(std::string_view organization_id, std::string_view
   return j;
 }
 
-Result<std::optional<Job>> JobQueue::claim(std::string_view worker, std::chrono::milliseconds lease) {
+Result<std::optional<Job>> JobQueue::claim(std::string_view worker, std::chrono::milliseconds lease,
+                                           std::string_view kind) {
   const auto now = clock_->now_ms();
   return write_value<std::optional<Job>>(storage_, [&](StorageSession& s) {
-    return s.jobs().claim_next(worker, now, now - lease.count());
+    return s.jobs().claim_next(worker, now, now - lease.count(), kind);
   });
 }
 

@@ -4,6 +4,7 @@
 #include "videocontrol/playback.hpp"
 #include "videocontrol/players.hpp"
 #include "videocontrol/scheduling.hpp"
+#include "videocontrol/webhooks.hpp"
 #include "videocontrol/event_bus.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
@@ -20,7 +21,7 @@ void ServiceContext::publish(DomainEvent event, const Actor& actor) const {
 struct Services::Impl {
   Impl(ServiceContext c, std::unique_ptr<EventBus> bus, EventBus& shared)
       : own_bus(std::move(bus)), events(shared), ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx),
-        api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx), players(ctx), scheduling(ctx) {
+        api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx), players(ctx), scheduling(ctx), webhooks(ctx) {
     ctx.events = &events;
   }
   std::unique_ptr<EventBus> own_bus;  // when the backends brought none
@@ -36,6 +37,7 @@ struct Services::Impl {
   Playback playback;
   Players players;
   Scheduling scheduling;
+  Webhooks webhooks;
 };
 
 Services::Services() = default;
@@ -77,6 +79,7 @@ MediaLibrary& Services::media() { return impl_->media; }
 Playback& Services::playback() { return impl_->playback; }
 Players& Services::players() { return impl_->players; }
 Scheduling& Services::scheduling() { return impl_->scheduling; }
+Webhooks& Services::webhooks() { return impl_->webhooks; }
 Cache& Services::cache() { return impl_->ctx.cache; }
 const Clock& Services::clock() const { return *impl_->ctx.clock; }
 DomainEvents& Services::events() { return impl_->events; }

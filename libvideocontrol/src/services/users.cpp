@@ -61,7 +61,7 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
   u.password_hash = std::move(hash);
   u.role = role;
   u.created_at_ms = u.updated_at_ms = ctx_.now_ms();
-  return write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
+  auto created = write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
     if (!org.empty()) {
       if (!can_see(actor, org)) return make_error(ErrorCode::not_found, fmt::format("organization '{}' not found", org));
       VC_TRY(s.organizations().lock(org));
@@ -82,6 +82,9 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
                                         JsonWriter().begin_object().key("username").value(u.username).key("role").value(to_string(u.role)).end_object().str())));
     return u;
   });
+  if (created && !created->organization_id.empty())
+    ctx_.publish(domain_event(EventKind::user_changed, created->organization_id, {}, created->id, "created"), actor);
+  return created;
 }
 
 Result<User> Users::get(const Actor& actor, std::string_view id) {
@@ -113,7 +116,7 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
     VC_TRY(check_password_strength(*p.password));
     VC_ASSIGN(new_hash, hash_password(*p.password));
   }
-  return write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
+  auto updated = write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
     VC_ASSIGN(auto u, load_visible(s, actor, id));
     VC_TRY(require(actor, Permission::manage_users));  // after the tenancy check: others get 404
     VC_TRY(may_manage(actor, u));
@@ -137,10 +140,14 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
                                         u.organization_id, changed.end_array().end_object().str())));
     return u;
   });
+  if (updated && !updated->organization_id.empty())
+    ctx_.publish(domain_event(EventKind::user_changed, updated->organization_id, {}, updated->id, "updated"), actor);
+  return updated;
 }
 
 Result<void> Users::remove(const Actor& actor, std::string_view id) {
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  std::string org;
+  auto removed_user = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto u, load_visible(s, actor, id));
     VC_TRY(require(actor, Permission::manage_users));  // after the tenancy check: others get 404
     VC_TRY(may_manage(actor, u));
@@ -148,9 +155,13 @@ Result<void> Users::remove(const Actor& actor, std::string_view id) {
       return make_error(ErrorCode::invalid, "you cannot delete your own account");
     VC_ASSIGN(bool removed, s.users().remove(u.id));
     if (!removed) return user_not_found(id);
+    org = u.organization_id;
     return s.audit().append(audit_entry(ctx_, actor, "user.delete", "user", u.id, u.organization_id,
                                         JsonWriter().begin_object().key("username").value(u.username).end_object().str()));
   });
+  if (removed_user && !org.empty())
+    ctx_.publish(domain_event(EventKind::user_changed, org, {}, std::string(id), "deleted"), actor);
+  return removed_user;
 }
 
 }  // namespace vc

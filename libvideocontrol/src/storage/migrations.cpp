@@ -292,6 +292,41 @@ const std::vector<Migration> kMigrations = {
          // Whether the schedule engine set the now-playing state (1) or a person did (0).
          "ALTER TABLE device_state ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0",
      }},
+    // Signed webhooks (webhooks.hpp): endpoints an organisation registers for chosen events, and
+    // one delivery row per (webhook, event) — its id is the de-duplication id sent to the receiver.
+    // The jobs table carries the attempts; these rows are the log the API shows.
+    {6, "0006_webhooks",
+     {
+         R"(CREATE TABLE webhooks (
+              id TEXT PRIMARY KEY,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              url TEXT NOT NULL,
+              secret TEXT NOT NULL,
+              events TEXT NOT NULL,
+              enabled INTEGER NOT NULL DEFAULT 1,
+              failure_count INTEGER NOT NULL DEFAULT 0,
+              disabled_reason TEXT,
+              created_by TEXT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX webhooks_organization_idx ON webhooks (organization_id, enabled)",
+         R"(CREATE TABLE webhook_deliveries (
+              id TEXT PRIMARY KEY,
+              webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+              organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+              event TEXT NOT NULL,
+              payload TEXT NOT NULL,
+              status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed')),
+              attempts INTEGER NOT NULL DEFAULT 0,
+              response_code INTEGER,
+              response_snippet TEXT,
+              last_error TEXT,
+              next_attempt_at BIGINT,
+              job_id TEXT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, id)",
+     }},
 };
 
 }  // namespace

@@ -65,21 +65,22 @@ Result<std::optional<Job>> SociJobs::find(std::string_view id) {
 }
 
 Result<std::optional<Job>> SociJobs::claim_next(std::string_view worker, std::int64_t now_ms,
-                                                std::int64_t lease_expired_before_ms) {
+                                                std::int64_t lease_expired_before_ms, std::string_view kind) {
   return guarded([&]() -> Result<std::optional<Job>> {
     JobRow row;
-    std::string w(worker);
+    std::string w(worker), k(kind);
     long long now = now_ms, expired = lease_expired_before_ms;
     // One statement: pick and lease atomically. On PostgreSQL concurrent claimers skip each
     // other's locked rows instead of waiting for (and then losing) the same one.
     const std::string sql = fmt::format(
         "UPDATE jobs SET status = 'running', claimed_by = :w, claimed_at = :now, attempts = attempts + 1, "
-        "updated_at = :now2 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_after <= :now3) "
-        "OR (status = 'running' AND claimed_at < :expired) ORDER BY run_after, id LIMIT 1{}) RETURNING {}",
-        skip_locked(d_), kColumns);
+        "updated_at = :now2 WHERE id = (SELECT id FROM jobs WHERE ((status = 'queued' AND run_after <= :now3) "
+        "OR (status = 'running' AND claimed_at < :expired)){} ORDER BY run_after, id LIMIT 1{}) RETURNING {}",
+        k.empty() ? "" : " AND kind = :kind", skip_locked(d_), kColumns);
     auto p = (s_.prepare << sql);
     row.bind(p);
     p, soci::use(w), soci::use(now), soci::use(now), soci::use(now), soci::use(expired);
+    if (!k.empty()) p, soci::use(k);
     soci::statement st(p);
     if (!st.execute(true)) return std::optional<Job>{};
     return std::optional<Job>{row.get()};

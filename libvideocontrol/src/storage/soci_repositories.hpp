@@ -154,13 +154,33 @@ class SociJobs final : public JobRepository {
   Result<void> insert(const Job& job) override;
   Result<std::optional<Job>> find(std::string_view id) override;
   Result<std::optional<Job>> claim_next(std::string_view worker, std::int64_t now_ms,
-                                        std::int64_t lease_expired_before_ms) override;
+                                        std::int64_t lease_expired_before_ms, std::string_view kind) override;
   Result<bool> update_owned(const Job& job, std::string_view worker) override;
   Result<std::vector<JobKindCounts>> counts(std::int64_t now_ms) override;
 
  private:
   soci::session& s_;
   Dialect d_;
+};
+
+class SociWebhooks final : public WebhookRepository {
+ public:
+  explicit SociWebhooks(soci::session& s) : s_(s) {}
+  Result<void> insert(const Webhook& webhook) override;
+  Result<std::optional<Webhook>> find(std::string_view id) override;
+  Result<std::vector<Webhook>> list(std::string_view organization_id, std::string_view after_id, int limit) override;
+  Result<std::vector<Webhook>> enabled_in(std::string_view organization_id) override;
+  Result<void> update(const Webhook& webhook) override;
+  Result<bool> remove(std::string_view id) override;
+  Result<void> insert_delivery(const WebhookDelivery& delivery) override;
+  Result<std::optional<WebhookDelivery>> find_delivery(std::string_view id) override;
+  Result<std::vector<WebhookDelivery>> deliveries(std::string_view webhook_id, std::string_view before_id,
+                                                  int limit) override;
+  Result<void> update_delivery(const WebhookDelivery& delivery) override;
+
+ private:
+  Result<std::vector<Webhook>> select(const std::string& where, const std::vector<std::string>& params, int limit);
+  soci::session& s_;
 };
 
 class SociScheduling final : public SchedulingRepository {

@@ -40,7 +40,7 @@ class SociSession final : public StorageSession {
  public:
   SociSession(soci::session& s, Dialect d)
       : orgs_(s, d), users_(s), sessions_(s), keys_(s), audit_(s), settings_(s), devices_(s), media_(s), blobs_(s, d),
-        jobs_(s, d), scheduling_(s) {}
+        jobs_(s, d), scheduling_(s), webhooks_(s) {}
   OrganizationRepository& organizations() override { return orgs_; }
   UserRepository& users() override { return users_; }
   SessionRepository& sessions() override { return sessions_; }
@@ -52,6 +52,7 @@ class SociSession final : public StorageSession {
   BlobRepository& blobs() override { return blobs_; }
   JobRepository& jobs() override { return jobs_; }
   SchedulingRepository& scheduling() override { return scheduling_; }
+  WebhookRepository& webhooks() override { return webhooks_; }
 
  private:
   storage::SociOrganizations orgs_;
@@ -65,6 +66,7 @@ class SociSession final : public StorageSession {
   storage::SociBlobs blobs_;
   storage::SociJobs jobs_;
   storage::SociScheduling scheduling_;
+  storage::SociWebhooks webhooks_;
 };
 
 // Background maintenance of an SQLite write-ahead log, so that no commit has to wait for the disk.
