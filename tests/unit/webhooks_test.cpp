@@ -12,6 +12,16 @@
 
 using namespace vc;
 
+namespace {
+WebhookInput hook_input(std::string url, std::vector<std::string> events, bool enabled = true) {
+  WebhookInput in;
+  in.url = std::move(url);
+  in.events = std::move(events);
+  in.enabled = enabled;
+  return in;
+}
+}  // namespace
+
 TEST_CASE("webhook_signature matches an HMAC-SHA256 computed independently") {
   // python3 -c "import hmac,hashlib; print(hmac.new(b'whsec_test', b'1700000000.' +
   //   b'{\"id\":\"d1\",\"event\":\"ping\"}', hashlib.sha256).hexdigest())"
@@ -133,21 +143,21 @@ TEST_CASE("webhooks: registration, fan-out to matching webhooks, the log, redeli
   Webhooks& hooks = w.svc->webhooks();
 
   // An internal address is refused without the allow-list; a public one is fine (no request is made).
-  auto internal = hooks.create(admin_a, {"http://127.0.0.1:9/", {"device.online"}});
+  auto internal = hooks.create(admin_a, hook_input("http://127.0.0.1:9/", {"device.online"}));
   REQUIRE_FALSE(internal.ok());
   CHECK(internal.error().code == ErrorCode::invalid);
-  CHECK(hooks.create(operator_a, {"http://93.184.216.34/", {"device.online"}}).error().code == ErrorCode::forbidden);
-  CHECK(hooks.create(admin_a, {"http://93.184.216.34/", {"player.status"}}).error().code == ErrorCode::invalid);
+  CHECK(hooks.create(operator_a, hook_input("http://93.184.216.34/", {"device.online"})).error().code == ErrorCode::forbidden);
+  CHECK(hooks.create(admin_a, hook_input("http://93.184.216.34/", {"player.status"})).error().code == ErrorCode::invalid);
 
-  auto online = hooks.create(admin_a, {"http://93.184.216.34/a", {"device.online", "device.online"}});
+  auto online = hooks.create(admin_a, hook_input("http://93.184.216.34/a", {"device.online", "device.online"}));
   REQUIRE(online.ok());
   CHECK(online->webhook.events == std::vector<std::string>{"device.online"});
   CHECK(online->secret.rfind("whsec_", 0) == 0);
-  auto other = hooks.create(admin_a, {"http://93.184.216.34/b", {"media.ready"}});
+  auto other = hooks.create(admin_a, hook_input("http://93.184.216.34/b", {"media.ready"}));
   REQUIRE(other.ok());
-  auto off = hooks.create(admin_a, {"http://93.184.216.34/c", {"device.online"}, false});
+  auto off = hooks.create(admin_a, hook_input("http://93.184.216.34/c", {"device.online"}, false));
   REQUIRE(off.ok());
-  auto in_b = hooks.create(admin_b, {"http://93.184.216.34/d", {"device.online"}});
+  auto in_b = hooks.create(admin_b, hook_input("http://93.184.216.34/d", {"device.online"}));
   REQUIRE(in_b.ok());
 
   DomainEvent e;

@@ -20,10 +20,14 @@ namespace vc {
 
 namespace {
 
-// A family with one unlabelled sample.
-void one(MetricsWriter& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+// A family with one sample.
+void one(MetricsWriter& out, std::string_view name, std::string_view type, std::string_view help,
+         const MetricLabels& labels, double value) {
   out.family(name, type, help);
-  out.sample(name, value);
+  out.sample(name, labels, value);
+}
+void one(MetricsWriter& out, std::string_view name, std::string_view type, std::string_view help, double value) {
+  one(out, name, type, help, {}, value);
 }
 
 void write_storage(Storage& storage, MetricsWriter& out) {
