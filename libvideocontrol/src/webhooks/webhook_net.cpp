@@ -28,7 +28,7 @@ Error bad_url(std::string_view why) { return make_error(ErrorCode::invalid, fmt:
 
 // Numeric text → 4 or 16 bytes; 0 when it is not an address.
 int parse_ip(std::string_view text, unsigned char out[16]) {
-  if (text.size() >= INET6_ADDRSTRLEN) return 0;
+  if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return 0;
   char buf[INET6_ADDRSTRLEN] = {};
   std::memcpy(buf, text.data(), text.size());
   if (inet_pton(AF_INET, buf, out) == 1) return 4;
