@@ -258,6 +258,8 @@ class SociStorage final : public Storage {
     return s;
   }
 
+  // One transaction on a pooled session: begun with `begin`, committed when fn returns ok, rolled
+  // back when it returns an error or throws. transact() and read() run theirs through it too.
   Result<void> raw(std::string_view begin, const storage::RawFn& fn) {
     auto lease = pool_->acquire();
     soci::session& s = *lease;
@@ -276,7 +278,9 @@ class SociStorage final : public Storage {
     } catch (const std::exception& e) {
       result = db_error(e);
     }
-    try { s << "ROLLBACK"; } catch (...) {}
+    try { s << "ROLLBACK"; } catch (const std::exception& e) {
+      log_warn("rollback failed", {{"error", e.what()}});
+    }
     return result;
   }
 
@@ -302,28 +306,10 @@ class SociStorage final : public Storage {
   }
 
   Result<void> run(std::string_view begin, const std::function<Result<void>(StorageSession&)>& fn) {
-    auto lease = pool_->acquire();
-    soci::session& s = *lease;
-    try {
-      s << begin;
-    } catch (const std::exception& e) {
-      return db_error(e);
-    }
-    Result<void> result;
-    try {
-      SociSession session(s, dialect_);
-      result = fn(session);
-      if (result.ok()) {
-        s << "COMMIT";
-        return result;
-      }
-    } catch (const std::exception& e) {
-      result = db_error(e);
-    }
-    try { s << "ROLLBACK"; } catch (const std::exception& e) {
-      log_warn("rollback failed", {{"error", e.what()}});
-    }
-    return result;
+    return raw(begin, [&](soci::session& s, Dialect d) {
+      SociSession session(s, d);
+      return fn(session);
+    });
   }
 
   Dialect dialect_;
