@@ -405,12 +405,7 @@ struct ContentPipeline::Impl {
       log_warn("content pipeline: cannot claim jobs", {{"error", claimed.error().message}});
       return false;
     }
-    if (!*claimed) return false;
-    if ((*claimed)->kind != ContentPipeline::kJobKind) {
-      // Another kind of job (a later version's, or webhooks): not ours; give it back untouched soon.
-      (void)queue.fail((*claimed)->id, worker, "not a media job", std::chrono::milliseconds(options.poll));
-      return false;
-    }
+    if (!*claimed) return false;  // claim() leases media jobs only: webhook jobs stay for their workers
     run(**claimed, worker);
     return true;
   }
