@@ -62,13 +62,14 @@ LIB_SRCS=(
   libvideocontrol/src/pipeline/archive_names.cpp
   libvideocontrol/src/backup/manifest.cpp
   libvideocontrol/src/webhooks/webhook_net.cpp
+  libvideocontrol/src/objstore/s3_xml.cpp
   libvideocontrol/src/auth/digest.cpp
   libvideocontrol/src/schedule/cron.cpp
   libvideocontrol/src/schedule/schedule.cpp
   libvideocontrol/src/schedule/schedule_json.cpp
   apps/cli/session.cpp
 )
-FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp fuzz/backup_manifest_fuzz.cpp fuzz/webhook_url_fuzz.cpp)
+FUZZ_SRCS=(fuzz/router_fuzz.cpp fuzz/config_fuzz.cpp fuzz/jwt_fuzz.cpp fuzz/multipart_fuzz.cpp fuzz/range_fuzz.cpp fuzz/socketio_fuzz.cpp fuzz/api_body_fuzz.cpp fuzz/events_fuzz.cpp fuzz/web_headers_fuzz.cpp fuzz/player_status_fuzz.cpp fuzz/ffprobe_fuzz.cpp fuzz/archive_names_fuzz.cpp fuzz/schedule_fuzz.cpp fuzz/profiles_fuzz.cpp fuzz/backup_manifest_fuzz.cpp fuzz/webhook_url_fuzz.cpp fuzz/s3_xml_fuzz.cpp)
 
 mkdir -p "$OUT/obj"
 compile() {  # compile SRC (relative to ROOT) to $OUT/obj/<path with / -> _>.o
@@ -106,6 +107,9 @@ echo "  LINK router_fuzz"
 echo "  LINK webhook_url_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/webhook_url_fuzz.cpp)" "$(obj libvideocontrol/src/webhooks/webhook_net.cpp)" \
   "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lcrypto -o "$OUT/webhook_url_fuzz"
+echo "  LINK s3_xml_fuzz"
+"$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/s3_xml_fuzz.cpp)" "$(obj libvideocontrol/src/objstore/s3_xml.cpp)" \
+  "$(obj libvideocontrol/src/core/result.cpp)" -lexpat -lfmt -o "$OUT/s3_xml_fuzz"
 echo "  LINK config_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/config_fuzz.cpp)" "${config_objs[@]}" -lfmt -lcrypto -o "$OUT/config_fuzz"
 echo "  LINK jwt_fuzz"

@@ -2,7 +2,7 @@
 # Builds the fuzz targets (fuzz/build.sh) and runs each for a bounded time over a scratch copy of
 # its seed corpus (fuzz/corpus/<target>/ is never modified). Exits non-zero if any target fails.
 # Usage: fuzz/run.sh [OUTPUT_DIR]      (default: build-fuzz/ at the repository root)
-# Environment: FUZZ_SECONDS (per target, default 20), FUZZ_TARGETS (default "router_fuzz config_fuzz jwt_fuzz multipart_fuzz range_fuzz socketio_fuzz api_body_fuzz events_fuzz web_headers_fuzz player_status_fuzz ffprobe_fuzz archive_names_fuzz schedule_fuzz profiles_fuzz backup_manifest_fuzz webhook_url_fuzz"),
+# Environment: FUZZ_SECONDS (per target, default 20), FUZZ_TARGETS (default "router_fuzz config_fuzz jwt_fuzz multipart_fuzz range_fuzz socketio_fuzz api_body_fuzz events_fuzz web_headers_fuzz player_status_fuzz ffprobe_fuzz archive_names_fuzz schedule_fuzz profiles_fuzz backup_manifest_fuzz webhook_url_fuzz s3_xml_fuzz"),
 #              FUZZ_ARGS (extra libFuzzer flags), FUZZ_PARALLEL (targets fuzzed at once, default: the
 #              core count), FUZZ_SKIP_BUILD=1 (the targets in OUTPUT_DIR are built already).
 set -uo pipefail
@@ -10,7 +10,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/build-fuzz}"
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-20}"
-TARGETS=(${FUZZ_TARGETS:-router_fuzz config_fuzz jwt_fuzz multipart_fuzz range_fuzz socketio_fuzz api_body_fuzz events_fuzz web_headers_fuzz player_status_fuzz ffprobe_fuzz archive_names_fuzz schedule_fuzz profiles_fuzz backup_manifest_fuzz webhook_url_fuzz})
+TARGETS=(${FUZZ_TARGETS:-router_fuzz config_fuzz jwt_fuzz multipart_fuzz range_fuzz socketio_fuzz api_body_fuzz events_fuzz web_headers_fuzz player_status_fuzz ffprobe_fuzz archive_names_fuzz schedule_fuzz profiles_fuzz backup_manifest_fuzz webhook_url_fuzz s3_xml_fuzz})
 
 if [[ "${FUZZ_SKIP_BUILD:-0}" != 1 ]]; then
   bash "$ROOT/fuzz/build.sh" "$OUT" || { echo "run.sh: build failed" >&2; exit 1; }

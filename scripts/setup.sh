@@ -9,6 +9,8 @@ PACKAGES=(
   # libraries (see docs/architecture.md for what each is used for)
   libboost-dev libsoci-dev libsqlite3-dev libpq-dev libcpp-httplib-dev rapidjson-dev
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
+  # the object store (issue 15): expat reads S3's XML answers
+  libexpat1-dev
   # vcctl (issue 14): CLI11 parses its arguments; help2man writes its man page at build time; gettext's msgfmt its Russian catalogue
   libcli11-dev help2man gettext
   # the Python package (bindings/python): cffi over the C API, pytest, pip into a venv

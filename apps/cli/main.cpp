@@ -477,6 +477,18 @@ vc::Config local_config() {
   return std::move(*config);
 }
 
+// With BLOB_STORE=s3, the bucket the media bytes are in (its local cache: the server's, under
+// CONTENT_DIR/s3); null for the disk store.
+std::shared_ptr<vc::BlobStore> object_store_of(const vc::Config& config) {
+  const auto io = vc::to_installation_options(config);
+  if (!io.s3) return nullptr;
+  vc::S3Options s3 = *io.s3;
+  s3.cache_dir = (std::filesystem::path(config.content_dir) / "s3").string();
+  auto store = vc::make_s3_blob_store(s3);
+  if (!store) throw failure_of(store.error());
+  return std::shared_ptr<vc::BlobStore>(std::move(*store));
+}
+
 // A progress bar per phase of a backup or restore (on a terminal only); called with an empty phase
 // at the end.
 std::function<void(std::string_view, std::uint64_t, std::uint64_t)> phase_progress() {
@@ -1261,6 +1273,7 @@ void define(CLI::App& app) {
     vc::BackupOptions o;
     o.database_url = config.database_url;
     o.content_dir = config.content_dir;
+    o.blobs = object_store_of(config);
     o.organization = g.organization;
     o.incremental_from = A.b;
     auto progress = phase_progress();
@@ -1296,6 +1309,7 @@ void define(CLI::App& app) {
       auto config = local_config();
       o.database_url = config.database_url;
       o.content_dir = config.content_dir;
+      o.blobs = object_store_of(config);
     }
     o.bases = A.list;
     o.verify_only = A.check;

@@ -154,4 +154,13 @@ Response derived_response(const Request& req, const DerivedContent& d) {
   return file_response(req, f);
 }
 
+Response redirect_to_store(const std::string& url) {
+  Response r;
+  r.status = 307;
+  r.content_type.clear();
+  r.headers.emplace_back("Location", url);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
 }  // namespace vc::server

@@ -42,6 +42,10 @@ struct StoredFile {
 // If-Modified-Since; always with Accept-Ranges, ETag and Last-Modified.
 Response file_response(const Request& req, const StoredFile& file);
 
+// Bytes an object store serves itself: 307 to its short-lived pre-signed URL (not cached: the
+// URL expires). Range and conditional headers are the store's to honour.
+Response redirect_to_store(const std::string& url);
+
 // A derived file of the content pipeline (a page, a folder image, a thumbnail). Its bytes never
 // change, so a request naming its version (?v=, as the listings' URLs do) may be cached for a year;
 // other requests revalidate with the ETag.

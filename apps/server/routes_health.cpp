@@ -27,7 +27,10 @@ void register_health_routes(Router& router, ServerContext& ctx) {
     if (ctx.config.redis_enabled && ctx.cache)
       w.key("redis").value(ctx.cache->healthy() ? "ok" : "unavailable: using in-process fallbacks");
     // Nor is the content folder's writability (files are still served): reported for operators.
-    if (ctx.blobs) w.key("content").value(ctx.blobs->healthy() ? "ok" : "unavailable: cannot store uploads (check the content folder)");
+    if (ctx.blobs)
+      w.key("content").value(ctx.blobs->healthy()                ? "ok"
+                             : ctx.config.blob_store == "s3" ? "unavailable: cannot store uploads (the object store does not answer)"
+                                                             : "unavailable: cannot store uploads (check the content folder)");
     w.end_object();
     w.key("backend").value(ctx.storage->backend_name());
     w.end_object();

@@ -227,6 +227,7 @@ namespace {
 Response content_response(const Request& req, const MediaContent& content) {
   const auto& m = content.media;
   const auto& blob = content.blob;
+  if (!blob.url.empty()) return redirect_to_store(blob.url);
   StoredFile file{blob.path, blob.size, "\"" + m.blob_hash + "\"", blob.mtime_ms > 0 ? blob.mtime_ms : m.updated_at_ms,
                   std::string(content_type_for(m.mime)), {}};
   return file_response(req, file);

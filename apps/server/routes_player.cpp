@@ -52,6 +52,7 @@ struct PlayerRoutes {
     const auto original = req.query_param("original");
     auto content = ctx.services->players().resolve(*d, req.params.at("file"), original && *original != "0");
     if (!content) return content.error();
+    if (!content->blob.url.empty()) return redirect_to_store(content->blob.url);
     StoredFile stored;
     stored.path = content->blob.path;
     stored.size = content->blob.size;

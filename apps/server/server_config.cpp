@@ -413,6 +413,82 @@ const Setting kSettings[] = {
        c.webhook_read_timeout_ms = *r;
        return {};
      }},
+    {"BLOB_STORE", "blob-store", "where media bytes live: disk (CONTENT_DIR) or s3 (an S3-compatible bucket, the S3_* settings) (default disk)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v != "disk" && v != "s3") return bad(n, v, "must be disk or s3");
+       c.blob_store = std::string(v);
+       return {};
+     }},
+    {"S3_ENDPOINT", "s3-endpoint", "object store: http(s)://host[:port] (e.g. https://s3.eu-central-1.amazonaws.com, https://<account>.r2.cloudflarestorage.com)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (!v.starts_with("http://") && !v.starts_with("https://")) return bad(n, v, "must start with http:// or https://");
+       c.s3_endpoint = std::string(v);
+       return {};
+     }},
+    {"S3_BUCKET", "s3-bucket", "object store: the bucket's name",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.s3_bucket = std::string(v);
+       return {};
+     }},
+    {"S3_REGION", "s3-region", "object store: the region requests are signed for (default us-east-1; R2: auto)",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.s3_region = std::string(v);
+       return {};
+     }},
+    {"S3_ACCESS_KEY_ID", "s3-access-key-id", "object store: access key id",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.s3_access_key_id = std::string(v);
+       return {};
+     }},
+    {"S3_SECRET_ACCESS_KEY", "s3-secret-access-key", "object store: secret access key (prefer the configuration file or environment to a flag)",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.s3_secret_access_key = std::string(v);
+       return {};
+     }},
+    {"S3_PREFIX", "s3-prefix", "object store: key prefix inside the bucket, ending in '/' (default blobs/)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (!v.empty() && (!v.ends_with("/") || v.starts_with("/"))) return bad(n, v, "must end in '/' and not start with it, like blobs/");
+       c.s3_prefix = std::string(v);
+       return {};
+     }},
+    {"S3_ADDRESSING", "s3-addressing", "object store: path (endpoint/bucket/key) or virtual (bucket.endpoint/key) (default path)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v != "path" && v != "virtual") return bad(n, v, "must be path or virtual");
+       c.s3_virtual_hosted = v == "virtual";
+       return {};
+     }},
+    {"S3_DELIVERY", "s3-delivery", "object store: redirect (players and downloads fetch pre-signed URLs from the store) or proxy (bytes pass through this server) (default redirect)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       if (v != "redirect" && v != "proxy") return bad(n, v, "must be redirect or proxy");
+       c.s3_redirect = v == "redirect";
+       return {};
+     }},
+    {"S3_URL_TTL_S", "s3-url-ttl-s", "object store: how long a pre-signed URL stays valid, in seconds (default 300)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 7 * 24 * 3600, "seconds (1 .. 604800)");
+       if (!r) return std::move(r).error();
+       c.s3_url_ttl_s = *r;
+       return {};
+     }},
+    {"S3_PART_BYTES", "s3-part-bytes", "object store: multipart upload part size, the memory an upload uses (default 8388608 = 8 MiB; 5 MiB .. 5 GiB)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 5ull << 20, 5ull << 30, "a byte count (5 MiB .. 5 GiB)");
+       if (!r) return std::move(r).error();
+       c.s3_part_bytes = *r;
+       return {};
+     }},
+    {"S3_CACHE_BYTES", "s3-cache-bytes", "object store: disk for the local copy of objects under CONTENT_DIR/s3 (processing, proxied downloads) (default 1073741824 = 1 GiB)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 0, std::uint64_t{1} << 50, "a byte count");
+       if (!r) return std::move(r).error();
+       c.s3_cache_bytes = *r;
+       return {};
+     }},
+    {"S3_CA_FILE", "s3-ca-file", "object store: a PEM file of extra trusted certificates for an https endpoint",
+     [](Config& c, std::string_view, std::string_view v) -> Result<void> {
+       c.s3_ca_file = std::string(v);
+       return {};
+     }},
     {"ACCEL_REDIRECT", "accel-redirect", "behind NGINX: internal location (e.g. /_vc_blobs/) aliasing CONTENT_DIR/blobs/; media bytes are then sent by NGINX",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!v.starts_with("/") || !v.ends_with("/") || v.find("..") != std::string_view::npos)
@@ -587,6 +663,15 @@ Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>&
   if (c.content_dir.empty()) c.content_dir = c.data_dir + "/content";
   if (c.redis_enabled && c.redis_url.empty())
     return make_error(ErrorCode::invalid, "REDIS_ENABLED: is true but REDIS_URL is not set");
+  if (c.blob_store == "s3") {
+    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"S3_ENDPOINT", &c.s3_endpoint},
+                                      {"S3_BUCKET", &c.s3_bucket},
+                                      {"S3_ACCESS_KEY_ID", &c.s3_access_key_id},
+                                      {"S3_SECRET_ACCESS_KEY", &c.s3_secret_access_key}})
+      if (value->empty()) return make_error(ErrorCode::invalid, fmt::format("BLOB_STORE=s3: {} is not set", name));
+    if (!c.accel_redirect.empty())
+      return make_error(ErrorCode::invalid, "ACCEL_REDIRECT: serves CONTENT_DIR/blobs, which BLOB_STORE=s3 does not use");
+  }
   return c;
 }
 
@@ -611,6 +696,22 @@ InstallationOptions to_installation_options(const Config& c) {
   o.measure_statements = c.metrics;
   o.presence_ttl = std::chrono::milliseconds(c.presence_ttl_ms);
   o.content_dir = c.content_dir;
+  if (c.blob_store == "s3") {
+    S3Options s3;
+    s3.endpoint = c.s3_endpoint;
+    s3.bucket = c.s3_bucket;
+    s3.region = c.s3_region;
+    s3.access_key_id = c.s3_access_key_id;
+    s3.secret_access_key = c.s3_secret_access_key;
+    s3.prefix = c.s3_prefix;
+    s3.virtual_hosted = c.s3_virtual_hosted;
+    s3.redirect = c.s3_redirect;
+    s3.url_ttl = std::chrono::seconds(c.s3_url_ttl_s);
+    s3.part_bytes = c.s3_part_bytes;
+    s3.cache_bytes = c.s3_cache_bytes;
+    s3.ca_file = c.s3_ca_file;
+    o.s3 = std::move(s3);
+  }
   if (c.redis_enabled) o.redis_url = c.redis_url;
   o.cache_bytes = c.cache_bytes;
   o.admin_password = c.admin_password;

@@ -73,6 +73,16 @@ struct Config {
   int webhook_max_attempts = 8;
   int webhook_disable_after = 5;
   std::uint32_t webhook_connect_timeout_ms = 5'000, webhook_read_timeout_ms = 10'000;
+  // Media bytes: "disk" (CONTENT_DIR) or "s3" (an S3-compatible bucket; blob_store.hpp).
+  std::string blob_store = "disk";
+  std::string s3_endpoint, s3_bucket, s3_region = "us-east-1", s3_access_key_id, s3_secret_access_key;
+  std::string s3_prefix = "blobs/";
+  bool s3_virtual_hosted = false;
+  bool s3_redirect = true;                      // S3_DELIVERY: redirect | proxy
+  std::uint32_t s3_url_ttl_s = 300;
+  std::uint64_t s3_part_bytes = 8ull << 20;
+  std::uint64_t s3_cache_bytes = 1ull << 30;
+  std::string s3_ca_file;
   std::string config_file;                      // the file settings were read from; empty = none
   std::vector<std::string> warnings;            // for the log: unknown names in the file
 };

@@ -25,12 +25,17 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "videocontrol/export.hpp"
 #include "videocontrol/result.hpp"
+
+namespace vc {
+class BlobStore;
+}  // namespace vc
 
 namespace vc {
 
@@ -46,6 +51,10 @@ struct VC_API BackupOptions {
   // holds are listed but not copied. Empty = a full backup.
   std::string incremental_from;
   BackupProgress progress;
+  // Where the media bytes are when not under <content_dir>/blobs (BLOB_STORE=s3): each blob is read
+  // through the store (an object store fetches it into its cache, checking its SHA-256). Bytes
+  // deleted from the bucket during the backup are recorded as missing: an object store cannot pin.
+  std::shared_ptr<BlobStore> blobs;
 };
 
 struct VC_API BackupReport {
@@ -77,6 +86,8 @@ struct VC_API RestoreOptions {
   std::vector<std::string> bases;
   bool verify_only = false;   // check the archive (and bases) completely, change nothing
   BackupProgress progress;
+  // The target's media bytes go into this store (BLOB_STORE=s3) instead of <content_dir>/blobs.
+  std::shared_ptr<BlobStore> blobs;
 };
 
 struct VC_API RestoreReport {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "videocontrol/blob_store.hpp"
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
 #include "videocontrol/pipeline.hpp"
@@ -26,7 +27,6 @@
 
 namespace vc {
 
-class BlobStore;
 class Cache;
 class Clock;
 class DomainEvents;
@@ -50,6 +50,9 @@ struct VC_API InstallationOptions {
   // An integrator's store must keep BlobStore's contract (blob_store.hpp). Derived files stay under
   // <content_dir>/derived either way.
   std::shared_ptr<BlobStore> blob_store;
+  // With no blob_store: media bytes in an S3-compatible bucket (blob_store.hpp) instead of on disk;
+  // its cache_dir defaults to <content_dir>/s3.
+  std::optional<S3Options> s3;
   // Redis for the cache, rate limits, event bus and presence (several instances); each falls back to
   // in-process while Redis is unreachable. Empty = in-process only (one instance).
   std::string redis_url;

@@ -74,6 +74,10 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
 
   if (o.blob_store) {
     in.blobs = o.blob_store;
+  } else if (o.s3) {
+    S3Options s3 = *o.s3;
+    if (s3.cache_dir.empty()) s3.cache_dir = (std::filesystem::path(o.content_dir) / "s3").string();
+    VC_ASSIGN(in.blobs, make_s3_blob_store(s3));
   } else {
     VC_ASSIGN(in.blobs, make_disk_blob_store(o.content_dir));
   }

@@ -34,6 +34,7 @@
 #include "auth/digest.hpp"
 #include "backup/manifest.hpp"
 #include "storage/raw_access.hpp"
+#include "videocontrol/blob_store.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/log.hpp"
@@ -503,8 +504,8 @@ Result<BackupReport> backup_installation(const BackupOptions& o, const std::stri
   fs::create_directories(work.path / "db", ec);
   if (ec) return io_error("cannot create " + (work.path / "db").string(), ec.value());
   TempTree pins{content / (".backup-pins-" + m.id)};
-  bool pinning = fs::create_directories(pins.path, ec) && !ec;
-  if (!pinning) log_warn("backup: cannot pin blobs (a media item deleted during the backup loses its bytes in it)",
+  bool pinning = !o.blobs && fs::create_directories(pins.path, ec) && !ec;
+  if (!pinning && !o.blobs) log_warn("backup: cannot pin blobs (a media item deleted during the backup loses its bytes in it)",
                          {{"folder", pins.path.string()}, {"error", ec.message()}});
 
   std::vector<std::pair<std::string, std::int64_t>> blobs;
@@ -625,7 +626,17 @@ Result<BackupReport> backup_installation(const BackupOptions& o, const std::stri
     if (!b.included) continue;
     const std::string pinned = (pins.path / b.hash).string();
     int fd = pinning ? ::open(pinned.c_str(), O_RDONLY | O_CLOEXEC) : -1;
-    if (fd < 0) fd = ::open(blob_path(content, b.hash).c_str(), O_RDONLY | O_CLOEXEC);
+    if (o.blobs) {
+      // Fetched into the store's cache; a second try if the cache let it go before the open.
+      for (int attempt = 0; attempt < 2 && fd < 0; ++attempt) {
+        auto f = o.blobs->locate(b.hash);
+        if (!f && f.error().code == ErrorCode::not_found) break;
+        if (!f) return make_error(f.error().code, fmt::format("cannot read blob {}: {}", b.hash, f.error().message));
+        fd = ::open(f->path.c_str(), O_RDONLY | O_CLOEXEC);
+      }
+      if (fd < 0) errno = ENOENT;
+    }
+    if (fd < 0 && !o.blobs) fd = ::open(blob_path(content, b.hash).c_str(), O_RDONLY | O_CLOEXEC);
     Fd in(fd);
     if (in.get() < 0) {
       if (errno != ENOENT) return io_error("cannot read blob " + b.hash);
@@ -906,6 +917,29 @@ Result<void> move_into_place(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+// A verified staged blob into a store of its own (an object store): written through a BlobWriter,
+// whose hash must come out the same.
+Result<void> store_blob(BlobStore& store, const fs::path& from, const std::string& hash) {
+  VC_ASSIGN_R(auto w, store.create(UINT64_MAX));
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) return io_error("cannot read " + from.string());
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    const ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read " + from.string());
+    if (n == 0) break;
+    VC_TRY(w->write(std::string_view(buf.data(), static_cast<std::size_t>(n))));
+  }
+  VC_ASSIGN_R(auto info, w->finish());
+  if (info.hash != hash) return make_error(ErrorCode::internal, fmt::format("blob {} changed while it was restored", hash));
+  VC_TRY(w->stage());
+  VC_TRY(w->commit());
+  std::error_code ec;
+  fs::remove(from, ec);
+  return {};
+}
+
 }  // namespace
 
 Result<RestoreReport> restore_installation(const std::string& archive_path, const RestoreOptions& o) {
@@ -1018,6 +1052,16 @@ Result<RestoreReport> restore_installation(const std::string& archive_path, cons
     if (staged.derived.count(d.path)) report.bytes += static_cast<std::uint64_t>(d.size);
   if (o.verify_only) return report;
 
+  std::uint64_t moved = 0;
+  if (o.blobs) {
+    // An object store takes the bytes before the database does: should sending fail, the target is
+    // unchanged (objects nothing references are swept at the server's start, after an hour).
+    for (const auto& [h, p] : staged.blobs) {
+      VC_TRY(store_blob(*o.blobs, p, h));
+      if (o.progress) o.progress("restore", ++moved, staged.blobs.size() + staged.derived.size());
+    }
+  }
+
   // Verified: now the target. Its schema as of the archive, the rows in one transaction, the rest
   // of the migrations, then the bytes.
   VC_ASSIGN_R(auto storage, open_storage(so));
@@ -1061,8 +1105,8 @@ Result<RestoreReport> restore_installation(const std::string& archive_path, cons
   content_guard.armed = false;
 
   const fs::path content = o.content_dir;
-  std::uint64_t moved = 0;
   for (const auto& [h, p] : staged.blobs) {
+    if (o.blobs) continue;  // in the object store already (above)
     VC_TRY(move_into_place(p, blob_path(content, h)));
     if (o.progress) o.progress("restore", ++moved, staged.blobs.size() + staged.derived.size());
   }

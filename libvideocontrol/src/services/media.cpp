@@ -112,8 +112,10 @@ Result<UploadResult> MediaLibrary::add_upload(const Actor& actor, std::string_vi
     fresh.status = "processing";
     fresh.progress = 0;
   }
+  // An object store sends the bytes now, before the transaction (whose commit() then only checks
+  // they are still there); should the transaction fail, they are collected again below.
+  VC_ASSIGN(bool placed_bytes, writer.stage());  // true: this attempt put the bytes into the store
   std::string org_id;
-  bool placed_bytes = false;  // this attempt moved the bytes into the store
   auto r = write_value<UploadResult>(ctx_.storage, [&](StorageSession& s) -> Result<UploadResult> {
     VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
     VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
@@ -502,13 +504,13 @@ Result<void> MediaLibrary::unlink(const Actor& actor, std::string_view device_id
 
 Result<MediaContent> MediaLibrary::open(const Actor& actor, std::string_view media_id) {
   VC_ASSIGN(auto m, get(actor, media_id));
-  VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate_for_delivery(m.blob_hash, {std::string(content_type_for(m.mime)), m.size}));
   return MediaContent{std::move(m), std::move(blob)};
 }
 
 Result<MediaContent> MediaLibrary::open_file(const Actor& actor, std::string_view device_id, std::string_view name) {
   VC_ASSIGN(auto m, readable_file_media(ctx_, actor, device_id, name));
-  VC_ASSIGN(auto blob, ctx_.blobs.locate(m.blob_hash));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate_for_delivery(m.blob_hash, {std::string(content_type_for(m.mime)), m.size}));
   return MediaContent{std::move(m), std::move(blob)};
 }
 
@@ -577,7 +579,7 @@ std::optional<BlobFile> rendition_of(const ServiceContext& ctx, const Media& m) 
   if (m.kind != MediaKind::video || m.derived.empty()) return std::nullopt;
   auto d = locate_derived(ctx, m, m.name, DerivedPart::rendition, 0);
   if (!d) return std::nullopt;
-  return BlobFile{d->path, d->size, d->mtime_ms};
+  return BlobFile{d->path, d->size, d->mtime_ms, {}};
 }
 
 Result<DerivedContent> MediaLibrary::derived(const Actor& actor, std::string_view device_id, std::string_view name,

@@ -7,6 +7,7 @@
 #include "auth/digest.hpp"
 #include "context.hpp"
 #include "videocontrol/blob_store.hpp"
+#include "videocontrol/media_types.hpp"
 
 namespace vc {
 namespace {
@@ -112,7 +113,8 @@ Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name,
   }));
   if (!original)
     if (auto r = rendition_of(ctx_, file.media)) return MediaContent{std::move(file.media), std::move(*r), true};
-  VC_ASSIGN(auto blob, ctx_.blobs.locate(file.media.blob_hash));
+  VC_ASSIGN(auto blob, ctx_.blobs.locate_for_delivery(
+                           file.media.blob_hash, {std::string(content_type_for(file.media.mime)), file.media.size}));
   return MediaContent{std::move(file.media), std::move(blob)};
 }
 
