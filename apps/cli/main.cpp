@@ -457,11 +457,11 @@ struct Args {
   std::string a, b, c;
   std::vector<std::string> list;
   std::string role = "viewer", scopes = "read", to, name, slug, timezone, plan, from, until, action, kind, group, expires;
-  std::string device, media, message, daily, weekdays, cron;
+  std::string device, media, message, daily, weekdays, cron, url, events;
   int page = 0, limit = 50, days = 1, priority = 0, duration_s = 0, minutes = 60;
   bool no_loop = false, shuffle = false;
   bool yes = false, clear = false, remove = false, force = false, password_stdin = false, all = false, disable = false;
-  bool check = false;
+  bool check = false, enable = false;
 };
 Args A;
 std::function<int()> run;
@@ -869,6 +869,118 @@ void define(CLI::App& app) {
     return remove_named("/api/v1/api-keys", A.a, "name", "api-key", trf("API key {} revoked.", A.a));
   });
   key_revoke->add_option("key", A.a, tr("name or id"))->required();
+
+  // webhooks (organisation admins; docs/operations.md "Webhooks")
+  auto* hooks = app.add_subcommand("webhooks", tr("Signed HTTP calls to your systems when something happens"))->require_subcommand(1);
+  static const auto hook_path = [](const std::string& wanted) {
+    return "/api/v1/webhooks/" + vc::text::url_encode_component(resolve("/api/v1/webhooks", wanted, "url", "id", "webhook"));
+  };
+  static const auto joined = [](const Value& v, const char* key) {
+    std::string out;
+    if (const Value* a = member(v, key); a && a->IsArray())
+      for (const auto& e : a->GetArray())
+        if (e.IsString()) out += (out.empty() ? "" : ",") + std::string(e.GetString());
+    return out;
+  };
+  static const auto print_secret = [](const Value& h, const std::string& headline) {
+    if (output().json) return print_json(h), exit_ok;
+    if (output().quiet) return std::printf("%s\n", field(h, "secret").c_str()), exit_ok;
+    std::printf("%s\n%s\n", headline.c_str(), field(h, "secret").c_str());
+    return exit_ok;
+  };
+  leaf(hooks, "ls", tr("List the organisation's webhooks"), [] {
+    return print_list(list_all("/api/v1/webhooks"),
+                      {col(tr("URL"), "url"), {tr("EVENTS"), [](const Value& v) { return joined(v, "events"); }},
+                       {tr("STATE"), [](const Value& v) {
+                          if (shown(v, "enabled") == "true") return std::string(tr("enabled"));
+                          const std::string why = field(v, "disabled_reason");
+                          return why.empty() ? std::string(tr("disabled")) : trf("disabled: {}", why);
+                        }},
+                       col(tr("FAILURES"), "failure_count"), col(tr("ID"), "id")},
+                      "id");
+  });
+  auto* hook_add = leaf(hooks, "add", tr("Register a webhook; its signing secret is printed once"), [] {
+    Body b;
+    b.s("url", A.a).list("events", split_commas(A.events));
+    if (A.disable) b.b("enabled", false);
+    Json h = call("POST", "/api/v1/webhooks", b.str());
+    return print_secret(h, trf("Webhook {} created for {}. Its signing secret, shown only now:", field(h, "id"), A.a));
+  });
+  hook_add->add_option("url", A.a, tr("https:// (or http://) address that receives the events"))->required();
+  hook_add->add_option("--events", A.events, tr("comma-separated event names, e.g. device.online,media.ready (see docs/operations.md)"))->required();
+  hook_add->add_flag("--disabled", A.disable, tr("create it disabled"));
+  auto* hook_show = leaf(hooks, "show", tr("One webhook"), [] {
+    Json h = call("GET", hook_path(A.a));
+    if (output().json || output().quiet) return print_object(h, {}, "id");
+    const std::string events = joined(h, "events");
+    if (Value* e = const_cast<Value*>(member(h, "events")))
+      e->SetString(events.c_str(), static_cast<rapidjson::SizeType>(events.size()), h.GetAllocator());
+    return print_object(h, {{tr("id"), "id"}, {tr("url"), "url"}, {tr("events"), "events"}, {tr("enabled"), "enabled"},
+                            {tr("failures"), "failure_count"}, {tr("disabled because"), "disabled_reason"},
+                            {tr("created"), "created_at"}, {tr("changed"), "updated_at"}},
+                        "id");
+  });
+  hook_show->add_option("webhook", A.a, tr("id or URL"))->required();
+  auto* hook_set = leaf(hooks, "set", tr("Change a webhook's URL or events, or enable/disable it"), [] {
+    if (A.enable && A.disable) throw Failure{exit_usage, tr("--enable and --disable exclude each other"), ""};
+    Body b;
+    if (!A.url.empty()) b.s("url", A.url);
+    if (!A.events.empty()) b.list("events", split_commas(A.events));
+    if (A.enable) b.b("enabled", true);
+    if (A.disable) b.b("enabled", false);
+    Json h = call("PATCH", hook_path(A.a), b.str());
+    if (output().json || output().quiet) return print_object(h, {}, "id");
+    say(shown(h, "enabled") == "true" ? trf("Webhook {} ({}) is enabled.", field(h, "id"), field(h, "url"))
+                                      : trf("Webhook {} ({}) is disabled.", field(h, "id"), field(h, "url")));
+    return exit_ok;
+  });
+  hook_set->add_option("webhook", A.a, tr("id or URL"))->required();
+  hook_set->add_option("--url", A.url, tr("new address"));
+  hook_set->add_option("--events", A.events, tr("the events from now on (comma-separated)"));
+  hook_set->add_flag("--enable", A.enable, tr("enable it (clears the failure count)"));
+  hook_set->add_flag("--disable", A.disable, tr("disable it"));
+  auto* hook_rm = leaf(hooks, "rm", tr("Delete a webhook and its delivery log"), [] {
+    const std::string path = hook_path(A.a);
+    confirm_or_yes(trf("Delete webhook {}", A.a));
+    call("DELETE", path);
+    say(trf("Webhook {} deleted.", A.a));
+    return exit_ok;
+  });
+  hook_rm->add_option("webhook", A.a, tr("id or URL"))->required();
+  hook_rm->add_flag("--yes,-y", A.yes, tr("do not ask"));
+  auto* hook_rotate = leaf(hooks, "rotate-secret", tr("Replace a webhook's signing secret (the old one stops working at once)"), [] {
+    Json h = call("POST", hook_path(A.a) + "/rotate-secret");
+    return print_secret(h, trf("New signing secret of webhook {}, shown only now:", field(h, "id")));
+  });
+  hook_rotate->add_option("webhook", A.a, tr("id or URL"))->required();
+  auto* hook_test = leaf(hooks, "test", tr("Send a ping event now"), [] {
+    Json d = call("POST", hook_path(A.a) + "/test");
+    if (output().json || output().quiet) return print_object(d, {}, "id");
+    say(trf("Ping queued as delivery {}; see it with: vcctl webhooks deliveries {}", field(d, "id"), A.a));
+    return exit_ok;
+  });
+  hook_test->add_option("webhook", A.a, tr("id or URL"))->required();
+  auto* hook_log = leaf(hooks, "deliveries", tr("A webhook's deliveries, newest first"), [] {
+    Json page = call("GET", hook_path(A.a) + "/deliveries?limit=" + std::to_string(A.limit));
+    Json items(rapidjson::kArrayType);
+    if (const Value* i = member(page, "items"); i && i->IsArray()) items.CopyFrom(*i, items.GetAllocator());
+    return print_list(items,
+                      {{tr("TIME"), [](const Value& v) { return short_time(field(v, "created_at")); }}, col(tr("EVENT"), "event"),
+                       col(tr("STATUS"), "status"), col(tr("ATTEMPTS"), "attempts"), col(tr("CODE"), "response_code"),
+                       {tr("NEXT"), [](const Value& v) { return short_time(field(v, "next_attempt_at")); }},
+                       col(tr("ERROR"), "last_error"), col(tr("ID"), "id")},
+                      "id");
+  });
+  hook_log->add_option("webhook", A.a, tr("id or URL"))->required();
+  hook_log->add_option("--limit", A.limit, tr("how many (1..200)"))->capture_default_str();
+  auto* hook_again = leaf(hooks, "redeliver", tr("Send a finished delivery again (same id and body)"), [] {
+    Json d = call("POST", hook_path(A.a) + "/deliveries/" + vc::text::url_encode_component(A.b) + "/redeliver");
+    if (output().json || output().quiet) return print_object(d, {}, "id");
+    say(trf("Delivery {} queued again.", field(d, "id")));
+    return exit_ok;
+  });
+  hook_again->add_option("webhook", A.a, tr("id or URL"))->required();
+  hook_again->add_option("delivery", A.b, tr("delivery id"))->required();
 
   // devices
   auto* devices = app.add_subcommand("devices", tr("Screens"))->require_subcommand(1);

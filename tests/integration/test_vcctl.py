@@ -7,6 +7,9 @@ completion. With VC_TEST_POSTGRES_URL the server and local mode use a fresh Post
 Run: test_vcctl.py --binary path/to/videocontrol-server (vcctl from VC_VCCTL or next to it).
 """
 
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import pty
@@ -16,6 +19,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -86,7 +90,8 @@ class VcctlTest(ApiTestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = Server(env={"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000",
-                                 "PROCESSING_WORKERS": "0"})
+                                 "PROCESSING_WORKERS": "0", "WEBHOOK_ALLOW_HOSTS": "127.0.0.1",
+                                 "WEBHOOK_BACKOFF_MS": "200", "WEBHOOK_MAX_ATTEMPTS": "2"})
         try:
             cls.w = World(cls.server, orgs=("a",), devices_per_org=2)
             cls.url = "http://127.0.0.1:%d" % cls.server.port
@@ -276,6 +281,113 @@ class VcctlTest(ApiTestCase):
         self.assertEqual(v.run("-o", "no-such-org", "devices", "ls")[0], 3)
         self.assertEqual(v.run("orgs", "rm", slug, "--yes")[0], 0)
         self.assertNotIn(slug, [o["slug"] for o in v.json("orgs", "ls")])
+
+    def test_webhooks_commands(self):
+        """vcctl webhooks: add (secret once), ls, show, test, deliveries, set, rotate-secret,
+        redeliver, rm; a receiver on loopback checks each delivery's signature."""
+        received, answer = [], {"status": 200}
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                received.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
+                self.send_response(answer["status"])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        url = "http://127.0.0.1:%d/hook" % httpd.server_address[1]
+        v, slug = self.admin, self.w.orgs["a"]["slug"]
+
+        def wait_for(pred, what, timeout=20):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                got = pred()
+                if got:
+                    return got
+                time.sleep(0.1)
+            self.fail(what)
+
+        def signed_by(secret, headers, body):
+            mac = hmac.new(secret.encode(), headers["x-videocontrol-timestamp"].encode() + b"." + body, hashlib.sha256)
+            return headers["x-videocontrol-signature"] == "sha256=" + mac.hexdigest()
+
+        rc, out, err = v.run("-o", slug, "webhooks", "add", url, "--events", "device.created,media.ready")
+        self.assertEqual(rc, 0, err)
+        lines = out.strip().splitlines()
+        self.assertIn("shown only now", lines[0])
+        secret = lines[-1]
+        hook = v.json("-o", slug, "webhooks", "ls")
+        self.assertEqual([(h["url"], h["events"], h["enabled"]) for h in hook],
+                         [(url, ["device.created", "media.ready"], True)])
+        self.assertNotIn("secret", hook[0])
+        hid = hook[0]["id"]
+        rc, out, err = v.run("-o", slug, "webhooks", "ls")
+        self.assertEqual(out.splitlines()[0].split()[:3], ["URL", "EVENTS", "STATE"])
+        self.assertIn("device.created,media.ready", out)
+        rc, out, err = v.run("-o", slug, "webhooks", "show", url)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"events:\s+device.created,media.ready")
+        # A real event and a ping, both signed with the secret.
+        self.assertEqual(v.run("-o", slug, "devices", "add", unique("hooked"))[0], 0)
+        ping = v.json("-o", slug, "webhooks", "test", hid)
+        self.assertEqual(ping["event"], "ping")
+        wait_for(lambda: {h["x-videocontrol-event"] for h, _ in received} >= {"ping", "device.created"}, "no deliveries")
+        self.assertTrue(all(signed_by(secret, h, b) for h, b in received), received)
+        log = wait_for(lambda: [d for d in v.json("-o", slug, "webhooks", "deliveries", hid)
+                                if d["id"] == ping["id"] and d["status"] == "succeeded"], "ping not succeeded")
+        self.assertEqual(log[0]["response_code"], 200)
+        rc, out, err = v.run("-o", slug, "webhooks", "deliveries", hid)
+        self.assertEqual(out.splitlines()[0].split()[:4], ["TIME", "EVENT", "STATUS", "ATTEMPTS"])
+        self.assertIn("succeeded", out)
+        # Redelivered: the same delivery id again.
+        self.assertEqual(v.json("-o", slug, "webhooks", "redeliver", hid, ping["id"])["id"], ping["id"])
+        wait_for(lambda: [h for h, _ in received if h["x-videocontrol-delivery"] == ping["id"]][1:], "not redelivered")
+        # A failing receiver: the code lands in the log.
+        answer["status"] = 500
+        failing = v.json("-o", slug, "webhooks", "test", hid)
+        failed = wait_for(lambda: [d for d in v.json("-o", slug, "webhooks", "deliveries", hid)
+                                   if d["id"] == failing["id"] and d["status"] == "failed"], "no failed delivery")
+        self.assertEqual(failed[0]["response_code"], 500)
+        answer["status"] = 200
+        # A new secret signs from now on.
+        rc, out, err = v.run("-o", slug, "webhooks", "rotate-secret", hid)
+        self.assertEqual(rc, 0, err)
+        new_secret = out.strip().splitlines()[-1]
+        self.assertNotEqual(new_secret, secret)
+        n = len(received)
+        v.json("-o", slug, "webhooks", "test", hid)
+        wait_for(lambda: received[n:], "no ping after the rotation")
+        self.assertTrue(signed_by(new_secret, *received[n]))
+        self.assertFalse(signed_by(secret, *received[n]))
+        # set: events, disable, usage errors; refused addresses.
+        self.assertEqual(v.json("-o", slug, "webhooks", "set", hid, "--events", "media.ready")["events"], ["media.ready"])
+        self.assertFalse(v.json("-o", slug, "webhooks", "set", hid, "--disable")["enabled"])
+        rc, out, err = v.run("-o", slug, "webhooks", "set", hid, "--enable", "--disable")
+        self.assertEqual(rc, 2)
+        self.assertIn("exclude each other", err)
+        rc, out, err = v.run("-o", slug, "webhooks", "add", "http://10.1.2.3/x", "--events", "media.ready")
+        self.assertEqual(rc, 2, (out, err))
+        rc, out, err = v.run("-o", slug, "webhooks", "add", url, "--events", "no.such.event")
+        self.assertEqual(rc, 2, (out, err))
+        self.assertIn("no.such.event", err)
+        # An operator may not manage webhooks.
+        rc, out, err = self.operator().run("webhooks", "ls")
+        self.assertEqual(rc, 4, (out, err))
+        # Russian headings.
+        rc, out, err = v.run("-o", slug, "webhooks", "ls", env={"LANGUAGE": "ru"})
+        self.assertEqual(out.splitlines()[0].split()[:3], ["URL", "СОБЫТИЯ", "СОСТОЯНИЕ"])
+        self.assertIn("отключён", out)
+        rc, out, err = v.run("-o", slug, "webhooks", "rm", hid)
+        self.assertEqual(rc, 2)
+        self.assertEqual(v.run("-o", slug, "webhooks", "rm", url, "--yes")[0], 0)
+        self.assertEqual(v.json("-o", slug, "webhooks", "ls"), [])
 
     # ---- media, playback ---------------------------------------------------------------------
 

@@ -291,7 +291,14 @@ class WebhookTests(ApiTestCase):
         self.assertTrue(all(d["status"] == "succeeded" and d["response_code"] == 200 for d in log
                             if d["id"] in ids), log)
 
+    def webhook_job_counters(self):
+        """(completed, failed) webhook.deliver jobs from this instance's /metrics."""
+        text = self.server.call("GET", "/metrics").body.decode()
+        get = lambda name: float(re.search(r'^%s\{kind="webhook.deliver"\} (\S+)$' % name, text, re.M).group(1))  # noqa: E731
+        return get("videocontrol_jobs_completed_total"), get("videocontrol_jobs_failures_total")
+
     def test_a_500_is_retried_with_the_same_delivery_id_and_redelivery_resends_it(self):
+        completed0, failed0 = self.webhook_job_counters()
         hook = self.register("/retry", ["device.created"])
         self.receiver.script["/retry"] = [500]
         r = self.assertStatus(self.server.call("POST", "/api/v1/webhooks/%s/test" % hook["id"], token=self.tok()), 202)
@@ -306,6 +313,10 @@ class WebhookTests(ApiTestCase):
         done = self.wait_delivery(hook["id"], lambda d: d["id"] == delivery["id"] and d["status"] == "succeeded")
         self.assertEqual(done["attempts"], 2)
         self.assertEqual(done["response_code"], 200)
+        # /metrics counts the failed attempt and the success (other tests' deliveries may add more).
+        completed, failed = self.webhook_job_counters()
+        self.assertGreaterEqual(failed - failed0, 1)
+        self.assertGreaterEqual(completed - completed0, 1)
         # Redelivery: the same id and body again.
         self.assertStatus(self.server.call("POST", "/api/v1/webhooks/%s/deliveries/%s/redeliver" % (hook["id"], delivery["id"]),
                                            token=self.tok()), 202)

@@ -237,6 +237,9 @@ TEST_CASE("an installation writes every family it documents, each with HELP and 
     CHECK(t.find(type, first + 1) == std::string::npos);
   }
   CHECK(has_line(t, R"(videocontrol_jobs_queued{kind="media.process"} 0)"));
+  CHECK(has_line(t, R"(videocontrol_jobs_queued{kind="webhook.deliver"} 0)"));
+  CHECK(has_line(t, R"(videocontrol_jobs_completed_total{kind="webhook.deliver"} 0)"));
+  CHECK(has_line(t, R"(videocontrol_jobs_failures_total{kind="webhook.deliver"} 0)"));
   CHECK(has_line(t, "videocontrol_redis_fallback 0"));
   CHECK(t.find("videocontrol_build_info{version=\"") != std::string::npos);
   const auto p = process_stats();

@@ -10,6 +10,7 @@
 #include "videocontrol/log.hpp"
 #include "videocontrol/metrics.hpp"
 #include "videocontrol/pipeline.hpp"
+#include "videocontrol/webhooks.hpp"
 #include "videocontrol/playback.hpp"
 #include "videocontrol/realtime_hub.hpp"
 #include "videocontrol/services.hpp"
@@ -67,11 +68,14 @@ void write_jobs(Installation& inst, MetricsWriter& out) {
     return {};
   });
   if (!r) log_warn("metrics: cannot count jobs", {{"error", r.error().message}});
-  // The pipeline's kind is always present, so alerts and dashboards see zeros rather than nothing.
-  const std::string pipeline_kind(ContentPipeline::kJobKind);
-  bool has_pipeline_kind = false;
-  for (const auto& c : counts) has_pipeline_kind = has_pipeline_kind || c.kind == pipeline_kind;
-  if (!has_pipeline_kind && r) counts.push_back(JobKindCounts{pipeline_kind});
+  // The pipeline's and the webhooks' kinds are always present, so alerts and dashboards see zeros
+  // rather than nothing.
+  const std::string pipeline_kind(ContentPipeline::kJobKind), webhook_kind(Webhooks::kJobKind);
+  for (const auto& kind : {pipeline_kind, webhook_kind}) {
+    bool present = false;
+    for (const auto& c : counts) present = present || c.kind == kind;
+    if (!present && r) counts.push_back(JobKindCounts{kind});
+  }
   out.family("videocontrol_jobs_queued", "gauge", "Jobs waiting and due now, by kind (every instance's).");
   for (const auto& c : counts) out.sample("videocontrol_jobs_queued", {{"kind", c.kind}}, static_cast<double>(c.queued));
   out.family("videocontrol_jobs_running", "gauge", "Jobs leased to a worker, by kind (every instance's).");
@@ -81,9 +85,17 @@ void write_jobs(Installation& inst, MetricsWriter& out) {
   for (const auto& c : counts)
     out.sample("videocontrol_jobs_oldest_queued_seconds", {{"kind", c.kind}}, static_cast<double>(c.oldest_queued_ms) / 1000.0);
 
+  // A webhook delivery is a job too: completed when the receiver answered 2xx, failed per attempt
+  // that did not (retried later or failed for good).
   const auto p = inst.pipeline().stats();
-  one(out, "videocontrol_jobs_completed_total", "counter", "Jobs this instance finished successfully, by kind.", {{"kind", pipeline_kind}}, static_cast<double>(p.succeeded + p.reused));
-  one(out, "videocontrol_jobs_failures_total", "counter", "Job attempts that failed on this instance (queued again or failed for good), by kind.", {{"kind", pipeline_kind}}, static_cast<double>(p.failed + p.retried));
+  const auto w = inst.webhooks().stats();
+  out.family("videocontrol_jobs_completed_total", "counter", "Jobs this instance finished successfully, by kind.");
+  out.sample("videocontrol_jobs_completed_total", {{"kind", pipeline_kind}}, static_cast<double>(p.succeeded + p.reused));
+  out.sample("videocontrol_jobs_completed_total", {{"kind", webhook_kind}}, static_cast<double>(w.succeeded));
+  out.family("videocontrol_jobs_failures_total", "counter",
+             "Job attempts that failed on this instance (queued again or failed for good), by kind.");
+  out.sample("videocontrol_jobs_failures_total", {{"kind", pipeline_kind}}, static_cast<double>(p.failed + p.retried));
+  out.sample("videocontrol_jobs_failures_total", {{"kind", webhook_kind}}, static_cast<double>(w.failed + w.retried));
 }
 
 void write_realtime(Installation& inst, MetricsWriter& out) {
