@@ -283,7 +283,7 @@ function LastDelivery({ hook, version }) {
   return (
     <span data-testid="hook-last-delivery">
       <StatusBadge status={last.status} />
-      {last.response_code != null && <span class="muted small"> HTTP {last.response_code}</span>}
+      {last.response_code != null && <span class="muted small nowrap"> HTTP {last.response_code}</span>}
       <div class="muted small" title={formatTime(last.updated_at)}>
         {eventLabel(last.event)} · {formatAgo(last.updated_at)}
       </div>
@@ -488,34 +488,42 @@ function WebhookList() {
 }
 
 // ---- deliveries ---------------------------------------------------------------------------------
-// The first page is looked at again every few seconds while a delivery is pending, and on request;
-// what it brings replaces the rows it names and goes on top of the pages already loaded.
+// Everything loaded so far (up to the API's largest page) is looked at again every few seconds
+// while a delivery is pending, and on request, so a row further down settles too; beyond that only
+// the first page is, its rows replacing the ones they name.
+const MAX_PAGE = 200;
 function Deliveries({ id }) {
   const [hook, setHook] = useState(null);
   const [hookError, setHookError] = useState(null);
-  const [state, setState] = useState({ items: [], cursor: null, loading: true, error: null, more: false });
+  const [state, setState] = useState({ items: [], cursor: null, loading: true, error: null });
   const [rowBusy, setRowBusy] = useState('');
   const [rowError, setRowError] = useState(null);
   const path = `/api/v1/webhooks/${encodeURIComponent(id)}`;
 
-  const refresh = () =>
-    api('GET', `${path}/deliveries${query({ limit: DELIVERY_PAGE })}`).then(
+  const shown = useRef(0);
+  shown.current = state.items.length;
+  const refresh = () => {
+    const n = shown.current <= MAX_PAGE ? Math.max(DELIVERY_PAGE, shown.current) : DELIVERY_PAGE;
+    return api('GET', `${path}/deliveries${query({ limit: n })}`).then(
       (page) =>
         setState((s) => {
           const fresh = page.items ?? [];
+          // Everything shown came back: take the answer as it is.
+          if (s.items.length <= n) return { ...s, items: fresh, cursor: page.next_cursor ?? null, loading: false, error: null };
+          // More rows were shown (or loaded meanwhile): replace those it names, keep the rest.
           const ids = new Set(fresh.map((d) => d.id));
-          const older = s.items.filter((d) => !ids.has(d.id));
-          return { ...s, items: [...fresh, ...older], cursor: s.more ? s.cursor : page.next_cursor ?? null, loading: false, error: null };
+          return { ...s, items: [...fresh, ...s.items.filter((d) => !ids.has(d.id))], loading: false, error: null };
         }),
       (error) => setState((s) => ({ ...s, loading: false, error })),
     );
+  };
   const more = () => {
     setState((s) => ({ ...s, loading: true }));
     api('GET', `${path}/deliveries${query({ limit: DELIVERY_PAGE, cursor: state.cursor })}`).then(
       (page) =>
         setState((s) => {
           const have = new Set(s.items.map((d) => d.id));
-          return { ...s, items: [...s.items, ...(page.items ?? []).filter((d) => !have.has(d.id))], cursor: page.next_cursor ?? null, loading: false, more: true };
+          return { ...s, items: [...s.items, ...(page.items ?? []).filter((d) => !have.has(d.id))], cursor: page.next_cursor ?? null, loading: false };
         }),
       (error) => setState((s) => ({ ...s, loading: false, error })),
     );
