@@ -265,9 +265,11 @@ function EventBadges({ events }) {
   );
 }
 
-// The newest delivery of one webhook (the list's answer does not carry it).
+// The newest delivery of one webhook (the list's answer does not carry it); looked at again every
+// few seconds while it is pending.
 function LastDelivery({ hook, version }) {
   const [last, setLast] = useState(undefined);
+  const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
     api('GET', `/api/v1/webhooks/${encodeURIComponent(hook.id)}/deliveries?limit=1`).then(
@@ -277,7 +279,12 @@ function LastDelivery({ hook, version }) {
     return () => {
       live = false;
     };
-  }, [hook.id, version]);
+  }, [hook.id, version, tick]);
+  useEffect(() => {
+    if (last?.status !== 'pending') return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 2000);
+    return () => clearTimeout(timer);
+  }, [last]);
   if (last === undefined) return <span class="muted">…</span>;
   if (last === null) return <span class="muted">{t('webhooks.no_deliveries')}</span>;
   return (
@@ -331,9 +338,7 @@ function WebhookList() {
     act(h, async () => {
       await api('POST', `/api/v1/webhooks/${encodeURIComponent(h.id)}/test`);
       toast(t('webhooks.test_queued'), 'ok');
-      setVersion((v) => v + 1);
-      // The delivery happens in the background: look again once it has had time to.
-      setTimeout(() => setVersion((v) => v + 1), 2500);
+      setVersion((v) => v + 1); // pending now; the row looks again until it is done
     });
   const toggle = async (h) => {
     if (h.enabled && !(await confirm(t('webhooks.disable_confirm', { url: h.url }), t('webhooks.disable')))) return;
