@@ -467,3 +467,12 @@ test('deleting asks first, then the webhook is gone', async () => {
   // Sign-in as the superadmin still works (nothing above touched it).
   assert.ok(await rest(server, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } }));
 });
+
+test('the audit log names what was done to the webhook', async () => {
+  await view(page, '#/audit', 'Audit log');
+  await page.waitForSelector('main table');
+  const t = await text(page, 'main');
+  for (const label of ['Webhook created', 'Webhook changed', 'Webhook secret renewed', 'Webhook delivery resent', 'Webhook disabled by the server', 'Webhook deleted'])
+    assert.ok(t.includes(label), `the audit log shows "${label}"`);
+  clean(page, 'audit');
+});
