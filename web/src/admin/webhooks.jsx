@@ -136,7 +136,7 @@ function WebhookForm({ hook, onCancel, onSaved }) {
     } catch {}
   };
   return (
-    <form onSubmit={submit} data-testid="hook-form" noValidate={false}>
+    <form onSubmit={submit} data-testid="hook-form">
       <UrlField value={url} onInput={setUrl} />
       <EventChoices value={events} onChange={setEvents} />
       <div class="field">
