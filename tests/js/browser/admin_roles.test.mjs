@@ -329,7 +329,7 @@ test('a viewer lands on the admin panel and sees the devices and files, with not
   // The read-only badge, and a nav without the admin's sections.
   assert.ok((await texts(page, '.topbar .badge')).includes('Read only'));
   const nav = await texts(page, '.topbar nav a');
-  for (const hidden of ['Users', 'API keys', 'Audit log', 'Organisations']) assert.ok(!nav.includes(hidden), `nav lacks ${hidden}: ${nav}`);
+  for (const hidden of ['Users', 'API keys', 'Webhooks', 'Audit log', 'Organisations']) assert.ok(!nav.includes(hidden), `nav lacks ${hidden}: ${nav}`);
   assert.ok(nav.includes('Devices'));
 
   assert.equal(await page.$('[data-testid=add-device]'), null, 'no Add device');
@@ -378,7 +378,7 @@ test('an operator adds devices and uploads, but has no Users, API keys or Audit'
   assert.equal(await page.$$eval('.files-table .actions-cell button', (bs) => bs.filter((b) => b.textContent.includes('Play')).length), 3, 'a Play button per file');
   assert.ok(await page.$$eval('.files-table tbody tr', (rs) => rs.every((r) => r.draggable)));
   const nav = await texts(page, '.topbar nav a');
-  for (const hidden of ['Users', 'API keys', 'Audit log', 'Organisations']) assert.ok(!nav.includes(hidden), `nav lacks ${hidden}: ${nav}`);
+  for (const hidden of ['Users', 'API keys', 'Webhooks', 'Audit log', 'Organisations']) assert.ok(!nav.includes(hidden), `nav lacks ${hidden}: ${nav}`);
   assert.ok(!(await texts(page, '.topbar .badge')).includes('Read only'));
   await shot(page, 'roles-operator');
   clean(page, 'operator');

@@ -409,7 +409,7 @@ test('a viewer sees none of these sections, and the organisation read-only', asy
   await signIn(page, server, VIEWER.username, VIEWER.password);
   await page.waitForSelector('.topbar nav a');
   const nav = await page.$$eval('.topbar nav a', (as) => as.map((a) => a.getAttribute('href')));
-  for (const hidden of ['#/users', '#/api-keys', '#/audit', '#/organizations']) assert.ok(!nav.includes(hidden), `viewer's nav lacks ${hidden}: ${nav}`);
+  for (const hidden of ['#/users', '#/api-keys', '#/webhooks', '#/audit', '#/organizations']) assert.ok(!nav.includes(hidden), `viewer's nav lacks ${hidden}: ${nav}`);
   assert.ok(nav.includes('#/organization'));
   // Typing the address does not open them either.
   await page.evaluate(() => (location.hash = '#/users'));

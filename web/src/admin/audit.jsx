@@ -39,9 +39,15 @@ const ACTIONS = [
   'media.link',
   'media.unlink',
   'media.delete',
+  'webhook.create',
+  'webhook.update',
+  'webhook.rotate_secret',
+  'webhook.redeliver',
+  'webhook.disable',
+  'webhook.delete',
   'system.bootstrap',
 ];
-const OBJECT_TYPES = ['user', 'api_key', 'device', 'media', 'organization'];
+const OBJECT_TYPES = ['user', 'api_key', 'device', 'media', 'organization', 'webhook'];
 const PAGE_SIZES = [25, 50, 100];
 
 // A label from the catalogue when there is one, else the server's own word.

@@ -1,4 +1,4 @@
-// The admin panel: devices and their files, and the organisation's users, API keys, audit log and
+// The admin panel: devices and their files, and the organisation's users, API keys, webhooks, audit log and
 // settings (superadmin: every organisation). Views are addressed by the hash (#/devices/lobby), so
 // the server serves one page. Viewers get the same views without anything that changes state.
 import { render } from 'preact';
@@ -15,6 +15,7 @@ import { AccountMenu } from './account.jsx';
 import DevicesView from './devices.jsx';
 import UsersView from './users.jsx';
 import ApiKeysView from './apikeys.jsx';
+import WebhooksView from './webhooks.jsx';
 import AuditView from './audit.jsx';
 import OrganizationView from './organization.jsx';
 import OrganizationsView from './organizations.jsx';
@@ -84,6 +85,8 @@ const views = [
   { id: 'schedule', label: 'nav.schedule', perm: 'read', View: ScheduleView },
   { id: 'users', label: 'nav.users', perm: 'manage_users', View: UsersView },
   { id: 'api-keys', label: 'nav.api_keys', perm: 'manage_api_keys', View: ApiKeysView },
+  // Webhooks need the same permission as API keys (libvideocontrol's services/webhooks.cpp).
+  { id: 'webhooks', label: 'nav.webhooks', perm: 'manage_api_keys', View: WebhooksView },
   { id: 'audit', label: 'nav.audit', perm: 'read_audit', View: AuditView },
   { id: 'organization', label: 'nav.organization', perm: 'read', View: OrganizationView },
   { id: 'organizations', label: 'nav.organizations', perm: 'manage_organizations', View: OrganizationsView },
