@@ -265,6 +265,20 @@ TEST_CASE("cost 0 only looks, and a look at an unknown key sees a full bucket") 
   });
 }
 
+TEST_CASE("a negative cost gives tokens back, up to the limit, on every instance") {
+  for_each_backend([](const Backend& b) {
+    auto [a, other] = b.limiters();
+    CHECK(a->check("give", 3, 60s, -1).remaining == 3);  // unknown key: nothing to give back
+    CHECK(a->check("give", 3, 60s, -1).allowed);
+    CHECK(a->check("give", 3, 60s, 1).remaining == 2);
+    CHECK(a->check("give", 3, 60s, 1).remaining == 1);
+    CHECK(other->check("give", 3, 60s, -1).remaining == 2);  // the shared bucket
+    CHECK(a->check("give", 3, 60s, -3).remaining == 3);      // capped at the limit
+    CHECK(a->check("give", 3, 60s, 0).remaining == 3);
+    CHECK_FALSE(a->check("give", 3, 60s, -4).allowed);       // below -limit: broken, fails closed
+  });
+}
+
 TEST_CASE("keys have independent buckets, shared by all instances, and reset refills one") {
   for_each_backend([](const Backend& b) {
     auto [a, other] = b.limiters();

@@ -3,8 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
+#include <vector>
 
+#include "services/context.hpp"
 #include "services_world.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
@@ -194,6 +197,111 @@ TEST_CASE("failed sign-ins are limited per account and per address") {
   auto by_address = w.svc->auth().login("target", "Password-target-1", "10.2.0.1");
   REQUIRE_FALSE(by_address.ok());
   CHECK(by_address.error().code == ErrorCode::rate_limited);
+}
+
+namespace {
+std::vector<AuditEntry> audit_of(World& w, const std::string& action) {
+  std::vector<AuditEntry> out;
+  (void)w.storage->read([&](StorageSession& s) -> Result<void> {
+    AuditQuery q;
+    q.action = action;
+    q.limit = 1000;
+    auto r = s.audit().list(q);
+    if (r) out = *r;
+    return {};
+  });
+  return out;
+}
+}  // namespace
+
+TEST_CASE("concurrent wrong passwords from one address: exactly the limit is evaluated, the rest refused before hashing") {
+  World w;
+  auto a = w.org("org-race");
+  w.user_in(a, "raced", "viewer");
+  ServiceOptions o;  // the hash gate wide open: only the limiter stands in the way
+  o.clock = w.clock;
+  o.password_hash_concurrency = 32;
+  auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
+  REQUIRE(svc.ok());
+  std::atomic<int> evaluated{0}, limited{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 24; ++i)
+    threads.emplace_back([&, i] {
+      // Different accounts (the one that exists among them): the address's bucket is the limit.
+      const std::string user = i == 0 ? "raced" : "guess" + std::to_string(i);
+      auto r = (*svc)->auth().login(user, "wrong-password-" + std::to_string(i), "10.9.0.1");
+      if (r.ok()) ++other;
+      else if (r.error().code == ErrorCode::unauthenticated) ++evaluated;
+      else if (r.error().code == ErrorCode::rate_limited) ++limited;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(evaluated == 5);  // LOGIN_ATTEMPTS
+  CHECK(limited == 19);
+  CHECK(other == 0);
+  CHECK(audit_of(w, "auth.login_failed").size() == 5);
+  // A flood of refusals writes one audit entry per bucket and window, not one per request.
+  CHECK(audit_of(w, "auth.login_rate_limited").size() == 1);
+}
+
+TEST_CASE("a successful sign-in gives its reserved attempt back") {
+  World w;
+  auto a = w.org("org-giveback");
+  w.user_in(a, "often", "viewer");
+  // Many correct sign-ins in a row never lock the account or the address.
+  for (int i = 0; i < 12; ++i) REQUIRE(w.svc->auth().login("often", "Password-often-1", "10.8.0.1").ok());
+  // Four failures leave one attempt; a success does not spend it.
+  for (int i = 0; i < 4; ++i) CHECK(w.svc->auth().login("often", "wrong-password-1", "10.8.0.1").error().code == ErrorCode::unauthenticated);
+  CHECK(w.svc->auth().login("often", "Password-often-1", "10.8.0.1").ok());
+  CHECK(w.svc->auth().login("often", "wrong-password-1", "10.8.0.1").error().code == ErrorCode::unauthenticated);
+  CHECK(w.svc->auth().login("often", "Password-often-1", "10.8.0.1").error().code == ErrorCode::rate_limited);
+}
+
+TEST_CASE("password hashes run on a bounded gate; one account has one in flight, uncounted when turned away") {
+  World w;
+  ServiceOptions o;
+  o.clock = w.clock;
+  o.password_hash_concurrency = 1;
+  auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
+  REQUIRE(svc.ok());
+  HashGate& gate = *service_context(**svc).hash_gate;
+  // The admin account has a hash in flight (held here): its second sign-in is turned away at once.
+  REQUIRE(gate.enter("login:account:admin"));
+  auto busy = (*svc)->auth().login("admin", "Super-Password-1", "10.7.0.1");
+  REQUIRE_FALSE(busy.ok());
+  CHECK(busy.error().code == ErrorCode::rate_limited);
+  CHECK(busy.error().retry_after_s == 1);
+  // Another account waits for the one place and gets it when it frees.
+  auto other = std::async(std::launch::async, [&] { return (*svc)->auth().login("nobody", "wrong-password-8", "10.7.0.2"); });
+  while (gate.waiting() == 0) std::this_thread::yield();
+  gate.leave("login:account:admin");
+  CHECK(other.get().error().code == ErrorCode::unauthenticated);
+  // The refused attempt did not count: five wrong passwords are still evaluated afterwards.
+  for (int i = 0; i < 5; ++i)
+    CHECK((*svc)->auth().login("admin", "wrong-password-9", "10.7.0.1").error().code == ErrorCode::unauthenticated);
+  CHECK((*svc)->auth().login("admin", "Super-Password-1", "10.7.0.1").error().code == ErrorCode::rate_limited);
+}
+
+TEST_CASE("the hash gate turns away a wait longer than its bound") {
+  HashGate gate(1, std::chrono::milliseconds(50));
+  REQUIRE(gate.enter("a"));
+  CHECK_FALSE(gate.enter("b"));  // no place within 50 ms
+  CHECK(gate.waiting() == 0);
+  gate.leave("a");
+  CHECK(gate.enter("b"));
+  gate.leave("b");
+}
+
+TEST_CASE("rate limiters take a negative cost as tokens given back, never above the limit") {
+  auto clock = std::make_shared<ManualClock>(1'000'000);
+  auto limiter = make_memory_rate_limiter(clock);
+  const auto window = std::chrono::minutes(1);
+  CHECK(limiter->check("k", 3, window, -1).remaining == 3);  // an unknown key: nothing to give back
+  CHECK(limiter->check("k", 3, window, 1).remaining == 2);
+  CHECK(limiter->check("k", 3, window, 1).remaining == 1);
+  CHECK(limiter->check("k", 3, window, -1).remaining == 2);
+  CHECK(limiter->check("k", 3, window, -3).remaining == 3);  // capped at the limit
+  CHECK_FALSE(limiter->check("k", 3, window, -4).allowed);  // beyond -limit: a broken precondition
 }
 
 TEST_CASE("API keys authenticate with their scopes until revoked or expired") {

@@ -1,7 +1,9 @@
 // RateLimiter: counts events per key in a token bucket (DESIGN.md principle 2).
 //
 // A bucket holds at most `limit` tokens and refills continuously at limit/window. check() takes
-// `cost` tokens when that many are there; cost 0 only looks. Implementations are safe for
+// `cost` tokens when that many are there; cost 0 only looks; a negative cost gives tokens back (up
+// to the limit; always allowed): a caller that reserved a token for work that then did not count
+// (a sign-in that succeeded) returns it. Implementations are safe for
 // concurrent use from many threads. The in-memory backend is per process; the Redis backend
 // (scale-out) shares buckets between instances.
 #pragma once
@@ -26,7 +28,7 @@ struct VC_API RateDecision {
 class VC_API RateLimiter {
  public:
   virtual ~RateLimiter() = default;
-  // REQUIRES: limit > 0, window > 0, 0 <= cost <= limit.
+  // REQUIRES: limit > 0, window > 0, -limit <= cost <= limit.
   virtual RateDecision check(std::string_view key, std::int64_t limit, std::chrono::milliseconds window,
                              std::int64_t cost = 1) = 0;
   // Forgets the bucket (it starts full again).

@@ -46,6 +46,11 @@ struct VC_API ServiceOptions {
   std::int64_t api_requests_per_minute = 600;               // per API key or user
   std::int64_t login_attempts = 5;                          // failed sign-ins per account and per address …
   std::chrono::milliseconds login_window = std::chrono::minutes(15);  // … in this window
+  // Password hashes (sign-ins, password changes) running at once, so sign-ins cannot take every
+  // core; others wait for a place (at most 10 s). One account has at most one hash in flight: a
+  // second sign-in of the same account meanwhile is refused with rate_limited (retry in 1 s), so a
+  // client looping sign-ins on parallel connections holds no threads. 0 = half the cores, at least 1.
+  unsigned password_hash_concurrency = 0;
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file

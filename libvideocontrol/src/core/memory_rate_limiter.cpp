@@ -65,9 +65,8 @@ class MemoryRateLimiter final : public RateLimiter {
                      std::int64_t cost) override {
     const std::int64_t window_ms = window.count();
     // Broken preconditions fail closed: a misconfigured limit must not turn into "unlimited".
-    if (limit <= 0 || window_ms <= 0 || cost > limit)
+    if (limit <= 0 || window_ms <= 0 || cost > limit || cost < -limit)
       return RateDecision{false, 0, std::max<std::int64_t>(window_ms, 1)};
-    cost = std::max<std::int64_t>(cost, 0);
 
     const std::int64_t now = clock_->now_ms();
     Shard& shard = shard_for(key);
@@ -76,7 +75,7 @@ class MemoryRateLimiter final : public RateLimiter {
     if (it == shard.buckets.end()) {
       // A peek at an unknown key sees a full bucket; it must not create one (memory is for keys
       // that actually spend tokens).
-      if (cost == 0) return RateDecision{true, limit, 0};
+      if (cost <= 0) return RateDecision{true, limit, 0};  // nothing taken, nothing to give back
       maybe_sweep(shard, now);
       const Units cap = Units{limit} * window_ms;
       it = shard.buckets.emplace(std::string(key), Bucket{cap, now, limit, window_ms}).first;
@@ -97,7 +96,7 @@ class MemoryRateLimiter final : public RateLimiter {
     b.window_ms = window_ms;
     const Units need = Units{cost} * window_ms;
     if (units >= need) {
-      b.units -= need;
+      b.units = std::min(units - need, Units{limit} * window_ms);  // a give-back (need < 0) stops at full
       return RateDecision{true, static_cast<std::int64_t>(b.units / window_ms), 0};
     }
     // Units come back at `limit` per ms; round up so retrying at exactly retry_after succeeds.

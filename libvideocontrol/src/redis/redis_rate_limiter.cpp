@@ -42,7 +42,7 @@ if b[1] and b[2] and b[3] and b[4] then
     units = math.min(units, cap)
   end
 else
-  if cost == 0 then return {1, limit, 0} end
+  if cost <= 0 then return {1, limit, 0} end
   units = cap; updated = now
 end
 if cost == 0 then return {1, math.floor(units / window), 0} end
@@ -50,7 +50,7 @@ if now > updated then updated = now end
 local need = cost * window
 local allowed, wait = 0, 0
 if units >= need then
-  units = units - need
+  units = math.min(cap, units - need)
   allowed = 1
 else
   wait = math.ceil((need - units) / limit)
@@ -74,9 +74,8 @@ class RedisRateLimiter final : public RateLimiter {
                      std::int64_t cost) override {
     const std::int64_t window_ms = window.count();
     // Same fail-closed answer as the in-memory limiter for broken preconditions.
-    if (limit <= 0 || window_ms <= 0 || cost > limit)
+    if (limit <= 0 || window_ms <= 0 || cost > limit || cost < -limit)
       return RateDecision{false, 0, std::max<std::int64_t>(window_ms, 1)};
-    cost = std::max<std::int64_t>(cost, 0);
 
     flush_pending_resets();
     const std::string bucket = bucket_key(key);

@@ -82,35 +82,60 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
   const auto limit = ctx_.options.login_attempts;
   const std::string account_key = fmt::format("login:account:{}", username.substr(0, 128));
   const std::string address_key = fmt::format("login:address:{}", address);
-  // Look first (cost 0); only failures spend a token, so a user who types correctly is never locked out
-  // by its own successes.
+  // One failure is reserved on both buckets before the (deliberately slow) hash, so concurrent
+  // attempts cannot all pass a look at the bucket and be evaluated; a sign-in that succeeds gives
+  // its reservation back, so a user who types correctly is never locked out by its own successes.
+  std::vector<std::string> reserved;
   for (const auto& key : {account_key, address_key}) {
-    auto d = ctx_.limiter.check(key, limit, window, 0);
-    if (d.remaining < 1) {
+    auto d = ctx_.limiter.check(key, limit, window, 1);
+    if (d.allowed) {
+      reserved.push_back(key);
+      continue;
+    }
+    for (const auto& k : reserved) ctx_.limiter.check(k, limit, window, -1);
+    // One audit entry per bucket and window, not one per refused request: a flood of refused
+    // sign-ins costs no database writes.
+    if (ctx_.limiter.check("audit:" + key, 1, window, 1).allowed) {
       Actor anon;
       anon.kind = Actor::Kind::user;
       anon.address = std::string(address);
       (void)ctx_.storage.transact([&](StorageSession& s) {
         return s.audit().append(audit_entry(ctx_, anon, "auth.login_rate_limited", "user", {}, {},
-                                            JsonWriter().begin_object().key("username").value(username).end_object().str()));
+                                            JsonWriter().begin_object().key("username").value(username)
+                                                .key("limited").value(key == account_key ? "account" : "address")
+                                                .key("window_s").value(static_cast<std::int64_t>(window.count() / 1000))
+                                                .end_object().str()));
       });
-      auto retry = ctx_.limiter.check(key, limit, window, 1);
-      return rate_limited("failed sign-ins", retry.allowed ? 1000 : retry.retry_after_ms);
     }
+    return rate_limited("failed sign-ins", std::max<std::int64_t>(d.retry_after_ms, 1000));
   }
+  auto give_back = [&] {
+    for (const auto& k : reserved) ctx_.limiter.check(k, limit, window, -1);
+  };
 
-  VC_ASSIGN(auto found, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
+  auto looked_up = read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
     VC_ASSIGN(auto u, s.users().find_by_username(username));
     if (u && !u->organization_id.empty()) {
       VC_ASSIGN(bool active, organization_active(s, u->organization_id));
       if (!active) u->active = false;
     }
     return u;
-  }));
-  const bool password_ok = verify_password(password, found ? found->password_hash : dummy_hash());
+  });
+  if (!looked_up) {
+    give_back();  // the database failed, not the caller
+    return std::move(looked_up).error();
+  }
+  const std::optional<User>& found = *looked_up;
+  bool password_ok = false;
+  {
+    HashGateHold hold(*ctx_.hash_gate, account_key);
+    if (!hold.ok) {
+      give_back();  // not evaluated: it does not count as a failure
+      return rate_limited("sign-ins at this moment", 1000);
+    }
+    password_ok = verify_password(password, found ? found->password_hash : dummy_hash());
+  }
   if (!found || !password_ok || !found->active) {
-    ctx_.limiter.check(account_key, limit, window, 1);
-    ctx_.limiter.check(address_key, limit, window, 1);
     const char* reason = !found ? "unknown user" : (!password_ok ? "wrong password" : "disabled");
     Actor who;
     who.kind = Actor::Kind::user;
@@ -127,6 +152,7 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
                                               "to enable it");
     return bad_login();
   }
+  give_back();
   const User user = *found;
   return write_value<Tokens>(ctx_.storage, [&](StorageSession& s) -> Result<Tokens> {
     VC_ASSIGN(auto t, issue(ctx_, s, user, {}, address));
@@ -197,10 +223,15 @@ Result<void> Auth::change_password(const Actor& actor, std::string_view current,
   if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "API keys have no password");
   VC_ASSIGN(auto user, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) { return s.users().find(actor.id); }));
   if (!user) return make_error(ErrorCode::unauthenticated, "account no longer exists");
-  if (!verify_password(current, user->password_hash))
-    return make_error(ErrorCode::unauthenticated, "current password is wrong");
-  VC_TRY(check_password_strength(next, user->username));
-  VC_ASSIGN(auto hash, hash_password(next));
+  std::string hash;
+  {
+    HashGateHold hold(*ctx_.hash_gate, "login:account:" + user->username.substr(0, 128));
+    if (!hold.ok) return rate_limited("password changes at this moment", 1000);
+    if (!verify_password(current, user->password_hash))
+      return make_error(ErrorCode::unauthenticated, "current password is wrong");
+    VC_TRY(check_password_strength(next, user->username));
+    VC_ASSIGN(hash, hash_password(next));
+  }
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto u, s.users().find(actor.id));
     if (!u) return make_error(ErrorCode::unauthenticated, "account no longer exists");

@@ -1,6 +1,10 @@
 // What the services share, and small helpers they all use. Private to the library.
 #pragma once
 
+#include <mutex>
+#include <unordered_set>
+#include <chrono>
+#include <condition_variable>
 #include <array>
 #include <atomic>
 #include <memory>
@@ -26,6 +30,67 @@ struct CommandHistogram {
   std::atomic<std::uint64_t> us_sum{0};
 };
 
+// Password hashing is slow on purpose (Argon2id, a core for ~0.1 s). The gate bounds the hashes
+// running at once (`limit`), so sign-ins cannot take every core from the other requests; one
+// account (or any key) has at most one hash in flight, so a client looping sign-ins on parallel
+// connections is turned away at once (429, retry in a second) instead of holding worker threads;
+// a sign-in that finds every place taken waits for one at most `max_wait`, then is turned away.
+class HashGate {
+ public:
+  explicit HashGate(unsigned limit, std::chrono::milliseconds max_wait = std::chrono::seconds(10))
+      : limit_(limit == 0 ? 1 : limit), max_wait_(max_wait) {}
+  bool enter(const std::string& key) {
+    std::unique_lock lock(mu_);
+    if (!keys_.insert(key).second) return false;
+    ++waiting_;
+    const bool ok = cv_.wait_for(lock, max_wait_, [&] { return running_ < limit_; });
+    --waiting_;
+    if (!ok) {
+      keys_.erase(key);
+      return false;
+    }
+    ++running_;
+    return true;
+  }
+  void leave(const std::string& key) {
+    {
+      std::lock_guard lock(mu_);
+      --running_;
+      keys_.erase(key);
+    }
+    cv_.notify_one();
+  }
+  unsigned waiting() {
+    std::lock_guard lock(mu_);
+    return waiting_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  const unsigned limit_;
+  const std::chrono::milliseconds max_wait_;
+  unsigned running_ = 0, waiting_ = 0;
+  std::unordered_set<std::string> keys_;
+};
+
+// Holds a place at the gate for a scope (when `ok`).
+struct HashGateHold {
+  HashGateHold(HashGate& gate, std::string key) : gate_(gate), key_(std::move(key)), ok(gate.enter(key_)) {}
+  ~HashGateHold() {
+    if (ok) gate_.leave(key_);
+  }
+  HashGateHold(const HashGateHold&) = delete;
+  HashGateHold& operator=(const HashGateHold&) = delete;
+
+ private:
+  HashGate& gate_;
+  std::string key_;
+
+ public:
+  const bool ok;
+};
+
 struct ServiceContext {
   Storage& storage;
   RateLimiter& limiter;
@@ -36,6 +101,7 @@ struct ServiceContext {
   std::string signing_key;
   DomainEvents* events = nullptr;  // set by Services::create
   std::shared_ptr<struct CommandHistogram> commands = std::make_shared<CommandHistogram>();
+  std::shared_ptr<HashGate> hash_gate = std::make_shared<HashGate>(options.password_hash_concurrency);
 
   // Publishes after a commit: the event is stamped with now and, when not set, the actor.
   void publish(DomainEvent event, const Actor& actor) const;

@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <thread>
+
 #include "context.hpp"
 #include "videocontrol/devices.hpp"
 #include "videocontrol/media.hpp"
@@ -48,6 +51,8 @@ Result<std::unique_ptr<Services>> Services::create(ServiceBackends b, ServiceOpt
     return make_error(ErrorCode::invalid, "Services::create needs storage, rate limiter, blob store and cache");
   Storage& storage = *b.storage;
   if (!options.clock) options.clock = system_clock();
+  if (options.password_hash_concurrency == 0)
+    options.password_hash_concurrency = std::max(1u, std::thread::hardware_concurrency() / 2);
   std::string key = options.jwt_secret;
   if (key.empty()) {
     // One key for every instance sharing the database: the first to start stores it.
