@@ -109,7 +109,7 @@ const server = spawn(BINARY, [], {
   cwd: dataDir,
   env: { PATH: process.env.PATH, HOME: dataDir, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir,
          LOG_LEVEL: "warn", ADMIN_PASSWORD, RATE_LIMIT_PER_MINUTE: "1000000", LOGIN_ATTEMPTS: "1000000",
-         SHUTDOWN_TIMEOUT_MS: "2000" },
+         SHUTDOWN_TIMEOUT_MS: "2000", MAX_CONNECTIONS_PER_ADDRESS: "0" },  // every simulated player is on 127.0.0.1
   stdio: ["ignore", "pipe", "pipe"],
 });
 for (const s of [server.stdout, server.stderr]) s.on("data", (d) => { serverLog.push(d.toString()); if (serverLog.length > 200) serverLog.shift(); });

@@ -64,6 +64,7 @@ struct EngineIo::Impl {
       }
       net::post(strand, [hub = hub, cid] { hub->on_close(cid); });
     };
+    callbacks.on_slow_consumer = options.on_slow_consumer;
     auto s = std::make_shared<EngineIoSession>(sid, options, std::move(callbacks), now_ms());
     {
       std::lock_guard lock(mu);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "router.hpp"
@@ -19,7 +20,17 @@ struct EngineIoOptions {
   std::chrono::milliseconds ping_timeout{20'000};
   std::size_t max_payload = 1'000'000;
   unsigned hub_threads = 2;
+  // Long-polling: packets waiting for a poll beyond this many bytes end the session (a client that
+  // posts but never polls). WebSockets have the same bound in the HTTP server's options.
+  std::size_t max_queued_bytes = 4u << 20;
+  // Called when a session is dropped for that (e.g. to count it); any thread, must not block.
+  std::function<void()> on_slow_consumer;
 };
+
+// The largest ping payload echoed in a pong ("probe" in the upgrade; clients send none otherwise).
+// A bigger one is a protocol error that closes the session: echoing it would let a client make the
+// server queue any amount of data it never reads.
+inline constexpr std::size_t kMaxPingPayload = 128;
 
 class EngineIo final : public RealtimeTransport {
  public:

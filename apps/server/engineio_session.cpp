@@ -29,6 +29,7 @@ EngineIoSession::EngineIoSession(std::string sid, const EngineIoOptions& options
       ping_interval_ms_(options.ping_interval.count()),
       ping_timeout_ms_(options.ping_timeout.count()),
       max_payload_(options.max_payload),
+      max_queued_bytes_(options.max_queued_bytes),
       callbacks_(std::move(callbacks)),
       next_ping_ms_(now_ms + ping_interval_ms_) {}
 
@@ -94,6 +95,7 @@ void EngineIoSession::attach_websocket(const std::shared_ptr<WebSocketConnection
       ws->send(open_packet(false));
       for (auto& text : queue_) ws->send(std::move(text));
       queue_.clear();
+      queued_bytes_ = 0;
     }
   }
   if (!accepted) return refuse_websocket(*ws);
@@ -147,8 +149,7 @@ void EngineIoSession::on_websocket_message(const WebSocketConnection& ws, std::s
     } else if (p->type == eio::PacketType::ping && p->data == "probe") {
       // Upgrade: 2probe → 3probe, then a noop ends the client's pending poll, then "5" switches.
       probe_->send("3probe");
-      queue_.push_back("6");
-      flush_poll();
+      deliver("6", after);
     } else if (p->type == eio::PacketType::upgrade) {
       upgrade();
     } else {
@@ -165,6 +166,7 @@ void EngineIoSession::upgrade() {
   // Whatever waited for a poll now goes over the WebSocket, in order.
   std::vector<std::string> queued;
   queued.swap(queue_);
+  queued_bytes_ = 0;
   for (auto& text : queued)
     if (text != "6") ws_->send(std::move(text));
   if (pending_poll_) {
@@ -200,7 +202,7 @@ std::optional<std::int64_t> EngineIoSession::on_tick(std::int64_t now_ms) {
     } else if (now_ms >= next_ping_ms_) {
       pong_deadline_ms_ = now_ms + ping_timeout_ms_;
       next_ping_ms_ = now_ms + ping_interval_ms_;
-      deliver("2");
+      deliver("2", after);
       next = *pong_deadline_ms_;  // then, if the pong came, on to next_ping_ms_
     } else {
       next = next_ping_ms_;
@@ -215,8 +217,12 @@ void EngineIoSession::send(std::string_view sio_packet) {
   text.reserve(sio_packet.size() + 1);
   text.push_back('4');
   text += sio_packet;
-  std::lock_guard lock(mu_);
-  deliver(std::move(text));
+  After after;
+  {
+    std::lock_guard lock(mu_);
+    deliver(std::move(text), after);
+  }
+  finish(after);
 }
 
 void EngineIoSession::close() {
@@ -228,9 +234,14 @@ void EngineIoSession::close() {
   finish(after);
 }
 
-void EngineIoSession::deliver(std::string packet_text) {
+void EngineIoSession::deliver(std::string packet_text, After& after) {
   if (state_ == State::closed) return;
   if (state_ == State::websocket) return ws_->send(std::move(packet_text));
+  if (queued_bytes_ + packet_text.size() > max_queued_bytes_) {
+    after.slow_consumer = true;
+    return close_locked(after);
+  }
+  queued_bytes_ += packet_text.size();
   queue_.push_back(std::move(packet_text));
   flush_poll();
 }
@@ -244,6 +255,7 @@ void EngineIoSession::flush_poll() {
     body += text;
   }
   queue_.clear();
+  queued_bytes_ = 0;
   auto respond = std::move(pending_poll_);
   pending_poll_ = nullptr;
   respond(eio_payload_response(std::move(body)));
@@ -262,6 +274,7 @@ void EngineIoSession::close_locked(After& after) {
   ws_ = nullptr;
   probe_ = nullptr;
   queue_.clear();
+  queued_bytes_ = 0;
   after.closed = true;
 }
 
@@ -272,7 +285,8 @@ void EngineIoSession::on_client_packet(eio::Packet p, After& after) {
       pong_deadline_ms_.reset();
       return;
     case eio::PacketType::ping:
-      return deliver("3" + p.data);
+      if (p.data.size() > kMaxPingPayload) return close_locked(after);  // see kMaxPingPayload
+      return deliver("3" + p.data, after);
     case eio::PacketType::message:
       if (p.binary) return close_locked(after);  // Socket.IO binary attachments are not supported
       after.to_hub.push_back(std::move(p.data));
@@ -288,6 +302,7 @@ void EngineIoSession::finish(After& after) {
   for (auto& text : after.to_hub)
     if (callbacks_.on_message) callbacks_.on_message(std::move(text));
   for (auto& ws : after.to_close) ws->close();
+  if (after.slow_consumer && callbacks_.on_slow_consumer) callbacks_.on_slow_consumer();
   if (after.closed && callbacks_.on_closed) callbacks_.on_closed();
 }
 

@@ -41,6 +41,7 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   struct Callbacks {
     std::function<void(std::string sio_packet)> on_message;  // the data of a client's message packet
     std::function<void()> on_closed;                         // once, when the session ends
+    std::function<void()> on_slow_consumer;                  // before on_closed, when that is why
   };
 
   // `now_ms` starts the ping schedule: the first ping is due one ping interval later.
@@ -86,11 +87,13 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
     std::vector<std::string> to_hub;
     std::vector<std::shared_ptr<WebSocketConnection>> to_close;
     bool closed = false;
+    bool slow_consumer = false;
   };
 
   void finish(After& after);
   // The rest REQUIRE mu_ held.
-  void deliver(std::string packet_text);
+  // Sends or queues for the next poll; a queue over max_queued_bytes closes the session instead.
+  void deliver(std::string packet_text, After& after);
   void flush_poll();
   void close_locked(After& after);
   void on_client_packet(eio::Packet p, After& after);
@@ -101,11 +104,13 @@ class EngineIoSession : public std::enable_shared_from_this<EngineIoSession> {
   const std::int64_t ping_interval_ms_;
   const std::int64_t ping_timeout_ms_;
   const std::size_t max_payload_;
+  const std::size_t max_queued_bytes_;
   const Callbacks callbacks_;
 
   mutable std::mutex mu_;
   State state_ = State::polling;
   std::vector<std::string> queue_;               // packets waiting for a poll
+  std::size_t queued_bytes_ = 0;                 // their size
   Responder pending_poll_;                       // a held long-poll, if any
   std::shared_ptr<WebSocketConnection> ws_;      // the transport once State::websocket
   std::shared_ptr<WebSocketConnection> probe_;   // State::probing

@@ -54,6 +54,23 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
   return false;
 }
 
+bool last_coding_is_chunked(std::string_view value) {
+  std::string_view last;
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    std::string_view item = text::trim(value.substr(0, comma));
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+    if (item.empty()) continue;  // "a, , b": empty list elements are allowed and ignored
+    // A coding may carry parameters ("gzip;q=1"); chunked never does.
+    last = item;
+  }
+  if (last.size() != 7) return false;
+  constexpr std::string_view kChunked = "chunked";
+  for (std::size_t i = 0; i < 7; ++i)
+    if ((last[i] | 0x20) != kChunked[i]) return false;
+  return true;
+}
+
 std::string_view origin_host(std::string_view origin) {
   const auto scheme = origin.find("://");
   if (scheme == std::string_view::npos) return {};

@@ -43,6 +43,15 @@ void HttpMetrics::write(MetricsWriter& out) const {
   out.family("videocontrol_http_request_duration_seconds", "histogram",
              "HTTP requests from their head's arrival until the answer was written, by method, route template "
              "and status class. Long-polls (/socket.io/) last up to the poll interval by design.");
+  out.family("videocontrol_connections_dropped_total", "counter",
+             "Connections the server closed to protect itself, by reason: slow_consumer (a WebSocket or "
+             "long-polling client that does not read what it is sent, over REALTIME_MAX_QUEUED_BYTES), "
+             "address_limit (over MAX_CONNECTIONS_PER_ADDRESS), no_descriptors (accepted and closed at once "
+             "while the process is out of file descriptors).");
+  static constexpr std::string_view kReasons[] = {"slow_consumer", "address_limit", "no_descriptors"};
+  for (std::size_t i = 0; i < std::size(kReasons); ++i)
+    out.sample("videocontrol_connections_dropped_total", {{"reason", std::string(kReasons[i])}},
+               static_cast<double>(dropped_[i].load(std::memory_order_relaxed)));
   std::shared_lock lock(mu_);
   for (const auto& [key, h] : series_) {
     const auto a = key.find('\t'), b = key.rfind('\t');

@@ -3,6 +3,10 @@
 // Session (http_session.cpp); an upgraded one is BeastWebSocket (websocket_session.cpp).
 #include "http_server.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <thread>
 #include <utility>
@@ -10,22 +14,124 @@
 
 #include <fmt/format.h>
 
+#include "http_metrics.hpp"
 #include "http_server_impl.hpp"
 #include "videocontrol/log.hpp"
 
 namespace vc::server {
 
+namespace {
+
+constexpr auto kAcceptBackoffFirst = std::chrono::milliseconds(50);
+constexpr auto kAcceptBackoffMax = std::chrono::milliseconds(1000);
+constexpr auto kLogInterval = std::chrono::seconds(5);  // accept failures and refusals: one line per …
+
+bool out_of_descriptors(const beast::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == net::error::no_buffer_space || ec == net::error::no_memory;
+}
+
+}  // namespace
+
+AddressSlot::~AddressSlot() { server_.release_address(address_); }
+
+HttpServer::Impl::~Impl() {
+  if (spare_fd >= 0) ::close(spare_fd);
+}
+
+void HttpServer::Impl::open_spare_descriptor() {
+  if (spare_fd < 0) spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+void HttpServer::Impl::shed_one_pending() {
+  if (spare_fd < 0) return;
+  ::close(spare_fd);
+  spare_fd = -1;
+  // The listening socket is non-blocking (listen()): with nothing pending this returns EAGAIN.
+  const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    ::close(fd);
+    if (options.metrics) options.metrics->connection_dropped(HttpMetrics::Drop::no_descriptors);
+  }
+  open_spare_descriptor();
+}
+
+void HttpServer::Impl::on_accept_error(const beast::error_code& ec) {
+  const bool exhausted = out_of_descriptors(ec);
+  if (exhausted) shed_one_pending();
+  // Retrying at once would fail again at once (the descriptors are still in use): a growing pause.
+  accept_backoff = std::clamp(accept_backoff * 2, std::chrono::milliseconds(kAcceptBackoffFirst),
+                              std::chrono::milliseconds(kAcceptBackoffMax));
+  ++accept_failures_unlogged;
+  const auto now = Clock::now();
+  if (!accept_failure_logged || now - *accept_failure_logged >= kLogInterval) {
+    log_warn(exhausted ? "accept failed: out of file descriptors or memory; accepting again after a pause (raise LimitNOFILE / ulimit -n)"
+                       : "accept failed; accepting again after a pause",
+             {{"error", ec.message()}, {"failures", accept_failures_unlogged},
+              {"retry_ms", static_cast<std::int64_t>(accept_backoff.count())}});
+    accept_failure_logged = now;
+    accept_failures_unlogged = 0;
+  }
+  accept_timer.expires_after(accept_backoff);
+  accept_timer.async_wait([this](beast::error_code e) {
+    if (e || draining || !acceptor.is_open()) return;
+    accept();
+  });
+}
+
+std::unique_ptr<AddressSlot> HttpServer::Impl::claim_address(const std::string& address) {
+  const unsigned cap = options.max_connections_per_address;
+  const bool capped = cap > 0 && std::find(options.uncapped_addresses.begin(), options.uncapped_addresses.end(),
+                                           address) == options.uncapped_addresses.end();
+  std::lock_guard lock(addresses_mu);
+  auto& n = connections_by_address[address];
+  if (capped && n >= cap) {
+    ++address_refusals_unlogged;
+    const auto now = Clock::now();
+    if (!address_refusal_logged || now - *address_refusal_logged >= kLogInterval) {
+      log_warn("connection refused: too many connections from one address (MAX_CONNECTIONS_PER_ADDRESS)",
+               {{"remote", address}, {"limit", cap}, {"refused", address_refusals_unlogged}});
+      address_refusal_logged = now;
+      address_refusals_unlogged = 0;
+    }
+    return nullptr;
+  }
+  ++n;
+  return std::make_unique<AddressSlot>(*this, address);
+}
+
+void HttpServer::Impl::release_address(const std::string& address) {
+  std::lock_guard lock(addresses_mu);
+  auto it = connections_by_address.find(address);
+  if (it == connections_by_address.end()) return;
+  if (--it->second == 0) connections_by_address.erase(it);
+}
+
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      log_warn("accept failed", {{"error", ec.message()}});
+      if (!draining) on_accept_error(ec);  // accepts again after a pause
+      return;
+    }
+    if (accept_backoff.count() > 0) {
+      accept_backoff = std::chrono::milliseconds(0);
+      if (accept_failures_unlogged > 0)
+        log_info("accepting again", {{"failures_since_last_log", accept_failures_unlogged}});
+      accept_failures_unlogged = 0;
+      accept_failure_logged.reset();
+    }
+    beast::error_code ignored;
+    const auto remote = socket.remote_endpoint(ignored);
+    auto slot = claim_address(ignored ? std::string() : remote.address().to_string());
+    if (!slot) {
+      if (options.metrics) options.metrics->connection_dropped(HttpMetrics::Drop::address_limit);
+      socket.close(ignored);
     } else {
       // Realtime frames are small and often go out back to back (an event, then its ack): with
       // Nagle's algorithm the second waited for the client's delayed ACK, ~10 ms on the control path.
-      beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<Session>(*this, std::move(socket))->start();
+      std::make_shared<Session>(*this, std::move(socket), std::move(slot))->start();
     }
     if (!draining) accept();
   });
@@ -81,6 +187,7 @@ void HttpServer::Impl::begin_shutdown() {
            {{"deadline_ms", options.shutdown_timeout_ms}});
   beast::error_code ec;
   acceptor.close(ec);
+  accept_timer.cancel();
   signals.cancel(ec);
   drain_timer.cancel();
   for (auto& hook : shutdown_hooks) hook();
@@ -136,6 +243,8 @@ Result<std::uint16_t> HttpServer::listen() {
   if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) a.native_non_blocking(true, ec);  // shed_one_pending() accepts on it directly
+  impl_->open_spare_descriptor();
   if (ec)
     return make_error(ErrorCode::unavailable,
                       fmt::format("HOST/PORT: cannot listen on {}:{}: {}", o.host, o.port, ec.message()));

@@ -10,9 +10,11 @@
 // in-flight requests finish until the deadline, then return from run().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "router.hpp"
 #include "websocket.hpp"
@@ -22,6 +24,7 @@ namespace vc::server {
 
 class Session;
 class BeastWebSocket;
+class AddressSlot;
 class HttpMetrics;
 
 struct HttpServerOptions {
@@ -42,6 +45,15 @@ struct HttpServerOptions {
   // then shut down as below. 0 = shut down at once. A second signal skips the rest of the wait.
   std::uint32_t drain_ms = 0;
   HttpMetrics* metrics = nullptr;  // request metrics; must outlive the server
+  // A WebSocket whose unsent frames exceed this many bytes is closed (a peer that does not read
+  // must not grow the process): REALTIME_MAX_QUEUED_BYTES.
+  std::size_t websocket_max_queued_bytes = 4u << 20;
+  // Connections open at once from one remote address (HTTP and WebSocket alike); one more is closed
+  // as soon as it is accepted. 0 = no cap. MAX_CONNECTIONS_PER_ADDRESS.
+  unsigned max_connections_per_address = 256;
+  std::vector<std::string> uncapped_addresses;  // e.g. the load balancer's (TRUSTED_PROXIES)
+  // `Server: videocontrol/<version>` instead of `Server: videocontrol` (SERVER_HEADER_VERSION).
+  bool server_header_version = false;
 };
 
 class HttpServer {
@@ -69,6 +81,7 @@ class HttpServer {
  private:
   friend class Session;
   friend class BeastWebSocket;
+  friend class AddressSlot;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -38,16 +39,39 @@ namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-inline const std::string kServerHeader = std::string("videocontrol/") + VIDEOCONTROL_VERSION;
-
 class Session;
+
+// One connection's place in the per-address count (HttpServerOptions::max_connections_per_address):
+// held by the Session, handed to the BeastWebSocket at an upgrade, released with the last of them.
+class AddressSlot {
+ public:
+  AddressSlot(HttpServer::Impl& server, std::string address) : server_(server), address_(std::move(address)) {}
+  ~AddressSlot();
+  AddressSlot(const AddressSlot&) = delete;
+  AddressSlot& operator=(const AddressSlot&) = delete;
+
+ private:
+  HttpServer::Impl& server_;
+  std::string address_;
+};
 
 struct HttpServer::Impl {
   Impl(HttpServerOptions o, const Router& r)
       : options(std::move(o)), router(r), ioc(static_cast<int>(std::max(1u, options.network_threads))),
-        acceptor(ioc), signals(ioc), deadline(ioc), pool(std::max(1u, options.worker_threads)) {}
+        acceptor(ioc), signals(ioc), deadline(ioc), pool(std::max(1u, options.worker_threads)),
+        server_header(options.server_header_version ? std::string("videocontrol/") + VIDEOCONTROL_VERSION
+                                                    : std::string("videocontrol")) {}
+  ~Impl();
 
   void accept();
+  void on_accept_error(const beast::error_code& ec);
+  // Out of descriptors: the spare one is closed so that one pending connection can be accepted and
+  // closed (the client sees a close instead of waiting in the backlog), then reopened.
+  void shed_one_pending();
+  void open_spare_descriptor();
+  // A slot for a new connection from `address`, or null when the address is at its cap.
+  std::unique_ptr<AddressSlot> claim_address(const std::string& address);
+  void release_address(const std::string& address);
   void begin_shutdown();
   void session_started(Session* s, std::weak_ptr<Session> w);
   void session_ended(Session* s);
@@ -56,6 +80,11 @@ struct HttpServer::Impl {
 
   HttpServerOptions options;
   const Router& router;
+  // Before ioc: handlers it still holds when destroyed may own AddressSlots.
+  std::mutex addresses_mu;
+  std::unordered_map<std::string, unsigned> connections_by_address;
+  std::uint64_t address_refusals_unlogged = 0;
+  std::optional<Clock::time_point> address_refusal_logged;
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::signal_set signals;
@@ -72,12 +101,22 @@ struct HttpServer::Impl {
   std::vector<std::function<void()>> shutdown_hooks;
   std::mutex websockets_mu;
   std::unordered_map<void*, std::weak_ptr<WebSocketConnection>> websockets;
+  const std::string server_header;  // the Server field of every answer
+
+  // accept() failing (EMFILE, ENFILE, ENOBUFS…): retried after a growing pause, logged once per
+  // interval with a count, instead of a busy loop writing a log line per attempt.
+  net::steady_timer accept_timer{ioc};
+  std::chrono::milliseconds accept_backoff{0};
+  std::uint64_t accept_failures_unlogged = 0;
+  std::optional<Clock::time_point> accept_failure_logged;
+  int spare_fd = -1;
+
 };
 
 // A WebSocket on the server's strand-per-connection model: reads continuously, writes a queue.
 class BeastWebSocket : public WebSocketConnection, public std::enable_shared_from_this<BeastWebSocket> {
  public:
-  BeastWebSocket(HttpServer::Impl& server, beast::tcp_stream stream);
+  BeastWebSocket(HttpServer::Impl& server, beast::tcp_stream stream, std::unique_ptr<AddressSlot> slot);
   ~BeastWebSocket() override;
 
   // Registers with the server (shutdown closes what is registered), then answers the upgrade.
@@ -96,7 +135,9 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
   HttpServer::Impl& server_;
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
+  std::unique_ptr<AddressSlot> slot_;
   std::deque<std::string> out_;
+  std::size_t out_bytes_ = 0;  // the bytes of out_ (the frame being written included)
   Handlers handlers_;
   // All on the stream's strand. A close() before the handshake is accepted waits for it (Beast may
   // not close a stream whose accept is in flight); a send() after close() is dropped.
@@ -108,7 +149,7 @@ class BeastWebSocket : public WebSocketConnection, public std::enable_shared_fro
 // its result is posted back to the strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(HttpServer::Impl& server, tcp::socket socket);
+  Session(HttpServer::Impl& server, tcp::socket socket, std::unique_ptr<AddressSlot> slot);
   ~Session();
 
   void start();
@@ -139,6 +180,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers.
   void refuse_too_large();
+  template <class Fields>
+  void add_security_headers(Fields& res, std::string_view content_type) const;
   void send(Response r, bool keep_alive);
   void send_file(Response r, bool keep_alive, bool head);
   void pump_file(bool keep_alive);
@@ -152,6 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close();
 
   HttpServer::Impl& server_;
+  std::unique_ptr<AddressSlot> slot_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "http_headers.hpp"
 #include "http_metrics.hpp"
 #include "http_server_impl.hpp"
 #include "videocontrol/log.hpp"
@@ -29,10 +31,34 @@ constexpr auto kBodyTimeout = std::chrono::seconds(120);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kChunkBytes = 256 * 1024;
 
+// What makes a request's framing unsafe to act on, or nullopt. Such a request is answered 400 and
+// the connection closed, never read on: where its body ends is ambiguous, so what follows could be
+// taken for a second request (request smuggling, RFC 9112 §6.3 and §11.2).
+std::optional<std::string> framing_error(const http::request_header<>& req) {
+  std::string te;
+  for (const auto& f : req) {
+    if (f.name() != http::field::transfer_encoding) continue;
+    if (!te.empty()) te += ", ";
+    te.append(f.value().data(), f.value().size());
+  }
+  const bool has_te = req.find(http::field::transfer_encoding) != req.end();
+  if (has_te) {
+    if (req.version() < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
+    if (!last_coding_is_chunked(te))
+      return fmt::format("Transfer-Encoding '{}' is not supported: the last coding must be chunked", te);
+    if (req.find(http::field::content_length) != req.end())
+      return "a request must not have both Transfer-Encoding and Content-Length";
+  }
+  const auto hosts = req.count(http::field::host);
+  if (req.version() >= 11 && hosts == 0) return "an HTTP/1.1 request needs a Host header";
+  if (hosts > 1) return "a request must have one Host header, not several";
+  return std::nullopt;
+}
+
 }  // namespace
 
-Session::Session(HttpServer::Impl& server, tcp::socket socket)
-    : server_(server), stream_(std::move(socket)) {
+Session::Session(HttpServer::Impl& server, tcp::socket socket, std::unique_ptr<AddressSlot> slot)
+    : server_(server), slot_(std::move(slot)), stream_(std::move(socket)) {
   beast::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_ = ep.address().to_string();
@@ -90,6 +116,7 @@ void Session::on_header(beast::error_code ec) {
   target_ = std::string(req.target());
   path_ = target_.substr(0, target_.find('?'));
   begin_request();
+  if (auto bad = framing_error(req)) return send(Response::error(400, "invalid", *bad), false);
   if (websocket::is_upgrade(req)) {
     if (auto h = server_.ws_handlers.find(path_); h != server_.ws_handlers.end()) {
       route_label_ = h->first;
@@ -204,7 +231,7 @@ void Session::upgrade(const WebSocketHandler& handler) {
   stream_.expires_never();
   status_ = 101;
   log_access();
-  auto ws = std::make_shared<BeastWebSocket>(server_, std::move(stream_));
+  auto ws = std::make_shared<BeastWebSocket>(server_, std::move(stream_), std::move(slot_));
   ws->accept(msg, [ws, req, handler](beast::error_code ec) {
     if (ec) return;  // the handshake failed; the socket closes with ws
     handler(req, ws);
@@ -338,6 +365,21 @@ void Session::refuse_too_large() {
        false);
 }
 
+// On every answer, unless its route set them: no MIME sniffing; no framing (no page of ours is meant
+// to be embedded); an HTML answer that carries no policy of its own (the pages of routes_web.cpp do)
+// gets one that allows nothing; and the API's JSON (tokens, and whatever an authenticated caller
+// reads) is never stored by a cache.
+template <class Fields>
+void Session::add_security_headers(Fields& res, std::string_view content_type) const {
+  if (res.find("X-Content-Type-Options") == res.end()) res.set("X-Content-Type-Options", "nosniff");
+  if (res.find(http::field::x_frame_options) == res.end()) res.set(http::field::x_frame_options, "DENY");
+  if (content_type.starts_with("text/html") && res.find("Content-Security-Policy") == res.end())
+    res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+  if (path_.starts_with("/api/") && content_type.starts_with("application/json") &&
+      res.find(http::field::cache_control) == res.end())
+    res.set(http::field::cache_control, "no-store");
+}
+
 void Session::send(Response r, bool keep_alive) {
   const bool head = method_ == "HEAD";
   keep_alive = keep_alive && !server_.draining && !server_.soft_draining;
@@ -346,9 +388,10 @@ void Session::send(Response r, bool keep_alive) {
   auto res = std::make_shared<http::response<http::string_body>>();
   res->version(11);
   res->result(static_cast<unsigned>(r.status));
-  res->set(http::field::server, kServerHeader);
+  res->set(http::field::server, server_.server_header);
   if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
   for (auto& [k, v] : r.headers) res->insert(k, v);  // insert: Set-Cookie may repeat
+  add_security_headers(*res, r.content_type);
   res->keep_alive(keep_alive);
   bytes_ = r.body.size();
   if (r.status != 204 && r.status != 304) res->content_length(r.body.size());  // RFC 9110 §8.6
@@ -387,9 +430,10 @@ void Session::send_file(Response r, bool keep_alive, bool head) {
   auto res = std::make_shared<http::response<http::empty_body>>();
   res->version(11);
   res->result(static_cast<unsigned>(r.status));
-  res->set(http::field::server, kServerHeader);
+  res->set(http::field::server, server_.server_header);
   if (!r.content_type.empty()) res->set(http::field::content_type, r.content_type);
   for (auto& [k, v] : r.headers) res->insert(k, v);  // insert: Set-Cookie may repeat
+  add_security_headers(*res, r.content_type);
   res->keep_alive(keep_alive);
   res->content_length(static_cast<std::uint64_t>(f.length));
   bytes_ = head ? 0 : static_cast<std::size_t>(f.length);

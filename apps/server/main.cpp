@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engineio.hpp"
+#include "http_metrics.hpp"
 #include "http_server.hpp"
 #include "router.hpp"
 #include "server_context.hpp"
@@ -67,9 +68,15 @@ int main(int argc, char** argv) {
   vc::server::ServerContext ctx;
   ctx.config = *config;
   ctx.use(inst);
-  ctx.engine = std::make_unique<vc::server::EngineIo>(
-      vc::server::EngineIoOptions{.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms),
-                                  .ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms)});
+  vc::server::EngineIoOptions engine_options;
+  engine_options.ping_interval = std::chrono::milliseconds(ctx.config.ping_interval_ms);
+  engine_options.ping_timeout = std::chrono::milliseconds(ctx.config.ping_timeout_ms);
+  engine_options.max_queued_bytes = static_cast<std::size_t>(ctx.config.realtime_max_queued_bytes);
+  if (ctx.config.metrics && ctx.http_metrics)
+    engine_options.on_slow_consumer = [m = ctx.http_metrics.get()] {
+      m->connection_dropped(vc::server::HttpMetrics::Drop::slow_consumer);
+    };
+  ctx.engine = std::make_unique<vc::server::EngineIo>(std::move(engine_options));
   ctx.hub->attach(*ctx.engine);
   ctx.engine->attach(*ctx.hub);
 
@@ -86,7 +93,11 @@ int main(int argc, char** argv) {
        .accel_prefix = ctx.config.accel_redirect,
        .accel_root = std::filesystem::absolute(ctx.config.content_dir).lexically_normal().string() + "/blobs/",
        .drain_ms = ctx.config.drain_ms,
-       .metrics = ctx.config.metrics ? ctx.http_metrics.get() : nullptr},
+       .metrics = ctx.config.metrics ? ctx.http_metrics.get() : nullptr,
+       .websocket_max_queued_bytes = static_cast<std::size_t>(ctx.config.realtime_max_queued_bytes),
+       .max_connections_per_address = ctx.config.max_connections_per_address,
+       .uncapped_addresses = ctx.config.trusted_proxies,
+       .server_header_version = ctx.config.server_header_version},
       router);
   server.add_websocket("/socket.io/", [&ctx](std::shared_ptr<vc::server::Request> req,
                                              std::shared_ptr<vc::server::WebSocketConnection> ws) {

@@ -28,7 +28,7 @@ namespace {
 constexpr std::string_view kPageCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
     "connect-src 'self'; font-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 Response serve(const Request& req, const WebAsset& a) {
   Response r;
@@ -40,7 +40,7 @@ Response serve(const Request& req, const WebAsset& a) {
   if (a.content_type.starts_with("text/html")) {
     r.headers.emplace_back("Content-Security-Policy", std::string(kPageCsp));
     r.headers.emplace_back("Referrer-Policy", "same-origin");
-    r.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+    r.headers.emplace_back("X-Frame-Options", "DENY");  // no page of ours is meant to be framed
   }
   if (etag_matches(req.header("if-none-match"), a.etag)) {
     r.status = 304;

@@ -241,6 +241,41 @@ const Setting kSettings[] = {
        c.player_timeout_ms = *r;
        return {};
      }},
+    {"REALTIME_CONNECT_TIMEOUT_MS", "realtime-connect-timeout-ms", "realtime: a connection that has not sent the Socket.IO CONNECT this long after opening is closed (default 10000; 0 = never)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.realtime_connect_timeout_ms = *r;
+       return {};
+     }},
+    {"REALTIME_IDENTIFY_TIMEOUT_MS", "realtime-identify-timeout-ms", "realtime: a connection that is neither a registered player (player/register) nor an authenticated control panel (a token at CONNECT) this long after opening is closed (default 30000; 0 = never)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 3'600'000, "milliseconds");
+       if (!r) return std::move(r).error();
+       c.realtime_identify_timeout_ms = *r;
+       return {};
+     }},
+    {"REALTIME_MAX_QUEUED_BYTES", "realtime-max-queued-bytes", "realtime: a connection (WebSocket or long-polling) whose unsent packets exceed this many bytes is dropped as too slow (default 4194304)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint64_t>(n, v, 65'536, std::uint64_t{1} << 32, "a byte count");
+       if (!r) return std::move(r).error();
+       c.realtime_max_queued_bytes = *r;
+       return {};
+     }},
+    {"MAX_CONNECTIONS_PER_ADDRESS", "max-connections-per-address", "connections open at once from one client address (HTTP and WebSocket); more are closed when accepted; TRUSTED_PROXIES are exempt (default 256; 0 = no cap)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 0, 1'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.max_connections_per_address = *r;
+       return {};
+     }},
+    {"SERVER_HEADER_VERSION", "server-header-version", "true/false: send the version in the Server header (videocontrol/<version>) instead of just videocontrol (default false)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_bool(n, v);
+       if (!r) return std::move(r).error();
+       c.server_header_version = *r;
+       return {};
+     }},
     {"SCHEDULE_MANUAL_HOLD", "schedule-manual-hold", "scheduling: manual control holds a device's schedule until the next timeline boundary (boundary) or until 'resume schedule' (resume) (default boundary)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (!parse_manual_hold(v)) return bad(n, v, "must be boundary or resume");
@@ -725,6 +760,8 @@ InstallationOptions to_installation_options(const Config& c) {
   o.schedule.manual_hold = parse_manual_hold(c.schedule_manual_hold).value_or(ManualHold::until_boundary);
   o.schedule.item_duration = std::chrono::seconds(c.schedule_item_seconds);
   o.player_timeout = std::chrono::milliseconds(c.player_timeout_ms);
+  o.realtime_connect_timeout = std::chrono::milliseconds(c.realtime_connect_timeout_ms);
+  o.realtime_identify_timeout = std::chrono::milliseconds(c.realtime_identify_timeout_ms);
   if (c.processing_workers > 0) o.pipeline.workers = static_cast<unsigned>(c.processing_workers);
   o.pipeline.lease = std::chrono::milliseconds(c.job_lease_ms);
   o.pipeline.page_width = c.page_width;

@@ -53,6 +53,11 @@ struct Config {
   std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
   std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late
   std::uint32_t player_timeout_ms = 30'000;     // a player without register/ping this long is offline
+  std::uint32_t realtime_connect_timeout_ms = 10'000;   // no Socket.IO CONNECT this long → closed (0 = never)
+  std::uint32_t realtime_identify_timeout_ms = 30'000;  // neither player nor panel this long → closed (0 = never)
+  std::uint64_t realtime_max_queued_bytes = 4u << 20;   // unsent realtime bytes per connection before it is dropped
+  unsigned max_connections_per_address = 256;           // 0 = no cap; TRUSTED_PROXIES are exempt
+  bool server_header_version = false;                   // Server: videocontrol/<version> instead of videocontrol
   // The content pipeline (pipeline.hpp).
   std::string schedule_manual_hold = "boundary";  // boundary | resume
   int schedule_item_seconds = 10;

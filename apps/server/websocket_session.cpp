@@ -1,16 +1,18 @@
 // The Beast side of WebSocketConnection (websocket.hpp): one upgraded connection.
 #include <utility>
 
+#include "http_metrics.hpp"
 #include "http_server_impl.hpp"
+#include "videocontrol/log.hpp"
 
 namespace vc::server {
 
-BeastWebSocket::BeastWebSocket(HttpServer::Impl& server, beast::tcp_stream stream)
-    : server_(server), ws_(std::move(stream)) {
+BeastWebSocket::BeastWebSocket(HttpServer::Impl& server, beast::tcp_stream stream, std::unique_ptr<AddressSlot> slot)
+    : server_(server), ws_(std::move(stream)), slot_(std::move(slot)) {
   ws_.read_message_max(1'000'000);  // Engine.IO maxPayload
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(http::field::server, kServerHeader); }));
+      [header = server.server_header](websocket::response_type& res) { res.set(http::field::server, header); }));
 }
 
 BeastWebSocket::~BeastWebSocket() {
@@ -45,6 +47,17 @@ void BeastWebSocket::start(Handlers h) {
 void BeastWebSocket::send(std::string text) {
   net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
     if (self->closed_ || self->closing_) return;  // nothing may follow the close frame
+    const std::size_t limit = self->server_.options.websocket_max_queued_bytes;
+    if (limit > 0 && self->out_bytes_ + text.size() > limit) {
+      // The peer does not read what it is sent (or cannot keep up): every frame would wait in
+      // memory. No close frame (it would queue behind the rest): the socket is closed.
+      log_warn("closing a WebSocket whose client does not read (REALTIME_MAX_QUEUED_BYTES)",
+               {{"queued_bytes", static_cast<std::uint64_t>(self->out_bytes_)},
+                {"limit", static_cast<std::uint64_t>(limit)}});
+      if (auto* m = self->server_.options.metrics) m->connection_dropped(HttpMetrics::Drop::slow_consumer);
+      return self->finished();
+    }
+    self->out_bytes_ += text.size();
     self->out_.push_back(std::move(text));
     if (!self->writing_) self->write();
   });
@@ -75,10 +88,12 @@ void BeastWebSocket::write() {
   writing_ = true;
   ws_.text(true);
   ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->out_bytes_ -= self->out_.front().size();
     self->out_.pop_front();
     self->writing_ = false;
     if (ec || self->closed_) {  // finished() meanwhile (a read error) left the queue to us
       self->out_.clear();
+      self->out_bytes_ = 0;
       return self->finished();
     }
     if (!self->out_.empty()) return self->write();
@@ -93,7 +108,10 @@ void BeastWebSocket::do_close() {
 void BeastWebSocket::finished() {
   if (closed_) return;
   closed_ = true;
-  if (!writing_) out_.clear();  // a write in flight still uses out_.front(); its handler clears
+  if (!writing_) {  // a write in flight still uses out_.front(); its handler clears
+    out_.clear();
+    out_bytes_ = 0;
+  }
   beast::error_code ec;
   beast::get_lowest_layer(ws_).socket().close(ec);
   if (handlers_.on_close) handlers_.on_close();

@@ -29,6 +29,7 @@ constexpr std::int64_t kStart = 100'000;     // the session's creation time, ms
 constexpr std::int64_t kInterval = 1'000;    // pingInterval, ms
 constexpr std::int64_t kTimeout = 500;       // pingTimeout, ms
 constexpr std::size_t kMaxPayload = 4'096;
+constexpr std::size_t kMaxQueued = 1'000;     // bytes waiting for a poll
 
 // Records what the session does to a WebSocket. Closing does not call on_close back (Beast does,
 // later, on its strand): tests call peer_closed() when they want that.
@@ -80,9 +81,11 @@ struct World {
     options.ping_interval = std::chrono::milliseconds(kInterval);
     options.ping_timeout = std::chrono::milliseconds(kTimeout);
     options.max_payload = kMaxPayload;
+    options.max_queued_bytes = kMaxQueued;
     EngineIoSession::Callbacks callbacks;
     callbacks.on_message = [this](std::string packet) { log.push_back("hub:" + packet); };
     callbacks.on_closed = [this] { log.push_back("closed"); };
+    callbacks.on_slow_consumer = [this] { log.push_back("slow"); };
     session = std::make_shared<EngineIoSession>("SID", options, std::move(callbacks), kStart);
   }
 
@@ -470,6 +473,40 @@ TEST_CASE("in one POST, packets after the close packet are ignored") {
   CHECK(w.session->on_post("4a" "\x1e" "1" "\x1e" "4b" "\x1e" "2").body == "ok");
   CHECK(w.log == std::vector<std::string>{"hub:a", "closed"});  // the message first, then the close
   CHECK(w.poll_now() == "1");  // and no pong queued for the ping after it
+}
+
+TEST_CASE("a ping payload up to the bound is echoed; a longer one ends the session instead") {
+  World w;
+  const std::string ok(vc::server::kMaxPingPayload, 'p');
+  Response r = w.session->on_post("2" + ok);
+  CHECK(r.body == "ok");
+  CHECK(w.poll_now() == "3" + ok);
+  r = w.session->on_post("2" + ok + "x");
+  CHECK(w.session->state() == State::closed);
+  CHECK(w.log == std::vector<std::string>{"closed"});
+  CHECK(w.poll_now() == "1");  // nothing was echoed: the close packet only
+}
+
+TEST_CASE("a long-polling client that never polls: its queue is bounded and the session ends (counted as slow)") {
+  World w;
+  // 9 pings of 100 bytes: their 9 answers of 101 bytes fit in 1000 (909); one more message does not.
+  const std::string ping = "2" + std::string(100, 'p');
+  std::string body = ping;
+  for (int i = 1; i < 9; ++i) body += "\x1e" + ping;
+  w.session->on_post(body);
+  CHECK(w.session->state() == State::polling);
+  w.session->send(std::string(100, 'm'));  // 909 + 101 > 1000
+  CHECK(w.session->state() == State::closed);
+  CHECK(w.log == std::vector<std::string>{"slow", "closed"});
+
+  // Polled in time, the same traffic never reaches the bound.
+  World v;
+  for (int i = 0; i < 20; ++i) {
+    v.session->on_post(ping);
+    CHECK(v.poll_now() == "3" + std::string(100, 'p'));
+  }
+  CHECK(v.session->state() == State::polling);
+  CHECK(v.log.empty());
 }
 
 }  // TEST_SUITE

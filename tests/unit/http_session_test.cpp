@@ -16,6 +16,7 @@
 
 #include <doctest/doctest.h>
 
+#include "http_headers.hpp"
 #include "http_server.hpp"
 
 namespace {
@@ -158,7 +159,9 @@ TEST_CASE("keep-alive: two requests, one after the other, answered on one connec
   REQUIRE(first);
   CHECK(first->status_line == "HTTP/1.1 200 OK");
   CHECK(first->head.find("Content-Type: application/json\r\n") != std::string::npos);
-  CHECK(first->head.find("Server: videocontrol/") != std::string::npos);
+  CHECK(first->head.find("Server: videocontrol\r\n") != std::string::npos);  // no version unless asked
+  CHECK(first->head.find("X-Content-Type-Options: nosniff\r\n") != std::string::npos);
+  CHECK(first->head.find("X-Frame-Options: DENY\r\n") != std::string::npos);
   CHECK(first->head.find("Connection: close") == std::string::npos);
   CHECK(first->body == R"({"hello":"world"})");
 
@@ -224,6 +227,83 @@ TEST_CASE("a malformed request line is answered 400 once, then the connection cl
   CHECK(answer->status_line == "HTTP/1.1 400 Bad Request");
   CHECK(answer->body.find(R"("code":"invalid")") != std::string::npos);
   CHECK(client.at_eof());
+}
+
+TEST_CASE("a Transfer-Encoding whose last coding is not chunked is answered 400 and closed, never read as a second request") {
+  const char* cases[] = {
+      "Transfer-Encoding: gzip\r\n",
+      "Transfer-Encoding: chunked, gzip\r\n",
+      "Transfer-Encoding: gzip\r\nContent-Length: 44\r\n",      // and the Content-Length is not believed either
+      "Transfer-Encoding: identity\r\n",
+  };
+  for (const char* te : cases) {
+    CAPTURE(te);
+    LoopbackServer server;
+    Client client(server.port());
+    // Without the check, the body below ends the first request at once and is answered as a second.
+    client.write_all(std::string("POST /echo HTTP/1.1\r\nHost: test\r\n") + te +
+                     "\r\nGET /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+    auto answer = client.read_answer();
+    REQUIRE(answer);
+    CHECK(answer->status_line == "HTTP/1.1 400 Bad Request");
+    CHECK(answer->head.find("Connection: close\r\n") != std::string::npos);
+    CHECK(answer->body.find("Transfer-Encoding") != std::string::npos);
+    CHECK(client.at_eof());  // the smuggled GET got no answer
+  }
+}
+
+TEST_CASE("a chunked body (chunked last) is still read") {
+  LoopbackServer server;
+  Client client(server.port());
+  client.write_all("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  auto answer = client.read_answer();
+  REQUIRE(answer);
+  CHECK(answer->status_line == "HTTP/1.1 200 OK");
+  CHECK(answer->body == "POST /echo abc");
+}
+
+TEST_CASE("Host: required in HTTP/1.1 (400, closed), optional in HTTP/1.0, never twice") {
+  {
+    LoopbackServer server;
+    Client client(server.port());
+    client.write_all("GET /hello HTTP/1.1\r\n\r\n");
+    auto answer = client.read_answer();
+    REQUIRE(answer);
+    CHECK(answer->status_line == "HTTP/1.1 400 Bad Request");
+    CHECK(answer->body.find("Host") != std::string::npos);
+    CHECK(client.at_eof());
+  }
+  {
+    LoopbackServer server;
+    Client client(server.port());
+    client.write_all("GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    auto answer = client.read_answer();
+    REQUIRE(answer);
+    CHECK(answer->status_line == "HTTP/1.1 400 Bad Request");
+  }
+  {
+    LoopbackServer server;
+    Client client(server.port());
+    client.write_all("GET /hello HTTP/1.0\r\n\r\n");
+    auto answer = client.read_answer();
+    REQUIRE(answer);
+    CHECK(answer->status_line == "HTTP/1.1 200 OK");
+    CHECK(answer->body == R"({"hello":"world"})");
+  }
+}
+
+TEST_CASE("last_coding_is_chunked: only a list whose last coding is chunked") {
+  using vc::server::last_coding_is_chunked;
+  CHECK(last_coding_is_chunked("chunked"));
+  CHECK(last_coding_is_chunked("Chunked"));
+  CHECK(last_coding_is_chunked("gzip, chunked"));
+  CHECK(last_coding_is_chunked("gzip,chunked , "));
+  CHECK_FALSE(last_coding_is_chunked("chunked, gzip"));
+  CHECK_FALSE(last_coding_is_chunked("gzip"));
+  CHECK_FALSE(last_coding_is_chunked(""));
+  CHECK_FALSE(last_coding_is_chunked(" , "));
+  CHECK_FALSE(last_coding_is_chunked("chunkedx"));
+  CHECK_FALSE(last_coding_is_chunked("chunked;q=1"));
 }
 
 }  // TEST_SUITE

@@ -231,4 +231,33 @@ TEST_CASE("connection registry: player/status reports are limited per connection
   CHECK(r.allow_status(1, 11'000, 3, 10'000));  // a new window
   CHECK_FALSE(r.allow_status(9, 11'000, 3, 10'000));  // unknown connection
 }
+TEST_CASE("connection registry: connections that never send CONNECT, or never become a player or panel, are listed after their timeouts") {
+  ConnectionRegistry r;
+  r.open(1, "127.0.0.1", "", 1000);  // never connects
+  r.open(2, "127.0.0.1", "", 1000);  // connects anonymously, never registers
+  r.open(3, "127.0.0.1", "", 1000);  // connects and registers as a player
+  r.open(4, "127.0.0.1", "", 1000);  // a control panel (a token at CONNECT)
+  r.open(5, "127.0.0.1", "", 4000);  // new: within both timeouts
+  CHECK(r.accept(2, std::nullopt));
+  CHECK(r.accept(3, std::nullopt));
+  REQUIRE(r.register_player(3, "lobby", "org-1", 1500));
+  Actor panel;
+  panel.organization_id = "org-1";
+  CHECK(r.accept(4, panel));
+
+  auto sorted = [](std::vector<ConnectionId> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  // Before either cutoff passes the openings, nothing is listed.
+  CHECK(r.unidentified(1000, 1000).empty());
+  // CONNECT timeout only: the connection that never sent CONNECT.
+  CHECK(sorted(r.unidentified(2000, std::nullopt)) == std::vector<ConnectionId>{1});
+  // Identify timeout: also the anonymous one; never the player or the panel, nor the new one.
+  CHECK(sorted(r.unidentified(std::nullopt, 3000)) == std::vector<ConnectionId>{1, 2});
+  CHECK(sorted(r.unidentified(2000, 3000)) == std::vector<ConnectionId>{1, 2});
+  CHECK(sorted(r.unidentified(5000, 5000)) == std::vector<ConnectionId>{1, 2, 5});
+  CHECK(r.unidentified(std::nullopt, std::nullopt).empty());  // both off
+}
+
 }

@@ -39,13 +39,17 @@ using vc::server::WebSocketConnection;
 // The server side: /ws echoes each frame as "text:<msg>" or "binary:<msg>" and closes after "bye".
 // A test makes one connection; its upgrade and its on_close fulfil the promises (twice would throw).
 struct EchoServer {
-  EchoServer() : server(options(), router) {
+  explicit EchoServer(HttpServerOptions o = options()) : server(std::move(o), router) {
     server.add_websocket("/ws", [this](std::shared_ptr<Request> req, std::shared_ptr<WebSocketConnection> ws) {
       upgrade_target.set_value(req->target);
       std::weak_ptr<WebSocketConnection> weak = ws;  // its own handlers must not keep it alive
       ws->start({[weak](std::string message, bool binary) {
                    auto ws = weak.lock();
                    if (!ws) return;
+                   if (message == "flood") {  // 16 MiB at once, whether the client reads or not
+                     for (int i = 0; i < 256; ++i) ws->send(std::string(64 * 1024, 'f'));
+                     return;
+                   }
                    ws->send((binary ? "binary:" : "text:") + message);
                    if (message == "bye") ws->close();
                  },
@@ -112,7 +116,7 @@ TEST_CASE("a WebSocket: the upgrade, frames both ways in order, text and binary,
   EchoServer server;
   EchoClient client(server.port);
   CHECK(client.handshake_response.result() == http::status::switching_protocols);
-  CHECK(std::string(client.handshake_response[http::field::server]).starts_with("videocontrol/"));
+  CHECK(std::string(client.handshake_response[http::field::server]) == "videocontrol");  // no version by default
   CHECK(server.upgrade_target.get_future().get() == "/ws?who=test");
 
   client.ws.text(true);
@@ -152,6 +156,41 @@ TEST_CASE("shutting the server down closes an open WebSocket with a close frame"
   server.server.shutdown();
   CHECK(client.read_until_closed() == websocket::error::closed);
   CHECK(client.ws.reason().code == websocket::close_code::normal);
+  server.closed.get_future().get();
+}
+
+TEST_CASE("a client that does not read: once the unsent frames pass the bound, the connection is dropped") {
+  HttpServerOptions o = EchoServer::options();
+  o.websocket_max_queued_bytes = 256 * 1024;
+  EchoServer server(o);
+  EchoClient client(server.port);
+  client.ws.write(net::buffer(std::string("flood")));
+  // The server gives up on its own, before the client reads anything.
+  server.closed.get_future().get();
+  // What reaches the client is cut short: no close frame, far less than the 16 MiB sent.
+  std::size_t got = 0;
+  beast::error_code ec;
+  for (;;) {
+    beast::flat_buffer buffer;
+    client.ws.read(buffer, ec);
+    if (ec) break;
+    got += buffer.size();
+  }
+  CHECK(ec != websocket::error::closed);
+  CHECK(got < 16u * 1024 * 1024);
+}
+
+TEST_CASE("a client that reads keeps its connection, however much it is sent in all") {
+  HttpServerOptions o = EchoServer::options();
+  o.websocket_max_queued_bytes = 256 * 1024;
+  EchoServer server(o);
+  EchoClient client(server.port);
+  // 400 KiB in all, over the bound, but each echo is read before the next is asked for.
+  for (int i = 0; i < 400; ++i) {
+    client.ws.write(net::buffer(std::string(1024, 'a')));
+    CHECK(client.read_text().size() == 5 + 1024);
+  }
+  client.ws.close(websocket::close_code::normal);
   server.closed.get_future().get();
 }
 

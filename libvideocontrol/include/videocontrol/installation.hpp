@@ -65,6 +65,8 @@ struct VC_API InstallationOptions {
   std::uint64_t max_upload_bytes = 5ull << 30;
   CredentialPolicy device_credentials = CredentialPolicy::off;
   std::chrono::milliseconds player_timeout{30'000};  // a player silent this long is gone
+  std::chrono::milliseconds realtime_connect_timeout{10'000};   // RealtimeOptions::connect_timeout
+  std::chrono::milliseconds realtime_identify_timeout{30'000};  // RealtimeOptions::identify_timeout
   std::chrono::milliseconds presence_ttl{20'000};
   std::string instance_id;                // default: random
   std::shared_ptr<Clock> clock;           // default: the system clock

@@ -45,6 +45,11 @@ class Presence;
 
 struct VC_API RealtimeOptions {
   std::chrono::milliseconds player_timeout{30'000};          // no register/ping for this long → gone
+  // A connection must send the Socket.IO CONNECT within connect_timeout of opening, and within
+  // identify_timeout of opening be a player (player/register accepted) or a control panel (a valid
+  // token at CONNECT); else sweep() closes it, so anonymous connections cannot pile up. 0 = no limit.
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds identify_timeout{30'000};
   // Scale-out: changes reach every instance as the services' domain events (on the bus the
   // Services were created with), and each instance tells the connections it holds; `presence`
   // tells every instance who is online. Null = in-process (one instance); must outlive the hub.
@@ -76,7 +81,8 @@ class VC_API RealtimeHub {
                  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now());
   // The connection is gone (closed by either side or timed out).
   void on_close(ConnectionId id);
-  // Drops players silent for longer than player_timeout. Call every few seconds.
+  // Drops players silent for longer than player_timeout, and connections past connect_timeout or
+  // identify_timeout (RealtimeOptions). Call every few seconds.
   void sweep();
 
   // Whether a player of the device is connected to this instance.

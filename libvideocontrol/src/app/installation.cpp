@@ -131,6 +131,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   in.webhooks->start();
   RealtimeOptions ro;
   ro.player_timeout = o.player_timeout;
+  ro.connect_timeout = o.realtime_connect_timeout;
+  ro.identify_timeout = o.realtime_identify_timeout;
   ro.presence = in.presence.get();
   ro.instance_id = o.instance_id;
   ro.presence_ttl = o.presence_ttl;

@@ -6,6 +6,7 @@ void ConnectionRegistry::open(ConnectionId id, std::string address, std::string 
   Conn c;
   c.address = std::move(address);
   c.query_token = std::move(query_token);
+  c.opened_ms = now_ms;
   c.last_seen_ms = now_ms;
   conns_[id] = std::move(c);
 }
@@ -92,6 +93,17 @@ std::vector<ConnectionId> ConnectionRegistry::silent_players(std::int64_t cutoff
   std::vector<ConnectionId> out;
   for (const auto& [id, c] : conns_)
     if (c.role == ConnRole::player && c.last_seen_ms < cutoff_ms) out.push_back(id);
+  return out;
+}
+
+std::vector<ConnectionId> ConnectionRegistry::unidentified(std::optional<std::int64_t> connect_cutoff_ms,
+                                                           std::optional<std::int64_t> identify_cutoff_ms) const {
+  std::vector<ConnectionId> out;
+  for (const auto& [id, c] : conns_) {
+    const bool no_connect = !c.connected && connect_cutoff_ms && c.opened_ms < *connect_cutoff_ms;
+    const bool no_role = c.role == ConnRole::none && identify_cutoff_ms && c.opened_ms < *identify_cutoff_ms;
+    if (no_connect || no_role) out.push_back(id);
+  }
   return out;
 }
 

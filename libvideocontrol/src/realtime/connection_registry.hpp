@@ -26,6 +26,7 @@ struct Conn {
   Actor actor;             // control sockets
   std::string device_id;   // players
   std::string org;         // organisation of the player's device or the control's actor
+  std::int64_t opened_ms = 0;
   std::int64_t last_seen_ms = 0;
   std::int64_t status_window_ms = 0;  // player/status rate limit: the current window's start
   int status_count = 0;               // and the reports in it
@@ -61,6 +62,10 @@ class ConnectionRegistry {
   std::vector<ConnectionId> controls_of(const std::string& org) const;
   // Players not heard from since cutoff_ms.
   std::vector<ConnectionId> silent_players(std::int64_t cutoff_ms) const;
+  // Connections opened before connect_cutoff_ms that never sent CONNECT, and those opened before
+  // identify_cutoff_ms that are neither a player nor a control panel (a cutoff of nullopt: no limit).
+  std::vector<ConnectionId> unidentified(std::optional<std::int64_t> connect_cutoff_ms,
+                                         std::optional<std::int64_t> identify_cutoff_ms) const;
   // One entry per device with a player here.
   std::vector<Presence::Held> held_devices() const;
   bool holds(const std::string& device_id) const;

@@ -468,11 +468,17 @@ void RealtimeHub::on_close(ConnectionId id) {
 }
 
 void RealtimeHub::sweep() {
-  std::vector<ConnectionId> silent;
+  std::vector<ConnectionId> silent, unidentified;
   std::vector<Presence::Held> live;  // the devices held here
   {
     std::lock_guard lock(impl_->mu);
     silent = impl_->registry.silent_players(impl_->now() - impl_->options.player_timeout.count());
+    const auto cutoff = [&](std::chrono::milliseconds timeout) -> std::optional<std::int64_t> {
+      if (timeout.count() <= 0) return std::nullopt;
+      return impl_->now() - timeout.count();
+    };
+    unidentified = impl_->registry.unidentified(cutoff(impl_->options.connect_timeout),
+                                                cutoff(impl_->options.identify_timeout));
     live = impl_->registry.held_devices();
   }
   // One batch for all of them: one lock in-process, one round trip to Redis (not one per device).
@@ -499,6 +505,13 @@ void RealtimeHub::sweep() {
   for (auto id : silent) {
     impl_->close_connection(id);
     on_close(id);  // gone now, whatever the transport does later
+  }
+  if (!unidentified.empty())
+    log_debug("closed realtime connections that neither connected nor identified in time",
+              {{"connections", static_cast<std::uint64_t>(unidentified.size())}});
+  for (auto id : unidentified) {
+    impl_->close_connection(id);
+    on_close(id);
   }
 }
 

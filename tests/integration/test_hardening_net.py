@@ -1,0 +1,432 @@
+#!/usr/bin/python3
+"""Integration test of the network layer's defences (issue 16), against the real server binary on
+127.0.0.1: bounded realtime queues (a client that never reads is dropped and counted), request
+framing (Transfer-Encoding, Host), security headers, realtime connections that never CONNECT or
+never identify, the per-address connection cap, and running out of file descriptors.
+
+Usage:
+    /usr/bin/python3 tests/integration/test_hardening_net.py --binary PATH/videocontrol-server [unittest args]
+
+Raw sockets speak HTTP and WebSocket by hand, to send what no library would. Only the Python 3
+standard library (and api_support).
+"""
+
+import base64
+import json
+import os
+import re
+import resource
+import socket
+import struct
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import api_support  # noqa: E402
+from api_support import ADMIN_PASSWORD, ApiTestCase, Server  # noqa: E402
+
+WAIT = 5.0
+
+
+# --------------------------------------------------------------------------
+# raw HTTP and WebSocket
+# --------------------------------------------------------------------------
+
+def connect(port, timeout=WAIT):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def read_all(sock, timeout=WAIT):
+    """Everything the server sends until it closes (or `timeout` passes with nothing new)."""
+    sock.settimeout(timeout)
+    out = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            return out, False
+        except ConnectionResetError:
+            return out, True
+        if not chunk:
+            return out, True
+        out += chunk
+
+
+def statuses(raw):
+    return re.findall(rb"^HTTP/1\.[01] (\d{3})", raw, re.M)
+
+
+def ws_frame(text):
+    """One masked client text frame."""
+    data = text.encode() if isinstance(text, str) else text
+    head = bytes([0x81])
+    n = len(data)
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", n)
+    mask = os.urandom(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+def ws_frame_fast(data, mask=b"\x00\x00\x00\x00"):
+    """A masked frame with an all-zero mask (valid, and needs no per-byte work): for floods."""
+    n = len(data)
+    if n < 126:
+        head = bytes([0x81, 0x80 | n])
+    else:
+        head = bytes([0x81, 0x80 | 126]) + struct.pack("!H", n)
+    return head + mask + data
+
+
+class RawWs:
+    """An Engine.IO WebSocket opened by hand; reads frames only when asked."""
+
+    def __init__(self, port, query="EIO=4&transport=websocket"):
+        self.sock = connect(port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET /socket.io/?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                           % (query, key)).encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise AssertionError("no upgrade answer")
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise AssertionError("upgrade refused: %r" % head)
+        self.open = self.recv()
+
+    def send(self, text):
+        self.sock.sendall(ws_frame(text))
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+
+    def recv(self):
+        """The next text frame's text; raises ConnectionError when the server closed."""
+        self._need(2)
+        op, n = self.buf[0] & 0x0F, self.buf[1] & 0x7F
+        at = 2
+        if n == 126:
+            self._need(4)
+            n, at = struct.unpack("!H", self.buf[2:4])[0], 4
+        elif n == 127:
+            self._need(10)
+            n, at = struct.unpack("!Q", self.buf[2:10])[0], 10
+        self._need(at + n)
+        data, self.buf = self.buf[at:at + n], self.buf[at + n:]
+        if op == 8:
+            raise ConnectionError("close frame")
+        return data.decode()
+
+    def closed_by_server(self, timeout):
+        """True when the server closes within `timeout` (answering its pings meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                msg = self.recv()
+            except socket.timeout:
+                return False
+            except (ConnectionError, OSError):
+                return True
+            if msg == "2":
+                self.send("3")
+        return False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def metric(server, family, labels):
+    body = server.call("GET", "/metrics").body.decode()
+    want = "%s{%s}" % (family, ",".join('%s="%s"' % kv for kv in labels.items()))
+    for line in body.splitlines():
+        if line.startswith(want + " "):
+            return float(line.split()[-1])
+    raise AssertionError("%s not in /metrics" % want)
+
+
+# --------------------------------------------------------------------------
+# item 1: bounded realtime queues
+# --------------------------------------------------------------------------
+
+class QueueBoundTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"REALTIME_MAX_QUEUED_BYTES": "65536", "LOG_LEVEL": "warn"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_websocket_client_that_never_reads_is_dropped_and_counted(self):
+        ws = RawWs(self.server.port)
+        rss_before = rss_kib(self.server.proc.pid)
+        # Pings with the largest payload that is echoed, as fast as possible, never reading: the
+        # kernel's buffers fill (a few MiB on loopback), then the server's queue, then it gives up.
+        frame = ws_frame_fast(b"2" + b"x" * 128)
+        batch = frame * 2000  # ~270 KB
+        sent = 0
+        dropped = False
+        ws.sock.settimeout(5)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                ws.sock.sendall(batch)
+                sent += len(batch)
+            except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                dropped = True
+                break
+        rss_after = rss_kib(self.server.proc.pid)
+        ws.close()
+        print("\n  non-reading client: sent %.1f MB of pings; server RSS %d -> %d KiB (%+.1f MB)"
+              % (sent / 1e6, rss_before, rss_after, (rss_after - rss_before) / 1024.0), file=sys.stderr)
+        self.assertTrue(dropped, "the server kept a client that never reads (sent %d bytes)%s"
+                        % (sent, self.server.describe()))
+        self.assertLess(rss_after - rss_before, 64 * 1024, "RSS grew by more than 64 MiB")
+        self.assertGreaterEqual(metric(self.server, "videocontrol_connections_dropped_total", {"reason": "slow_consumer"}), 1)
+
+    def test_ping_payload_is_echoed_up_to_128_bytes_and_a_longer_one_closes(self):
+        ws = RawWs(self.server.port)
+        try:
+            ws.send("2" + "p" * 128)
+            self.assertEqual(ws.recv(), "3" + "p" * 128)
+            ws.send("2" + "p" * 100_000)
+            self.assertTrue(ws.closed_by_server(WAIT), "a 100 kB ping payload was accepted")
+        finally:
+            ws.close()
+
+    def test_polling_client_that_never_polls_is_dropped(self):
+        s = self.server
+        r = s.call("GET", "/socket.io/?EIO=4&transport=polling")
+        self.assertEqual(r.status, 200)
+        sid = json.loads(r.body.decode()[1:])["sid"]
+        # ~130 KB of pongs owed in one POST: twice the bound.
+        body = "\x1e".join(["2" + "x" * 128] * 1000)
+        conn = s.connection()
+        conn.request("POST", "/socket.io/?EIO=4&transport=polling&sid=" + sid, body=body,
+                     headers={"Content-Type": "text/plain"})
+        conn.getresponse().read()
+        conn.close()
+        r = s.call("GET", "/socket.io/?EIO=4&transport=polling&sid=" + sid)
+        # The session is gone: the poll does not get the queued pongs.
+        self.assertFalse(b"3xxxx" in r.body, "the %d bytes of pongs waited for the poll" % len(r.body))
+        self.assertEqual(r.status, 400, r.body[:200])
+        self.assertIn(b"Session ID unknown", r.body)
+        self.assertGreaterEqual(metric(s, "videocontrol_connections_dropped_total", {"reason": "slow_consumer"}), 1)
+
+
+# --------------------------------------------------------------------------
+# items 2 and 3: framing and headers
+# --------------------------------------------------------------------------
+
+class ProtocolAndHeadersTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def exchange(self, raw):
+        s = connect(self.server.port)
+        try:
+            s.sendall(raw)
+            return read_all(s)
+        finally:
+            s.close()
+
+    def test_transfer_encoding_not_ending_in_chunked_is_400_and_never_a_second_request(self):
+        smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        for te in (b"Transfer-Encoding: gzip\r\n", b"Transfer-Encoding: chunked, identity\r\n",
+                   b"Transfer-Encoding: gzip\r\nContent-Length: %d\r\n" % len(smuggled),
+                   b"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"):
+            with self.subTest(te=te):
+                raw, closed = self.exchange(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n" + te + b"\r\n" + smuggled)
+                self.assertEqual(statuses(raw), [b"400"], raw)
+                self.assertTrue(closed, "the connection stayed open")
+        # Chunked (last) is still fine: the body is read and the route answers (401: bad password).
+        body = b'{"username":"admin","password":"wrong"}'
+        raw, _ = self.exchange(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                               b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+                               % (len(body), body))
+        self.assertEqual(statuses(raw), [b"401"], raw)
+
+    def test_host_is_required_in_http_1_1_only(self):
+        raw, closed = self.exchange(b"GET /healthz HTTP/1.1\r\n\r\n")
+        self.assertEqual(statuses(raw), [b"400"], raw)
+        self.assertTrue(closed)
+        raw, _ = self.exchange(b"GET /healthz HTTP/1.0\r\n\r\n")
+        self.assertEqual(statuses(raw), [b"200"], raw)
+
+    def test_security_headers(self):
+        s = self.server
+        r = s.call("GET", "/healthz")
+        self.assertEqual(r.headers.get("x-content-type-options"), "nosniff")
+        self.assertEqual(r.headers.get("x-frame-options"), "DENY")
+        self.assertEqual(r.headers.get("server"), "videocontrol")  # no version unless asked
+        # 404s and Engine.IO answers too.
+        self.assertEqual(s.call("GET", "/nowhere").headers.get("x-content-type-options"), "nosniff")
+        # The pages: a strict CSP that forbids framing.
+        page = s.call("GET", "/signin")
+        self.assertEqual(page.status, 200)
+        csp = page.headers.get("content-security-policy", "")
+        self.assertIn("frame-ancestors 'none'", csp)
+        self.assertIn("script-src 'self'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(page.headers.get("x-frame-options"), "DENY")
+        # Tokens and authenticated JSON are never stored by a cache.
+        login = s.call("POST", "/api/v1/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
+        self.assertEqual(login.status, 200)
+        self.assertEqual(login.headers.get("cache-control"), "no-store")
+        token = login.json()["access_token"]
+        me = s.call("GET", "/api/v1/devices", token=token)
+        self.assertEqual(me.status, 200)
+        self.assertEqual(me.headers.get("cache-control"), "no-store")
+
+
+# --------------------------------------------------------------------------
+# item 2: realtime connections that never CONNECT or never identify
+# --------------------------------------------------------------------------
+
+class RealtimeTimeoutsTest(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"REALTIME_CONNECT_TIMEOUT_MS": "1000", "REALTIME_IDENTIFY_TIMEOUT_MS": "2000"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_silent_and_anonymous_connections_are_dropped_panels_stay(self):
+        s = self.server
+        token = s.token("admin", ADMIN_PASSWORD)["access_token"]
+        never_connects = RawWs(s.port)
+        anonymous = RawWs(s.port)
+        anonymous.send("40")
+        self.assertTrue(anonymous.recv().startswith("40{"))
+        panel = RawWs(s.port)
+        panel.send('40{"token":"%s"}' % token)
+        self.assertTrue(panel.recv().startswith("40{"))
+        r = s.call("GET", "/socket.io/?EIO=4&transport=polling")
+        polling_sid = json.loads(r.body.decode()[1:])["sid"]
+        started = time.monotonic()
+        try:
+            # The hub sweeps every 5 s: CONNECT is due after 1 s, identification after 2 s.
+            self.assertTrue(never_connects.closed_by_server(9), "a connection without CONNECT stayed")
+            self.assertTrue(anonymous.closed_by_server(max(0.1, 9 - (time.monotonic() - started))),
+                            "a connection that never identified stayed")
+            r = s.call("GET", "/socket.io/?EIO=4&transport=polling&sid=" + polling_sid)
+            self.assertTrue(r.status == 400 or r.body == b"1", (r.status, r.body))
+            # The panel (token at CONNECT) is still there after the sweeps.
+            remaining = 11 - (time.monotonic() - started)
+            self.assertFalse(panel.closed_by_server(max(0.5, remaining)), "an authenticated panel was dropped")
+        finally:
+            for w in (never_connects, anonymous, panel):
+                w.close()
+
+
+# --------------------------------------------------------------------------
+# item 4: per-address cap and descriptor exhaustion
+# --------------------------------------------------------------------------
+
+class ConnectionLimitsTest(ApiTestCase):
+    def test_connections_per_address_are_capped_and_the_version_header_is_opt_in(self):
+        s = Server(env={"MAX_CONNECTIONS_PER_ADDRESS": "4", "SERVER_HEADER_VERSION": "true"})
+        held = []
+        try:
+            self.assertTrue(s.call("GET", "/healthz").headers.get("server", "").startswith("videocontrol/"))
+            held = [connect(s.port) for _ in range(4)]
+            time.sleep(0.3)  # all four accepted
+            extra = connect(s.port)
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            raw, closed = read_all(extra, timeout=3)
+            extra.close()
+            self.assertTrue(closed)
+            self.assertEqual(raw, b"", "a fifth connection from one address was served")
+            held.pop().close()
+            time.sleep(0.3)
+            self.assertEqual(s.call("GET", "/healthz").status, 200)
+            self.assertGreaterEqual(metric(s, "videocontrol_connections_dropped_total", {"reason": "address_limit"}), 1)
+        finally:
+            for h in held:
+                h.close()
+            s.cleanup()
+
+    def test_out_of_descriptors_backs_off_logs_little_and_recovers(self):
+        s = Server(env={"MAX_CONNECTIONS_PER_ADDRESS": "0", "LOG_LEVEL": "warn"})
+        clients = []
+        try:
+            pid = s.proc.pid
+            open_now = len(os.listdir("/proc/%d/fd" % pid))
+            limit = open_now + 24
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, limit))
+            # More connections than the server has descriptors left: the kernel completes them all
+            # (the backlog), the server accepts until EMFILE.
+            for _ in range(80):
+                clients.append(connect(s.port))
+            time.sleep(0.5)
+            with open(s.log_path, "rb") as f:
+                log_before = f.read().count(b"\n")
+            cpu_before = cpu_seconds(pid)
+            time.sleep(2.0)
+            cpu_used = cpu_seconds(pid) - cpu_before
+            with open(s.log_path, "rb") as f:
+                text = f.read()
+            new_lines = text.count(b"\n") - log_before
+            print("\n  out of descriptors: %.2f s CPU in 2 s, %d log lines in 2 s, %d accept-failure lines in all"
+                  % (cpu_used, new_lines, text.count(b"accept failed")), file=sys.stderr)
+            self.assertIn(b"accept failed", text, "the server never ran out of descriptors%s" % s.describe())
+            self.assertLess(cpu_used, 0.5, "the accept loop spins")
+            self.assertLess(new_lines, 10, "the log is flooded")
+            for c in clients:
+                c.close()
+            clients = []
+            deadline = time.monotonic() + 10
+            ok = False
+            while time.monotonic() < deadline and not ok:
+                try:
+                    ok = s.call("GET", "/healthz").status == 200
+                except OSError:
+                    time.sleep(0.2)
+            self.assertTrue(ok, "not serving again after the connections closed%s" % s.describe())
+            self.assertGreaterEqual(metric(s, "videocontrol_connections_dropped_total", {"reason": "no_descriptors"}), 1)
+        finally:
+            for c in clients:
+                c.close()
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    api_support.run_main()
