@@ -200,6 +200,20 @@ const Setting kSettings[] = {
        c.login_attempts = *r;
        return {};
      }},
+    {"LOGIN_HASH_CONCURRENCY", "login-hash-concurrency", "password hashes (sign-ins, password changes) at once; others wait up to 10 s; a second sign-in of an account meanwhile gets 429 (default 0 = half the cores)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<unsigned>(n, v, 0, 256, "a count (0 = half the cores)");
+       if (!r) return std::move(r).error();
+       c.login_hash_concurrency = *r;
+       return {};
+     }},
+    {"AUDIT_RETENTION_DAYS", "audit-retention-days", "audit entries older than this many days are deleted (hourly); 0 = kept forever (default 365)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 0, 36'500, "days (0 = forever)");
+       if (!r) return std::move(r).error();
+       c.audit_retention_days = *r;
+       return {};
+     }},
     {"MAX_UPLOAD_BYTES", "max-upload-bytes", "largest file accepted by an upload (default 5368709120 = 5 GiB)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        auto r = parse_uint<std::uint64_t>(n, v, 1, std::uint64_t{1} << 50, "a byte count");
@@ -753,6 +767,8 @@ InstallationOptions to_installation_options(const Config& c) {
   o.jwt_secret = c.jwt_secret;
   o.rate_limit_per_minute = c.rate_limit_per_minute;
   o.login_attempts = c.login_attempts;
+  o.password_hash_concurrency = c.login_hash_concurrency;
+  o.audit_retention = std::chrono::hours(24 * static_cast<std::int64_t>(c.audit_retention_days));
   o.max_upload_bytes = c.max_upload_bytes;
   // load_config accepted only these names.
   o.device_credentials = parse_credential_policy(c.device_credentials).value_or(CredentialPolicy::required);

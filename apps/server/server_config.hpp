@@ -46,6 +46,8 @@ struct Config {
   std::vector<std::string> trusted_proxies;   // addresses whose X-Forwarded-For is believed
   std::int64_t rate_limit_per_minute = 600;   // API requests per key or user
   std::int64_t login_attempts = 5;
+  unsigned login_hash_concurrency = 0;          // password hashes at once; 0 = half the cores
+  std::uint32_t audit_retention_days = 365;     // 0 = keep the audit log forever
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget
   std::string device_credentials = "off";       // off, optional, required

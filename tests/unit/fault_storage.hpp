@@ -213,6 +213,7 @@ class Audit final : public AuditRepository {
   VC_FAULT_FWD(Result<void>, append, (const AuditEntry& e), (e))
   VC_FAULT_FWD(Result<std::vector<AuditEntry>>, list, (const AuditQuery& q), (q))
   VC_FAULT_FWD(Result<i64>, count, (), ())
+  VC_FAULT_FWD(Result<i64>, prune, (i64 before, int n), (before, n))
 #undef kName
  private:
   AuditRepository& inner_;

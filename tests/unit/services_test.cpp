@@ -9,10 +9,13 @@
 
 #include "services/context.hpp"
 #include "services_world.hpp"
+#include "videocontrol/audit.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/clock.hpp"
+#include "videocontrol/installation.hpp"
+#include "videocontrol/json_writer.hpp"
 #include "videocontrol/permissions.hpp"
 #include "videocontrol/rate_limiter.hpp"
 #include "videocontrol/services.hpp"
@@ -304,6 +307,60 @@ TEST_CASE("rate limiters take a negative cost as tokens given back, never above 
   CHECK_FALSE(limiter->check("k", 3, window, -4).allowed);  // beyond -limit: a broken precondition
 }
 
+TEST_CASE("an audit entry is bounded whatever the request carried") {
+  World w;
+  const std::string huge(1 << 20, 'x');                       // a 1 MiB user name
+  (void)w.svc->auth().login(huge, "wrong-password-1", "192.0.2.9");
+  auto failed = audit_of(w, "auth.login_failed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].details_json.size() < 600);
+  CHECK(failed[0].details_json.find("\xE2\x80\xA6") != std::string::npos);  // marked as cut
+  // A multi-byte character is never cut in half: the cut (at 253 bytes) falls inside the first 'я'.
+  auto admin = w.user_in(w.org("org-clip"), "clipper", "admin");
+  const std::string name = std::string(252, 'a') + "\xd1\x8f\xd1\x8f\xd1\x8f";
+  REQUIRE(w.svc->audit().record(admin, "test.clip", "thing", "id-1", admin.organization_id,
+                                JsonWriter().begin_object().key("name").value(name).end_object().str()).ok());
+  auto clipped = audit_of(w, "test.clip");
+  REQUIRE(clipped.size() == 1);
+  const auto& d = clipped[0].details_json;
+  CHECK(d.find(std::string(252, 'a') + "\xE2\x80\xA6\"") != std::string::npos);
+  CHECK(d.size() <= 256 + 16);
+  // A details document of many short strings is dropped with a note rather than stored whole.
+  JsonWriter many;
+  many.begin_object().key("items").begin_array();
+  for (int i = 0; i < 2000; ++i) many.value("item-" + std::to_string(i));
+  many.end_array().end_object();
+  REQUIRE(w.svc->audit().record(admin, "test.many", "thing", "id-2", admin.organization_id, many.str()).ok());
+  auto dropped = audit_of(w, "test.many");
+  REQUIRE(dropped.size() == 1);
+  CHECK(dropped[0].details_json.find("details_dropped") != std::string::npos);
+}
+
+TEST_CASE("audit retention deletes entries older than the window, in batches, and only for the system") {
+  World w;
+  auto a = w.org("org-retention");
+  auto admin = w.user_in(a, "keeper", "admin");
+  REQUIRE(w.storage->transact([&](StorageSession& s) -> Result<void> {
+    for (int i = 0; i < 12'000; ++i) {
+      AuditEntry e;
+      e.actor_kind = "system";
+      e.action = "test.old";
+      e.at_ms = w.clock->now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 400)).count();
+      VC_TRY(s.audit().append(e));
+    }
+    return {};
+  }).ok());
+  REQUIRE(w.svc->audit().record(admin, "test.recent", "thing", "id", a.id).ok());
+  CHECK(w.svc->audit().prune(admin, std::chrono::hours(24 * 365)).error().code == ErrorCode::forbidden);
+  auto n = w.svc->audit().prune(Actor::system(), std::chrono::hours(24 * 365));
+  REQUIRE(n.ok());
+  CHECK(*n == 12'000);  // three batches
+  CHECK(audit_of(w, "test.old").empty());
+  CHECK(audit_of(w, "test.recent").size() == 1);
+  CHECK(*w.svc->audit().prune(Actor::system(), std::chrono::milliseconds(0)) == 0);  // 0 keeps everything
+  CHECK(audit_of(w, "test.recent").size() == 1);
+}
+
 TEST_CASE("API keys authenticate with their scopes until revoked or expired") {
   World w;
   auto a = w.org("org-keys");
@@ -383,4 +440,43 @@ TEST_CASE("the audit log records who did what, and admins see only their organis
   CHECK(page2->items.front().id < page1->items.back().id);
   auto viewer = w.user_in(a, "viewer_audit", "viewer");
   CHECK(w.svc->audit().list(viewer, {}).error().code == ErrorCode::forbidden);
+}
+
+TEST_CASE("an installation prunes the audit log by itself, a second after it opens") {
+  test::TempDir dir;
+  InstallationOptions o;
+  o.data_dir = dir.path().string();
+  o.admin_password = "Retention-pass-1";
+  o.run_pipeline = false;
+  o.drive_schedules = false;
+  o.run_webhooks = false;
+  o.audit_retention = std::chrono::hours(24);
+  auto inst = Installation::open(o);
+  REQUIRE_MESSAGE(inst.ok(), (inst.ok() ? "" : inst.error().message));
+  const auto now = (*inst)->clock()->now_ms();
+  REQUIRE((*inst)->storage().transact([&](StorageSession& s) -> Result<void> {
+    AuditEntry old;
+    old.actor_kind = "system";
+    old.action = "test.old";
+    old.at_ms = now - 2 * 24 * 3600 * 1000LL;
+    VC_TRY(s.audit().append(old));
+    AuditEntry fresh = old;
+    fresh.action = "test.fresh";
+    fresh.at_ms = now;
+    return s.audit().append(fresh);
+  }).ok());
+  auto count = [&](const char* action) {
+    std::size_t n = 0;
+    (void)(*inst)->storage().read([&](StorageSession& s) -> Result<void> {
+      AuditQuery q;
+      q.action = action;
+      auto r = s.audit().list(q);
+      if (r) n = r->size();
+      return {};
+    });
+    return n;
+  };
+  for (int i = 0; i < 100 && count("test.old") > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(count("test.old") == 0);
+  CHECK(count("test.fresh") == 1);
 }

@@ -4,6 +4,7 @@
 
 #include "videocontrol/export.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ class VC_API AuditLog {
   // Records an action outside any other change (e.g. a failed sign-in).
   Result<void> record(const Actor& actor, std::string_view action, std::string_view object_type,
                       std::string_view object_id, std::string_view organization_id, std::string_view details_json = "{}");
+  // Retention: deletes entries older than `keep`, in batches; returns how many. The Installation
+  // runs it hourly (InstallationOptions::audit_retention). Errors: forbidden unless the system actor.
+  Result<std::int64_t> prune(const Actor& actor, std::chrono::milliseconds keep);
 
  private:
   ServiceContext& ctx_;

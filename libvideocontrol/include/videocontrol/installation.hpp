@@ -62,6 +62,10 @@ struct VC_API InstallationOptions {
   std::string jwt_secret;               // empty: generated once and kept in the database
   std::int64_t rate_limit_per_minute = 600;
   std::int64_t login_attempts = 5;
+  unsigned password_hash_concurrency = 0;  // ServiceOptions: 0 = half the cores, at least 1
+  // Audit entries older than this are deleted (a second after open, then hourly); 0 = kept forever.
+  std::chrono::hours audit_retention{24 * 365};
+  bool prune_audit = true;  // false: this process never prunes (vcctl's local mode)
   std::uint64_t max_upload_bytes = 5ull << 30;
   CredentialPolicy device_credentials = CredentialPolicy::off;
   std::chrono::milliseconds player_timeout{30'000};  // a player silent this long is gone

@@ -119,6 +119,8 @@ class VC_API AuditRepository {
   // Newest first.
   virtual Result<std::vector<AuditEntry>> list(const AuditQuery& query) = 0;
   virtual Result<std::int64_t> count() = 0;
+  // Deletes up to `max_rows` of the oldest entries recorded before `before_ms`; returns how many.
+  virtual Result<std::int64_t> prune(std::int64_t before_ms, int max_rows) = 0;
 };
 
 class VC_API SettingRepository {

@@ -1,9 +1,13 @@
 #include "videocontrol/installation.hpp"
 
 #include <filesystem>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
 
 #include "services/context.hpp"  // VC_ASSIGN
 
+#include "videocontrol/audit.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
 #include "videocontrol/cache.hpp"
@@ -24,6 +28,48 @@
 
 namespace vc {
 
+namespace {
+
+// Audit retention: a thread that prunes the audit log a second after the start and then hourly.
+// Every instance runs one; pruning is idempotent.
+class AuditPruner {
+ public:
+  AuditPruner(Services& services, std::chrono::milliseconds keep) : services_(services), keep_(keep) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~AuditPruner() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    auto wait = std::chrono::milliseconds(1000);
+    while (!cv_.wait_for(lock, wait, [&] { return stop_; })) {
+      lock.unlock();
+      auto n = services_.audit().prune(Actor::system(), keep_);
+      if (!n) log_warn("audit retention: pruning failed", {{"error", n.error().message}});
+      else if (*n > 0) log_info("audit retention: old entries deleted", {{"entries", *n}});
+      lock.lock();
+      wait = std::chrono::hours(1);
+    }
+  }
+
+  Services& services_;
+  const std::chrono::milliseconds keep_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 // Members in dependency order: each is destroyed before what it uses.
 struct Installation::Impl {
   InstallationOptions options;
@@ -39,6 +85,7 @@ struct Installation::Impl {
   std::unique_ptr<ContentPipeline> pipeline;  // stopped (its tools killed) before the services go
   std::unique_ptr<WebhookDispatcher> webhooks;  // after the hub: fans out the hub's last events
   std::unique_ptr<RealtimeHub> hub;
+  std::unique_ptr<AuditPruner> audit_pruner;  // uses the services: goes first
 };
 
 Installation::Installation() : impl_(std::make_unique<Impl>()) {}
@@ -105,6 +152,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.jwt_secret = o.jwt_secret;
   so.api_requests_per_minute = o.rate_limit_per_minute;
   so.login_attempts = o.login_attempts;
+  so.password_hash_concurrency = o.password_hash_concurrency;
   so.max_upload_bytes = o.max_upload_bytes;
   so.device_credentials = o.device_credentials;
   so.derived_dir = (std::filesystem::path(o.content_dir) / "derived").string();
@@ -129,6 +177,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   // Always fans out this process's events (vcctl's local mode too); delivers when run_webhooks.
   in.webhooks = std::make_unique<WebhookDispatcher>(*in.services, *in.storage, so.webhooks, o.instance_id);
   in.webhooks->start();
+  if (o.audit_retention.count() > 0 && o.prune_audit)
+    in.audit_pruner = std::make_unique<AuditPruner>(*in.services, o.audit_retention);
   RealtimeOptions ro;
   ro.player_timeout = o.player_timeout;
   ro.connect_timeout = o.realtime_connect_timeout;

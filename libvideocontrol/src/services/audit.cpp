@@ -1,12 +1,57 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "context.hpp"
 #include "validation.hpp"
 #include "videocontrol/permissions.hpp"
 
 namespace vc {
+namespace {
+
+// What one audit entry may hold, whatever a request carried (a sign-in with a 1 MB user name).
+constexpr std::size_t kAuditText = 256;      // each string field and each string in the details
+constexpr std::size_t kAuditDetails = 4096;  // the details document as a whole
+
+// At most `max` bytes, cut at a UTF-8 character boundary, "…" marking the cut.
+std::string clip(std::string_view s, std::size_t max = kAuditText) {
+  if (s.size() <= max) return std::string(s);
+  std::size_t n = max - 3;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return std::string(s.substr(0, n)) + "\xE2\x80\xA6";
+}
+
+void clip_strings(rapidjson::Value& v, rapidjson::Document::AllocatorType& a) {
+  if (v.IsString()) {
+    if (v.GetStringLength() > kAuditText) {
+      const std::string c = clip(std::string_view(v.GetString(), v.GetStringLength()));
+      v.SetString(c.c_str(), static_cast<rapidjson::SizeType>(c.size()), a);
+    }
+  } else if (v.IsObject()) {
+    for (auto& m : v.GetObject()) clip_strings(m.value, a);
+  } else if (v.IsArray()) {
+    for (auto& x : v.GetArray()) clip_strings(x, a);
+  }
+}
+
+// Strings clipped; a document still too large (or not JSON) is replaced by a note saying so.
+std::string bounded_details(std::string json) {
+  if (json.size() <= kAuditText) return json;
+  rapidjson::Document d;
+  d.Parse(json.c_str(), json.size());
+  if (d.HasParseError()) return R"({"details_dropped":"not JSON"})";
+  clip_strings(d, d.GetAllocator());
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  d.Accept(w);
+  if (sb.GetSize() > kAuditDetails) return fmt::format(R"({{"details_dropped":"{} bytes"}})", sb.GetSize());
+  return std::string(sb.GetString(), sb.GetSize());
+}
+
+}  // namespace
 
 AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::string_view action,
                        std::string_view object_type, std::string_view object_id, std::string_view organization_id,
@@ -35,7 +80,9 @@ AuditEntry audit_entry(const ServiceContext& ctx, const Actor& actor, std::strin
       details_json.insert(open + 1, empty ? mark : mark + ",");
     }
   }
-  e.details_json = std::move(details_json);
+  e.details_json = bounded_details(std::move(details_json));
+  e.object_id = clip(e.object_id);
+  e.address = clip(e.address);
   e.at_ms = ctx.now_ms();
   return e;
 }
@@ -74,6 +121,18 @@ Result<void> AuditLog::record(const Actor& actor, std::string_view action, std::
     return s.audit().append(
         audit_entry(ctx_, actor, action, object_type, object_id, organization_id, std::string(details_json)));
   });
+}
+
+Result<std::int64_t> AuditLog::prune(const Actor& actor, std::chrono::milliseconds keep) {
+  if (actor.kind != Actor::Kind::system) return make_error(ErrorCode::forbidden, "only the installation prunes the audit log");
+  if (keep.count() <= 0) return std::int64_t{0};
+  const std::int64_t before = ctx_.now_ms() - keep.count();
+  std::int64_t total = 0;
+  for (;;) {  // short transactions: writers are not held up by a large first prune
+    VC_ASSIGN(auto n, write_value<std::int64_t>(ctx_.storage, [&](StorageSession& s) { return s.audit().prune(before, 5000); }));
+    total += n;
+    if (n < 5000) return total;
+  }
 }
 
 }  // namespace vc

@@ -65,6 +65,20 @@ Result<std::int64_t> SociAudit::count() {
   });
 }
 
+Result<std::int64_t> SociAudit::prune(std::int64_t before_ms, int max_rows) {
+  return guarded([&]() -> Result<std::int64_t> {
+    // Ids grow with time (append-only), so the oldest rows come first in id order and the scan
+    // stops after max_rows of them.
+    long long before = before_ms;
+    int limit = max_rows;
+    soci::statement st = (s_.prepare << "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at_ms < :t "
+                                        "ORDER BY id LIMIT :n)",
+                          soci::use(before), soci::use(limit));
+    st.execute(true);
+    return static_cast<std::int64_t>(st.get_affected_rows());
+  });
+}
+
 Result<std::optional<std::string>> SociSettings::get(std::string_view key) {
   return guarded([&]() -> Result<std::optional<std::string>> {
     std::string k(key), value;

@@ -76,6 +76,7 @@ class SociAudit final : public AuditRepository {
   Result<void> append(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> list(const AuditQuery& query) override;
   Result<std::int64_t> count() override;
+  Result<std::int64_t> prune(std::int64_t before_ms, int max_rows) override;
 
  private:
   soci::session& s_;
