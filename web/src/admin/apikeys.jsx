@@ -1,13 +1,13 @@
 // API keys of the organisation: for scripts and integrations (X-API-Key header). An admin names a
 // key, picks its scopes and an optional expiry; the secret is shown once, right after creating it,
 // with a copy button. Revoking is immediate.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import './org.css';
 import { api } from '../common/api.js';
 import { formatAgo, formatTime, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
 import { useApp } from './context.js';
-import { Field, FormError, SubmitButton, formatDate, query, useAction, usePaged } from './org/shared.jsx';
+import { Field, FormError, SecretField, SubmitButton, formatDate, query, useAction, usePaged } from './org/shared.jsx';
 
 const SCOPES = ['read', 'control', 'write'];
 const EXPIRY = [
@@ -113,45 +113,13 @@ function CreateKeyForm({ onCancel, onCreated }) {
 
 // The secret, once: selected, with a copy button that falls back to the selection.
 function SecretView({ created, onDone }) {
-  const ref = useRef(null);
-  const [copied, setCopied] = useState('');
-  useEffect(() => {
-    ref.current?.focus();
-    ref.current?.select();
-  }, []);
-  const copy = async () => {
-    const input = ref.current;
-    try {
-      await navigator.clipboard.writeText(created.key);
-      setCopied('ok');
-      return;
-    } catch {}
-    // No clipboard API (plain http on another host, or denied): select it and try the old way.
-    input.focus();
-    input.select();
-    let ok = false;
-    try {
-      ok = document.execCommand('copy');
-    } catch {}
-    setCopied(ok ? 'ok' : 'manual');
-  };
   return (
     <div data-testid="key-secret-view">
       <div class="alert warn" role="alert">
         <strong>{t('keys.secret_once')}</strong> {t('keys.secret_once_detail')}
       </div>
-      <div class="field">
-        <label for="key-secret">{t('keys.secret_label', { name: created.name })}</label>
-        <div class="input-with-buttons">
-          <input id="key-secret" ref={ref} class="secret" readOnly value={created.key} spellcheck={false} onFocus={(e) => e.currentTarget.select()} data-testid="key-secret" />
-          <button type="button" class="primary" onClick={copy} data-testid="key-copy">
-            {t('keys.copy')}
-          </button>
-        </div>
-        <div class="hint" aria-live="polite">
-          {copied === 'ok' ? t('keys.copied') : copied === 'manual' ? t('keys.copy_manual') : ''}
-        </div>
-      </div>
+      <SecretField id="key-secret" label={t('keys.secret_label', { name: created.name })} value={created.key} testid="key"
+                   manualHint={t('keys.copy_manual')} />
       <p class="hint">
         {t('keys.usage_hint')} <code>X-API-Key: {created.prefix}…</code>
       </p>

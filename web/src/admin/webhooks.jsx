@@ -9,7 +9,7 @@ import { api } from '../common/api.js';
 import { formatAgo, formatTime, t } from '../common/i18n.js';
 import { Modal, errorText, toast, useConfirm } from '../common/ui.jsx';
 import { useApp } from './context.js';
-import { Field, SubmitButton, query, useAction } from './org/shared.jsx';
+import { Field, SecretField, SubmitButton, query, useAction } from './org/shared.jsx';
 
 // The events a webhook may subscribe to (webhook_events() in the library, without "ping").
 export const EVENTS = [
@@ -165,44 +165,13 @@ function WebhookForm({ hook, onCancel, onSaved }) {
 
 // The signing secret, once: selected, with a copy button that falls back to the selection.
 function SecretView({ hook, rotated, onDone }) {
-  const ref = useRef(null);
-  const [copied, setCopied] = useState('');
-  useEffect(() => {
-    ref.current?.focus();
-    ref.current?.select();
-  }, []);
-  const copy = async () => {
-    const input = ref.current;
-    try {
-      await navigator.clipboard.writeText(hook.secret);
-      setCopied('ok');
-      return;
-    } catch {}
-    input.focus();
-    input.select();
-    let ok = false;
-    try {
-      ok = document.execCommand('copy');
-    } catch {}
-    setCopied(ok ? 'ok' : 'manual');
-  };
   return (
     <div data-testid="hook-secret-view">
       <div class="alert warn" role="alert">
         <strong>{t('webhooks.secret_once')}</strong> {t(rotated ? 'webhooks.secret_once_rotated' : 'webhooks.secret_once_detail')}
       </div>
-      <div class="field">
-        <label for="hook-secret">{t('webhooks.secret_label')}</label>
-        <div class="input-with-buttons">
-          <input id="hook-secret" ref={ref} class="secret" readOnly value={hook.secret} spellcheck={false} onFocus={(e) => e.currentTarget.select()} data-testid="hook-secret" />
-          <button type="button" class="primary" onClick={copy} data-testid="hook-copy">
-            {t('keys.copy')}
-          </button>
-        </div>
-        <div class="hint" aria-live="polite">
-          {copied === 'ok' ? t('keys.copied') : copied === 'manual' ? t('webhooks.copy_manual') : ''}
-        </div>
-      </div>
+      <SecretField id="hook-secret" label={t('webhooks.secret_label')} value={hook.secret} testid="hook"
+                   manualHint={t('webhooks.copy_manual')} />
       <p class="hint">
         {t('webhooks.signature_hint')} <code>X-VideoControl-Signature: sha256=HMAC(secret, timestamp + "." + body)</code>
       </p>

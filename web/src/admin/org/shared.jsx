@@ -339,3 +339,44 @@ export function shortId(id) {
   if (!id) return '';
   return id.length > 12 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
+
+// A secret shown once (an API key, a webhook's signing secret): selected for copying, with a copy
+// button that falls back to the old copy command, then to "select and copy by hand".
+export function SecretField({ id, label, value, testid, manualHint }) {
+  const ref = useRef(null);
+  const [copied, setCopied] = useState('');
+  useEffect(() => {
+    ref.current?.focus();
+    ref.current?.select();
+  }, []);
+  const copy = async () => {
+    const input = ref.current;
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied('ok');
+      return;
+    } catch {}
+    // No clipboard API (plain http on another host, or denied): select it and try the old way.
+    input.focus();
+    input.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {}
+    setCopied(ok ? 'ok' : 'manual');
+  };
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <div class="input-with-buttons">
+        <input id={id} ref={ref} class="secret" readOnly value={value} spellcheck={false} onFocus={(e) => e.currentTarget.select()} data-testid={`${testid}-secret`} />
+        <button type="button" class="primary" onClick={copy} data-testid={`${testid}-copy`}>
+          {t('keys.copy')}
+        </button>
+      </div>
+      <div class="hint" aria-live="polite">
+        {copied === 'ok' ? t('keys.copied') : copied === 'manual' ? manualHint : ''}
+      </div>
+    </div>
+  );
+}
