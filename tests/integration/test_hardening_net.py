@@ -25,6 +25,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
 from api_support import ADMIN_PASSWORD, ApiTestCase, Server  # noqa: E402
+from test_media import vm_kib  # noqa: E402
 
 WAIT = 5.0
 
@@ -153,14 +154,6 @@ class RawWs:
             pass
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -191,7 +184,7 @@ class QueueBoundTest(ApiTestCase):
 
     def test_websocket_client_that_never_reads_is_dropped_and_counted(self):
         ws = RawWs(self.server.port)
-        rss_before = rss_kib(self.server.proc.pid)
+        rss_before = vm_kib(self.server.proc.pid, "VmRSS")
         # Pings with the largest payload that is echoed, as fast as possible, never reading: the
         # kernel's buffers fill (a few MiB on loopback), then the server's queue, then it gives up.
         frame = ws_frame_fast(b"2" + b"x" * 128)
@@ -207,7 +200,7 @@ class QueueBoundTest(ApiTestCase):
             except (BrokenPipeError, ConnectionResetError, socket.timeout):
                 dropped = True
                 break
-        rss_after = rss_kib(self.server.proc.pid)
+        rss_after = vm_kib(self.server.proc.pid, "VmRSS")
         ws.close()
         print("\n  non-reading client: sent %.1f MB of pings; server RSS %d -> %d KiB (%+.1f MB)"
               % (sent / 1e6, rss_before, rss_after, (rss_after - rss_before) / 1024.0), file=sys.stderr)
@@ -378,6 +371,10 @@ class ConnectionLimitsTest(ApiTestCase):
             held.pop().close()
             time.sleep(0.3)
             self.assertEqual(s.call("GET", "/healthz").status, 200)
+            # The server may not have seen that request's connection close yet: one more place for
+            # the metrics request.
+            held.pop().close()
+            time.sleep(0.3)
             self.assertGreaterEqual(metric(s, "videocontrol_connections_dropped_total", {"reason": "address_limit"}), 1)
         finally:
             for h in held:

@@ -28,7 +28,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
 from api_support import ApiTestCase, Server, free_port, unique  # noqa: E402
-from test_media import multipart  # noqa: E402
+from test_media import multipart, vm_kib  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 S3RVER = os.path.join(ROOT, "tests", "js", "node_modules", ".bin", "s3rver")
@@ -99,22 +99,6 @@ def fetch(url, headers=None):
     body = r.read()
     c.close()
     return r.status, {k.lower(): v for k, v in r.getheaders()}, body
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def hwm_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def sanitized(pid):
@@ -222,12 +206,12 @@ class ObjectStorage(BucketSuite):
         size = 48 * 1024 * 1024 + 12345
         data = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + os.urandom(size - 24)
         pid = self.server.proc.pid
-        before = rss_kib(pid)
+        before = vm_kib(pid, "VmRSS")
         with open("/proc/%d/clear_refs" % pid, "w") as f:
             f.write("5")  # resets the peak (VmHWM) to the current RSS
         m = t.upload("big.mp4", data)
-        after = rss_kib(pid)
-        peak = hwm_kib(pid)
+        after = vm_kib(pid, "VmRSS")
+        peak = vm_kib(pid, "VmHWM")
         key = "blobs/%s/%s" % (sha256(data)[:2], sha256(data))
         self.assertIn(key, self.s3.objects())
         sys.stderr.write("\n  [s3] 48 MiB upload: server RSS %d -> %d KiB (peak %d KiB), parts of %d MiB\n"
