@@ -365,6 +365,8 @@ class S3BlobStore final : public BlobStore {
 
   Result<int> remove_leftovers() override { return cache_->remove_leftovers(); }
 
+  Result<Reply> head_bucket() { return client_.send("HEAD", "", {}, {}); }
+
   // Sends the spooled bytes unless the bucket has them already (one HEAD); returns whether it sent.
   Result<bool> send_bytes(BlobWriter& spool, const BlobInfo& info) {
     const std::string key = key_of(info.hash);
@@ -541,8 +543,7 @@ Result<std::unique_ptr<BlobStore>> make_s3_blob_store(const S3Options& o) {
   VC_ASSIGN(auto cache, make_disk_blob_store(o.cache_dir));
   auto store = std::make_unique<S3BlobStore>(o, std::move(endpoint), std::move(cache));
   // The bucket must answer (and these credentials be accepted) before the server starts.
-  S3Client probe(o, *parse_endpoint(o.endpoint));
-  VC_ASSIGN(auto r, probe.send("HEAD", "", {}, {}));
+  VC_ASSIGN(auto r, store->head_bucket());
   if (r.status == 404) return make_error(ErrorCode::unavailable, fmt::format("S3_BUCKET: bucket '{}' does not exist", o.bucket));
   if (r.status == 403)
     return make_error(ErrorCode::unavailable, fmt::format("S3: the credentials are refused for bucket '{}'", o.bucket));
