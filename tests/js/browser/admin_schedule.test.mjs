@@ -427,8 +427,11 @@ test('assignments: weekly with two ranges and cron, with the live preview and it
 // ---- timeline -----------------------------------------------------------------------------------
 // The strip's segments against the API's timeline of the same window.
 async function checkStrip(page, device) {
-  await page.waitForSelector(`[data-testid=strip][data-device=${device}] .seg`);
-  const strip = await page.$eval(`[data-testid=strip][data-device=${device}]`, (s) => {
+  // Found and read in one evaluation: a handle from page.$ could be re-rendered (the strip reloads
+  // on change events) between the query and the read.
+  const handle = await page.waitForFunction((device) => {
+    const s = document.querySelector(`[data-testid=strip][data-device=${device}]`);
+    if (!s?.querySelector('.strip .seg')) return null;
     const box = s.querySelector('.strip').getBoundingClientRect();
     return {
       from: s.dataset.windowFrom,
@@ -437,7 +440,8 @@ async function checkStrip(page, device) {
       segs: [...s.querySelectorAll('.seg')].map((g) => ({ from: g.dataset.from, to: g.dataset.to, source: g.dataset.source, width: g.getBoundingClientRect().width, title: g.title })),
       legend: [...s.querySelectorAll('.legend li')].map((l) => l.textContent),
     };
-  });
+  }, {}, device);
+  const strip = await handle.jsonValue();
   const tl = await api('GET', `/api/v1/devices/${device}/timeline?from=${encodeURIComponent(strip.from)}&to=${encodeURIComponent(strip.to)}`);
   assert.deepEqual(
     strip.segs.map(({ from, to, source }) => ({ from, to, source })),

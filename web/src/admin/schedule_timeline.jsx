@@ -46,9 +46,10 @@ function Strip({ deviceId, date, assignments, showName }) {
   const [tl, setTl] = useState(null);
   const [error, setError] = useState(null);
   const [zone, setZone] = useState(null);
+  // A refresh of the same day (a change event, a saved assignment) keeps the strip on screen until
+  // the new timeline arrives instead of blinking to "loading"; another day shows "loading".
   useEffect(() => {
     let live = true;
-    setTl(null);
     setError(null);
     (async () => {
       // The day is the device's: its own zone, else the organisation's.
@@ -59,7 +60,7 @@ function Strip({ deviceId, date, assignments, showName }) {
       const r = await api('GET', `/api/v1/devices/${encodeURIComponent(deviceId)}/timeline?from=${encodeURIComponent(new Date(from).toISOString())}&to=${encodeURIComponent(new Date(to).toISOString())}`);
       if (live) {
         setZone(z);
-        setTl({ ...r, fromMs: from, toMs: to });
+        setTl({ ...r, date, fromMs: from, toMs: to });
       }
     })().catch((e) => live && setError(e));
     return () => {
@@ -69,7 +70,7 @@ function Strip({ deviceId, date, assignments, showName }) {
 
   const name = deviceName(data, deviceId);
   if (error) return <FormError error={error} />;
-  if (!tl) return <div class="strip-row muted small" aria-busy="true">{name}: {t('common.loading')}</div>;
+  if (!tl || tl.date !== date) return <div class="strip-row muted small" aria-busy="true">{name}: {t('common.loading')}</div>;
   const total = tl.toMs - tl.fromMs;
   const order = [];
   for (const e of tl.entries) if (e.source === 'assignment' && !order.includes(e.assignment_id)) order.push(e.assignment_id);
