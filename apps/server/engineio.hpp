@@ -24,7 +24,7 @@ struct EngineIoOptions {
   // posts but never polls). WebSockets have the same bound in the HTTP server's options.
   std::size_t max_queued_bytes = 4u << 20;
   // Called when a session is dropped for that (e.g. to count it); any thread, must not block.
-  std::function<void()> on_slow_consumer;
+  std::function<void()> on_slow_consumer{};
 };
 
 // The largest ping payload echoed in a pong ("probe" in the upgrade; clients send none otherwise).

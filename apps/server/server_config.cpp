@@ -1,5 +1,6 @@
 #include "server_config.hpp"
 
+#include "videocontrol/password.hpp"
 #include "videocontrol/webhooks.hpp"
 
 #include <charconv>
@@ -205,6 +206,20 @@ const Setting kSettings[] = {
        auto r = parse_uint<unsigned>(n, v, 0, 256, "a count (0 = half the cores)");
        if (!r) return std::move(r).error();
        c.login_hash_concurrency = *r;
+       return {};
+     }},
+    {"PASSWORD_HASH_OPS", "password-hash-ops", "Argon2id passes over memory for new password hashes (default 2; 1 … 16); existing passwords are re-hashed at their next sign-in",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 1, 16, "passes");
+       if (!r) return std::move(r).error();
+       c.password_hash_ops = *r;
+       return {};
+     }},
+    {"PASSWORD_HASH_MEMORY_KIB", "password-hash-memory-kib", "Argon2id memory per password hash in KiB (default 65536 = 64 MiB; 8 … 4194304); below the defaults start-up warns",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::uint32_t>(n, v, 8, 4u * 1024 * 1024, "KiB");
+       if (!r) return std::move(r).error();
+       c.password_hash_memory_kib = *r;
        return {};
      }},
     {"AUDIT_RETENTION_DAYS", "audit-retention-days", "audit entries older than this many days are deleted (hourly); 0 = kept forever (default 365)",
@@ -721,6 +736,10 @@ Result<Config> load_config(const EnvLookup& env, const std::vector<std::string>&
     if (!c.accel_redirect.empty())
       return make_error(ErrorCode::invalid, "ACCEL_REDIRECT: serves CONTENT_DIR/blobs, which BLOB_STORE=s3 does not use");
   }
+  if (PasswordHashCost{c.password_hash_ops, c.password_hash_memory_kib}.weaker_than_default())
+    c.warnings.push_back(fmt::format("PASSWORD_HASH_OPS={} PASSWORD_HASH_MEMORY_KIB={}: new password hashes are weaker than "
+                                     "the default (2 passes, 65536 KiB) against an attack on a stolen database",
+                                     c.password_hash_ops, c.password_hash_memory_kib));
   return c;
 }
 
@@ -768,6 +787,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.rate_limit_per_minute = c.rate_limit_per_minute;
   o.login_attempts = c.login_attempts;
   o.password_hash_concurrency = c.login_hash_concurrency;
+  o.password_hash = {c.password_hash_ops, c.password_hash_memory_kib};
   o.audit_retention = std::chrono::hours(24 * static_cast<std::int64_t>(c.audit_retention_days));
   o.max_upload_bytes = c.max_upload_bytes;
   // load_config accepted only these names.

@@ -47,6 +47,8 @@ struct Config {
   std::int64_t rate_limit_per_minute = 600;   // API requests per key or user
   std::int64_t login_attempts = 5;
   unsigned login_hash_concurrency = 0;          // password hashes at once; 0 = half the cores
+  std::uint32_t password_hash_ops = 2;          // argon2id passes (vc::PasswordHashCost)
+  std::uint32_t password_hash_memory_kib = 65'536;  // argon2id memory
   std::uint32_t audit_retention_days = 365;     // 0 = keep the audit log forever
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget

@@ -39,7 +39,7 @@ PG_DIR = None
 
 def vcctl(*args, check=True):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": tempfile.gettempdir()}
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB"):
         if k in os.environ:
             env[k] = os.environ[k]
     p = subprocess.run([VCCTL, *args], capture_output=True, env=env, timeout=600, stdin=subprocess.DEVNULL)

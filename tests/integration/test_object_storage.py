@@ -288,7 +288,7 @@ def vcctl(env, *args):
     exe = os.environ.get("VC_VCCTL") or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(api_support.BINARY))),
                                                      "cli", "vcctl")
     full = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": tempfile.gettempdir(), **env}
-    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB"):
         if k in os.environ:
             full[k] = os.environ[k]
     p = subprocess.run([exe, *args], capture_output=True, env=full, timeout=300, stdin=subprocess.DEVNULL)

@@ -41,6 +41,8 @@ PASSTHROUGH_ENV = (
     "PATH", "LANG", "LC_ALL", "TMPDIR", "TZ",
     "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
     "ASAN_SYMBOLIZER_PATH", "LLVM_SYMBOLIZER_PATH",
+    # ctest runs the suite's servers with the cheapest password hash (tests/CMakeLists.txt).
+    "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB",
 )
 
 
@@ -606,7 +608,9 @@ class FirstRunTest(ServerTestCase):
         data_dir = tempfile.mkdtemp(prefix="vc-it-")
         self.addCleanup(shutil.rmtree, data_dir, True)
 
-        first = ServerProcess(data_dir=data_dir, drop=("ADMIN_PASSWORD",))
+        # The default hash cost: a weaker one is a start-up warning, which mentions passwords.
+        DEFAULT_COST = ("ADMIN_PASSWORD", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB")
+        first = ServerProcess(data_dir=data_dir, drop=DEFAULT_COST)
         self.addCleanup(first.cleanup)
         first.wait_ready()
         out1 = first.output()
@@ -627,7 +631,7 @@ class FirstRunTest(ServerTestCase):
         rc = first.stop()
         self.assertEqual(rc, 0, "first run did not exit cleanly%s" % first.describe())
 
-        second = ServerProcess(data_dir=data_dir, drop=("ADMIN_PASSWORD",))
+        second = ServerProcess(data_dir=data_dir, drop=DEFAULT_COST)
         self.addCleanup(second.cleanup)
         second.wait_ready()
         time.sleep(0.2)
@@ -671,6 +675,12 @@ class ConfigFileTest(ServerTestCase):
         self.assertIn('"settings read from a file"', err)  # LOG_FORMAT=json from the file
         self.assertIn("NOT_A_SETTING", err)  # an unknown name is a warning, not a failure
 
+    def test_a_password_hash_cost_below_the_default_is_a_start_up_warning(self):
+        weak = self.start_server(env={"PASSWORD_HASH_OPS": "1", "PASSWORD_HASH_MEMORY_KIB": "8"})
+        self.assertIn("PASSWORD_HASH_OPS=1 PASSWORD_HASH_MEMORY_KIB=8: new password hashes are weaker", weak.stderr())
+        strong = self.start_server(env={"PASSWORD_HASH_OPS": "2", "PASSWORD_HASH_MEMORY_KIB": "65536"})
+        self.assertNotIn("PASSWORD_HASH", strong.stderr())
+
     def test_metrics_false_stops_request_and_statement_measurement(self):
         server = self.start_server(env={"METRICS": "false"})
         server.request("GET", "/healthz")
@@ -706,6 +716,10 @@ class BadConfigurationTest(ServerTestCase):
         t0 = time.monotonic()
         self._expect_startup_failure({"PORT": "abc"}, "PORT")
         self.assertLess(time.monotonic() - t0, 10.0, "bad PORT was not rejected quickly")
+
+    def test_password_hash_cost_out_of_bounds_fails_naming_the_setting(self):
+        self._expect_startup_failure({"PASSWORD_HASH_OPS": "0"}, "PASSWORD_HASH_OPS")
+        self._expect_startup_failure({"PASSWORD_HASH_MEMORY_KIB": "7"}, "PASSWORD_HASH_MEMORY_KIB")
 
     def test_unsupported_database_url_fails_naming_database_url(self):
         self._expect_startup_failure({"DATABASE_URL": "mysql://x"}, "DATABASE_URL")

@@ -46,7 +46,7 @@ class Vcctl:
         self.home = home
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home,
                     "XDG_CONFIG_HOME": os.path.join(home, "cfg"), "LANG": "C.UTF-8"}
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB"):
             if k in os.environ:
                 self.env[k] = os.environ[k]
 

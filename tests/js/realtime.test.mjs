@@ -81,7 +81,7 @@ async function startServer() {
     DATA_DIR: server.dataDir, LOG_LEVEL: "warn", ADMIN_PASSWORD, RATE_LIMIT_PER_MINUTE: "1000000",
     LOGIN_ATTEMPTS: "1000000", SHUTDOWN_TIMEOUT_MS: "2000",
   };
-  for (const k of ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LANG"]) if (process.env[k]) env[k] = process.env[k];
+  for (const k of ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LANG", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB"]) if (process.env[k]) env[k] = process.env[k];
   // With VC_TEST_POSTGRES_URL (…/postgres of a test server) the instance gets its own database.
   const pg = process.env.VC_TEST_POSTGRES_URL;
   if (pg) {

@@ -27,6 +27,7 @@ std::string png(const std::string& body) { return std::string("\x89PNG\r\n\x1a\n
 
 std::unique_ptr<vc::Installation> open_at(const fs::path& dir) {
   vc::InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.string();
   o.admin_password = kPassword;
   o.process_media = false;

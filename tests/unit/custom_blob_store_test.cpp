@@ -95,6 +95,8 @@ TEST_CASE("Installation::open uses InstallationOptions::blob_store instead of th
   auto store = std::make_shared<CountingStore>(std::move(*disk));
 
   InstallationOptions o;
+
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.file("data");
   o.admin_password = "Super-Password-1";
   o.process_media = false;  // no pipeline: only the upload's own calls
@@ -142,6 +144,7 @@ TEST_CASE("Installation::open uses InstallationOptions::blob_store instead of th
 TEST_CASE("without InstallationOptions::blob_store the disk store under content_dir is used") {
   test::TempDir dir;
   InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.file("data");
   o.admin_password = "Super-Password-1";
   o.process_media = false;

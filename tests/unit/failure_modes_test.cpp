@@ -53,12 +53,13 @@ struct FaultWorld {
 
   FaultWorld() {
     ServiceOptions o;
+    o.password_hash = vc::test::kCheapHash;
     o.clock = clock;
     o.api_requests_per_minute = 100000;
     auto s = Services::create({&storage, limiter.get(), &blobs, cache.get()}, o);
     REQUIRE(s.ok());
     svc = std::move(*s);
-    REQUIRE(bootstrap_first_run(*real, *clock, "Super-Password-1").ok());
+    REQUIRE(bootstrap_first_run(*real, *clock, "Super-Password-1", vc::test::kCheapHash).ok());
     super = login("admin", "Super-Password-1");
     org = make_org("fault-org");
     org2 = make_org("other-org");
@@ -524,6 +525,7 @@ TEST_CASE("Installation::open sweeps unreferenced bytes older than sweep_blobs_m
   namespace fs = std::filesystem;
   test::TempDir dir;
   InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.file("data");
   o.admin_password = "Super-Password-1";
   { REQUIRE(Installation::open(o).ok()); }
@@ -556,6 +558,7 @@ TEST_SUITE("blob_store") {
 TEST_CASE("the disk blob store is healthy while its folders exist, and the installation reports it") {
   test::TempDir dir;
   InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.file("data");
   o.admin_password = "Super-Password-1";
   auto inst = Installation::open(o);

@@ -207,6 +207,7 @@ TEST_CASE("the counting event bus counts publishes and deliveries") {
 TEST_CASE("an installation writes every family it documents, each with HELP and TYPE once") {
   test::TempDir dir;
   InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.path().string();
   o.admin_password = "Metrics-test-pass-1";
   o.run_pipeline = false;

@@ -31,3 +31,26 @@ TEST_CASE("argon2id hashes verify only the right password and are salted") {
   CHECK_FALSE(verify_password("S3cret-enough", ""));
   CHECK_FALSE(verify_password("S3cret-enough", "not a hash"));
 }
+
+TEST_CASE("a hash records its cost; another cost asks for a re-hash, out-of-bounds costs are refused") {
+  auto dflt = hash_password("S3cret-enough");
+  REQUIRE(dflt.ok());
+  CHECK(dflt->find("$m=65536,t=2,") != std::string::npos);  // libsodium's interactive level
+  const PasswordHashCost cheap = PasswordHashCost::minimum();
+  auto small = hash_password("S3cret-enough", cheap);
+  REQUIRE(small.ok());
+  CHECK(small->find("$m=8,t=1,") != std::string::npos);
+  CHECK(verify_password("S3cret-enough", *small));  // verification reads the cost from the hash
+  CHECK_FALSE(password_needs_rehash(*dflt, PasswordHashCost{}));
+  CHECK(password_needs_rehash(*dflt, cheap));
+  CHECK(password_needs_rehash(*small, PasswordHashCost{}));
+  CHECK(password_needs_rehash("not a hash", PasswordHashCost{}));
+  CHECK(cheap.weaker_than_default());
+  CHECK_FALSE(PasswordHashCost{}.weaker_than_default());
+  CHECK_FALSE(PasswordHashCost{3, 65'536}.weaker_than_default());
+  for (auto bad : {PasswordHashCost{0, 65'536}, PasswordHashCost{17, 65'536}, PasswordHashCost{2, 7}}) {
+    auto r = hash_password("S3cret-enough", bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid);
+  }
+}

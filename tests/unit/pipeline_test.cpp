@@ -53,12 +53,13 @@ struct PipelineWorld {
 
   PipelineWorld() {
     ServiceOptions o;
+    o.password_hash = vc::test::kCheapHash;
     o.clock = clock;
     o.api_requests_per_minute = 100000;
     o.derived_dir = derived_dir;
     o.process_media = true;
     svc = std::move(Services::create({storage.get(), limiter.get(), blobs.get(), cache.get()}, o).value());
-    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1").ok());
+    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1", vc::test::kCheapHash).ok());
     auto t = svc->auth().login("admin", "Super-Password-1", "127.0.0.1");
     admin = *svc->auth().authenticate(t->access_token, "127.0.0.1");
     PipelineOptions po;

@@ -222,6 +222,7 @@ TEST_CASE("concurrent wrong passwords from one address: exactly the limit is eva
   auto a = w.org("org-race");
   w.user_in(a, "raced", "viewer");
   ServiceOptions o;  // the hash gate wide open: only the limiter stands in the way
+  o.password_hash = vc::test::kCheapHash;
   o.clock = w.clock;
   o.password_hash_concurrency = 32;
   auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
@@ -247,6 +248,46 @@ TEST_CASE("concurrent wrong passwords from one address: exactly the limit is eva
   CHECK(audit_of(w, "auth.login_rate_limited").size() == 1);
 }
 
+TEST_CASE("a sign-in re-hashes a password made with another cost; a wrong one changes nothing") {
+  World w;  // hashes at the suite's cheap cost
+  auto org = w.org("org-rehash");
+  w.user_in(org, "rehashed", "viewer");
+  auto before = w.svc->auth().login("rehashed", "Password-rehashed-1", "10.9.0.1");
+  REQUIRE(before.ok());
+  auto stored = [&] {
+    std::string hash;
+    REQUIRE(w.storage->read([&](StorageSession& s) -> Result<void> {
+      VC_ASSIGN(auto u, s.users().find_by_username("rehashed"));
+      hash = u->password_hash;
+      return {};
+    }).ok());
+    return hash;
+  };
+  const std::string cheap = stored();
+  REQUIRE(cheap.find("$m=8,t=1,") != std::string::npos);
+  // The operator raises the cost (here: back to the default) and restarts.
+  ServiceOptions o;
+  o.clock = w.clock;
+  auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
+  REQUIRE(svc.ok());
+  CHECK((*svc)->auth().login("rehashed", "wrong-password-7", "10.9.0.1").error().code == ErrorCode::unauthenticated);
+  CHECK(stored() == cheap);
+  REQUIRE((*svc)->auth().login("rehashed", "Password-rehashed-1", "10.9.0.1").ok());
+  const std::string upgraded = stored();
+  CHECK(upgraded.find("$m=65536,t=2,") != std::string::npos);
+  CHECK(verify_password("Password-rehashed-1", upgraded));
+  // Only the hash changed: the session from before still works, and the next sign-in keeps it.
+  CHECK(w.svc->auth().authenticate(before->access_token, "10.9.0.1").ok());
+  CHECK(w.svc->auth().refresh(before->refresh_token, "10.9.0.1").ok());
+  REQUIRE((*svc)->auth().login("rehashed", "Password-rehashed-1", "10.9.0.1").ok());
+  CHECK(stored() == upgraded);
+  // An impossible cost is refused when the services are created.
+  o.password_hash = {0, 8};
+  auto bad = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == ErrorCode::invalid);
+}
+
 TEST_CASE("a successful sign-in gives its reserved attempt back") {
   World w;
   auto a = w.org("org-giveback");
@@ -263,6 +304,7 @@ TEST_CASE("a successful sign-in gives its reserved attempt back") {
 TEST_CASE("password hashes run on a bounded gate; one account has one in flight, uncounted when turned away") {
   World w;
   ServiceOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.clock = w.clock;
   o.password_hash_concurrency = 1;
   auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
@@ -389,6 +431,7 @@ TEST_CASE("API keys authenticate with their scopes until revoked or expired") {
 TEST_CASE("the API request rate is limited per actor") {
   World w;
   ServiceOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.clock = w.clock;
   o.api_requests_per_minute = 3;
   auto svc = Services::create({w.storage.get(), w.limiter.get(), w.blobs.get(), w.cache.get()}, o);
@@ -445,6 +488,7 @@ TEST_CASE("the audit log records who did what, and admins see only their organis
 TEST_CASE("an installation prunes the audit log by itself, a second after it opens") {
   test::TempDir dir;
   InstallationOptions o;
+  o.password_hash = vc::test::kCheapHash;
   o.data_dir = dir.path().string();
   o.admin_password = "Retention-pass-1";
   o.run_pipeline = false;

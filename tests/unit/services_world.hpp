@@ -36,13 +36,14 @@ struct World {
 
   explicit World(CredentialPolicy device_credentials = CredentialPolicy::off) {
     ServiceOptions o;
+    o.password_hash = vc::test::kCheapHash;
     o.clock = clock;
     o.device_credentials = device_credentials;
     o.api_requests_per_minute = 1000;
     auto s = Services::create({storage.get(), limiter.get(), blobs.get(), cache.get()}, o);
     REQUIRE(s.ok());
     svc = std::move(*s);
-    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1").ok());
+    REQUIRE(bootstrap_first_run(*storage, *clock, "Super-Password-1", vc::test::kCheapHash).ok());
     super = login_actor("admin", "Super-Password-1");
   }
 

@@ -81,7 +81,7 @@ TEST_CASE("first run gives the superadmin the Default organisation as its home")
   test::TempDir dir;
   auto storage = test::migrated_storage(dir.file("home.db"));
   ManualClock clock;
-  auto run = bootstrap_first_run(*storage, clock, "Given-Password-42");
+  auto run = bootstrap_first_run(*storage, clock, "Given-Password-42", vc::test::kCheapHash);
   REQUIRE(run.ok());
   REQUIRE(run->has_value());
   auto admin = find_user(*storage, "admin");
@@ -242,7 +242,7 @@ TEST_CASE("the migration gives an existing superadmin without a home the Default
   {
     auto storage = test::migrated_sqlite(path);
     ManualClock clock;
-    auto run = bootstrap_first_run(*storage, clock, "Given-Password-42");
+    auto run = bootstrap_first_run(*storage, clock, "Given-Password-42", vc::test::kCheapHash);
     REQUIRE(run.ok());
     REQUIRE(run->has_value());
     org_id = (*run)->organization_id;

@@ -12,9 +12,14 @@
 #include <soci/soci.h>
 #include <unistd.h>
 
+#include "videocontrol/password.hpp"
 #include "videocontrol/storage.hpp"
 
 namespace vc::test {
+
+// Password hashes for the suite's throwaway accounts: the cheapest argon2id (microseconds instead of
+// ~0.1 s of a core each, which made most of the suite's time). Tests of hashing itself use the default.
+inline constexpr PasswordHashCost kCheapHash = PasswordHashCost::minimum();
 
 class TempDir {
  public:

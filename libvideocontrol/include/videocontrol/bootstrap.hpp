@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "videocontrol/password.hpp"
 #include "videocontrol/result.hpp"
 
 namespace vc {
@@ -25,6 +26,7 @@ struct VC_API FirstRun {
 // once: exactly one of them creates the admin.
 // Errors: invalid when admin_password is too weak (the message says why).
 VC_API Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Clock& clock,
-                                                    const std::string& admin_password);
+                                                    const std::string& admin_password,
+                                                    const PasswordHashCost& hash_cost = {});
 
 }  // namespace vc

@@ -20,6 +20,7 @@
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/domain.hpp"
 #include "videocontrol/export.hpp"
+#include "videocontrol/password.hpp"
 #include "videocontrol/pipeline.hpp"
 #include "videocontrol/schedule_engine.hpp"
 #include "videocontrol/webhooks.hpp"
@@ -63,6 +64,7 @@ struct VC_API InstallationOptions {
   std::int64_t rate_limit_per_minute = 600;
   std::int64_t login_attempts = 5;
   unsigned password_hash_concurrency = 0;  // ServiceOptions: 0 = half the cores, at least 1
+  PasswordHashCost password_hash;          // ServiceOptions::password_hash, also the first run's admin
   // Audit entries older than this are deleted (a second after open, then hourly); 0 = kept forever.
   std::chrono::hours audit_retention{24 * 365};
   bool prune_audit = true;  // false: this process never prunes (vcctl's local mode)

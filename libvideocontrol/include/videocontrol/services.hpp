@@ -20,6 +20,7 @@
 #include "videocontrol/auth.hpp"
 #include "videocontrol/domain.hpp"
 #include "videocontrol/organizations.hpp"
+#include "videocontrol/password.hpp"
 #include "videocontrol/result.hpp"
 #include "videocontrol/users.hpp"
 #include "videocontrol/webhooks.hpp"
@@ -51,6 +52,9 @@ struct VC_API ServiceOptions {
   // second sign-in of the same account meanwhile is refused with rate_limited (retry in 1 s), so a
   // client looping sign-ins on parallel connections holds no threads. 0 = half the cores, at least 1.
   unsigned password_hash_concurrency = 0;
+  // The cost of new password hashes (password.hpp); a sign-in re-hashes a password made with
+  // another cost.
+  PasswordHashCost password_hash;
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file

@@ -9,7 +9,8 @@
 namespace vc {
 
 Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Clock& clock,
-                                                    const std::string& admin_password) {
+                                                    const std::string& admin_password,
+                                                    const PasswordHashCost& hash_cost) {
   // Cheap check first, so a normal start does not pay for argon2id.
   std::int64_t users = 0;
   VC_TRY(storage.read([&](StorageSession& s) -> Result<void> {
@@ -30,7 +31,7 @@ Result<std::optional<FirstRun>> bootstrap_first_run(Storage& storage, const Cloc
   } else if (auto strong = check_password_strength(password, run.admin_username); !strong) {
     return make_error(ErrorCode::invalid, "ADMIN_PASSWORD: " + strong.error().message);
   }
-  auto hash = hash_password(password);
+  auto hash = hash_password(password, hash_cost);
   if (!hash) return std::move(hash).error();
 
   const auto now = clock.now_ms();

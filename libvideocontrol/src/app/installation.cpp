@@ -116,7 +116,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
                                        .measure_statements = o.measure_statements}));
   VC_ASSIGN(auto migrated, in.storage->migrate());
   in.migrations = migrated.applied;
-  VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password));
+  VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password, o.password_hash));
   if (first) in.first_run = InstallationFirstRun{"default", first->admin_username, first->generated_password};
 
   if (o.blob_store) {
@@ -153,6 +153,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.api_requests_per_minute = o.rate_limit_per_minute;
   so.login_attempts = o.login_attempts;
   so.password_hash_concurrency = o.password_hash_concurrency;
+  so.password_hash = o.password_hash;
   so.max_upload_bytes = o.max_upload_bytes;
   so.device_credentials = o.device_credentials;
   so.derived_dir = (std::filesystem::path(o.content_dir) / "derived").string();

@@ -23,13 +23,30 @@ Result<void> check_password_strength(std::string_view password, std::string_view
   return {};
 }
 
-Result<std::string> hash_password(std::string_view password) {
+static_assert(crypto_pwhash_OPSLIMIT_INTERACTIVE == 2 && crypto_pwhash_MEMLIMIT_INTERACTIVE == 65'536u * 1024,
+              "PasswordHashCost's default is libsodium's interactive level");
+
+Result<void> check_password_hash_cost(const PasswordHashCost& cost) {
+  if (cost.ops < 1 || cost.ops > 16)
+    return make_error(ErrorCode::invalid, "password hash passes must be 1 … 16");
+  if (cost.memory_kib < 8 || cost.memory_kib > 4u * 1024 * 1024)
+    return make_error(ErrorCode::invalid, "password hash memory must be 8 KiB … 4 GiB");
+  return {};
+}
+
+Result<std::string> hash_password(std::string_view password, const PasswordHashCost& cost) {
+  VC_TRY(check_password_hash_cost(cost));
   if (sodium_init() < 0) return make_error(ErrorCode::internal, "libsodium could not be initialised");
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost.ops, std::size_t{cost.memory_kib} * 1024,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0)
     return make_error(ErrorCode::internal, "password hashing ran out of memory");
   return std::string(out);
+}
+
+bool password_needs_rehash(const std::string& encoded_hash, const PasswordHashCost& cost) {
+  if (sodium_init() < 0 || !check_password_hash_cost(cost)) return false;
+  return crypto_pwhash_str_needs_rehash(encoded_hash.c_str(), cost.ops, std::size_t{cost.memory_kib} * 1024) != 0;
 }
 
 bool verify_password(std::string_view password, const std::string& encoded_hash) {

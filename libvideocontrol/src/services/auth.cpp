@@ -1,3 +1,6 @@
+#include <map>
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "../auth/digest.hpp"
@@ -23,10 +26,14 @@ Error rate_limited(std::string_view what, std::int64_t retry_after_ms) {
   return e;
 }
 
-// Verifying against a fixed hash when the user does not exist keeps the answer time the same, so
-// response times do not reveal which usernames exist.
-const std::string& dummy_hash() {
-  static const std::string hash = hash_password("dummy-password-for-timing-0").value_or(std::string());
+// Verifying against a fixed hash of the configured cost when the user does not exist keeps the
+// answer time the same, so response times do not reveal which usernames exist.
+std::string dummy_hash(const PasswordHashCost& cost) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::uint32_t, std::uint32_t>, std::string> hashes;  // one per cost in use
+  std::lock_guard lock(mutex);
+  auto& hash = hashes[{cost.ops, cost.memory_kib}];
+  if (hash.empty()) hash = hash_password("dummy-password-for-timing-0", cost).value_or(std::string());
   return hash;
 }
 
@@ -127,13 +134,16 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
   }
   const std::optional<User>& found = *looked_up;
   bool password_ok = false;
+  std::string rehashed;  // the password again at the configured cost, when its hash has another
   {
     HashGateHold hold(*ctx_.hash_gate, account_key);
     if (!hold.ok) {
       give_back();  // not evaluated: it does not count as a failure
       return rate_limited("sign-ins at this moment", 1000);
     }
-    password_ok = verify_password(password, found ? found->password_hash : dummy_hash());
+    password_ok = verify_password(password, found ? found->password_hash : dummy_hash(ctx_.options.password_hash));
+    if (password_ok && found->active && password_needs_rehash(found->password_hash, ctx_.options.password_hash))
+      rehashed = hash_password(password, ctx_.options.password_hash).value_or(std::string());
   }
   if (!found || !password_ok || !found->active) {
     const char* reason = !found ? "unknown user" : (!password_ok ? "wrong password" : "disabled");
@@ -155,6 +165,13 @@ Result<Tokens> Auth::login(std::string_view username, std::string_view password,
   give_back();
   const User user = *found;
   return write_value<Tokens>(ctx_.storage, [&](StorageSession& s) -> Result<Tokens> {
+    if (!rehashed.empty()) {  // unless the password changed meanwhile; nothing else of the user changes
+      VC_ASSIGN(auto current, s.users().find(user.id));
+      if (current && current->password_hash == user.password_hash) {
+        current->password_hash = rehashed;
+        VC_TRY(s.users().update(*current));
+      }
+    }
     VC_ASSIGN(auto t, issue(ctx_, s, user, {}, address));
     VC_TRY(s.audit().append(audit_entry(ctx_, user_actor(user, address), "auth.login", "user", user.id,
                                         user.organization_id)));
@@ -230,7 +247,7 @@ Result<void> Auth::change_password(const Actor& actor, std::string_view current,
     if (!verify_password(current, user->password_hash))
       return make_error(ErrorCode::unauthenticated, "current password is wrong");
     VC_TRY(check_password_strength(next, user->username));
-    VC_ASSIGN(hash, hash_password(next));
+    VC_ASSIGN(hash, hash_password(next, ctx_.options.password_hash));
   }
   return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto u, s.users().find(actor.id));

@@ -4,6 +4,7 @@
 #include "context.hpp"
 #include "videocontrol/devices.hpp"
 #include "videocontrol/media.hpp"
+#include "videocontrol/password.hpp"
 #include "videocontrol/playback.hpp"
 #include "videocontrol/players.hpp"
 #include "videocontrol/scheduling.hpp"
@@ -53,6 +54,7 @@ Result<std::unique_ptr<Services>> Services::create(ServiceBackends b, ServiceOpt
   if (!options.clock) options.clock = system_clock();
   if (options.password_hash_concurrency == 0)
     options.password_hash_concurrency = std::max(1u, std::thread::hardware_concurrency() / 2);
+  VC_TRY(check_password_hash_cost(options.password_hash));
   std::string key = options.jwt_secret;
   if (key.empty()) {
     // One key for every instance sharing the database: the first to start stores it.

@@ -52,7 +52,7 @@ Result<User> Users::create(const Actor& actor, const UserInput& in) {
     return make_error(ErrorCode::invalid, "organization_id is required");
   }
   if (auto strong = check_password_strength(in.password, in.username); !strong) return std::move(strong).error();
-  VC_ASSIGN(auto hash, hash_password(in.password));  // slow: outside the transaction
+  VC_ASSIGN(auto hash, hash_password(in.password, ctx_.options.password_hash));  // slow: outside the transaction
 
   User u;
   u.id = new_id(*ctx_.clock);
@@ -114,7 +114,7 @@ Result<User> Users::update(const Actor& actor, std::string_view id, const UserPa
   std::string new_hash;
   if (p.password) {  // hashing is slow: do it before taking the write lock
     VC_TRY(check_password_strength(*p.password));
-    VC_ASSIGN(new_hash, hash_password(*p.password));
+    VC_ASSIGN(new_hash, hash_password(*p.password, ctx_.options.password_hash));
   }
   auto updated = write_value<User>(ctx_.storage, [&](StorageSession& s) -> Result<User> {
     VC_ASSIGN(auto u, load_visible(s, actor, id));

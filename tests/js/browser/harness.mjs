@@ -64,7 +64,7 @@ export async function startServer(extraEnv = {}) {
     ...extraEnv,
   };
   // VC_WEB_DIR: while working on the pages, serve them from a web/build.mjs output (see routes_web.cpp).
-  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR', 'LANG', 'VC_WEB_DIR']) if (process.env[k]) server.env[k] = process.env[k];
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR', 'LANG', 'VC_WEB_DIR', 'PASSWORD_HASH_OPS', 'PASSWORD_HASH_MEMORY_KIB']) if (process.env[k]) server.env[k] = process.env[k];
 
   server.start = async () => {
     server.proc = spawn(BINARY, [], { env: server.env, stdio: ['ignore', 'pipe', 'pipe'] });
