@@ -566,6 +566,50 @@ class RealtimeTest(ApiTestCase):
         self.assertTrue(c.call("control/play", {"device_id": self.dev, "file": "pic.png"})["ok"])
         p.wait_for("player/play", start=m)
 
+    def test_revocation_reaches_open_control_sockets(self):
+        """A disabled user's socket is disconnected at once; after a logout the next command is refused
+        (unauthenticated) and the socket disconnected; a revoked API key's socket is disconnected."""
+        def fresh_user():
+            username = unique("rt-revoke")
+            r = self.server.call("POST", "/api/v1/users", {"username": username, "password": USER_PASSWORD,
+                                                           "role": "speaker", "organization_id": self.w.orgs["a"]["id"]},
+                                 token=self.w.super_token)
+            self.assertEqual(r.status, 201, repr(r))
+            return r.json()["id"], self.server.token(username)
+        p = self.player(self.dev)
+        disabled_id, disabled_tokens = fresh_user()
+        signed_out_id, signed_out_tokens = fresh_user()
+        key = self.assertStatus(self.server.call("POST", "/api/v1/api-keys", {"name": "rt-revoke", "scopes": ["control"],
+                                                                              "organization_id": self.w.orgs["a"]["id"]},
+                                                 token=self.w.super_token), 201).json()
+        disabled = Client(self.w, token=disabled_tokens["access_token"])
+        signed_out = Client(self.w, token=signed_out_tokens["access_token"])
+        keyed = Client(self.w, token=key["key"])
+        bystander = self.control("a", "speaker")
+        self.clients += [disabled, signed_out, keyed]
+        for c in (disabled, signed_out, keyed):
+            self.assertTrue(c.call("control/play", {"device_id": self.dev, "file": "pic.png"})["ok"])
+
+        self.assertStatus(self.server.call("PATCH", "/api/v1/users/%s" % disabled_id, {"active": False},
+                                           token=self.w.super_token), 200)
+        disabled.wait_disconnected(timeout=2)
+
+        self.assertStatus(self.server.call("POST", "/api/v1/auth/logout", {"refresh_token": signed_out_tokens["refresh_token"]},
+                                           token=signed_out_tokens["access_token"]), 204)
+        answer = signed_out.call("control/stop", {"device_id": self.dev})
+        self.assertEqual(answer["ok"], False)
+        self.assertEqual(answer["code"], "unauthenticated", answer)
+        signed_out.wait_disconnected(timeout=2)
+
+        self.assertStatus(self.server.call("DELETE", "/api/v1/api-keys/%s" % key["id"], token=self.w.super_token), 204)
+        keyed.wait_disconnected(timeout=2)
+
+        # Nobody else was touched: the bystander still controls.
+        m = p.mark()
+        self.assertTrue(bystander.call("control/stop", {"device_id": self.dev})["ok"])
+        p.wait_for("player/stop", start=m)
+        self.assertEqual(bystander.disconnects, 0)
+
     # ---- presence ----------------------------------------------------------------------------
 
     def test_online_snapshot_and_online_offline_broadcasts(self):

@@ -69,6 +69,10 @@ class FakeTransport final : public RealtimeTransport {
     std::lock_guard lock(mu_);
     return std::exchange(sent_[id], {});
   }
+  bool closed(ConnectionId id) {
+    std::lock_guard lock(mu_);
+    return std::find(closed_.begin(), closed_.end(), id) != closed_.end();
+  }
 
  private:
   std::mutex mu_;
@@ -384,5 +388,99 @@ TEST_CASE("a superadmin's control socket may act in another organisation, named 
     hub.on_packet(5, R"(0{"organization_id":")" + org_id + R"("})");
     CHECK(transport.take(5).front().starts_with("4{\"message\":"));
     CHECK(hub.stats().controls == 2);
+  }
+}
+
+TEST_CASE("revocation reaches open control sockets: each command and each sweep checks the credential again") {
+  Env env;
+  FakeTransport transport;
+  RealtimeHub hub(*env.w.svc);
+  hub.attach(transport);
+  auto tokens = [&](const std::string& user) { return env.w.svc->auth().login(user, "Password-" + user + "-1", "127.0.0.1").value(); };
+  const Tokens speaker = tokens("speaker_e");
+  const Tokens op = tokens("operator_e");
+  auto key = env.w.svc->api_keys().create(env.w.super, {"panel", {"read", "control"}, std::nullopt, env.org.id});
+  REQUIRE_MESSAGE(key.ok(), (key.ok() ? "" : key.error().message));
+  // 1: the speaker's panel; 2: the operator's; 3: a panel on the API key.
+  auto open = [&](ConnectionId id, const std::string& credential) {
+    hub.on_open(id, "127.0.0.1", "");
+    hub.on_packet(id, R"(0{"token":")" + credential + R"("})");
+    REQUIRE(transport.take(id).front().starts_with("0{\"sid\":"));
+  };
+  open(1, speaker.access_token);
+  open(2, op.access_token);
+  open(3, key->secret);
+  REQUIRE(hub.stats().controls == 3);
+  const std::string play = R"(27["control/play",{"device_id":"lobby","file":"x.png"}])";
+  auto ended = [&](ConnectionId id) {
+    const auto sent = transport.take(id);
+    return transport.closed(id) && std::find(sent.begin(), sent.end(), "1") != sent.end();  // DISCONNECT, then closed
+  };
+  auto still_open = [&](ConnectionId id) { return !transport.closed(id); };
+
+  SUBCASE("a disabled user's panel ends at once; the others stay") {
+    REQUIRE(env.w.svc->users().update(env.w.super, env.speaker.id, {std::nullopt, false, std::nullopt}).ok());
+    CHECK(ended(1));
+    CHECK(still_open(2));
+    CHECK(still_open(3));
+    CHECK(hub.stats().controls == 2);
+  }
+  SUBCASE("a deleted user's panel ends at once") {
+    REQUIRE(env.w.svc->users().remove(env.w.super, env.speaker.id).ok());
+    CHECK(ended(1));
+    CHECK(still_open(2));
+  }
+  SUBCASE("a revoked API key's panel ends at once") {
+    REQUIRE(env.w.svc->api_keys().revoke(env.w.super, key->key.id).ok());
+    CHECK(ended(3));
+    CHECK(still_open(1));
+    CHECK(still_open(2));
+  }
+  SUBCASE("after a logout the next command is refused and the panel ends; a sweep ends an idle one") {
+    auto speaker_actor = env.w.svc->auth().authenticate(speaker.access_token, "127.0.0.1");
+    REQUIRE(speaker_actor.ok());
+    REQUIRE(env.w.svc->auth().logout(*speaker_actor, speaker.refresh_token).ok());
+    hub.on_packet(1, play);
+    const auto sent = transport.take(1);
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[0].starts_with(R"(37[{"ok":false,"error":")"));
+    CHECK(sent[0].find(R"("code":"unauthenticated")") != std::string::npos);
+    CHECK(sent[1] == "1");
+    CHECK(transport.closed(1));
+    // The operator signs out everywhere and sends nothing: the next sweep ends the panel.
+    auto op_actor = env.w.svc->auth().authenticate(op.access_token, "127.0.0.1");
+    REQUIRE(env.w.svc->auth().logout_everywhere(*op_actor).ok());
+    CHECK(still_open(2));
+    hub.sweep();
+    CHECK(ended(2));
+    CHECK(still_open(3));
+  }
+  SUBCASE("a password change ends the panels of the account's sessions") {
+    auto op_actor = env.w.svc->auth().authenticate(op.access_token, "127.0.0.1");
+    REQUIRE(env.w.svc->auth().change_password(*op_actor, "Password-operator_e-1", "Another-Password-2").ok());
+    hub.on_packet(2, play);
+    CHECK(ended(2));
+    CHECK(still_open(1));
+  }
+  SUBCASE("a role taken away applies to the next command; the panel stays, reading") {
+    REQUIRE(env.w.svc->users().update(env.w.super, env.speaker.id, {std::string("viewer"), std::nullopt, std::nullopt}).ok());
+    (void)transport.take(1);
+    hub.on_packet(1, play);
+    const auto sent = transport.take(1);
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].starts_with(R"(37[{"ok":false,"error":")"));
+    CHECK(sent[0].find(R"("code":"forbidden")") != std::string::npos);
+    CHECK(still_open(1));
+  }
+  SUBCASE("an access token that expires ends its panel at the next sweep; an API key does not expire") {
+    env.w.clock->advance(std::chrono::minutes(14));
+    hub.sweep();
+    CHECK(still_open(1));
+    env.w.clock->advance(std::chrono::minutes(2));  // past the 15-minute access token
+    hub.sweep();
+    CHECK(ended(1));
+    CHECK(ended(2));
+    CHECK(still_open(3));
+    CHECK(hub.stats().controls == 1);
   }
 }

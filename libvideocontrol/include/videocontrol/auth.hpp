@@ -46,6 +46,11 @@ class VC_API Auth {
   // active and its session live (or the key unrevoked and unexpired), and the per-actor request
   // rate. Errors: unauthenticated, rate_limited.
   Result<Actor> authenticate(std::string_view credential, std::string_view address);
+  // The same checks without counting a request: for a connection that presented the credential
+  // once and re-checks it (a control socket, before each command and every few seconds), so that
+  // a disabled or deleted user, a revoked key or session, a changed role and an expired token reach
+  // connections already open. Errors: unauthenticated.
+  Result<Actor> recheck(std::string_view credential, std::string_view address);
   // A superadmin acting in another organisation, named by its id: returns the actor scoped to it,
   // marked `as_superadmin` with its own home kept in `home_organization_id`, so every audit entry
   // made with it records that (details "as_superadmin": true, "home_organization_id"). Naming its
@@ -56,6 +61,7 @@ class VC_API Auth {
   Result<User> me(const Actor& actor);
 
  private:
+  Result<Actor> check_credential(std::string_view credential, std::string_view address, bool count_request);
   ServiceContext& ctx_;
 };
 

@@ -16,18 +16,27 @@ Conn* ConnectionRegistry::find(ConnectionId id) {
   return it == conns_.end() ? nullptr : &it->second;
 }
 
-bool ConnectionRegistry::accept(ConnectionId id, const std::optional<Actor>& actor) {
+bool ConnectionRegistry::accept(ConnectionId id, const std::optional<Actor>& actor, std::string credential,
+                                std::string acting_org) {
   Conn* c = find(id);
   if (!c) return false;
   c->connected = true;
   if (actor) {
-    unindex_control(id, *c);
-    c->role = ConnRole::control;
-    c->actor = *actor;
-    c->org = actor->organization_id;
-    if (!c->org.empty()) org_controls_[c->org].insert(id);
+    c->credential = std::move(credential);
+    c->acting_org = std::move(acting_org);
+    update_control(id, *actor);
   }
   return true;
+}
+
+void ConnectionRegistry::update_control(ConnectionId id, const Actor& actor) {
+  Conn* c = find(id);
+  if (!c || (c->role != ConnRole::control && c->role != ConnRole::none)) return;  // a player now
+  unindex_control(id, *c);
+  c->role = ConnRole::control;
+  c->actor = actor;
+  c->org = actor.organization_id;
+  if (!c->org.empty()) org_controls_[c->org].insert(id);
 }
 
 std::optional<ConnectionRegistry::Registered> ConnectionRegistry::register_player(ConnectionId id, const std::string& device_id,
@@ -87,6 +96,13 @@ std::vector<ConnectionId> ConnectionRegistry::controls_of(const std::string& org
   auto it = org_controls_.find(org);
   return it == org_controls_.end() ? std::vector<ConnectionId>{}
                                    : std::vector<ConnectionId>(it->second.begin(), it->second.end());
+}
+
+std::vector<ConnectionId> ConnectionRegistry::controls() const {
+  std::vector<ConnectionId> out;
+  for (const auto& [id, c] : conns_)
+    if (c.role == ConnRole::control) out.push_back(id);
+  return out;
 }
 
 std::vector<ConnectionId> ConnectionRegistry::silent_players(std::int64_t cutoff_ms) const {

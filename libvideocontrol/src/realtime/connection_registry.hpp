@@ -23,7 +23,9 @@ struct Conn {
   std::string query_token;
   bool connected = false;  // Socket.IO CONNECT accepted
   ConnRole role = ConnRole::none;
-  Actor actor;             // control sockets
+  Actor actor;             // control sockets: as of the last check of …
+  std::string credential;  // … the token or API key presented at CONNECT
+  std::string acting_org;  // a superadmin's organisation named at CONNECT (Auth::act_in)
   std::string device_id;   // players
   std::string org;         // organisation of the player's device or the control's actor
   std::int64_t opened_ms = 0;
@@ -42,7 +44,10 @@ class ConnectionRegistry {
   void open(ConnectionId id, std::string address, std::string query_token, std::int64_t now_ms);
   Conn* find(ConnectionId id);
   // Marks the CONNECT accepted; with an actor the connection becomes its organisation's panel.
-  bool accept(ConnectionId id, const std::optional<Actor>& actor);
+  bool accept(ConnectionId id, const std::optional<Actor>& actor, std::string credential = {},
+              std::string acting_org = {});
+  // A control connection's actor after a new check of its credential (a role may have changed).
+  void update_control(ConnectionId id, const Actor& actor);
 
   struct Registered {
     bool first = false;                // the device's first connection here
@@ -60,6 +65,7 @@ class ConnectionRegistry {
 
   std::vector<ConnectionId> players_of(const std::string& device_id) const;
   std::vector<ConnectionId> controls_of(const std::string& org) const;
+  std::vector<ConnectionId> controls() const;  // every control connection
   // Players not heard from since cutoff_ms.
   std::vector<ConnectionId> silent_players(std::int64_t cutoff_ms) const;
   // Connections opened before connect_cutoff_ms that never sent CONNECT, and those opened before

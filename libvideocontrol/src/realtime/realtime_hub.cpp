@@ -117,6 +117,9 @@ struct RealtimeHub::Impl {
   // instance's connections.
   void on_event(const DomainEvent& e) {
     if (engine) engine->on_event(e);
+    // A user or API key changed (disabled, deleted, revoked, another role): every panel here checks
+    // its credential again now rather than at the next sweep. Rare, and one read per panel.
+    if (e.kind == EventKind::user_changed || e.kind == EventKind::api_key_changed) recheck_controls();
     for (auto& b : realtime::broadcasts_for(e)) {
       std::vector<ConnectionId> targets;
       {
@@ -126,6 +129,48 @@ struct RealtimeHub::Impl {
       }
       for (auto id : targets) send(id, b.packet);
     }
+  }
+
+  // A control connection's credential checked again (Auth::recheck, then act_in for a superadmin in
+  // another organisation): the actor as of now, whose role may have changed. When it no longer
+  // holds (user disabled or deleted, key revoked, session ended, token expired, organisation
+  // disabled), the connection ends: the command's error ack (when `ack`), a Socket.IO DISCONNECT,
+  // then the transport closes.
+  Result<Actor> recheck_control(ConnectionId id, std::optional<std::uint64_t> ack = std::nullopt) {
+    std::string credential, acting, address;
+    {
+      std::lock_guard lock(mu);
+      const auto* c = registry.find(id);
+      if (!c || c->role != ConnRole::control) return make_error(ErrorCode::unauthenticated, "not a control connection");
+      credential = c->credential;
+      acting = c->acting_org;
+      address = c->address;
+    }
+    auto a = services.auth().recheck(credential, address);
+    if (a && !acting.empty()) a = services.auth().act_in(*a, acting);
+    if (!a) {
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(a.error().message, ErrorCode::unauthenticated)})));
+      end_control(id, a.error());
+      return a;
+    }
+    std::lock_guard lock(mu);
+    registry.update_control(id, *a);
+    return a;
+  }
+  void recheck_controls() {
+    std::vector<ConnectionId> ids;
+    {
+      std::lock_guard lock(mu);
+      ids = registry.controls();
+    }
+    for (auto id : ids) (void)recheck_control(id);
+  }
+  void end_control(ConnectionId id, const Error& why) {
+    log_info("ended a control connection whose credential no longer holds", {{"reason", why.message}});
+    send(id, sio::encode({sio::PacketType::disconnect, "/", std::nullopt, "", 0}));
+    close_connection(id);
+    std::lock_guard lock(mu);
+    registry.close(id);  // gone now, whatever the transport does later
   }
 
   // Online/offline for every instance's control panels.
@@ -245,7 +290,7 @@ struct RealtimeHub::Impl {
     const std::string sid = random_secret(20);
     {
       std::lock_guard lock(mu);
-      if (!registry.accept(id, actor)) return;
+      if (!registry.accept(id, actor, token, organization)) return;
     }
     send(id, sio::encode({sio::PacketType::connect, "/", std::nullopt, std::move(JsonWriter().begin_object().key("sid").value(sid).end_object()).str(), 0}));
     if (actor) {
@@ -364,20 +409,25 @@ struct RealtimeHub::Impl {
 
   void handle_control(ConnectionId id, std::string_view name, const rapidjson::Value& args,
                       std::optional<std::uint64_t> ack, std::chrono::steady_clock::time_point received) {
-    Actor actor;
     bool is_control = false;
     {
       std::lock_guard lock(mu);
       const auto* c = registry.find(id);
       if (!c) return;
       is_control = c->role == ConnRole::control;
-      actor = c->actor;
     }
     auto reply = [&](std::string body) {
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {std::move(body)})));
     };
     if (!is_control)
       return reply(error_ack("authenticate first: connect with {\"token\": <access token or API key>}", ErrorCode::unauthenticated));
+    // Each command is checked against the credential as it stands now, not as it stood at CONNECT.
+    Actor actor;
+    {
+      auto now_actor = recheck_control(id, ack);
+      if (!now_actor) return;  // refused in the ack, and the connection has ended
+      actor = std::move(*now_actor);
+    }
     if (!args.IsObject()) return reply(error_ack("the payload must be an object with device_id or group_id"));
     const std::string device_id = str_field(args, "device_id");
     const std::string group_id = str_field(args, "group_id");
@@ -506,6 +556,7 @@ void RealtimeHub::sweep() {
     impl_->close_connection(id);
     on_close(id);  // gone now, whatever the transport does later
   }
+  impl_->recheck_controls();  // a logout or an expired token ends its panels within a sweep
   if (!unidentified.empty())
     log_debug("closed realtime connections that neither connected nor identified in time",
               {{"connections", static_cast<std::uint64_t>(unidentified.size())}});

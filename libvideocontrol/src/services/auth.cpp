@@ -262,6 +262,14 @@ Result<void> Auth::change_password(const Actor& actor, std::string_view current,
 }
 
 Result<Actor> Auth::authenticate(std::string_view credential, std::string_view address) {
+  return check_credential(credential, address, true);
+}
+
+Result<Actor> Auth::recheck(std::string_view credential, std::string_view address) {
+  return check_credential(credential, address, false);
+}
+
+Result<Actor> Auth::check_credential(std::string_view credential, std::string_view address, bool count_request) {
   if (credential.empty()) return make_error(ErrorCode::unauthenticated, "missing credentials: send Authorization: Bearer <token> or X-API-Key");
   Actor actor;
   std::string rate_key;
@@ -301,6 +309,7 @@ Result<Actor> Auth::authenticate(std::string_view credential, std::string_view a
     rate_key = "api:user:" + user->id;
   }
   actor.address = std::string(address);
+  if (!count_request) return actor;
   auto d = ctx_.limiter.check(rate_key, ctx_.options.api_requests_per_minute, std::chrono::minutes(1));
   if (!d.allowed) return rate_limited("requests", d.retry_after_ms);
   return actor;

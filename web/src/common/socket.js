@@ -20,6 +20,13 @@ export function connectControl() {
       session().then(send, send);
     },
   });
+  // The server ends a control socket whose credential no longer holds (an expired access token, a
+  // logout elsewhere, a disabled account: docs/protocol.md). Socket.IO does not reconnect after a
+  // server DISCONNECT by itself: reconnect, with the token the silent refresh keeps current; a
+  // signed-out user's reconnect is refused (connect_error) and the panel shows it is offline.
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 1000);
+  });
   return socket;
 }
 
