@@ -11,6 +11,8 @@ PACKAGES=(
   libfmt-dev doctest-dev libhiredis-dev libssl-dev libsodium-dev libarchive-dev
   # the object store (issue 15): expat reads S3's XML answers
   libexpat1-dev
+  # file and other names in Unicode NFC (issue 16): GNU libunistring
+  libunistring-dev
   # vcctl (issue 14): CLI11 parses its arguments; help2man writes its man page at build time; gettext's msgfmt its Russian catalogue
   libcli11-dev help2man gettext
   # the Python package (bindings/python): cffi over the C API, pytest, pip into a venv

@@ -3,7 +3,11 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <vector>
+
 #include <fmt/format.h>
+
+#include "videocontrol/text.hpp"
 
 namespace vc::server {
 namespace {
@@ -48,6 +52,27 @@ Result<JsonBody> JsonBody::parse(std::string_view body, bool allow_empty) {
                       fmt::format("{}; it is not valid JSON: {} (at byte {})", kNotAnObject,
                                   rapidjson::GetParseError_En(impl->doc.GetParseError()), impl->doc.GetErrorOffset()));
   if (!impl->doc.IsObject()) return make_error(ErrorCode::invalid, kNotAnObject);
+  // The parser checks the body's bytes, not what escapes decode to: "\udc00" (a lone surrogate)
+  // decodes to bytes that are not UTF-8. Every key and string is checked, with a stack (a body may
+  // nest deeply).
+  std::vector<const rapidjson::Value*> todo{&impl->doc};
+  auto bad = [](const rapidjson::Value& v) { return !text::valid_utf8(std::string_view(v.GetString(), v.GetStringLength())); };
+  while (!todo.empty()) {
+    const rapidjson::Value& v = *todo.back();
+    todo.pop_back();
+    bool broken = false;
+    if (v.IsString()) broken = bad(v);
+    else if (v.IsArray())
+      for (const auto& item : v.GetArray()) todo.push_back(&item);
+    else if (v.IsObject())
+      for (const auto& m : v.GetObject()) {
+        broken = broken || bad(m.name);
+        todo.push_back(&m.value);
+      }
+    if (broken)
+      return make_error(ErrorCode::invalid, "request body has a string that is not valid UTF-8 (a lone surrogate escape "
+                                            "such as \\udc00?)");
+  }
   return JsonBody(std::move(impl));
 }
 

@@ -20,11 +20,13 @@ import socket
 import struct
 import sys
 import time
+import unicodedata
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
-from api_support import ADMIN_PASSWORD, ApiTestCase, Server  # noqa: E402
+from api_support import ADMIN_PASSWORD, ApiTestCase, Server, unique  # noqa: E402
 from test_media import vm_kib  # noqa: E402
 
 WAIT = 5.0
@@ -307,6 +309,67 @@ class ProtocolAndHeadersTest(ApiTestCase):
         me = s.call("GET", "/api/v1/devices", token=token)
         self.assertEqual(me.status, 200)
         self.assertEqual(me.headers.get("cache-control"), "no-store")
+
+
+class TextTest(ApiTestCase):
+    """Item 8: invalid UTF-8 is refused where it enters; file names are NFC without bidi controls,
+    and a player finds a file by the name it was given, in either Unicode spelling."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def upload(self, token, device, disposition, data=b"\x89PNG\r\n\x1a\n" + b"p" * 100):
+        boundary = "vc-text-boundary"
+        body = (("--%s\r\nContent-Disposition: form-data; name=\"files\"; " % boundary).encode() + disposition +
+                b"\r\nContent-Type: image/png\r\n\r\n" + data + ("\r\n--%s--\r\n" % boundary).encode())
+        return self.server.call("POST", "/api/v1/devices/%s/media" % device, body, token=token,
+                                headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+    def test_invalid_utf8_and_bidi_controls_are_refused_and_names_are_nfc(self):
+        s = self.server
+        token = s.token("admin", ADMIN_PASSWORD)["access_token"]
+        device = unique("text")
+        # A lone surrogate escape decodes to bytes that are not UTF-8: 400, nothing created.
+        r = s.call("POST", "/api/v1/devices", '{"device_id":"%s","name":"Screen \\udc00"}' % device, token=token)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("not valid UTF-8", r.json()["error"]["message"])
+        self.assertEqual(s.call("GET", "/api/v1/devices/%s" % device, token=token).status, 404)
+        # A bidi override in a device name: 400 naming it.
+        r = s.call("POST", "/api/v1/devices", {"device_id": device, "name": "Screen \u202e1"}, token=token)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("U+202E", r.json()["error"]["message"])
+        self.assertEqual(s.call("POST", "/api/v1/devices", {"device_id": device, "name": "Экран"}, token=token).status, 201)
+        # Multipart: raw bytes that are not UTF-8, a filename* whose bytes are not, a bidi control.
+        for disposition in (b'filename="caf\xe9.png"', b"filename*=UTF-8''caf%E9.png",
+                            b"filename*=UTF-8''report%E2%80%AEgnp.exe"):
+            with self.subTest(disposition=disposition):
+                r = self.upload(token, device, disposition)
+                self.assertEqual(r.status, 400, r)
+                r.json()  # the answer is valid JSON (and so valid UTF-8)
+        # A decomposed name (as macOS sends it) is stored composed.
+        decomposed = unicodedata.normalize("NFD", "Отчёт.png")
+        self.assertNotEqual(decomposed, "Отчёт.png")
+        r = self.upload(token, device, b"filename*=UTF-8''" + urllib.parse.quote(decomposed).encode())
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(r.json()["items"][0]["name"], "Отчёт.png")
+        files = s.call("GET", "/api/v1/devices/%s/media" % device, token=token).json()["items"]
+        self.assertEqual([f["name"] for f in files], ["Отчёт.png"])
+        # The player's resolver finds it by either spelling; a path that is not UTF-8 is a clean 400.
+        for name in ("Отчёт.png", decomposed):
+            r = s.call("GET", "/api/files/resolve/%s/%s" % (device, urllib.parse.quote(name)))
+            self.assertEqual(r.status, 200, (name, r))
+        r = s.call("GET", "/api/files/resolve/%s/caf%%E9.png" % device)
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("not valid UTF-8", r.json()["error"]["message"])
+        # An unknown device echoed in a 404 with broken bytes still answers valid JSON.
+        r = s.call("GET", "/api/v1/devices/%FF%FE", token=token)
+        self.assertIn(r.status, (400, 404), r)
+        r.json()
 
 
 # --------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "videocontrol/media.hpp"
 #include "videocontrol/media_types.hpp"
 #include "videocontrol/playback.hpp"
+#include "videocontrol/players.hpp"
 
 using namespace vc;
 using vc::test::World;
@@ -108,6 +109,38 @@ TEST_CASE("hostile file names are made safe or refused, and never become paths")
   CHECK(sanitize_file_name("a\tb\x01.png").value() == "ab.png");
   CHECK(std::filesystem::exists(e.w.dir.path() / "content" / "blobs"));
   CHECK_FALSE(std::filesystem::exists(e.w.dir.path() / "etc"));
+}
+
+TEST_CASE("names are UTF-8 in NFC without bidi controls; a player finds a file by either spelling") {
+  Env e;
+  const std::string decomposed = "\xd0\x9e\xd1\x82\xd1\x87\xd0\xb5\xcc\x88\xd1\x82.png";  // "Отчёт": е + U+0308
+  const std::string composed = "\xd0\x9e\xd1\x82\xd1\x87\xd1\x91\xd1\x82.png";           // ё is U+0451
+  auto up = e.upload(decomposed, kPng);
+  REQUIRE(up.ok());
+  CHECK(up->file.name == composed);
+  CHECK(sanitize_file_name("a\xc2\x85" "b.png").value() == "ab.png");  // a C1 control (NEL) goes like C0 ones
+  // Refused, never repaired: another encoding's bytes, a lone surrogate's, reordering controls.
+  for (const std::string& bad : {std::string("caf\xe9.png"), std::string("x\xed\xb0\x80.png"),
+                                std::string("report\xe2\x80\xaegnp.exe"), std::string("a\xe2\x81\xa6" "b.png")}) {
+    auto r = e.upload(bad, kPng);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::invalid);
+  }
+  CHECK(sanitize_file_name("report\xe2\x80\xaegnp.exe").error().message.find("U+202E") != std::string::npos);
+  CHECK(sanitize_file_name("caf\xe9.png").error().message == "file name is not valid UTF-8");
+  // Other names follow the same rules (they are checked, not rewritten).
+  auto bidi_device = e.w.svc->devices().create(e.op, {"bidi", "Screen \xe2\x80\x8f" "1"});
+  REQUIRE_FALSE(bidi_device.ok());
+  CHECK(bidi_device.error().message.find("U+200F") != std::string::npos);
+  CHECK(e.w.svc->devices().create(e.op, {"latin1", "Caf\xe9"}).error().code == ErrorCode::invalid);
+  CHECK(e.w.svc->devices().create(e.op, {"nel", "a\xc2\x85" "b"}).error().code == ErrorCode::invalid);
+  // A player asking in either spelling gets the file; broken bytes are refused before any lookup.
+  auto player = e.w.svc->players().authenticate("lobby", "");
+  REQUIRE(player.ok());
+  CHECK(e.w.svc->players().resolve(*player, composed, true).ok());
+  CHECK(e.w.svc->players().resolve(*player, decomposed, true).ok());
+  CHECK(e.w.svc->players().file(*player, decomposed).ok());
+  CHECK(e.w.svc->players().resolve(*player, "caf\xe9.png", true).error().code == ErrorCode::invalid);
 }
 
 TEST_CASE("uploads over the storage quota are refused with a clear 403 and nothing kept") {

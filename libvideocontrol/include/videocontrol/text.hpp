@@ -37,4 +37,8 @@ VC_API std::string describe_byte(char c);
 // path segment or query value.
 VC_API std::string url_encode_component(std::string_view s);
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates — a JSON "\udc00" decodes to one —
+// nothing above U+10FFFF).
+VC_API bool valid_utf8(std::string_view s) noexcept;
+
 }  // namespace vc::text

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "../util/unicode.hpp"
+#include "../util/utf8.hpp"
 #include "videocontrol/media_types.hpp"
 
 namespace vc {
@@ -129,12 +131,26 @@ std::string_view player_type(MediaKind kind) noexcept {
 
 Result<std::string> sanitize_file_name(std::string_view raw) {
   if (raw.find('\0') != std::string_view::npos) return make_error(ErrorCode::invalid, "file name contains a NUL byte");
+  // Not repaired: a name in another encoding (CP1251 from an old archiver, say) would come out as
+  // replacement characters, and the sender should know.
+  if (!utf8::valid(raw)) return make_error(ErrorCode::invalid, "file name is not valid UTF-8");
+  if (auto bidi = unicode::first_bidi_control(raw))
+    return make_error(ErrorCode::invalid, fmt::format("file name contains {}, a character that changes the order in which "
+                                                      "the name is displayed", unicode::code_point_name(*bidi)));
   // Browsers on Windows send full paths; keep the last component of either separator.
   if (auto slash = raw.find_last_of("/\\"); slash != std::string_view::npos) raw.remove_prefix(slash + 1);
   std::string out;
   out.reserve(raw.size());
-  for (unsigned char c : raw)
-    if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c < 0x20 || c == 0x7f) continue;  // C0 controls and DEL
+    if (c == 0xc2 && i + 1 < raw.size() && static_cast<unsigned char>(raw[i + 1]) <= 0x9f) {
+      ++i;  // C1 controls (U+0080…U+009F): two bytes
+      continue;
+    }
+    out.push_back(static_cast<char>(c));
+  }
+  out = unicode::nfc(out);  // one spelling per name, whichever system composed it
   while (!out.empty() && (out.front() == ' ' || out.front() == '.')) out.erase(out.begin());  // no hidden files
   while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.empty()) return make_error(ErrorCode::invalid, "file name is empty once path and control characters are removed");

@@ -8,6 +8,7 @@
 #include "videocontrol/protocol/multipart.hpp"
 
 #include "videocontrol/text.hpp"
+#include "../util/utf8.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -185,6 +186,8 @@ Result<std::string> decode_ext_value(std::string_view v) {
       out += static_cast<char>(byte);
     }
   }
+  if (!latin1 && !utf8::valid(out))
+    return make_error(ErrorCode::invalid, "Content-Disposition filename* says UTF-8 but its bytes are not valid UTF-8");
   return out;
 }
 

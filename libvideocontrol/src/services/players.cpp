@@ -6,6 +6,8 @@
 
 #include "auth/digest.hpp"
 #include "context.hpp"
+#include "util/unicode.hpp"
+#include "util/utf8.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/media_types.hpp"
 
@@ -22,6 +24,22 @@ Result<Device> own_device(StorageSession& s, const Actor& actor) {
   VC_ASSIGN(auto d, s.devices().find_by_device_id(actor.id));
   if (!d || d->organization_id != actor.organization_id) return device_not_found(actor.id);
   return std::move(*d);
+}
+
+// A name a player asks for: well-formed UTF-8 (refused before any lookup, so the answer never
+// echoes broken text).
+Result<void> check_lookup_name(std::string_view name) {
+  if (!utf8::valid(name)) return make_error(ErrorCode::invalid, "file name is not valid UTF-8");
+  return {};
+}
+
+// Names are stored in NFC (sanitize_file_name); a player on a system that decomposes ("й" as "и" +
+// U+0306) finds the file too, and a name stored before names were normalised is found as it is.
+Result<std::optional<DeviceFile>> find_by_name(StorageSession& s, const std::string& device, std::string_view name) {
+  const std::string composed = unicode::nfc(name);
+  VC_ASSIGN(auto f, s.media().find_file(device, composed));
+  if (f || composed == name) return f;
+  return s.media().find_file(device, name);
 }
 
 Result<std::vector<DeviceFile>> all_files(StorageSession& s, const Device& d) {
@@ -94,18 +112,20 @@ Result<std::optional<DeviceFile>> Players::placeholder(const Actor& actor) {
 }
 
 Result<DeviceFile> Players::file(const Actor& actor, std::string_view name) {
+  VC_TRY(check_lookup_name(name));
   return read_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
     VC_ASSIGN(auto d, own_device(s, actor));
-    VC_ASSIGN(auto f, s.media().find_file(d.id, name));
+    VC_ASSIGN(auto f, find_by_name(s, d.id, name));
     if (!f) return make_error(ErrorCode::not_found, fmt::format("device '{}' has no file '{}'", d.device_id, name));
     return std::move(*f);
   });
 }
 
 Result<MediaContent> Players::resolve(const Actor& actor, std::string_view name, bool original) {
+  VC_TRY(check_lookup_name(name));
   VC_ASSIGN(auto file, read_value<DeviceFile>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceFile> {
     VC_ASSIGN(auto d, own_device(s, actor));
-    VC_ASSIGN(auto f, s.media().find_file(d.id, name));
+    VC_ASSIGN(auto f, find_by_name(s, d.id, name));
     if (f) return std::move(*f);
     VC_ASSIGN(auto ph, placeholder_of(s, d));
     if (ph && ph->name == name) return std::move(*ph);

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "../util/unicode.hpp"
+#include "../util/utf8.hpp"
+
 namespace vc {
 
 Result<void> validate_name(std::string_view field, std::string_view value, std::size_t max) {
@@ -14,6 +17,12 @@ Result<void> validate_name(std::string_view field, std::string_view value, std::
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f)
       return make_error(ErrorCode::invalid, fmt::format("{} must not contain control characters", field));
+  if (!utf8::valid(value)) return make_error(ErrorCode::invalid, fmt::format("{} is not valid UTF-8", field));
+  if (unicode::first_c1_control(value))
+    return make_error(ErrorCode::invalid, fmt::format("{} must not contain control characters", field));
+  if (auto bidi = unicode::first_bidi_control(value))
+    return make_error(ErrorCode::invalid, fmt::format("{} contains {}, a character that changes the order in which "
+                                                      "text is displayed", field, unicode::code_point_name(*bidi)));
   return {};
 }
 

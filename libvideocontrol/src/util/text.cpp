@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "utf8.hpp"
+
 #include <algorithm>
 
 namespace vc::text {
@@ -90,5 +92,7 @@ std::string url_encode_component(std::string_view s) {
   }
   return out;
 }
+
+bool valid_utf8(std::string_view s) noexcept { return utf8::valid(s); }
 
 }  // namespace vc::text
