@@ -375,7 +375,10 @@ test('the audit log lists those actions; filters narrow them; pages follow the c
   await waitForText(orgAdminPage, '[data-testid="audit-summary"]', 'Page 1: 25 entries');
   const first = await orgAdminPage.$$eval('[data-testid="audit-row"] time', (ts) => ts.map((t) => t.getAttribute('datetime')));
   const firstIds = await orgAdminPage.$$eval('[data-testid="audit-row"]', (rows) => rows.map((r) => Number(r.dataset.id)));
-  await orgAdminPage.click('[data-testid="audit-older"]');
+  // Pressed in the page: the pager sits under a table whose names column is still filling in (the
+  // user and key names load on their own), and a click at coordinates can land beside the button.
+  const press = (sel) => orgAdminPage.$eval(sel, (b) => b.click());
+  await press('[data-testid="audit-older"]');
   await waitForText(orgAdminPage, '[data-testid="audit-summary"]', 'Page 2');
   const second = await orgAdminPage.$$eval('[data-testid="audit-row"] time', (ts) => ts.map((t) => t.getAttribute('datetime')));
   // Older means logged earlier: the log is in the order entries were written (its ids). Their times
@@ -384,7 +387,7 @@ test('the audit log lists those actions; filters narrow them; pages follow the c
   assert.ok(secondIds.length > 0, 'page 2 has entries');
   assert.ok(secondIds.every((id, i) => i === 0 || id < secondIds[i - 1]), 'newest first within a page');
   assert.ok(secondIds[0] < firstIds[firstIds.length - 1], `page 2 (${secondIds[0]}…) follows page 1 (…${firstIds[firstIds.length - 1]})`);
-  await orgAdminPage.click('[data-testid="audit-newer"]');
+  await press('[data-testid="audit-newer"]');
   await waitForText(orgAdminPage, '[data-testid="audit-summary"]', 'Page 1: 25 entries');
   assert.deepEqual(await orgAdminPage.$$eval('[data-testid="audit-row"] time', (ts) => ts.map((t) => t.getAttribute('datetime'))), first);
   assert.equal(await orgAdminPage.$eval('[data-testid="audit-newer"]', (b) => b.disabled), true);

@@ -351,11 +351,17 @@ export function FileList({ device, devices, uploads, onTransfer }) {
     if (cursor) p.set('cursor', cursor);
     return `/api/v1/devices/${id}/media?${p}`;
   };
+  // When a file/ready or file/error patched a row: a list asked for before then may answer after it
+  // with the row as it was (processing), and must not undo the patch; the reload that follows every
+  // settled file (below) brings the list.
+  const settledAt = useRef(0);
   const load = async () => {
+    const started = performance.now();
     try {
       const early = !q.trim() && !kind ? prefetched.get(device.device_id) : null;
       prefetched.delete(device.device_id);
       const r = await (early ?? api('GET', query('')));
+      if (started < settledAt.current) return;
       setPages({ items: r.items, next: r.next_cursor ?? '', loading: false, error: null });
     } catch (e) {
       setPages((p) => ({ ...p, loading: false, error: e }));
@@ -411,6 +417,7 @@ export function FileList({ device, devices, uploads, onTransfer }) {
       'file/error': (e) => mine(e) && settled(e),
     };
     function settled(e) {
+      settledAt.current = performance.now();
       patchFile(e.file, (x) => ({ ...x, status: e.status ?? (e.error ? 'error' : 'ready'), progress: 100, error: e.error ?? null }));
       clearTimeout(timer);
       timer = setTimeout(() => latestLoad.current(), 200);  // many files finishing together reload once
