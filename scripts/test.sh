@@ -35,7 +35,14 @@ trap cleanup EXIT
 # locked in tests/js/package-lock.json (again whenever the lock file changes).
 if [ ! -f tests/js/node_modules/.package-lock.json ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
   stage "npm ci (tests/js)"
-  npm ci --prefix tests/js --no-audit --no-fund
+  # The registry is across the network: a reset connection is retried (npm's own retries, then the
+  # whole install up to three times) rather than failing the run.
+  for attempt in 1 2 3; do
+    npm ci --prefix tests/js --no-audit --no-fund --fetch-retries=5 --fetch-retry-mintimeout=2000 && break
+    [ "$attempt" = 3 ] && exit 1
+    echo "npm ci failed (attempt $attempt); trying again in 10 s" >&2
+    sleep 10
+  done
 fi
 stage "build (RelWithDebInfo)"
 ./scripts/build.sh build
