@@ -1,4 +1,7 @@
 // videocontrol-server: settings → the installation (library) → routes → HTTP server.
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -23,10 +26,25 @@ int fail(const std::string& what) {
   return 2;
 }
 
+// SQLite maps its shared-memory index (the -shm file beside the database) into memory; when that
+// file cannot be read or grown (made read-only, a full disk) the next access raises SIGBUS, which
+// would end the process without a word. It cannot be survived safely: say what happened, then exit.
+void on_sigbus(int) {
+  static const char kMessage[] =
+      "videocontrol-server: fatal: SIGBUS: a memory-mapped file could not be read or written; most likely SQLite's "
+      "-shm file beside the database (made read-only, or the disk is full). Exiting with status 70.\n";
+  (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  ::_exit(70);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  struct sigaction bus {};
+  bus.sa_handler = on_sigbus;
+  sigemptyset(&bus.sa_mask);
+  ::sigaction(SIGBUS, &bus, nullptr);
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
       std::printf("usage: videocontrol-server [--setting=value ...]\n\nSettings (flag, environment variable):\n%s",

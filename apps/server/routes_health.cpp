@@ -1,5 +1,10 @@
 // Liveness and readiness probes, and Prometheus metrics.
+#include <chrono>
+#include <memory>
+#include <mutex>
+
 #include "http_metrics.hpp"
+#include "videocontrol/log.hpp"
 #include "json.hpp"
 #include "videocontrol/metrics.hpp"
 #include "videocontrol/redis.hpp"
@@ -15,14 +20,42 @@ void register_health_routes(Router& router, ServerContext& ctx) {
   never_blocks.inline_handler = true;
   router.add("GET", "/healthz", [](Request&) { return Response::json(200, R"({"status":"ok"})"); }, never_blocks);
 
-  // Ready: the database answers a round trip.
-  router.add("GET", "/readyz", [&ctx](Request&) {
+  // Ready: a write to the database commits (Storage::check_writable: also a SQLite file removed or
+  // replaced under the process). Checked at most once a second however often the probe asks (the
+  // route is unauthenticated); a change of state is logged once, at WARN (again when the reason
+  // changes) and then INFO.
+  struct Probe {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point at{};
+    Result<void> last;
+    bool failing = false;
+    std::string reason;  // of the last WARN line
+  };
+  auto probe = std::make_shared<Probe>();
+  router.add("GET", "/readyz", [&ctx, probe](Request&) {
     if (ctx.draining)  // SIGTERM with DRAIN_MS: still serving, but send new traffic elsewhere
       return Response::json(503, R"({"status":"draining","checks":{}})");
-    auto db = ctx.storage->ping();
+    Result<void> db;
+    {
+      std::lock_guard lock(probe->mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (probe->at == std::chrono::steady_clock::time_point{} || now - probe->at >= std::chrono::seconds(1)) {
+        probe->at = now;
+        probe->last = ctx.storage->check_writable();
+        // Logged when readiness is lost, and again when the reason changes (replaced, then removed).
+        if (!probe->last && (!probe->failing || probe->last.error().message != probe->reason)) {
+          probe->reason = probe->last.error().message;
+          log_warn("not ready: the database does not take writes", {{"error", probe->reason}});
+        }
+        if (probe->last && probe->failing) log_info("ready again: the database takes writes");
+        probe->failing = !probe->last;
+      }
+      db = probe->last;
+    }
     JsonWriter w;
     w.begin_object().key("status").value(db ? "ready" : "unavailable");
-    w.key("checks").begin_object().key("database").value(db ? std::string("ok") : db.error().message);
+    // The reason is in the log: the probe is public, and file names and driver messages are not.
+    w.key("checks").begin_object().key("database").value(db ? "ok" : "unavailable: does not take writes (the server log says why)");
     // Redis is not needed to serve (local fallbacks), so it is reported but does not fail readiness.
     if (ctx.config.redis_enabled && ctx.cache)
       w.key("redis").value(ctx.cache->healthy() ? "ok" : "unavailable: using in-process fallbacks");

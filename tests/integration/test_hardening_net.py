@@ -16,8 +16,11 @@ import json
 import os
 import re
 import resource
+import shutil
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 import unicodedata
@@ -26,7 +29,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import api_support  # noqa: E402
-from api_support import ADMIN_PASSWORD, ApiTestCase, Server, unique  # noqa: E402
+from api_support import ADMIN_PASSWORD, ApiTestCase, Server, stop_process, unique  # noqa: E402
 from test_media import vm_kib  # noqa: E402
 
 WAIT = 5.0
@@ -309,6 +312,65 @@ class ProtocolAndHeadersTest(ApiTestCase):
         me = s.call("GET", "/api/v1/devices", token=token)
         self.assertEqual(me.status, 200)
         self.assertEqual(me.headers.get("cache-control"), "no-store")
+
+
+class ReadinessTest(ApiTestCase):
+    """Item 6: /readyz says whether a write commits, with a generic reason (the log has the detail);
+    a database file removed or replaced under the server is noticed; a restart does not set up a new
+    installation over a database that held one; SIGBUS ends the process with a clear message."""
+
+    def wait_status(self, server, status, timeout=5):
+        deadline = time.monotonic() + timeout
+        while True:
+            r = server.call("GET", "/readyz")
+            if r.status == status or time.monotonic() > deadline:
+                return r
+            time.sleep(0.2)
+
+    def log_of(self, server):
+        with open(server.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def test_a_database_removed_or_replaced_is_not_ready_and_a_restart_does_not_set_up_over_it(self):
+        if os.environ.get("VC_TEST_POSTGRES_URL"):
+            self.skipTest("about the SQLite file")
+        s = Server()
+        self.addCleanup(s.cleanup)
+        self.assertEqual(s.call("GET", "/readyz").status, 200)
+        db = os.path.join(s.data_dir, "videocontrol.db")
+        self.assertTrue(os.path.exists(db + ".installed"), os.listdir(s.data_dir))
+        # Replaced: a copy moved over it is another file at the same path.
+        shutil.copyfile(db, db + ".copy")
+        os.replace(db + ".copy", db)
+        r = self.wait_status(s, 503)
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.json()["checks"]["database"], "unavailable: does not take writes (the server log says why)")
+        self.assertNotIn(b"videocontrol.db", r.body)
+        self.assertIn("was replaced while the server runs", self.log_of(s))
+        # Removed (with its log files).
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        time.sleep(1.1)  # past the probe's one-second memory
+        self.assertEqual(s.call("GET", "/readyz").status, 503)
+        self.assertIn("is gone", self.log_of(s))
+        # A restart finds the marker beside a database without users: it stops and says why,
+        # rather than creating a new admin over what was lost.
+        stop_process(s.proc)
+        again = subprocess.run([api_support.BINARY], cwd=s.data_dir, env=s.env, stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=60)
+        self.assertNotEqual(again.returncode, 0, again)
+        err = again.stderr.decode() + again.stdout.decode()
+        self.assertIn("removed or replaced", err)
+        self.assertIn("videocontrol.db.installed", err)
+        self.assertNotIn("first run", err)
+
+    def test_sigbus_ends_the_process_with_a_clear_message(self):
+        s = Server()
+        self.addCleanup(s.cleanup)
+        os.kill(s.proc.pid, signal.SIGBUS)
+        self.assertEqual(s.proc.wait(timeout=10), 70)
+        self.assertIn("SIGBUS: a memory-mapped file could not be read or written", self.log_of(s))
 
 
 class TextTest(ApiTestCase):

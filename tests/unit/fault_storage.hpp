@@ -349,6 +349,7 @@ class FaultStorage final : public Storage {
   FaultStorage(Storage& inner, FaultPlan& plan) : inner_(inner), plan_(plan) {}
   std::string_view backend_name() const noexcept override { return inner_.backend_name(); }
   Result<void> ping() override { return inner_.ping(); }
+  Result<void> check_writable() override { return inner_.check_writable(); }
   Result<int> schema_version() override { return inner_.schema_version(); }
   Result<MigrationReport> migrate() override { return inner_.migrate(); }
 

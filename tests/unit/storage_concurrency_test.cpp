@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "storage/soci_common.hpp"
 #include "test_support.hpp"
 #include "videocontrol/clock.hpp"
 #include "videocontrol/id.hpp"
@@ -73,7 +76,7 @@ TEST_CASE("a throwing callback is rolled back and reported, not propagated") {
   auto storage = test::migrated_storage(dir.file("throw.db"));
   auto r = storage->transact([&](StorageSession&) -> Result<void> { throw std::runtime_error("boom"); });
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().message.find("boom") != std::string::npos);
+  CHECK(r.error().code == ErrorCode::unavailable);  // "boom" itself goes to the log (db_error)
   CHECK(storage->ping().ok());  // the connection went back to the pool usable
 }
 
@@ -271,4 +274,32 @@ TEST_CASE("a schedule's state write leaves a newer state alone (put_state_unless
   CHECK(current().file == "later.png");
   CHECK(put(state("same-time.png", 2500, true)));  // equal times: the write wins
   CHECK(current().file == "same-time.png");
+}
+
+TEST_CASE("check_writable commits a write, and notices a SQLite file replaced or removed under it") {
+  test::TempDir dir;
+  const std::string path = dir.file("probe.db");
+  auto storage = test::migrated_sqlite(path, 2);
+  REQUIRE(storage->check_writable().ok());
+  REQUIRE(storage->check_writable().ok());  // again: it changes nothing
+  // Another file at the same path (a copy moved over it, as a restore by hand would).
+  std::filesystem::copy_file(path, path + ".copy");
+  std::filesystem::rename(path + ".copy", path);
+  auto replaced = storage->check_writable();
+  REQUIRE_FALSE(replaced.ok());
+  CHECK(replaced.error().code == ErrorCode::unavailable);
+  CHECK(replaced.error().message.find("was replaced") != std::string::npos);
+  std::filesystem::remove(path);
+  auto gone = storage->check_writable();
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.error().message.find("is gone") != std::string::npos);
+}
+
+TEST_CASE("a database error reaches callers as one generic message; the driver's words stay in the log") {
+  const Error e = storage::db_error(std::runtime_error("disk I/O error: /var/lib/videocontrol/videocontrol.db-wal"));
+  CHECK(e.code == ErrorCode::unavailable);
+  CHECK(e.message.find("disk I/O") == std::string::npos);
+  CHECK(e.message.find(".db") == std::string::npos);
+  CHECK(e.message.find("try again later") != std::string::npos);
+  CHECK(storage::db_error(std::runtime_error("UNIQUE constraint failed: devices.device_id")).code == ErrorCode::conflict);
 }

@@ -333,6 +333,10 @@ class VC_API Storage {
 
   // The highest applied migration (0 for an empty database).
   virtual Result<int> schema_version() = 0;
+  // Whether a write commits now: a small write in its own transaction, so a read-only or full disk,
+  // an unwritable log or a database file removed or replaced under the running process shows
+  // (readiness). Default: ping() (a store that cannot tell).
+  virtual Result<void> check_writable() { return ping(); }
 
   // Applies every migration newer than schema_version(), each in its own transaction; re-running
   // is a no-op. Errors: unavailable when the database was written by a newer version (its schema

@@ -1,9 +1,12 @@
 #include "videocontrol/installation.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <mutex>
 #include <condition_variable>
+
+#include <fmt/format.h>
 
 #include "services/context.hpp"  // VC_ASSIGN
 
@@ -116,8 +119,34 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
                                        .measure_statements = o.measure_statements}));
   VC_ASSIGN(auto migrated, in.storage->migrate());
   in.migrations = migrated.applied;
+  // A SQLite database has a marker beside it once it holds an installation. A marker beside a
+  // database without users means the file was removed or replaced (by hand, or by a disk problem):
+  // setting up a new, empty installation over it would hide that, so opening stops and says so.
+  std::filesystem::path marker;
+  if (url.kind == DatabaseUrl::Kind::sqlite && url.sqlite_path != ":memory:") {
+    marker = std::filesystem::path(url.sqlite_path);
+    marker += ".installed";
+  }
+  if (!marker.empty() && std::filesystem::exists(marker)) {
+    std::int64_t users = 0;
+    VC_TRY(in.storage->read([&](StorageSession& s) -> Result<void> {
+      VC_ASSIGN(users, s.users().count());
+      return {};
+    }));
+    if (users == 0)
+      return make_error(ErrorCode::unavailable,
+                        fmt::format("{} held an installation (see {}) but now has no users: the database file was "
+                                    "removed or replaced. Restore it (vcctl restore), or delete {} to set up a new, "
+                                    "empty installation here",
+                                    url.sqlite_path, marker.string(), marker.string()));
+  }
   VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password, o.password_hash));
   if (first) in.first_run = InstallationFirstRun{"default", first->admin_username, first->generated_password};
+  if (!marker.empty() && !std::filesystem::exists(marker)) {
+    std::ofstream out(marker);
+    out << "This file marks " << url.sqlite_path << " as holding a VideoControl installation; see docs/operations.md.\n";
+    if (!out) log_warn("cannot write the installation marker", {{"path", marker.string()}});
+  }
 
   if (o.blob_store) {
     in.blobs = o.blob_store;

@@ -1,5 +1,6 @@
 // Storage on SOCI, for SQLite and PostgreSQL. Every SOCI exception is caught in this file.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -170,8 +172,38 @@ class WalKeeper {
 
 class SociStorage final : public Storage {
  public:
-  SociStorage(Dialect d, std::unique_ptr<WalKeeper> wal, std::unique_ptr<ConnectionPool> pool)
-      : dialect_(d), wal_(std::move(wal)), pool_(std::move(pool)) {}
+  SociStorage(Dialect d, std::unique_ptr<WalKeeper> wal, std::unique_ptr<ConnectionPool> pool, std::string file = {})
+      : dialect_(d), wal_(std::move(wal)), pool_(std::move(pool)), file_(std::move(file)) {
+    struct stat st {};
+    if (!file_.empty() && ::stat(file_.c_str(), &st) == 0) identity_ = {st.st_dev, st.st_ino};
+  }
+
+  Result<void> check_writable() override {
+    if (!file_.empty()) {  // SQLite: the open file must still be the one at its path
+      struct stat st {};
+      if (::stat(file_.c_str(), &st) != 0)
+        return make_error(ErrorCode::unavailable, fmt::format("the database file {} is gone (removed while the server "
+                                                              "runs); restart after restoring it", file_));
+      if (std::pair{st.st_dev, st.st_ino} != identity_)
+        return make_error(ErrorCode::unavailable, fmt::format("the database file {} was replaced while the server runs; "
+                                                              "restart to use the new one", file_));
+    }
+    auto lease = pool_->acquire();
+    soci::session& s = *lease;
+    return guarded([&]() -> Result<void> {
+      s << begin_write(dialect_);
+      try {
+        // Rewrites one row as it is: a real write and commit (journal, pages, log), no change.
+        s << "UPDATE schema_migrations SET applied_at = applied_at WHERE version = "
+             "(SELECT MAX(version) FROM schema_migrations)";
+        s << "COMMIT";
+      } catch (...) {
+        try { s << "ROLLBACK"; } catch (...) {}
+        throw;
+      }
+      return {};
+    });
+  }
 
   std::string_view backend_name() const noexcept override {
     return dialect_ == Dialect::sqlite ? "sqlite" : "postgresql";
@@ -315,6 +347,8 @@ class SociStorage final : public Storage {
   Dialect dialect_;
   std::unique_ptr<WalKeeper> wal_;  // SQLite files only; destroyed after the pool, whose hooks point to it
   std::unique_ptr<ConnectionPool> pool_;
+  const std::string file_;                // SQLite: the database file's path
+  std::pair<dev_t, ino_t> identity_{};    // … and the file it named at open
 };
 
 Result<std::unique_ptr<soci::session>> connect_sqlite(const std::string& path, int busy_timeout_ms) {
@@ -473,8 +507,9 @@ Result<std::unique_ptr<Storage>> open_storage(const StorageOptions& options) {
   }
   auto pool = std::make_unique<ConnectionPool>(std::move(sessions), options.slow_query_threshold,
                                                options.measure_statements);
-  return std::unique_ptr<Storage>(std::make_unique<SociStorage>(sqlite ? Dialect::sqlite : Dialect::postgresql,
-                                                                std::move(wal), std::move(pool)));
+  return std::unique_ptr<Storage>(std::make_unique<SociStorage>(
+      sqlite ? Dialect::sqlite : Dialect::postgresql, std::move(wal), std::move(pool),
+      sqlite && options.url.sqlite_path != ":memory:" ? options.url.sqlite_path : std::string()));
 }
 
 }  // namespace vc
