@@ -117,7 +117,8 @@ echo "  LINK jwt_fuzz"
   "$(obj libvideocontrol/src/core/result.cpp)" "$(obj libvideocontrol/src/util/text.cpp)" -lcrypto -lsodium -o "$OUT/jwt_fuzz"
 echo "  LINK api_body_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/api_body_fuzz.cpp)" "$(obj apps/server/json_reader.cpp)" "$(obj apps/server/rfc3339.cpp)" \
-  "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -o "$OUT/api_body_fuzz"
+  "$(obj libvideocontrol/src/core/clock.cpp)" "$(obj libvideocontrol/src/core/result.cpp)" \
+  "$(obj libvideocontrol/src/util/text.cpp)" -lfmt -lsodium -o "$OUT/api_body_fuzz"
 echo "  LINK range_fuzz"
 "$CXX" "${CXXFLAGS[@]}" "$(obj fuzz/range_fuzz.cpp)" "$(obj apps/server/file_response.cpp)" "$(obj apps/server/http_types.cpp)" \
   "${json_objs[@]}" "$(obj libvideocontrol/src/core/result.cpp)" -lfmt -lsodium -o "$OUT/range_fuzz"
