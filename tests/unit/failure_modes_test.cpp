@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "videocontrol/media.hpp"
 #include "videocontrol/playback.hpp"
 #include "videocontrol/rate_limiter.hpp"
+#include "videocontrol/realtime_hub.hpp"
 #include "videocontrol/services.hpp"
 
 using namespace vc;
@@ -570,4 +572,42 @@ TEST_CASE("the disk blob store is healthy while its folders exist, and the insta
   CHECK_FALSE((*inst)->health().content);
   CHECK((*inst)->health().database);        // the rest of the installation is fine
 }
+}
+
+TEST_CASE("a database that does not answer signs no control panel out; the command is refused, the panel stays") {
+  FaultWorld w;
+  struct Sink final : RealtimeTransport {
+    std::mutex mu;
+    std::map<ConnectionId, std::vector<std::string>> sent;
+    std::set<ConnectionId> closed;
+    void send(ConnectionId id, std::string packet) override {
+      std::lock_guard l(mu);
+      sent[id].push_back(std::move(packet));
+    }
+    void close(ConnectionId id) override {
+      std::lock_guard l(mu);
+      closed.insert(id);
+    }
+  } sink;
+  RealtimeHub hub(*w.svc);
+  hub.attach(sink);
+  auto token = w.svc->auth().login("op_f", "Password-op_f-1", "127.0.0.1");
+  REQUIRE(token.ok());
+  hub.on_open(1, "127.0.0.1", "");
+  hub.on_packet(1, R"(0{"token":")" + token->access_token + R"("})");
+  REQUIRE(hub.stats().controls == 1);
+  w.plan.reset();
+  w.plan.fail_from(1);  // every read and write fails from now on
+  hub.sweep();
+  CHECK(sink.closed.empty());
+  hub.on_packet(1, R"(25["control/stop",{"device_id":"lobby"}])");
+  {
+    std::lock_guard l(sink.mu);
+    REQUIRE_FALSE(sink.sent[1].empty());
+    CHECK(sink.sent[1].back().starts_with(R"(35[{"ok":false)"));
+    CHECK(sink.sent[1].back().find(R"("code":"unavailable")") != std::string::npos);
+  }
+  CHECK(sink.closed.empty());
+  CHECK(hub.stats().controls == 1);
+  hub.detach();
 }

@@ -135,7 +135,7 @@ struct RealtimeHub::Impl {
   // another organisation): the actor as of now, whose role may have changed. When it no longer
   // holds (user disabled or deleted, key revoked, session ended, token expired, organisation
   // disabled), the connection ends: the command's error ack (when `ack`), a Socket.IO DISCONNECT,
-  // then the transport closes.
+  // then the transport closes. A database that does not answer ends nothing.
   Result<Actor> recheck_control(ConnectionId id, std::optional<std::uint64_t> ack = std::nullopt) {
     std::string credential, acting, address;
     {
@@ -148,6 +148,12 @@ struct RealtimeHub::Impl {
     }
     auto a = services.auth().recheck(credential, address);
     if (a && !acting.empty()) a = services.auth().act_in(*a, acting);
+    if (!a && a.error().code == ErrorCode::unavailable) {
+      // The database did not answer: nothing is known about the credential, so the panel stays
+      // (a busy or restarting database must not sign every panel out); the command is refused.
+      if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(a.error().message, ErrorCode::unavailable)})));
+      return a;
+    }
     if (!a) {
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(a.error().message, ErrorCode::unauthenticated)})));
       end_control(id, a.error());
