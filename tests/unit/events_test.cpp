@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fake_transport.hpp"
 #include "services_world.hpp"
 #include "videocontrol/devices.hpp"
 #include "videocontrol/event_bus.hpp"
@@ -18,6 +19,8 @@ using namespace vc;
 using vc::test::World;
 
 namespace {
+
+using vc::test::FakeTransport;
 
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'p');
 
@@ -52,32 +55,6 @@ struct Env {
   Result<UploadResult> upload(const std::string& name, const std::string& bytes, std::string_view device = "lobby") {
     return vc::test::upload_bytes(*w.svc, op, device, name, bytes);
   }
-};
-
-// What the hub sends, per connection, decoded to "event args…" lines.
-class FakeTransport final : public RealtimeTransport {
- public:
-  void send(ConnectionId id, std::string packet) override {
-    std::lock_guard lock(mu_);
-    sent_[id].push_back(std::move(packet));
-  }
-  void close(ConnectionId id) override {
-    std::lock_guard lock(mu_);
-    closed_.push_back(id);
-  }
-  std::vector<std::string> take(ConnectionId id) {
-    std::lock_guard lock(mu_);
-    return std::exchange(sent_[id], {});
-  }
-  bool closed(ConnectionId id) {
-    std::lock_guard lock(mu_);
-    return std::find(closed_.begin(), closed_.end(), id) != closed_.end();
-  }
-
- private:
-  std::mutex mu_;
-  std::map<ConnectionId, std::vector<std::string>> sent_;
-  std::vector<ConnectionId> closed_;
 };
 
 bool has_event(const std::vector<std::string>& packets, std::string_view event) {

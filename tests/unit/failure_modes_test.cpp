@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "fake_transport.hpp"
 #include "fault_storage.hpp"
 #include "services_world.hpp"
 #include "test_support.hpp"
@@ -576,19 +577,7 @@ TEST_CASE("the disk blob store is healthy while its folders exist, and the insta
 
 TEST_CASE("a database that does not answer signs no control panel out; the command is refused, the panel stays") {
   FaultWorld w;
-  struct Sink final : RealtimeTransport {
-    std::mutex mu;
-    std::map<ConnectionId, std::vector<std::string>> sent;
-    std::set<ConnectionId> closed;
-    void send(ConnectionId id, std::string packet) override {
-      std::lock_guard l(mu);
-      sent[id].push_back(std::move(packet));
-    }
-    void close(ConnectionId id) override {
-      std::lock_guard l(mu);
-      closed.insert(id);
-    }
-  } sink;
+  test::FakeTransport sink;
   RealtimeHub hub(*w.svc);
   hub.attach(sink);
   auto token = w.svc->auth().login("op_f", "Password-op_f-1", "127.0.0.1");
@@ -599,15 +588,13 @@ TEST_CASE("a database that does not answer signs no control panel out; the comma
   w.plan.reset();
   w.plan.fail_from(1);  // every read and write fails from now on
   hub.sweep();
-  CHECK(sink.closed.empty());
+  CHECK_FALSE(sink.closed(1));
   hub.on_packet(1, R"(25["control/stop",{"device_id":"lobby"}])");
-  {
-    std::lock_guard l(sink.mu);
-    REQUIRE_FALSE(sink.sent[1].empty());
-    CHECK(sink.sent[1].back().starts_with(R"(35[{"ok":false)"));
-    CHECK(sink.sent[1].back().find(R"("code":"unavailable")") != std::string::npos);
-  }
-  CHECK(sink.closed.empty());
+  const auto sent = sink.take(1);
+  REQUIRE_FALSE(sent.empty());
+  CHECK(sent.back().starts_with(R"(35[{"ok":false)"));
+  CHECK(sent.back().find(R"("code":"unavailable")") != std::string::npos);
+  CHECK_FALSE(sink.closed(1));
   CHECK(hub.stats().controls == 1);
   hub.detach();
 }
