@@ -54,7 +54,8 @@ VIDEO_MAX_HEIGHT = 1080
 VIDEO_MAX_BITRATE = 8_000_000
 VIDEO_PRESET, VIDEO_CRF, AUDIO_K = "veryfast", 23, 128
 
-BASE_ENV = {"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000", "LOG_LEVEL": "info",
+BASE_ENV = {"RATE_LIMIT_PER_MINUTE": "1000000", "LOGIN_ATTEMPTS": "1000000", "DEVICE_CREDENTIALS": "off",
+            "PLAYER_REQUESTS_PER_MINUTE": "0", "LOG_LEVEL": "info",
             "WORKER_THREADS": "4"}  # the server's default worker pool (api_support sets 8 for tests)
 
 

@@ -191,6 +191,7 @@ const server = spawn(BINARY, [], {
   cwd: dataDir,
   env: { PATH: process.env.PATH, HOME: dataDir, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir,
          LOG_LEVEL: "warn", ADMIN_PASSWORD, RATE_LIMIT_PER_MINUTE: "1000000", LOGIN_ATTEMPTS: "1000000",
+         DEVICE_CREDENTIALS: "off", PLAYER_REQUESTS_PER_MINUTE: "0", DEVICE_AUTH_FAILURES: "0",
          SHUTDOWN_TIMEOUT_MS: "2000", MAX_CONNECTIONS_PER_ADDRESS: "0",  // every simulated player is on 127.0.0.1
          // The server's threads can be set from the bench's environment (e.g. NETWORK_THREADS=2).
          ...Object.fromEntries(["NETWORK_THREADS", "WORKER_THREADS"].filter((k) => process.env[k]).map((k) => [k, process.env[k]])) },

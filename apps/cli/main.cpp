@@ -461,6 +461,7 @@ struct Args {
   int page = 0, limit = 50, days = 1, priority = 0, duration_s = 0, minutes = 60;
   bool no_loop = false, shuffle = false;
   bool yes = false, clear = false, remove = false, force = false, password_stdin = false, all = false, disable = false;
+  bool legacy = false, off = false;
   bool check = false, enable = false;
 };
 Args A;
@@ -996,6 +997,7 @@ void define(CLI::App& app) {
     Json d = call("GET", "/api/v1/devices/" + vc::text::url_encode_component(A.a));
     return print_object(d, {{tr("device"), "device_id"}, {tr("name"), "name"}, {tr("status"), "status"}, {tr("type"), "device_type"},
                             {tr("platform"), "platform"}, {tr("last seen"), "last_seen_at"}, {tr("credential"), "has_credential"},
+                            {tr("legacy player"), "legacy_player"},
                             {tr("placeholder"), "placeholder_media_id"}},
                         "device_id");
   });
@@ -1004,13 +1006,29 @@ void define(CLI::App& app) {
     Body b;
     b.s("device_id", A.a);
     if (!A.name.empty()) b.s("name", A.name);
+    if (A.legacy) b.b("legacy_player", true);
     Json d = call("POST", "/api/v1/devices", b.str());
-    if (output().json || output().quiet) return print_object(d, {}, "device_id");
+    if (output().json) return print_json(d), exit_ok;  // with the credential, shown only now
+    if (output().quiet) return print_object(d, {}, "device_id");
     say(trf("Device {} created.", field(d, "device_id")));
+    if (!field(d, "credential").empty())
+      std::printf("%s\n%s\n", trf("Credential of {}, shown only now:", field(d, "device_id")).c_str(),
+                  field(d, "credential").c_str());
+    else
+      say(tr("A legacy player: it connects by its id alone, without a credential."));
     return exit_ok;
   });
   dev_add->add_option("device", A.a, tr("device id: letters, digits, - and _"))->required();
   dev_add->add_option("--name", A.name, tr("display name (default: the id)"));
+  dev_add->add_flag("--legacy", A.legacy, tr("a 2.x player that connects by its id alone (no credential)"));
+  auto* dev_legacy = leaf(devices, "legacy", tr("Let a 2.x player connect by its id alone, or --off to require its credential"), [] {
+    Json d = call("PATCH", "/api/v1/devices/" + vc::text::url_encode_component(A.a), Body().b("legacy_player", !A.off).str());
+    if (output().json || output().quiet) return print_object(d, {}, "device_id");
+    say(A.off ? trf("Device {} needs its credential now.", A.a) : trf("Device {} connects by its id alone now.", A.a));
+    return exit_ok;
+  });
+  dev_legacy->add_option("device", A.a, tr("device id"))->required();
+  dev_legacy->add_flag("--off", A.off, tr("require the credential again"));
   auto* dev_rename = leaf(devices, "rename", tr("Rename a device"), [] {
     Json d = call("PATCH", "/api/v1/devices/" + vc::text::url_encode_component(A.a), Body().s("name", A.b).str());
     if (output().json || output().quiet) return print_object(d, {}, "device_id");

@@ -66,6 +66,7 @@ vc::Result<std::unique_ptr<Transport>> local_transport(const LocalOptions& optio
   io.remove_upload_leftovers = false;
   io.sweep_blobs_min_age = std::chrono::seconds(-1);
   io.prune_audit = false;
+  io.warn_device_identity = false;  // the server's start-up says it; vcctl's output stays clean
   if (!std::filesystem::exists(config->database.kind == vc::DatabaseUrl::Kind::sqlite && config->database.sqlite_path != ":memory:" ? config->database.sqlite_path : std::string("/")))
     return vc::make_error(vc::ErrorCode::not_found, "no database at " + config->database_url +
                                                         ": name the server's with --database-url (or DATABASE_URL) or --data-dir");

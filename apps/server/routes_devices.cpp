@@ -58,7 +58,8 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
     return Response::json(200, std::move(*body));
   }));
 
-  // {"device_id","name"?} → 201 with the device.
+  // {"device_id","name"?,"legacy_player"?} → 201 with the device; unless it is a legacy player, with
+  // its new credential ("credential", shown once).
   router.add("POST", "/api/v1/devices", actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
     auto body = JsonBody::parse(req.body);
     if (!body) return body.error();
@@ -69,9 +70,14 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
     auto name = body->opt_string("name");
     if (!name) return name.error();
     if (*name) input.name = std::move(**name);
+    auto legacy = body->opt_boolean("legacy_player");
+    if (!legacy) return legacy.error();
+    input.legacy_player = legacy->value_or(false);
     auto view = ctx.services->devices().create(actor, input);
     if (!view) return view.error();
-    return created(Devices::to_json(*view), device_location(view->device.device_id));
+    Response r = created(Devices::to_json(*view), device_location(view->device.device_id));
+    if (!view->credential.empty()) r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
   }));
 
   router.add("GET", "/api/v1/devices/{device_id}",
@@ -81,14 +87,20 @@ void register_devices_routes(Router& router, ServerContext& ctx) {
                return Response::json(200, Devices::to_json(*view));
              }));
 
-  // {"name"}
+  // {"name"?, "legacy_player"?}: at least one; each applied as its own change.
   router.add("PATCH", "/api/v1/devices/{device_id}",
              actor_api(ctx, [&ctx](Request& req, const Actor& actor) -> Result<Response> {
                auto body = JsonBody::parse(req.body);
                if (!body) return body.error();
-               auto name = body->string("name");
+               auto name = body->opt_string("name");
                if (!name) return name.error();
-               auto view = ctx.services->devices().rename(actor, req.params.at("device_id"), *name);
+               auto legacy = body->opt_boolean("legacy_player");
+               if (!legacy) return legacy.error();
+               if (!*name && !*legacy) return field_error("name", "given (or legacy_player)");
+               const std::string& id = req.params.at("device_id");
+               Result<DeviceView> view = make_error(ErrorCode::internal, "nothing changed");
+               if (*name) view = ctx.services->devices().rename(actor, id, **name);
+               if (*legacy && (!*name || view)) view = ctx.services->devices().set_legacy_player(actor, id, **legacy);
                if (!view) return view.error();
                return Response::json(200, Devices::to_json(*view));
              }));

@@ -3,10 +3,10 @@
 // POST /api/v1/groups/{id}/control). The browser player's pages (/player,
 // /player-videojs.html) and its service worker are web pages: web/src/player, served by routes_web.cpp.
 //
-// Player routes are unauthenticated unless DEVICE_CREDENTIALS=required; the player then shows its
-// device credential as ?token= or X-Device-Token. The library has no player-facing reads yet (a
-// device Actor may read nothing but its playback state), so after the device is looked up these
-// routes read that one device's files with the system actor and never anything else.
+// Player routes authenticate the device (vc::Players, DEVICE_CREDENTIALS): its credential comes as
+// ?token= or X-Device-Token, unless the policy lets it register by id alone; requests and failed
+// authentications are rate-limited per client address. The routes then read that one device's
+// files and never anything else.
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "api_request.hpp"
+#include "auth_middleware.hpp"
 #include "file_response.hpp"
 #include "json.hpp"
 #include "json_reader.hpp"
@@ -41,7 +42,7 @@ struct PlayerRoutes {
   Result<Actor> device(const Request& req, const std::string& device_id) {
     std::string token = req.query_param("token").value_or("");
     if (token.empty()) token = std::string(req.header("x-device-token"));
-    return ctx.services->players().authenticate(device_id, token);
+    return ctx.services->players().authenticate(device_id, token, client_address(req, ctx.config.trusted_proxies));
   }
 
   // The bytes of the device's file `name` (or of its placeholder under that name): the pipeline's

@@ -243,10 +243,24 @@ const Setting kSettings[] = {
        c.cache_bytes = static_cast<std::size_t>(*r);
        return {};
      }},
-    {"DEVICE_CREDENTIALS", "device-credentials", "off, optional or required: whether players must present their device credential (default off)",
+    {"DEVICE_CREDENTIALS", "device-credentials", "required, optional or off: whether players must present their device credential (default required: devices flagged as legacy players register by id alone)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        if (v != "off" && v != "optional" && v != "required") return bad(n, v, "must be off, optional or required");
        c.device_credentials = std::string(v);
+       return {};
+     }},
+    {"PLAYER_REQUESTS_PER_MINUTE", "player-requests-per-minute", "player routes and registrations allowed per client address per minute (default 3000, 0 = unlimited)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::int64_t>(n, v, 0, 100'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.player_requests_per_minute = *r;
+       return {};
+     }},
+    {"DEVICE_AUTH_FAILURES", "device-auth-failures", "failed device authentications allowed per client address in 5 minutes (default 30, 0 = unlimited)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::int64_t>(n, v, 0, 100'000'000, "an integer");
+       if (!r) return std::move(r).error();
+       c.device_auth_failures = *r;
        return {};
      }},
     {"PING_INTERVAL_MS", "ping-interval-ms", "realtime: how often the server pings each connection (default 25000, as 2.x)",
@@ -792,6 +806,8 @@ InstallationOptions to_installation_options(const Config& c) {
   o.max_upload_bytes = c.max_upload_bytes;
   // load_config accepted only these names.
   o.device_credentials = parse_credential_policy(c.device_credentials).value_or(CredentialPolicy::required);
+  o.player_requests_per_minute = c.player_requests_per_minute;
+  o.device_auth_failures = c.device_auth_failures;
   o.run_pipeline = c.processing_workers != 0;
   o.schedule.manual_hold = parse_manual_hold(c.schedule_manual_hold).value_or(ManualHold::until_boundary);
   o.schedule.item_duration = std::chrono::seconds(c.schedule_item_seconds);

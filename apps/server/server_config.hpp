@@ -52,7 +52,9 @@ struct Config {
   std::uint32_t audit_retention_days = 365;     // 0 = keep the audit log forever
   std::uint64_t max_upload_bytes = 5ull << 30;  // per uploaded file
   std::size_t cache_bytes = 64u << 20;          // in-process cache budget
-  std::string device_credentials = "off";       // off, optional, required
+  std::string device_credentials = "required";  // off, optional, required
+  std::int64_t player_requests_per_minute = 3000;  // per client address, 0 = unlimited
+  std::int64_t device_auth_failures = 30;          // per client address in 5 minutes, 0 = unlimited
   std::string accel_redirect;                   // NGINX internal location for media bytes, e.g. /_vc_blobs/
   std::uint32_t ping_interval_ms = 25'000;      // Engine.IO: server ping every … (2.x players expect 25000)
   std::uint32_t ping_timeout_ms = 20'000;       // Engine.IO: close when the pong is this late

@@ -106,8 +106,15 @@ class Server:
             "LOG_LEVEL": "warn",
             "ADMIN_PASSWORD": ADMIN_PASSWORD,
             "WORKER_THREADS": "8",
+            # The suite's players are 2.x-style (id only) and all on 127.0.0.1; the tests of device
+            # identity give their own values (None removes a variable: the server's default applies).
+            "DEVICE_CREDENTIALS": "off",
+            "PLAYER_REQUESTS_PER_MINUTE": "0",
+            "DEVICE_AUTH_FAILURES": "0",
         })
         base.update(env or {})
+        for k in [k for k, v in base.items() if v is None]:
+            del base[k]
         # With VC_TEST_POSTGRES_URL (a server's postgresql://…/postgres URL) each instance gets a
         # fresh PostgreSQL database instead of the SQLite file, so the suite runs on both backends.
         pg = os.environ.get("VC_TEST_POSTGRES_URL")

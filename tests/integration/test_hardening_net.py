@@ -435,6 +435,179 @@ class TextTest(ApiTestCase):
 
 
 # --------------------------------------------------------------------------
+# item 4: device identity
+# --------------------------------------------------------------------------
+
+def read_text(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+class DeviceIdentityTest(ApiTestCase):
+    """Item 4, with the server's own defaults (DEVICE_CREDENTIALS=required): a new device gets a
+    credential, a legacy player registers by id, a stranger cannot tell unknown ids from wrong
+    credentials, failures are limited per address, a refused player changes nothing, and what a
+    player reports is bounded."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(env={"DEVICE_CREDENTIALS": None, "PLAYER_REQUESTS_PER_MINUTE": None,
+                                 "DEVICE_AUTH_FAILURES": "1000", "LOG_LEVEL": "info"})
+        cls.token = cls.server.token("admin", ADMIN_PASSWORD)["access_token"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def create(self, **extra):
+        device = unique("ident")
+        r = self.server.call("POST", "/api/v1/devices", dict({"device_id": device}, **extra), token=self.token)
+        self.assertEqual(r.status, 201, r)
+        return device, r
+
+    def register(self, device, **fields):
+        """One player/register over a raw WebSocket; the first answer event's name and payload."""
+        ws = RawWs(self.server.port)
+        try:
+            ws.send("40")
+            while not ws.recv().startswith("40"):
+                pass
+            ws.send("42" + json.dumps(["player/register", dict({"device_id": device}, **fields)]))
+            while True:
+                msg = ws.recv()
+                if msg == "2":
+                    ws.send("3")
+                    continue
+                if msg.startswith("42"):
+                    name, payload = json.loads(msg[2:])[:2]
+                    if name in ("player/reject", "player/registered"):
+                        return name, payload
+        finally:
+            ws.close()
+
+    def test_new_devices_need_their_credential_and_legacy_players_their_id(self):
+        s = self.server
+        log = read_text(s.log_path)
+        self.assertNotIn("DEVICE_CREDENTIALS=off", log)
+        device, r = self.create()
+        created = r.json()
+        self.assertTrue(created["credential"].startswith("vcd_"), created)
+        self.assertFalse(created["legacy_player"])
+        self.assertTrue(created["has_credential"])
+        self.assertIn("no-store", r.headers.get("cache-control", ""))
+        shown = s.call("GET", "/api/v1/devices/" + device, token=self.token).json()
+        self.assertNotIn("credential", shown)
+        files = "/api/devices/%s/files" % device
+        self.assertEqual(s.call("GET", files).status, 401)
+        self.assertEqual(s.call("GET", files + "?token=" + created["credential"]).status, 200)
+        self.assertEqual(s.call("GET", files, headers={"X-Device-Token": created["credential"]}).status, 200)
+        self.assertEqual(self.register(device)[0], "player/reject")
+        name, payload = self.register(device, token=created["credential"])
+        self.assertEqual(name, "player/registered", payload)
+
+        legacy, r = self.create(legacy_player=True)
+        self.assertNotIn("credential", r.json())
+        self.assertTrue(r.json()["legacy_player"])
+        self.assertEqual(s.call("GET", "/api/devices/%s/files" % legacy).status, 200)
+        self.assertEqual(self.register(legacy)[0], "player/registered")
+        # The flag off: the id alone is refused again.
+        r = s.call("PATCH", "/api/v1/devices/" + legacy, {"legacy_player": False}, token=self.token)
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json()["legacy_player"])
+        self.assertEqual(s.call("GET", "/api/devices/%s/files" % legacy).status, 401)
+        self.assertEqual(s.call("PATCH", "/api/v1/devices/" + legacy, {"legacy_player": "yes"}, token=self.token).status, 400)
+        self.assertEqual(s.call("PATCH", "/api/v1/devices/" + legacy, {}, token=self.token).status, 400)
+
+    def test_unknown_devices_and_wrong_credentials_read_the_same_and_change_nothing(self):
+        s = self.server
+        device, r = self.create()
+        before = s.call("GET", "/api/v1/devices/" + device, token=self.token)
+        listed = s.call("GET", "/api/v1/devices?limit=200", token=self.token).json()
+        answers = set()
+        for who in (device, unique("nobody")):
+            for query in ("", "?token=vcd_wrong"):
+                for path in ("/api/devices/%s/files", "/api/devices/%s/placeholder", "/api/files/resolve/%s/a.png",
+                             "/content/%s/a.png"):
+                    r = s.call("GET", (path % who) + query)
+                    self.assertEqual(r.status, 401, (path, who, query, r))
+                    answers.add((query, r.body))
+        self.assertEqual(len(answers), 2, answers)  # one answer per kind of request, whoever is asked
+        for who in (device, unique("nobody")):
+            name, payload = self.register(who, token="vcd_wrong", platform="evil", capabilities={"x": True})
+            self.assertEqual((name, payload["reason"]), ("player/reject", "bad credential"))
+        after = s.call("GET", "/api/v1/devices/" + device, token=self.token)
+        self.assertEqual(before.json(), after.json())  # no last_seen_at, no platform, no status
+        self.assertEqual(s.call("GET", "/api/v1/devices?limit=200", token=self.token).json(), listed)
+
+    def test_failed_authentications_are_limited_per_address(self):
+        # Its own server: the other tests' failures share 127.0.0.1's budget.
+        server = Server(env={"DEVICE_CREDENTIALS": None, "DEVICE_AUTH_FAILURES": "5"})
+        try:
+            token = server.token("admin", ADMIN_PASSWORD)["access_token"]
+            device = unique("limit")
+            made = server.call("POST", "/api/v1/devices", {"device_id": device}, token=token).json()
+            statuses = [server.call("GET", "/api/devices/%s/files?token=vcd_guess%d" % (device, i)).status
+                        for i in range(7)]
+            self.assertEqual(statuses, [401] * 5 + [429] * 2)
+            r = server.call("GET", "/api/devices/%s/files?token=%s" % (device, made["credential"]))
+            self.assertEqual(r.status, 429, r)  # the right one too, from this address, for now
+            self.assertGreaterEqual(int(r.headers.get("retry-after", "0")), 1)
+        finally:
+            server.cleanup()
+
+    def test_what_a_player_reports_is_bounded(self):
+        s = self.server
+        device, _ = self.create(legacy_player=True)
+        name, payload = self.register(device, capabilities={"blob": "a" * (950 * 1024)})
+        self.assertEqual((name, payload["reason"]), ("player/reject", "invalid report"))
+        self.assertIn("capabilities", payload["message"])
+        name, payload = self.register(device, platform="web\u202e")
+        self.assertEqual((name, payload["reason"]), ("player/reject", "invalid report"))
+        shown = s.call("GET", "/api/v1/devices/" + device, token=self.token).json()
+        self.assertEqual(shown["capabilities"], {})
+        self.assertIsNone(shown["last_seen_at"])
+        name, _ = self.register(device, platform="Mozilla/5.0 " * 20, capabilities={"video": True})
+        self.assertEqual(name, "player/registered")
+        shown = s.call("GET", "/api/v1/devices/" + device, token=self.token).json()
+        self.assertLessEqual(len(shown["platform"].encode()), 64)
+        self.assertEqual(shown["capabilities"], {"video": True})
+
+    def test_start_up_warns_when_players_register_by_id_alone(self):
+        server = Server(env={"DEVICE_CREDENTIALS": "off", "LOG_LEVEL": "info"})
+        try:
+            log = read_text(server.log_path)
+            self.assertIn("DEVICE_CREDENTIALS=off", log)
+        finally:
+            server.cleanup()
+        # Under `required`, the next start names the legacy players and the devices that cannot register.
+        server = Server(env={"DEVICE_CREDENTIALS": None, "LOG_LEVEL": "info"})
+        again = None
+        try:
+            token = server.token("admin", ADMIN_PASSWORD)["access_token"]
+            server.call("POST", "/api/v1/devices", {"device_id": unique("old"), "legacy_player": True}, token=token)
+            bare = unique("bare")
+            server.call("POST", "/api/v1/devices", {"device_id": bare}, token=token)
+            self.assertEqual(server.call("DELETE", "/api/v1/devices/%s/credential" % bare, token=token).status, 204)
+            stop_process(server.proc)
+            log_path = os.path.join(server.data_dir, "again.log")
+            with open(log_path, "wb") as log:
+                again = subprocess.Popen([api_support.BINARY], cwd=server.data_dir, env=server.env,
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 20
+            text = ""
+            while time.monotonic() < deadline and "listening on" not in text:
+                time.sleep(0.1)
+                text = read_text(log_path)
+            self.assertIn("legacy players", text)
+            self.assertIn("legacy_players=1", text)
+            self.assertIn("have no credential and are not legacy players", text)
+        finally:
+            if again:
+                stop_process(again)
+            server.cleanup()
+
+
+# --------------------------------------------------------------------------
 # item 2: realtime connections that never CONNECT or never identify
 # --------------------------------------------------------------------------
 

@@ -80,6 +80,8 @@ async function startServer() {
     PATH: process.env.PATH || "/usr/bin:/bin", HOME: server.dataDir, HOST: "127.0.0.1", PORT: String(server.port),
     DATA_DIR: server.dataDir, LOG_LEVEL: "warn", ADMIN_PASSWORD, RATE_LIMIT_PER_MINUTE: "1000000",
     LOGIN_ATTEMPTS: "1000000", SHUTDOWN_TIMEOUT_MS: "2000",
+    // 2.x-style players (id only), all from 127.0.0.1.
+    DEVICE_CREDENTIALS: "off", PLAYER_REQUESTS_PER_MINUTE: "0", DEVICE_AUTH_FAILURES: "0",
   };
   for (const k of ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR", "LANG", "PASSWORD_HASH_OPS", "PASSWORD_HASH_MEMORY_KIB"]) if (process.env[k]) env[k] = process.env[k];
   // With VC_TEST_POSTGRES_URL (…/postgres of a test server) the instance gets its own database.

@@ -245,6 +245,7 @@ class Devices final : public DeviceRepository {
   VC_FAULT_FWD(Result<void>, put_state, (sv id, const NowPlaying& n), (id, n))
   VC_FAULT_FWD(Result<std::vector<std::string>>, with_placeholder, (sv m), (m))
   VC_FAULT_FWD(Result<void>, clear_placeholder_for, (sv m), (m))
+  VC_FAULT_FWD(Result<IdentityCounts>, identity_counts, (), ())
 #undef kName
  private:
   DeviceRepository& inner_;

@@ -19,14 +19,16 @@ struct Env {
   World w;
   Organization org;
   Actor op;
-  std::string secret;  // lobby's credential; hall has none
+  std::string secret;  // lobby's credential; hall has none; old is a legacy (2.x) player without one
 
   explicit Env(CredentialPolicy policy) : w(policy) {
     org = w.org("players-org");
     op = w.user_in(org, "operator_p", "operator");
     REQUIRE(w.svc->devices().create(op, {"lobby", "Lobby"}).ok());
     REQUIRE(w.svc->devices().create(op, {"hall", "Hall"}).ok());
+    REQUIRE(w.svc->devices().create(op, {"old", "Old", true}).ok());
     secret = w.svc->devices().rotate_credential(op, "lobby").value();
+    REQUIRE(w.svc->devices().clear_credential(op, "hall").ok());
   }
 
   void upload(const std::string& device, const std::string& name) {
@@ -52,15 +54,20 @@ TEST_CASE("device authentication follows the credential policy") {
       {CredentialPolicy::off, "lobby", "wrong", ok},  // 2.x players: ignored
       {CredentialPolicy::off, "hall", "", ok},
       {CredentialPolicy::off, "nope", "", not_found},
-      {CredentialPolicy::optional, "lobby", "", ok},
+      {CredentialPolicy::optional, "lobby", "", unauthenticated},  // it has a credential: it must show it
       {CredentialPolicy::optional, "lobby", "RIGHT", ok},
       {CredentialPolicy::optional, "lobby", "wrong", unauthenticated},  // a wrong ?token= is refused
+      {CredentialPolicy::optional, "hall", "", ok},                  // none: by id
       {CredentialPolicy::optional, "hall", "anything", unauthenticated},  // it has none to match
+      {CredentialPolicy::optional, "nope", "", unauthenticated},     // unknown reads as refused
       {CredentialPolicy::required, "lobby", "RIGHT", ok},
       {CredentialPolicy::required, "lobby", "", unauthenticated},
       {CredentialPolicy::required, "lobby", "wrong", unauthenticated},
       {CredentialPolicy::required, "hall", "", unauthenticated},
-      {CredentialPolicy::required, "nope", "x", not_found},
+      {CredentialPolicy::required, "old", "", ok},                   // a legacy player: by id alone
+      {CredentialPolicy::required, "old", "wrong", unauthenticated}, // a presented credential must be right
+      {CredentialPolicy::required, "nope", "x", unauthenticated},    // not not_found: ids stay hidden
+      {CredentialPolicy::required, "nope", "", unauthenticated},
   };
   for (const auto& row : rows) {
     CAPTURE(to_string(row.policy));
@@ -156,13 +163,15 @@ TEST_CASE("a player registering on the socket passes the same credential check")
   };
   const std::vector<Row> rows = {
       {CredentialPolicy::off, "lobby", "wrong", true},         // 2.x players: tokens ignored
-      {CredentialPolicy::optional, "lobby", "", true},
+      {CredentialPolicy::optional, "lobby", "", false},        // it has a credential: it must show it
+      {CredentialPolicy::optional, "hall", "", true},
       {CredentialPolicy::optional, "lobby", "$secret", true},
       {CredentialPolicy::optional, "lobby", "wrong", false},   // a presented token must be right
       {CredentialPolicy::optional, "hall", "anything", false}, // hall has no credential
       {CredentialPolicy::required, "lobby", "", false},
       {CredentialPolicy::required, "lobby", "$secret", true},
       {CredentialPolicy::required, "nowhere", "$secret", false},
+      {CredentialPolicy::required, "old", "", true},           // a legacy player
   };
   for (const auto& row : rows) {
     CAPTURE(to_string(row.policy));

@@ -1,6 +1,8 @@
 // A complete set of services on a fresh SQLite file, with a signed-in superadmin; for tests.
 #pragma once
 
+#include <functional>
+
 #include "test_support.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/bootstrap.hpp"
@@ -34,12 +36,14 @@ struct World {
   std::unique_ptr<Services> svc;
   Actor super;
 
-  explicit World(CredentialPolicy device_credentials = CredentialPolicy::off) {
+  explicit World(CredentialPolicy device_credentials = CredentialPolicy::off,
+                 const std::function<void(ServiceOptions&)>& tweak = {}) {
     ServiceOptions o;
     o.password_hash = vc::test::kCheapHash;
     o.clock = clock;
     o.device_credentials = device_credentials;
     o.api_requests_per_minute = 1000;
+    if (tweak) tweak(o);
     auto s = Services::create({storage.get(), limiter.get(), blobs.get(), cache.get()}, o);
     REQUIRE(s.ok());
     svc = std::move(*s);

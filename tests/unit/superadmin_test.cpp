@@ -21,6 +21,7 @@ namespace {
 // 0003's media processing columns and index, 0004's scheduling tables (which replaced 0001's unused
 // playlist and schedule tables).
 void undo_later_migrations(soci::session& raw) {
+  raw << "ALTER TABLE devices DROP COLUMN legacy_player";  // 0007
   raw << "DROP TABLE webhook_deliveries";  // 0006
   raw << "DROP TABLE webhooks";
   raw << "ALTER TABLE device_state DROP COLUMN scheduled";  // 0005

@@ -21,11 +21,16 @@ struct ServiceContext;
 struct VC_API DeviceInput {
   std::string device_id;  // [A-Za-z0-9_-]{1,64}
   std::string name;       // default: device_id
+  // A 2.x player that knows only its id (Device::legacy_player): no credential is made for it.
+  bool legacy_player = false;
 };
 
 struct VC_API DeviceView {
   Device device;
   std::optional<NowPlaying> now_playing;
+  // Set only by create() for a device that is not a legacy player: its new credential, shown once
+  // (only its hash is kept), to put on the screen (the player URL's ?token=).
+  std::string credential;
 };
 
 struct VC_API DeviceQuery {
@@ -37,7 +42,8 @@ struct VC_API DeviceQuery {
 class VC_API Devices {
  public:
   explicit Devices(ServiceContext& ctx) : ctx_(ctx) {}
-  // Operators and up. Errors: invalid, conflict (device_id taken anywhere), quota (plan's device limit).
+  // Operators and up. A device that is not a legacy player gets a credential (DeviceView::credential).
+  // Errors: invalid, conflict (device_id taken anywhere), quota (plan's device limit).
   Result<DeviceView> create(const Actor& actor, const DeviceInput& input);
   Result<DeviceView> get(const Actor& actor, std::string_view device_id);
   Result<Page<DeviceView>> list(const Actor& actor, const DeviceQuery& query);
@@ -51,6 +57,9 @@ class VC_API Devices {
   // A new device credential (shown once; only its hash is kept).
   Result<std::string> rotate_credential(const Actor& actor, std::string_view device_id);
   Result<void> clear_credential(const Actor& actor, std::string_view device_id);
+  // Whether the device's player may register by its id alone (Device::legacy_player). Turning it
+  // off ends the player's open connections, which then need the credential. Operators and up.
+  Result<DeviceView> set_legacy_player(const Actor& actor, std::string_view device_id, bool legacy);
   // Idle content: an image or video of the same organisation. Validated before anything changes.
   Result<DeviceView> set_placeholder(const Actor& actor, std::string_view device_id, std::string_view media_id);
   Result<DeviceView> clear_placeholder(const Actor& actor, std::string_view device_id);
@@ -64,12 +73,15 @@ class VC_API Devices {
 
   // ---- for the realtime gateway (players act as the device itself) ----
   struct PlayerInfo {
-    std::string device_type, platform;
-    std::string capabilities_json;  // an object, already validated; "" = unchanged
+    std::string device_type, platform;  // at most 64 bytes each, UTF-8 without control characters
+    std::string capabilities_json;      // a JSON object of at most kMaxCapabilitiesBytes; "" = unchanged
   };
+  static constexpr std::size_t kMaxCapabilitiesBytes = 4096;
   // A player announcing itself, as the device Actor Players::authenticate returned (credential
-  // policy, constant-time check): records type, platform, capabilities and last seen.
-  // Errors: forbidden (not a device actor), not_found (the device is gone).
+  // policy, constant-time check): records type, platform, capabilities and last seen. What the
+  // player reports is checked before anything is written.
+  // Errors: forbidden (not a device actor), not_found (the device is gone), invalid (a report out of
+  // bounds: the message names the field).
   Result<Device> register_player(const Actor& device, const PlayerInfo& info);
   // Records online/offline and last seen (and invalidates cached lists).
   Result<void> set_presence(std::string_view device_id, bool online);

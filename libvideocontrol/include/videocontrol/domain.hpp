@@ -126,6 +126,9 @@ struct VC_API Device {
   std::string platform;
   std::string capabilities_json = "{}";
   std::string credential_hash;      // SHA-256 of the device credential; empty = none
+  // A 2.x player that knows only its id: it may register by id alone even when the installation
+  // requires device credentials (players.hpp). Off for new devices.
+  bool legacy_player = false;
   std::string placeholder_media_id; // idle content; empty = none
   std::string status = "offline";   // online, offline
   std::optional<std::int64_t> last_seen_at_ms;

@@ -68,8 +68,15 @@ struct VC_API InstallationOptions {
   // Audit entries older than this are deleted (a second after open, then hourly); 0 = kept forever.
   std::chrono::hours audit_retention{24 * 365};
   bool prune_audit = true;  // false: this process never prunes (vcctl's local mode)
+  // At open, warn when players may register by id alone (DEVICE_CREDENTIALS off or optional,
+  // legacy players) and when devices without a credential cannot register; false: say nothing.
+  bool warn_device_identity = true;
   std::uint64_t max_upload_bytes = 5ull << 30;
-  CredentialPolicy device_credentials = CredentialPolicy::off;
+  // Players (ServiceOptions, players.hpp). `required` by default: a device needs its credential
+  // unless it is flagged as a legacy (2.x) player; start-up warns when id-only registration is allowed.
+  CredentialPolicy device_credentials = CredentialPolicy::required;
+  std::int64_t player_requests_per_minute = 3000;  // per client address, 0 = unlimited
+  std::int64_t device_auth_failures = 30;          // per client address in 5 minutes
   std::chrono::milliseconds player_timeout{30'000};  // a player silent this long is gone
   std::chrono::milliseconds realtime_connect_timeout{10'000};   // RealtimeOptions::connect_timeout
   std::chrono::milliseconds realtime_identify_timeout{30'000};  // RealtimeOptions::identify_timeout

@@ -23,13 +23,19 @@ class VC_API Players {
   explicit Players(ServiceContext& ctx) : ctx_(ctx) {}
 
   // The credential policy is ServiceOptions::device_credentials:
-  //   off      — the credential is ignored (2.x players know only their id);
-  //   optional — a presented credential must be the device's; none is accepted;
-  //   required — the device's credential is needed.
-  // Credentials are compared by their SHA-256 in constant time. Nothing is written.
-  // Errors: not_found (unknown device, or its organisation disabled), unauthenticated (a wrong
-  // credential, or none under `required`).
-  Result<Actor> authenticate(std::string_view device_id, std::string_view credential);
+  //   off      — the credential is ignored: any device registers by its id alone (2.x players);
+  //   optional — a device that has a credential must present it; one without registers by id;
+  //   required — (the default) a device must present its credential, unless it is flagged as a
+  //              legacy player (Device::legacy_player), which may register by id alone.
+  // A presented credential must always be the device's. Credentials are compared by their SHA-256
+  // in constant time, also for an unknown device. Nothing is written (no last-seen, no cache
+  // invalidation): registering is Devices::register_player's.
+  // `address` (the client's, empty = not counted) is rate-limited: player requests per minute and
+  // failed authentications per window (ServiceOptions).
+  // Errors: under `off`, not_found for an unknown device (or one of a disabled organisation);
+  // otherwise unauthenticated, with the same message for an unknown device and a wrong or missing
+  // credential; rate_limited (retry_after_s set); unavailable (the database).
+  Result<Actor> authenticate(std::string_view device_id, std::string_view credential, std::string_view address = {});
 
   // The device itself (its placeholder, names), for its own device Actor.
   Result<Device> device(const Actor& device);

@@ -58,7 +58,13 @@ struct VC_API ServiceOptions {
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file
-  CredentialPolicy device_credentials = CredentialPolicy::off;  // players (players.hpp)
+  // Players (players.hpp): the credential policy; requests a client address may make on the player
+  // routes (registrations included) per minute, 0 = unlimited; failed device authentications per
+  // address in the window, after which that address is refused until the window refills.
+  CredentialPolicy device_credentials = CredentialPolicy::required;
+  std::int64_t player_requests_per_minute = 3000;
+  std::int64_t device_auth_failures = 30;
+  std::chrono::milliseconds device_auth_window = std::chrono::minutes(5);
   // The content pipeline (pipeline.hpp): where derived files (pages, thumbnails, renditions) live,
   // and whether uploads become processing jobs. Without it, uploads are ready as they are and
   // documents and folders have no pages.

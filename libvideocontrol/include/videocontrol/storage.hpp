@@ -157,6 +157,13 @@ class VC_API DeviceRepository {
   }
   // Devices (their public device_id) whose placeholder is this media.
   virtual Result<std::vector<std::string>> with_placeholder(std::string_view media_id) = 0;
+  // Installation-wide: how many devices are legacy players (id-only registration), and how many
+  // others have no credential (their players cannot register under `required`).
+  struct IdentityCounts {
+    std::int64_t legacy_players = 0;
+    std::int64_t without_credential = 0;
+  };
+  virtual Result<IdentityCounts> identity_counts() = 0;
   virtual Result<void> clear_placeholder_for(std::string_view media_id) = 0;
 };
 

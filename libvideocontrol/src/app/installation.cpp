@@ -71,6 +71,35 @@ class AuditPruner {
   std::thread thread_;
 };
 
+
+// Start-up's word on device identity (issue 16): who may register by id alone, and which devices
+// cannot register at all under `required`.
+void warn_about_device_identity(Storage& storage, CredentialPolicy policy) {
+  if (policy == CredentialPolicy::off) {
+    log_warn("DEVICE_CREDENTIALS=off: every player registers by its device id alone, and anyone who knows an id "
+             "can read that device's files and receive its commands; use required and flag 2.x players as legacy players");
+    return;
+  }
+  DeviceRepository::IdentityCounts counts;
+  auto r = storage.read([&](StorageSession& s) -> Result<void> {
+    VC_ASSIGN(counts, s.devices().identity_counts());
+    return {};
+  });
+  if (!r) return;  // a database in trouble says so elsewhere
+  if (policy == CredentialPolicy::optional) {
+    log_warn("DEVICE_CREDENTIALS=optional: devices without a credential register by their id alone",
+             {{"devices_without_credential", counts.without_credential + counts.legacy_players}});
+    return;
+  }
+  if (counts.legacy_players > 0)
+    log_warn("some devices are legacy players and register by their device id alone (no credential)",
+             {{"legacy_players", counts.legacy_players}});
+  if (counts.without_credential > 0)
+    log_warn("some devices have no credential and are not legacy players: their players cannot register until "
+             "they get a credential or are flagged as legacy players",
+             {{"devices", counts.without_credential}});
+}
+
 }  // namespace
 
 // Members in dependency order: each is destroyed before what it uses.
@@ -142,6 +171,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   }
   VC_ASSIGN(auto first, bootstrap_first_run(*in.storage, *o.clock, o.admin_password, o.password_hash));
   if (first) in.first_run = InstallationFirstRun{"default", first->admin_username, first->generated_password};
+  if (o.warn_device_identity) warn_about_device_identity(*in.storage, o.device_credentials);
   if (!marker.empty() && !std::filesystem::exists(marker)) {
     std::ofstream out(marker);
     out << "This file marks " << url.sqlite_path << " as holding a VideoControl installation; see docs/operations.md.\n";
@@ -185,6 +215,8 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.password_hash = o.password_hash;
   so.max_upload_bytes = o.max_upload_bytes;
   so.device_credentials = o.device_credentials;
+  so.player_requests_per_minute = o.player_requests_per_minute;
+  so.device_auth_failures = o.device_auth_failures;
   so.derived_dir = (std::filesystem::path(o.content_dir) / "derived").string();
   so.process_media = o.process_media;
   so.webhooks = o.webhooks;

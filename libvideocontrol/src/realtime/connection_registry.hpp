@@ -24,7 +24,7 @@ struct Conn {
   bool connected = false;  // Socket.IO CONNECT accepted
   ConnRole role = ConnRole::none;
   Actor actor;             // control sockets: as of the last check of …
-  std::string credential;  // … the token or API key presented at CONNECT
+  std::string credential;  // … the token or API key presented at CONNECT; players: their device credential
   std::string acting_org;  // a superadmin's organisation named at CONNECT (Auth::act_in)
   std::string device_id;   // players
   std::string org;         // organisation of the player's device or the control's actor

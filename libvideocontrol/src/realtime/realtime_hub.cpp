@@ -120,6 +120,9 @@ struct RealtimeHub::Impl {
     // A user or API key changed (disabled, deleted, revoked, another role): every panel here checks
     // its credential again now rather than at the next sweep. Rare, and one read per panel.
     if (e.kind == EventKind::user_changed || e.kind == EventKind::api_key_changed) recheck_controls();
+    // A device's credential rotated or cleared, or its legacy flag changed: its players here show
+    // their credential again; those it no longer admits are rejected and closed.
+    if (e.kind == EventKind::device_credential_changed && !e.device_id.empty()) recheck_players(e.device_id);
     for (auto& b : realtime::broadcasts_for(e)) {
       std::vector<ConnectionId> targets;
       {
@@ -170,6 +173,23 @@ struct RealtimeHub::Impl {
       ids = registry.controls();
     }
     for (auto id : ids) (void)recheck_control(id);
+  }
+  void recheck_players(const std::string& device_id) {
+    std::vector<std::pair<ConnectionId, std::string>> players;
+    {
+      std::lock_guard lock(mu);
+      for (auto id : registry.players_of(device_id))
+        if (const auto* c = registry.find(id)) players.emplace_back(id, c->credential);
+    }
+    for (const auto& [id, credential] : players) {
+      auto a = services.players().authenticate(device_id, credential);
+      if (a || a.error().code == ErrorCode::unavailable) continue;  // a silent database ends nothing
+      log_info("ended a player connection whose device credential no longer holds", {{"device_id", device_id}});
+      emit(id, "player/reject", {std::move(JsonWriter().begin_object().key("reason").value("bad credential")
+                                               .key("message").value(a.error().message).end_object()).str()});
+      send(id, sio::encode({sio::PacketType::disconnect, "/", std::nullopt, "", 0}));
+      close_connection(id);
+    }
   }
   void end_control(ConnectionId id, const Error& why) {
     log_info("ended a control connection whose credential no longer holds", {{"reason", why.message}});
@@ -324,11 +344,23 @@ struct RealtimeHub::Impl {
     info.platform = str_field(args, "platform");
     if (auto caps = args.FindMember("capabilities"); caps != args.MemberEnd() && caps->value.IsObject())
       info.capabilities_json = to_json(caps->value);
-    // The credential policy and the constant-time check are the player API's (players.hpp).
-    auto self_actor = services.players().authenticate(device_id, str_field(args, "token"));
+    // The credential policy, the constant-time check and the address's limits are the player API's
+    // (players.hpp); a refusal writes nothing.
+    std::string address;
+    {
+      std::lock_guard lock(mu);
+      if (const auto* c = registry.find(id)) address = c->address;
+    }
+    const std::string credential = str_field(args, "token");
+    auto self_actor = services.players().authenticate(device_id, credential, address);
     auto device = self_actor ? services.devices().register_player(*self_actor, info) : Result<Device>(self_actor.error());
     if (!device) {
-      const char* reason = device.error().code == ErrorCode::not_found ? "unknown device" : "bad credential";
+      const auto code = device.error().code;
+      const char* reason = code == ErrorCode::not_found        ? "unknown device"
+                           : code == ErrorCode::invalid        ? "invalid report"
+                           : code == ErrorCode::rate_limited   ? "rate limited"
+                           : code == ErrorCode::unavailable    ? "unavailable"
+                                                               : "bad credential";
       emit(id, "player/reject", {std::move(JsonWriter().begin_object().key("reason").value(reason).key("message").value(device.error().message).end_object()).str()});
       if (ack) send(id, sio::encode(sio::make_ack(*ack, {error_ack(device.error().message, device.error().code)})));
       return;
@@ -339,6 +371,8 @@ struct RealtimeHub::Impl {
     {
       std::lock_guard lock(mu);
       reg = registry.register_player(id, device_id, device->organization_id, now());
+      if (reg)
+        if (auto* c = registry.find(id)) c->credential = credential;
     }
     if (!reg) return;
     const bool first = reg->first;

@@ -9,6 +9,7 @@
 #include "videocontrol/json_writer.hpp"
 #include "json_render.hpp"
 #include "validation.hpp"
+#include "util/utf8.hpp"
 #include "videocontrol/cache.hpp"
 #include "videocontrol/id.hpp"
 #include "videocontrol/permissions.hpp"
@@ -61,7 +62,7 @@ Result<DeviceView> view_of(StorageSession& s, Device d) {
 
 const std::vector<std::string>& Devices::field_names() {
   static const std::vector<std::string> names = {"device_id", "name", "status", "device_type", "platform",
-                                                 "capabilities", "has_credential", "placeholder_media_id",
+                                                 "capabilities", "has_credential", "legacy_player", "placeholder_media_id",
                                                  "last_seen_at", "now_playing", "organization_id", "created_at",
                                                  "updated_at"};
   return names;
@@ -83,6 +84,12 @@ Result<DeviceView> Devices::create(const Actor& actor, const DeviceInput& in) {
   d.organization_id = actor.organization_id;
   d.device_id = in.device_id;
   d.name = name;
+  d.legacy_player = in.legacy_player;
+  std::string secret;
+  if (!in.legacy_player) {
+    secret = "vcd_" + random_secret(40);
+    d.credential_hash = sha256_hex(secret);
+  }
   d.created_at_ms = d.updated_at_ms = ctx_.now_ms();
   auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
     VC_TRY(s.organizations().lock(d.organization_id));
@@ -97,8 +104,9 @@ Result<DeviceView> Devices::create(const Actor& actor, const DeviceInput& in) {
       return ins.error().code == ErrorCode::conflict
                  ? make_error(ErrorCode::conflict, fmt::format("device_id '{}' is already registered", d.device_id))
                  : std::move(ins).error();
-    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.create", "device", d.device_id, d.organization_id)));
-    return DeviceView{d, std::nullopt};
+    VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.create", "device", d.device_id, d.organization_id,
+                                        d.legacy_player ? R"({"legacy_player":true})" : "{}")));
+    return DeviceView{d, std::nullopt, secret};
   });
   if (!r) return r;
   ctx_.cache.bump(devices_namespace(d.organization_id));
@@ -238,6 +246,31 @@ Result<void> Devices::clear_credential(const Actor& actor, std::string_view devi
   return {};
 }
 
+Result<DeviceView> Devices::set_legacy_player(const Actor& actor, std::string_view device_id, bool legacy) {
+  std::string org;
+  bool changed = false;
+  auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
+    VC_ASSIGN(auto d, load_visible_device(s, actor, device_id));
+    VC_TRY(require(actor, Permission::manage_content));  // after the tenancy check: others get 404
+    org = d.organization_id;
+    changed = d.legacy_player != legacy;
+    if (changed) {
+      d.legacy_player = legacy;
+      d.updated_at_ms = ctx_.now_ms();
+      VC_TRY(s.devices().update(d));
+      VC_TRY(s.audit().append(audit_entry(ctx_, actor, "device.legacy_player", "device", d.device_id, org,
+                                          legacy ? R"({"legacy_player":true})" : R"({"legacy_player":false})")));
+    }
+    return view_of(s, std::move(d));
+  });
+  if (!r || !changed) return r;
+  ctx_.cache.bump(devices_namespace(org));
+  // The realtime hub ends the device's open connections: a player that registered by id alone
+  // must now present its credential.
+  ctx_.publish(domain_event(EventKind::device_credential_changed, org, std::string(device_id)), actor);
+  return r;
+}
+
 Result<DeviceView> Devices::set_placeholder(const Actor& actor, std::string_view device_id, std::string_view media_id) {
   std::string org;
   auto r = write_value<DeviceView>(ctx_.storage, [&](StorageSession& s) -> Result<DeviceView> {
@@ -316,11 +349,29 @@ Result<GroupOutcome> Devices::group_placeholder(const Actor& actor, std::string_
 Result<Device> Devices::register_player(const Actor& device, const PlayerInfo& info) {
   if (device.kind != Actor::Kind::device) return make_error(ErrorCode::forbidden, "only a device's player registers");
   const std::string_view device_id = device.id;
+  // What a player reports is bounded and checked before anything is written (a 950 KB capabilities
+  // blob was once accepted and served in every device list).
+  // Type and platform: well-formed text without control characters, cut to 64 bytes (players have
+  // sent user-agent strings as their platform; a cut one is kept rather than refused).
+  auto reported = [](std::string_view field, const std::string& value) -> Result<std::string> {
+    if (value.empty()) return std::string();
+    if (!utf8::valid(value)) return make_error(ErrorCode::invalid, fmt::format("{} is not valid UTF-8", field));
+    std::string cut(utf8::prefix(value, 64));
+    VC_TRY(validate_name(field, cut, 64));
+    return cut;
+  };
+  VC_ASSIGN(const std::string device_type, reported("device_type", info.device_type));
+  VC_ASSIGN(const std::string platform, reported("platform", info.platform));
+  if (info.capabilities_json.size() > kMaxCapabilitiesBytes)
+    return make_error(ErrorCode::invalid, fmt::format("capabilities: at most {} bytes of JSON ({} sent)",
+                                                      kMaxCapabilitiesBytes, info.capabilities_json.size()));
+  if (!info.capabilities_json.empty() && info.capabilities_json.front() != '{')
+    return make_error(ErrorCode::invalid, "capabilities: a JSON object");
   auto r = write_value<Device>(ctx_.storage, [&](StorageSession& s) -> Result<Device> {
     VC_ASSIGN(auto d, s.devices().find_by_device_id(device_id));
     if (!d || d->organization_id != device.organization_id) return device_not_found(device_id);
-    if (!info.device_type.empty()) d->device_type = info.device_type.substr(0, 64);
-    if (!info.platform.empty()) d->platform = info.platform.substr(0, 64);
+    if (!device_type.empty()) d->device_type = device_type;
+    if (!platform.empty()) d->platform = platform;
     if (!info.capabilities_json.empty()) d->capabilities_json = info.capabilities_json;
     d->last_seen_at_ms = ctx_.now_ms();
     d->status = "online";

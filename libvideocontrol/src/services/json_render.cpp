@@ -34,6 +34,8 @@ void write_device(JsonWriter& w, const DeviceView& v, const std::vector<std::str
   if (want("platform")) w.key("platform").string_or_null(d.platform);
   if (want("capabilities")) raw_object(w.key("capabilities"), d.capabilities_json);
   if (want("has_credential")) w.key("has_credential").value(!d.credential_hash.empty());
+  if (want("legacy_player")) w.key("legacy_player").value(d.legacy_player);
+  if (!v.credential.empty()) w.key("credential").value(v.credential);  // create() only, shown once
   if (want("placeholder_media_id")) w.key("placeholder_media_id").string_or_null(d.placeholder_media_id);
   if (want("last_seen_at")) w.key("last_seen_at").time(d.last_seen_at_ms);
   if (want("now_playing")) {

@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include <fmt/format.h>
 
 #include "auth/digest.hpp"
@@ -66,30 +69,81 @@ Result<std::optional<DeviceFile>> placeholder_of(StorageSession& s, const Device
 
 }  // namespace
 
-Result<Actor> Players::authenticate(std::string_view device_id, std::string_view credential) {
-  if (device_id.empty() || device_id.size() > 64) return device_not_found(device_id);
-  VC_ASSIGN(auto d, read_value<Device>(ctx_.storage, [&](StorageSession& s) -> Result<Device> {
-    VC_ASSIGN(auto found, s.devices().find_by_device_id(device_id));
-    if (!found) return device_not_found(device_id);
-    VC_ASSIGN(auto org, s.organizations().find(found->organization_id));
-    if (!org || !org->active) return device_not_found(device_id);
-    return std::move(*found);
-  }));
+Result<Actor> Players::authenticate(std::string_view device_id, std::string_view credential,
+                                   std::string_view address) {
   const auto policy = ctx_.options.device_credentials;
-  if (policy != CredentialPolicy::off) {
-    if (credential.empty()) {
-      if (policy == CredentialPolicy::required)
-        return make_error(ErrorCode::unauthenticated,
-                          "this server requires a device credential: pass it as ?token= or X-Device-Token");
-    } else {
-      // Both are SHA-256 hex of the same length when the device has a credential.
-      const std::string presented = sha256_hex(credential);
-      const bool right = d.credential_hash.size() == presented.size() &&
-                         sodium_memcmp(d.credential_hash.data(), presented.data(), presented.size()) == 0;
-      if (!right) return make_error(ErrorCode::unauthenticated, "wrong device credential");
+  const auto& o = ctx_.options;
+  // What a client address may do: requests on the player routes, and failed authentications (a
+  // token is reserved before the check and given back when it succeeds, so parallel guesses cannot
+  // slip past the limit).
+  std::string fail_key;
+  if (!address.empty()) {
+    if (o.player_requests_per_minute > 0) {
+      auto d = ctx_.limiter.check(fmt::format("player:req:{}", address), o.player_requests_per_minute,
+                                  std::chrono::minutes(1));
+      if (!d.allowed) {
+        Error e = make_error(ErrorCode::rate_limited, "too many player requests from this address; try again later");
+        e.retry_after_s = static_cast<int>(std::max<std::int64_t>(1, (d.retry_after_ms + 999) / 1000));
+        return e;
+      }
+    }
+    if (o.device_auth_failures > 0) {
+      fail_key = fmt::format("player:fail:{}", address);
+      auto d = ctx_.limiter.check(fail_key, o.device_auth_failures, o.device_auth_window);
+      if (!d.allowed) {
+        Error e = make_error(ErrorCode::rate_limited,
+                             "too many failed device authentications from this address; try again later");
+        e.retry_after_s = static_cast<int>(std::max<std::int64_t>(1, (d.retry_after_ms + 999) / 1000));
+        return e;
+      }
     }
   }
-  return Actor::device(d.device_id, d.organization_id);
+  auto give_back = [&] {
+    if (!fail_key.empty()) ctx_.limiter.check(fail_key, o.device_auth_failures, o.device_auth_window, -1);
+  };
+
+  std::optional<Device> found;
+  if (!device_id.empty() && device_id.size() <= 64) {
+    auto d = read_value<std::optional<Device>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<Device>> {
+      VC_ASSIGN(auto f, s.devices().find_by_device_id(device_id));
+      if (!f) return f;
+      VC_ASSIGN(auto org, s.organizations().find(f->organization_id));
+      if (!org || !org->active) return std::optional<Device>{};
+      return f;
+    });
+    if (!d) {  // the database did not answer: not the client's fault
+      give_back();
+      return d.error();
+    }
+    found = std::move(*d);
+  }
+
+  // Under `off` the id is the device's only secret, and whether it exists is the answer itself.
+  if (policy == CredentialPolicy::off) {
+    if (!found) return device_not_found(device_id);
+    give_back();
+    return Actor::device(found->device_id, found->organization_id);
+  }
+
+  // Otherwise every refusal reads the same whether the device exists or not, and costs the same:
+  // the presented credential is hashed and compared even for an unknown device.
+  const std::string presented = credential.empty() ? std::string() : sha256_hex(credential);
+  const std::string& stored = found ? found->credential_hash : presented;
+  bool right = !presented.empty() && stored.size() == presented.size() &&
+               sodium_memcmp(stored.data(), presented.data(), presented.size()) == 0;
+  bool ok = false;
+  if (found) {
+    if (!presented.empty()) ok = right && !found->credential_hash.empty();
+    else ok = policy == CredentialPolicy::optional ? found->credential_hash.empty() : found->legacy_player;
+  }
+  if (!ok) {
+    return make_error(ErrorCode::unauthenticated,
+                      credential.empty()
+                          ? "unknown device, or the device needs its credential (pass it as ?token= or X-Device-Token)"
+                          : "unknown device or wrong device credential");
+  }
+  give_back();
+  return Actor::device(found->device_id, found->organization_id);
 }
 
 Result<Device> Players::device(const Actor& actor) {

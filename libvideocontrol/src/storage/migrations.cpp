@@ -327,6 +327,15 @@ const std::vector<Migration> kMigrations = {
               updated_at BIGINT NOT NULL))",
          "CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, id)",
      }},
+    // Device identity (issue 16): DEVICE_CREDENTIALS defaults to `required`, and a device flagged as
+    // a legacy (2.x) player may still register by its id alone. Devices whose players already
+    // registered by id alone (seen, without a credential) keep working after the upgrade; devices
+    // with a credential, or never seen, need their credential.
+    {7, "0007_legacy_players",
+     {
+         "ALTER TABLE devices ADD COLUMN legacy_player INTEGER NOT NULL DEFAULT 0",
+         "UPDATE devices SET legacy_player = 1 WHERE credential_hash IS NULL AND last_seen_at IS NOT NULL",
+     }},
 };
 
 }  // namespace

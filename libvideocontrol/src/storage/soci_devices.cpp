@@ -5,20 +5,22 @@ namespace {
 
 constexpr const char* kColumns =
     "id, organization_id, device_id, name, device_type, platform, capabilities, credential_hash, "
-    "placeholder_media_id, status, last_seen_at, created_at, updated_at";
+    "placeholder_media_id, status, last_seen_at, created_at, updated_at, legacy_player";
 
 struct DeviceRow {
   Device d;
   NullableText type, platform, credential, placeholder;
   NullableInt last_seen;
   long long created = 0, updated = 0;
+  int legacy = 0;
 
   template <class P>
   void bind(P& p) {
     p, soci::into(d.id), soci::into(d.organization_id), soci::into(d.device_id), soci::into(d.name),
         soci::into(type.value, type.ind), soci::into(platform.value, platform.ind), soci::into(d.capabilities_json),
         soci::into(credential.value, credential.ind), soci::into(placeholder.value, placeholder.ind),
-        soci::into(d.status), soci::into(last_seen.value, last_seen.ind), soci::into(created), soci::into(updated);
+        soci::into(d.status), soci::into(last_seen.value, last_seen.ind), soci::into(created), soci::into(updated),
+        soci::into(legacy);
   }
   Device get() const {
     Device out = d;
@@ -29,6 +31,7 @@ struct DeviceRow {
     out.last_seen_at_ms = last_seen.get();
     out.created_at_ms = created;
     out.updated_at_ms = updated;
+    out.legacy_player = legacy != 0;
     return out;
   }
 };
@@ -41,13 +44,16 @@ Result<void> SociDevices::insert(const Device& d) {
         placeholder(d.placeholder_media_id);
     NullableInt last_seen(d.last_seen_at_ms);
     long long created = d.created_at_ms, updated = d.updated_at_ms;
+    int legacy = d.legacy_player ? 1 : 0;
     s_ << "INSERT INTO devices (id, organization_id, device_id, name, device_type, platform, capabilities, "
-          "credential_hash, placeholder_media_id, status, last_seen_at, created_at, updated_at) VALUES (:id, :org, "
-          ":did, :name, :type, :platform, :caps, :cred, :ph, :status, :seen, :created, :updated)",
+          "credential_hash, placeholder_media_id, status, last_seen_at, created_at, updated_at, legacy_player) "
+          "VALUES (:id, :org, :did, :name, :type, :platform, :caps, :cred, :ph, :status, :seen, :created, :updated, "
+          ":legacy)",
         soci::use(d.id), soci::use(d.organization_id), soci::use(d.device_id), soci::use(d.name),
         soci::use(type.value, type.ind), soci::use(platform.value, platform.ind), soci::use(d.capabilities_json),
         soci::use(credential.value, credential.ind), soci::use(placeholder.value, placeholder.ind),
-        soci::use(d.status), soci::use(last_seen.value, last_seen.ind), soci::use(created), soci::use(updated);
+        soci::use(d.status), soci::use(last_seen.value, last_seen.ind), soci::use(created), soci::use(updated),
+        soci::use(legacy);
     return {};
   });
 }
@@ -90,13 +96,14 @@ Result<void> SociDevices::update(const Device& d) {
         placeholder(d.placeholder_media_id);
     NullableInt last_seen(d.last_seen_at_ms);
     long long updated = d.updated_at_ms;
+    int legacy = d.legacy_player ? 1 : 0;
     s_ << "UPDATE devices SET name = :name, device_type = :type, platform = :platform, capabilities = :caps, "
           "credential_hash = :cred, placeholder_media_id = :ph, status = :status, last_seen_at = :seen, "
-          "updated_at = :updated WHERE id = :id",
+          "updated_at = :updated, legacy_player = :legacy WHERE id = :id",
         soci::use(d.name), soci::use(type.value, type.ind), soci::use(platform.value, platform.ind),
         soci::use(d.capabilities_json), soci::use(credential.value, credential.ind),
         soci::use(placeholder.value, placeholder.ind), soci::use(d.status), soci::use(last_seen.value, last_seen.ind),
-        soci::use(updated), soci::use(d.id);
+        soci::use(updated), soci::use(legacy), soci::use(d.id);
     return {};
   });
 }
@@ -186,6 +193,15 @@ Result<void> SociDevices::clear_placeholder_for(std::string_view media_id) {
     std::string key(media_id);
     s_ << "UPDATE devices SET placeholder_media_id = NULL WHERE placeholder_media_id = :m", soci::use(key);
     return {};
+  });
+}
+
+Result<DeviceRepository::IdentityCounts> SociDevices::identity_counts() {
+  return guarded([&]() -> Result<IdentityCounts> {
+    long long legacy = 0, bare = 0;
+    s_ << "SELECT count(*) FROM devices WHERE legacy_player <> 0", soci::into(legacy);
+    s_ << "SELECT count(*) FROM devices WHERE legacy_player = 0 AND credential_hash IS NULL", soci::into(bare);
+    return IdentityCounts{legacy, bare};
   });
 }
 

@@ -106,6 +106,7 @@ class SociDevices final : public DeviceRepository {
   Result<bool> put_state_unless_newer(std::string_view id, const NowPlaying& state) override;
   Result<std::vector<std::string>> with_placeholder(std::string_view media_id) override;
   Result<void> clear_placeholder_for(std::string_view media_id) override;
+  Result<IdentityCounts> identity_counts() override;
 
  private:
   soci::session& s_;

@@ -35,4 +35,16 @@ inline bool valid(std::string_view s) {
   return true;
 }
 
+// The longest prefix of at most `max` bytes that ends on a character boundary (for well-formed
+// input; at the first malformed byte otherwise).
+inline std::string_view prefix(std::string_view s, std::size_t max) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const std::size_t n = sequence_length(s, i);
+    if (n == 0 || i + n > max) break;
+    i += n;
+  }
+  return s.substr(0, i);
+}
+
 }  // namespace vc::utf8

@@ -61,8 +61,14 @@ export async function startServer(extraEnv = {}) {
     LOG_LEVEL: 'warn',
     ADMIN_PASSWORD,
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // The pages' players connect by device id (2.x-style), all from 127.0.0.1; a test that needs
+    // the default device credentials passes DEVICE_CREDENTIALS: undefined.
+    DEVICE_CREDENTIALS: 'off',
+    PLAYER_REQUESTS_PER_MINUTE: '0',
+    DEVICE_AUTH_FAILURES: '0',
     ...extraEnv,
   };
+  for (const [k, v] of Object.entries(server.env)) if (v === undefined) delete server.env[k];
   // VC_WEB_DIR: while working on the pages, serve them from a web/build.mjs output (see routes_web.cpp).
   for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS', 'TMPDIR', 'LANG', 'VC_WEB_DIR', 'PASSWORD_HASH_OPS', 'PASSWORD_HASH_MEMORY_KIB']) if (process.env[k]) server.env[k] = process.env[k];
 

@@ -228,6 +228,7 @@ const deviceKey = (d) => d.device_id;
 function AddDeviceDialog({ onClose, onCreated }) {
   const [id, setId] = useState('');
   const [name, setName] = useState('');
+  const [legacy, setLegacy] = useState(false);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const submit = async (e) => {
@@ -235,7 +236,7 @@ function AddDeviceDialog({ onClose, onCreated }) {
     if (!DEVICE_ID.test(id)) return setError(t('devices.id_rule'));
     setBusy(true);
     try {
-      const d = await api('POST', '/api/v1/devices', { device_id: id, name: name.trim() || id });
+      const d = await api('POST', '/api/v1/devices', { device_id: id, name: name.trim() || id, legacy_player: legacy });
       onCreated(d);
     } catch (err) {
       setError(errorText(err));
@@ -253,6 +254,13 @@ function AddDeviceDialog({ onClose, onCreated }) {
         <div class="field">
           <label for="dev-name">{t('devices.name')}</label>
           <input id="dev-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label class="inline-check">
+            <input type="checkbox" checked={legacy} onChange={(e) => setLegacy(e.currentTarget.checked)} data-testid="legacy-player" />
+            {t('devices.legacy_player')}
+          </label>
+          <div class="hint">{legacy ? t('devices.legacy_player_hint') : t('devices.credential_new_hint')}</div>
         </div>
         {error && <div class="alert error" role="alert">{error}</div>}
         <div class="actions">
@@ -313,11 +321,28 @@ function CredentialDialog({ device, onClose, onChanged }) {
       setError(errorText(e));
     }
   };
+  const [legacy, setLegacy] = useState(!!device.legacy_player);
+  const toggleLegacy = async (value) => {
+    try {
+      const d = await api('PATCH', `/api/v1/devices/${encodeURIComponent(device.device_id)}`, { legacy_player: value });
+      setLegacy(!!d.legacy_player);
+      onChanged();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
   if (secret) return <PlayerLinkDialog device={device} token={secret} onClose={onClose} />;
   return (
     <Modal title={t('devices.credential')} onClose={onClose}>
       <p>{device.has_credential ? t('devices.credential_set') : t('devices.credential_none')}</p>
       <p class="muted">{t('devices.credential_hint')}</p>
+      <div class="field">
+        <label class="inline-check">
+          <input type="checkbox" checked={legacy} onChange={(e) => toggleLegacy(e.currentTarget.checked)} data-testid="legacy-toggle" />
+          {t('devices.legacy_player')}
+        </label>
+        <div class="hint">{t('devices.legacy_player_hint')}</div>
+      </div>
       {error && <div class="alert error" role="alert">{error}</div>}
       <div class="actions">
         <button type="button" onClick={onClose}>{t('action.cancel')}</button>
@@ -363,6 +388,7 @@ function DevicePanel({ device, devices, uploads, onTransfer }) {
         <h2 id="device-title">{device.name}</h2>
         <span class={`badge ${online ? 'ok' : 'off'}`}>{t(online ? 'devices.online' : 'devices.offline')}</span>
         <span class="muted">{device.device_id}</span>
+        {device.legacy_player && <span class="badge warn" title={t('devices.legacy_player_hint')} data-testid="legacy-badge">{t('devices.legacy_badge')}</span>}
         <span class="spacer" />
         <button type="button" onClick={() => setDialog('link')} data-testid="player-link">{t('devices.player_link')}</button>
         {manage && <button type="button" onClick={() => setDialog('rename')}>{t('action.rename')}</button>}
@@ -481,7 +507,7 @@ export default function DevicesView({ path }) {
           }}
         />
       )}
-      {created && <PlayerLinkDialog device={created} onClose={() => setCreated(null)} />}
+      {created && <PlayerLinkDialog device={created} token={created.credential} onClose={() => setCreated(null)} />}
     </div>
   );
 }
