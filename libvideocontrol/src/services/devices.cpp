@@ -55,7 +55,7 @@ namespace {
 
 Result<DeviceView> view_of(StorageSession& s, Device d) {
   VC_ASSIGN(auto state, s.devices().state(d.id));
-  return DeviceView{std::move(d), std::move(state)};
+  return DeviceView{std::move(d), std::move(state), {}};
 }
 
 }  // namespace
@@ -144,7 +144,7 @@ Result<Page<DeviceView>> Devices::list(const Actor& actor, const DeviceQuery& q)
         VC_ASSIGN(auto v, view_of(s, std::move(d)));
         page.items.push_back(std::move(v));
       } else {
-        page.items.push_back(DeviceView{std::move(d), std::nullopt});
+        page.items.push_back(DeviceView{std::move(d), std::nullopt, {}});
       }
     }
     return page;
