@@ -253,7 +253,10 @@ class MediaTest(ApiTestCase):
         for key in ("device_type", "platform", "capabilities", "has_credential", "placeholder_media_id",
                     "last_seen_at", "now_playing", "created_at", "updated_at"):
             self.assertIn(key, d)
-        self.assertFalse(d["has_credential"])
+        # A new device gets a credential, shown in this answer only (issue 16).
+        self.assertTrue(d["has_credential"])
+        self.assertFalse(d["legacy_player"])
+        self.assertTrue(d["credential"].startswith("vcd_"))
         self.assertNotIn("credential_hash", r.body.decode())
 
         # device_id is unique in the whole installation; malformed ids are refused.

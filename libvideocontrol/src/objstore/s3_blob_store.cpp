@@ -389,7 +389,7 @@ class S3BlobStore final : public BlobStore {
   Result<void> place(BlobWriter& spool, const BlobInfo& info) {
     VC_TRY(send_bytes(spool, info));
     VC_TRY(spool.commit());
-    evict();
+    evict(info.hash);
     return {};
   }
 
@@ -472,7 +472,7 @@ class S3BlobStore final : public BlobStore {
       return make_error(ErrorCode::unavailable, "the object store returned damaged media bytes");
     }
     VC_TRY(w->commit());
-    evict();
+    evict(hash);
     return {};
   }
 
@@ -482,8 +482,11 @@ class S3BlobStore final : public BlobStore {
     ::utimensat(AT_FDCWD, path.c_str(), ts, 0);
   }
 
-  // Least recently used first, until the cache is within its budget.
-  void evict() {
+  // Least recently used first, until the cache is within its budget; `keep` (the blob just placed,
+  // about to be read) stays even when it alone is over the budget. It is named rather than found
+  // as the newest: file times are coarse (a clock tick), so a blob served a moment earlier can have
+  // the same access time, and the one just fetched was sometimes evicted before it was read.
+  void evict(std::string_view keep) {
     std::lock_guard lock(evict_mu_);
     auto files = cache_->list();
     if (!files) return;
@@ -504,8 +507,8 @@ class S3BlobStore final : public BlobStore {
     }
     if (total <= options().cache_bytes) return;
     std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.atime_ns < b.atime_ns; });
-    // The newest entry stays even when it alone is over the budget: it is about to be read.
-    for (std::size_t i = 0; i + 1 < entries.size() && total > options().cache_bytes; ++i) {
+    for (std::size_t i = 0; i < entries.size() && total > options().cache_bytes; ++i) {
+      if (entries[i].hash == keep) continue;
       if (cache_->remove(entries[i].hash)) total -= static_cast<std::uint64_t>(entries[i].size);
     }
   }

@@ -8,6 +8,7 @@ import { ADMIN_PASSWORD, axe, launch, newPage, rest, adminToken, screenshot, sig
 import { near, pixel, solidPng, videoMp4 } from './fixtures.mjs';
 
 let server, browser, screenBrowser, admin, player;
+let playerLink; // what the panel showed for the new device: its credential rides in it
 const files = {};
 
 before(async () => {
@@ -15,7 +16,8 @@ before(async () => {
   files.blue = solidPng('blue.png', 'blue');
   files.clip = videoMp4('clip.mp4', 4);
   files.big = videoMp4('big.mp4', 4, { noise: true }); // a few MB: the progress bar has time to move
-  server = await startServer();
+  // The server's own device-credential defaults (required; the harness's 2.x-style 'off' removed).
+  server = await startServer({ DEVICE_CREDENTIALS: undefined, PLAYER_REQUESTS_PER_MINUTE: undefined, DEVICE_AUTH_FAILURES: undefined });
   browser = await launch();
   admin = await newPage(browser);
 });
@@ -64,16 +66,23 @@ test('admin signs in and lands on the admin panel; the refresh token is not read
   assert.match(admin.url(), /\/admin/);
 });
 
-test('create a device from the panel: its player link and QR code are shown', async () => {
+test('create a device from the panel: its player link with its credential and QR code are shown once', async () => {
   await admin.click('[data-testid=add-device]');
   await admin.waitForSelector('#dev-id');
   await admin.type('#dev-id', 'lobby');
   await admin.type('#dev-name', 'Lobby screen');
+  assert.equal(await admin.$eval('[data-testid=legacy-player]', (e) => e.checked), false, 'not a legacy player by default');
   await admin.click('dialog button[type=submit]');
   await admin.waitForSelector('[data-testid=player-url]');
   const url = await admin.$eval('[data-testid=player-url]', (e) => e.value);
-  assert.equal(url, `${server.url}/player?device=lobby`);
+  assert.match(url, new RegExp(`^${server.url}/player\\?device=lobby&token=vcd_[A-Za-z0-9_-]+$`));
+  playerLink = url;
+  // The credential works for the player routes; the id alone does not.
+  const token = new URL(url).searchParams.get('token');
+  assert.equal((await fetch(`${server.url}/api/devices/lobby/files`)).status, 401);
+  assert.equal((await fetch(`${server.url}/api/devices/lobby/files?token=${token}`)).status, 200);
   assert.ok(await admin.$('dialog svg.qr path'), 'a QR code is drawn');
+  await waitForText(admin, 'dialog .alert.warn', 'shown only now');
   await screenshot(admin, 'admin-new-device');
   await admin.click('dialog .actions button');
   await waitForText(admin, '.tile', 'Lobby screen');
@@ -125,7 +134,7 @@ test('the player tab shows what the panel plays: image pixels, video time, pause
   // The screen is another machine: its own browser, so neither page is a background tab.
   screenBrowser = await launch();
   player = await newPage(screenBrowser, { viewport: { width: 640, height: 360 } });
-  await player.goto(`${server.url}/player?device=lobby`, { waitUntil: 'domcontentloaded' });
+  await player.goto(playerLink, { waitUntil: 'domcontentloaded' });
   // The tile turns online live.
   await admin.waitForFunction(() => document.querySelector('[data-device=lobby] [data-testid=online-badge]')?.textContent === 'Online').catch(async (e) => {
     console.log('badge:', await admin.$eval('[data-device=lobby]', (x) => x.outerHTML), server.log.join('').slice(-3000));
