@@ -30,6 +30,10 @@ constexpr auto kDrainTime = std::chrono::seconds(2);
 constexpr auto kBodyTimeout = std::chrono::seconds(120);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kChunkBytes = 256 * 1024;
+// Files up to this size (pictures, page images, small clips' ranges) are read at once and sent with
+// their header in one write, like nginx's sendfile from the event loop: a player's 10 KB image
+// then costs one read and one write instead of two writes and two trips through the worker pool.
+constexpr std::int64_t kInlineFileBytes = 64 * 1024;
 
 // What makes a request's framing unsafe to act on, or nullopt. Such a request is answered 400 and
 // the connection closed, never read on: where its body ends is ambiguous, so what follows could be
@@ -406,8 +410,9 @@ void Session::send(Response r, bool keep_alive) {
 }
 
 // ---- file bodies (media downloads) --------------------------------------------------------
-// The header goes out with the file's Content-Length; then chunks are read on a worker (disk
-// reads may block) and written from the network thread, one chunk in flight at a time.
+// A small file (kInlineFileBytes) is read on the network thread and goes out with its header in one
+// write. Otherwise the header goes out with the file's Content-Length; then chunks are read on a
+// worker (disk reads may block) and written from the network thread, one chunk in flight at a time.
 
 void Session::send_file(Response r, bool keep_alive, bool head) {
   const FileBody f = *r.file;
@@ -419,6 +424,26 @@ void Session::send_file(Response r, bool keep_alive, bool head) {
     r.status = 200;
     std::erase_if(r.headers, [](const auto& h) { return beast::iequals(h.first, "Content-Range"); });
     r.headers.emplace_back("X-Accel-Redirect", server_.options.accel_prefix + f.path.substr(accel_root.size()));
+    return send(std::move(r), keep_alive);
+  }
+  if (!head && f.length <= kInlineFileBytes) {
+    std::string body(static_cast<std::size_t>(f.length), '\0');
+    std::size_t got = 0;
+    const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+    while (fd >= 0 && got < body.size()) {
+      const ssize_t n = ::pread(fd, body.data() + got, body.size() - got, f.offset + static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    const int read_errno = errno;
+    if (fd >= 0) ::close(fd);
+    if (got != body.size()) {
+      log_error("cannot read media file", {{"path", f.path}, {"error", fd < 0 || got == 0 ? std::strerror(read_errno) : "shorter than recorded"}});
+      return send(Response::error(500, "internal", "the media bytes cannot be read; see the server log"), keep_alive);
+    }
+    r.file.reset();
+    r.body = std::move(body);
     return send(std::move(r), keep_alive);
   }
   file_fd_ = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);

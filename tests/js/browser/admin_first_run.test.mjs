@@ -72,6 +72,7 @@ test('create a device from the panel: its player link with its credential and QR
   await admin.type('#dev-id', 'lobby');
   await admin.type('#dev-name', 'Lobby screen');
   assert.equal(await admin.$eval('[data-testid=legacy-player]', (e) => e.checked), false, 'not a legacy player by default');
+  await screenshot(admin, 'admin-add-device');
   await admin.click('dialog button[type=submit]');
   await admin.waitForSelector('[data-testid=player-url]');
   const url = await admin.$eval('[data-testid=player-url]', (e) => e.value);
