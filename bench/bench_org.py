@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Creates the benchmarks' organisation: an ENTERPRISE organisation "bench" (no device limit), an API
 key of it (scopes read, write) and DEVICES devices bench-0000…, over one keep-alive connection.
-Prints the API key.
+Prints the API key. With --user PASSWORD it also creates the organisation's admin "bench-admin" with
+that password, signs it in, and prints its access token (a JWT) on a second line.
 
-Usage: bench/bench_org.py PORT ADMIN_PASSWORD DEVICES
+Usage: bench/bench_org.py PORT ADMIN_PASSWORD DEVICES [--user PASSWORD]
 """
 import http.client
 import json
@@ -12,6 +13,7 @@ import sys
 
 def main():
     port, admin_password, devices = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    user_password = sys.argv[5] if len(sys.argv) > 5 and sys.argv[4] == "--user" else None
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def call(method, path, body=None, token=None):
@@ -32,6 +34,10 @@ def main():
     for i in range(devices):
         call("POST", "/api/v1/devices", {"device_id": "bench-%04d" % i, "name": "Screen %d" % i}, key)
     print(key)
+    if user_password:
+        call("POST", "/api/v1/users", {"username": "bench-admin", "password": user_password, "role": "admin",
+                                       "organization_id": org["id"]}, admin)
+        print(call("POST", "/api/v1/auth/login", {"username": "bench-admin", "password": user_password})["access_token"])
 
 
 if __name__ == "__main__":

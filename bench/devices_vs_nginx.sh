@@ -38,7 +38,8 @@ WRK=${WRK:-wrk}
 PY=/usr/bin/python3
 [[ -x $PY ]] || PY=python3
 
-die() { echo "error: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 [[ -x "$BIN" ]] || die "server binary not found or not executable: $BIN"
 [[ -x "$NGINX" ]] || die "nginx not found: $NGINX"
@@ -55,18 +56,8 @@ NGINX_PID=""
 cleanup() {
     local rc=$?
     set +e
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    if [[ -n "$NGINX_PID" ]] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill -TERM "$NGINX_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$NGINX_PID" 2>/dev/null
-        wait "$NGINX_PID" 2>/dev/null
-    fi
+    stop_pid "$SERVER_PID"
+    stop_pid "$NGINX_PID"
     if [[ $rc -ne 0 ]]; then
         for f in "$TMP/server.err" "$TMP/nginx/error.log"; do
             [[ -s "$f" ]] && { echo "--- tail of $f:" >&2; tail -n 20 "$f" >&2; }
@@ -77,23 +68,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Two distinct free loopback ports (both held open while choosing).
-read -r VC_PORT NG_PORT < <("$PY" -c '
-import socket
-a = socket.socket(); a.bind(("127.0.0.1", 0))
-b = socket.socket(); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])
-a.close(); b.close()')
-
-wait_http() {  # wait_http URL PID NAME
-    local url=$1 pid=$2 name=$3
-    for _ in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || die "$name exited during start-up"
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    die "$name not ready after 20 s ($url)"
-}
+read -r VC_PORT NG_PORT < <(free_ports 2)
 
 vm_mb() {  # vm_mb FIELD (VmRSS, VmHWM) of the server, in MB
     awk -v f="$1:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
@@ -191,55 +166,16 @@ curl -fsS --max-time 5 -o "$TMP/devices.nginx.json" "$NG_BASE$LIST_PATH"
 cmp -s "$TMP/devices.json" "$TMP/devices.nginx.json" || die "nginx does not serve the same device list bytes"
 
 # --- wrk ---------------------------------------------------------------------
-# Prints "<requests/s> <p99 in ms> <non-2xx count> <socket errors>" for wrk output on stdin.
-parse_wrk() {
-    awk '
-        function to_ms(v,   n) {
-            n = v + 0
-            if (v ~ /us$/) return n / 1000
-            if (v ~ /ms$/) return n
-            if (v ~ /m$/)  return n * 60000
-            if (v ~ /s$/)  return n * 1000
-            return n
-        }
-        /^Requests\/sec:/            { rps = $2 }
-        $1 == "99%"                  { p99 = to_ms($2) }
-        /Non-2xx or 3xx responses:/  { non2xx = $NF }
-        /Socket errors:/             { sub(/^[ \t]*Socket errors:[ \t]*/, ""); sockerr = $0 }
-        END {
-            if (rps == "" || p99 == "") exit 1
-            if (non2xx == "") non2xx = 0
-            if (sockerr == "") sockerr = "none"
-            printf "%s %.3f %s %s\n", rps, p99, non2xx, sockerr
-        }'
-}
-
-run_wrk() {  # run_wrk NAME URL -> sets RPS_<NAME>, P99_<NAME>
-    local name=$1 url=$2 out parsed
-    if [[ "$WARMUP" != "0" ]]; then
-        "$WRK" -t2 -c50 -d"${WARMUP}s" -H "$AUTH" "$url" >/dev/null
-    fi
-    out=$("$WRK" -t2 -c50 -d"${DURATION}s" --latency -H "$AUTH" "$url")
-    echo "=== $name ($url)"
-    echo "$out"
-    echo
-    parsed=$(printf '%s\n' "$out" | parse_wrk) || die "could not parse wrk output for $name"
-    read -r rps p99 non2xx sockerr <<<"$parsed"
-    printf -v "RPS_$name" '%s' "$rps"
-    printf -v "P99_$name" '%s' "$p99"
-    if [[ "$non2xx" != "0" || "$sockerr" != "none" ]]; then
-        echo "WARNING: $name: non-2xx responses: $non2xx, socket errors: $sockerr" >&2
-    fi
-}
+# run_wrk and parse_wrk: bench/lib.sh
 
 echo
 echo "device list: $DEVICES devices, page of $PAGE ($(wc -c <"$TMP/devices.json") bytes of JSON)"
 echo "wrk -t2 -c50 -d${DURATION}s --latency -H 'Authorization: Bearer <API key>' (warm-up ${WARMUP}s), $(nproc) CPU(s) shared by client and servers"
 echo
 
-run_wrk ours "$BASE$LIST_PATH"
+run_wrk ours "$BASE$LIST_PATH" "$AUTH"
 LIST_RSS=$(vm_mb VmRSS)
-run_wrk nginx "$NG_BASE$LIST_PATH"
+run_wrk nginx "$NG_BASE$LIST_PATH" "$AUTH"
 
 CACHE_LINE=$(curl -fsS --max-time 5 "$BASE/metrics" 2>/dev/null \
     | awk '$1 == "videocontrol_cache_hits_total" { h = $2 } $1 == "videocontrol_cache_misses_total" { m = $2 }

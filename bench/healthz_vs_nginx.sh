@@ -22,7 +22,8 @@ NGINX=${NGINX:-/usr/sbin/nginx}
 WRK=${WRK:-wrk}
 NGINX_HEALTHZ=${NGINX_HEALTHZ:-alias}
 
-die() { echo "error: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 [[ -x "$BIN" ]] || die "server binary not found or not executable: $BIN"
 [[ -x "$NGINX" ]] || die "nginx not found: $NGINX"
@@ -39,18 +40,8 @@ NGINX_PID=""
 cleanup() {
     local rc=$?
     set +e
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    if [[ -n "$NGINX_PID" ]] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill -TERM "$NGINX_PID" 2>/dev/null
-        for _ in $(seq 1 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$NGINX_PID" 2>/dev/null
-        wait "$NGINX_PID" 2>/dev/null
-    fi
+    stop_pid "$SERVER_PID"
+    stop_pid "$NGINX_PID"
     if [[ $rc -ne 0 ]]; then
         for f in "$TMP/server.err" "$TMP/nginx/error.log"; do
             [[ -s "$f" ]] && { echo "--- tail of $f:" >&2; tail -n 20 "$f" >&2; }
@@ -61,23 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Two distinct free loopback ports (both held open while choosing).
-read -r VC_PORT NG_PORT < <(python3 -c '
-import socket
-a = socket.socket(); a.bind(("127.0.0.1", 0))
-b = socket.socket(); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])
-a.close(); b.close()')
-
-wait_http() {  # wait_http URL PID NAME
-    local url=$1 pid=$2 name=$3
-    for _ in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || die "$name exited during start-up"
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    die "$name not ready after 20 s ($url)"
-}
+read -r VC_PORT NG_PORT < <(free_ports 2)
 
 # --- our server --------------------------------------------------------------
 mkdir -p "$TMP/data"
@@ -149,53 +124,14 @@ cmp -s "$TMP/healthz.json" "$TMP/healthz.nginx.json" \
     || die "nginx does not serve the same /healthz bytes"
 
 # --- wrk ---------------------------------------------------------------------
-# Prints "<requests/s> <p99 in ms> <non-2xx count> <socket errors>" for wrk output on stdin.
-parse_wrk() {
-    awk '
-        function to_ms(v,   n) {
-            n = v + 0
-            if (v ~ /us$/) return n / 1000
-            if (v ~ /ms$/) return n
-            if (v ~ /m$/)  return n * 60000
-            if (v ~ /s$/)  return n * 1000
-            return n
-        }
-        /^Requests\/sec:/            { rps = $2 }
-        $1 == "99%"                  { p99 = to_ms($2) }
-        /Non-2xx or 3xx responses:/  { non2xx = $NF }
-        /Socket errors:/             { sub(/^[ \t]*Socket errors:[ \t]*/, ""); sockerr = $0 }
-        END {
-            if (rps == "" || p99 == "") exit 1
-            if (non2xx == "") non2xx = 0
-            if (sockerr == "") sockerr = "none"
-            printf "%s %.3f %s %s\n", rps, p99, non2xx, sockerr
-        }'
-}
-
-run_wrk() {  # run_wrk NAME PORT -> sets RPS_<NAME>, P99_<NAME>
-    local name=$1 port=$2 url="http://127.0.0.1:$2/healthz" out parsed
-    if [[ "$WARMUP" != "0" ]]; then
-        "$WRK" -t2 -c50 -d"${WARMUP}s" "$url" >/dev/null
-    fi
-    out=$("$WRK" -t2 -c50 -d"${DURATION}s" --latency "$url")
-    echo "=== $name ($url)"
-    echo "$out"
-    echo
-    parsed=$(printf '%s\n' "$out" | parse_wrk) || die "could not parse wrk output for $name"
-    read -r rps p99 non2xx sockerr <<<"$parsed"
-    printf -v "RPS_$name" '%s' "$rps"
-    printf -v "P99_$name" '%s' "$p99"
-    if [[ "$non2xx" != "0" || "$sockerr" != "none" ]]; then
-        echo "WARNING: $name: non-2xx responses: $non2xx, socket errors: $sockerr" >&2
-    fi
-}
+# run_wrk and parse_wrk: bench/lib.sh
 
 echo "healthz body ($(wc -c <"$TMP/healthz.json") bytes): $(cat "$TMP/healthz.json")"
 echo "wrk -t2 -c50 -d${DURATION}s --latency (warm-up ${WARMUP}s), $(nproc) CPU(s) shared by client and server"
 echo
 
-run_wrk ours "$VC_PORT"
-run_wrk nginx "$NG_PORT"
+run_wrk ours "http://127.0.0.1:$VC_PORT/healthz"
+run_wrk nginx "http://127.0.0.1:$NG_PORT/healthz"
 
 ASAN_NOTE=""
 if grep -qa -m1 '__asan_init' "$BIN" 2>/dev/null; then

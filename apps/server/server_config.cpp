@@ -194,6 +194,13 @@ const Setting kSettings[] = {
        c.rate_limit_per_minute = *r;
        return {};
      }},
+    {"AUTH_CACHE_TTL_MS", "auth-cache-ttl-ms", "milliseconds an authenticated API key or token is trusted without a database read; revocations reach every instance at once through the event bus, this bounds a lost one (default 5000; 0 = off)",
+     [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
+       auto r = parse_uint<std::int64_t>(n, v, 0, 600'000, "milliseconds (0 … 600000)");
+       if (!r) return std::move(r).error();
+       c.auth_cache_ttl_ms = *r;
+       return {};
+     }},
     {"LOGIN_ATTEMPTS", "login-attempts", "failed sign-ins allowed per account and per address in 15 minutes (default 5)",
      [](Config& c, std::string_view n, std::string_view v) -> Result<void> {
        auto r = parse_uint<std::int64_t>(n, v, 1, 1'000'000, "an integer");
@@ -799,6 +806,7 @@ InstallationOptions to_installation_options(const Config& c) {
   o.admin_password = c.admin_password;
   o.jwt_secret = c.jwt_secret;
   o.rate_limit_per_minute = c.rate_limit_per_minute;
+  o.auth_cache_ttl = std::chrono::milliseconds(c.auth_cache_ttl_ms);
   o.login_attempts = c.login_attempts;
   o.password_hash_concurrency = c.login_hash_concurrency;
   o.password_hash = {c.password_hash_ops, c.password_hash_memory_kib};

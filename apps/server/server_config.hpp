@@ -45,6 +45,7 @@ struct Config {
   std::string jwt_secret;                     // empty: generated once and kept in the database
   std::vector<std::string> trusted_proxies;   // addresses whose X-Forwarded-For is believed
   std::int64_t rate_limit_per_minute = 600;   // API requests per key or user
+  std::int64_t auth_cache_ttl_ms = 5000;      // authenticated credentials kept in memory; 0 = off
   std::int64_t login_attempts = 5;
   unsigned login_hash_concurrency = 0;          // password hashes at once; 0 = half the cores
   std::uint32_t password_hash_ops = 2;          // argon2id passes (vc::PasswordHashCost)

@@ -54,6 +54,13 @@ enum class EventKind {
   // media_id carries the user's or API key's id.
   user_changed,
   api_key_changed,
+  // Sign-in state that no event above reports, so that caches of authenticated credentials (Auth)
+  // on every instance drop what no longer holds, and control panels re-check theirs; not webhook
+  // events. sessions_ended: media_id is the user whose session(s) ended (sign-out, sign-out
+  // everywhere, password change, a reused refresh token). organization_changed: organization_id's
+  // settings or active flag changed ("updated") or it was deleted ("deleted"), in `name`.
+  sessions_ended,
+  organization_changed,
 };
 VC_API std::string_view to_string(EventKind kind) noexcept;  // "device.created", "media.added", …
 VC_API std::optional<EventKind> parse_event_kind(std::string_view text) noexcept;

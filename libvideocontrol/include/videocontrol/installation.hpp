@@ -63,6 +63,9 @@ struct VC_API InstallationOptions {
   std::string jwt_secret;               // empty: generated once and kept in the database
   std::int64_t rate_limit_per_minute = 600;
   std::int64_t login_attempts = 5;
+  // ServiceOptions::auth_cache_ttl: how long an authenticated credential is trusted without a
+  // database read when no event says otherwise; 0 = every request reads.
+  std::chrono::milliseconds auth_cache_ttl = std::chrono::seconds(5);
   unsigned password_hash_concurrency = 0;  // ServiceOptions: 0 = half the cores, at least 1
   PasswordHashCost password_hash;          // ServiceOptions::password_hash, also the first run's admin
   // Audit entries older than this are deleted (a second after open, then hourly); 0 = kept forever.

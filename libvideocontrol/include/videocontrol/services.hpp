@@ -7,6 +7,7 @@
 #include "videocontrol/export.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -56,6 +57,13 @@ struct VC_API ServiceOptions {
   // another cost.
   PasswordHashCost password_hash;
   std::chrono::seconds access_token_ttl = std::chrono::minutes(15);
+  // Credentials Auth::authenticate accepted are kept in memory (up to auth_cache_entries), so a
+  // request with one costs no database read. A change that revokes or alters one (user disabled,
+  // deleted or changed, sign-out, password change, API key revoked, organisation changed) drops it
+  // at once on every instance through the domain events; auth_cache_ttl bounds how long an entry
+  // lives when such an event is lost (the shared bus down). A zero TTL or 0 entries turns it off.
+  std::chrono::milliseconds auth_cache_ttl = std::chrono::seconds(5);
+  std::size_t auth_cache_entries = 10000;
   std::chrono::seconds refresh_token_ttl = std::chrono::hours(24 * 30);
   std::uint64_t max_upload_bytes = 5ull << 30;              // per uploaded file
   // Players (players.hpp): the credential policy; requests a client address may make on the player

@@ -210,6 +210,7 @@ Result<std::unique_ptr<Installation>> Installation::open(InstallationOptions o) 
   so.clock = o.clock;
   so.jwt_secret = o.jwt_secret;
   so.api_requests_per_minute = o.rate_limit_per_minute;
+  so.auth_cache_ttl = o.auth_cache_ttl;
   so.login_attempts = o.login_attempts;
   so.password_hash_concurrency = o.password_hash_concurrency;
   so.password_hash = o.password_hash;

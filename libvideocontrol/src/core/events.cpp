@@ -18,7 +18,7 @@
 namespace vc {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 22> kKinds{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 24> kKinds{{
     {EventKind::device_created, "device.created"},
     {EventKind::device_renamed, "device.renamed"},
     {EventKind::device_deleted, "device.deleted"},
@@ -41,6 +41,8 @@ constexpr std::array<std::pair<EventKind, std::string_view>, 22> kKinds{{
     {EventKind::schedule_changed, "schedule.changed"},
     {EventKind::user_changed, "user.changed"},
     {EventKind::api_key_changed, "api_key.changed"},
+    {EventKind::sessions_ended, "sessions.ended"},
+    {EventKind::organization_changed, "organization.changed"},
 }};
 
 constexpr std::size_t kMaxEventBytes = 1 << 20;

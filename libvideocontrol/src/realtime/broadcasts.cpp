@@ -86,6 +86,9 @@ std::vector<Broadcast> broadcasts_for(const DomainEvent& e) {
     case EventKind::user_changed:
     case EventKind::api_key_changed:
       break;  // for webhooks; the panels do not show them live
+    case EventKind::sessions_ended:
+    case EventKind::organization_changed:
+      break;  // for credential checks (the hub re-checks its panels)
   }
   return out;
 }

@@ -184,6 +184,7 @@ Result<Tokens> Auth::refresh(std::string_view refresh_token, std::string_view ad
     return make_error(ErrorCode::unauthenticated, "invalid refresh token");
   const auto hash = sha256_hex(refresh_token);
   bool reused = false;
+  std::string reused_user, reused_org;  // whose session a reuse ended
   auto result = write_value<Tokens>(ctx_.storage, [&](StorageSession& s) -> Result<Tokens> {
     VC_ASSIGN(auto row, s.sessions().find_by_hash(hash));
     if (!row) return make_error(ErrorCode::unauthenticated, "invalid refresh token");
@@ -195,6 +196,8 @@ Result<Tokens> Auth::refresh(std::string_view refresh_token, std::string_view ad
     if (!marked) {
       // A used token came back: someone holds a copy. End the whole session; this must commit.
       reused = true;
+      reused_user = row->user_id;
+      reused_org = user ? user->organization_id : std::string();
       VC_TRY(s.sessions().revoke_family(row->family_id, now));
       Actor who;
       who.kind = Actor::Kind::user;
@@ -209,14 +212,16 @@ Result<Tokens> Auth::refresh(std::string_view refresh_token, std::string_view ad
     if (!org_ok) return make_error(ErrorCode::unauthenticated, "organization disabled");
     return issue(ctx_, s, *user, row->family_id, address);
   });
-  if (reused)
+  if (reused) {
+    ctx_.publish(domain_event(EventKind::sessions_ended, reused_org, {}, reused_user, "refresh_reuse"), Actor{});
     return make_error(ErrorCode::unauthenticated, "refresh token was already used; the session has been revoked");
+  }
   return result;
 }
 
 Result<void> Auth::logout(const Actor& actor, std::string_view refresh_token) {
   if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "only signed-in users can sign out");
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  auto r = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     std::string family = actor.session_id;
     if (!refresh_token.empty()) {
       VC_ASSIGN(auto row, s.sessions().find_by_hash(sha256_hex(refresh_token)));
@@ -226,14 +231,18 @@ Result<void> Auth::logout(const Actor& actor, std::string_view refresh_token) {
     if (!family.empty()) VC_TRY(s.sessions().revoke_family(family, ctx_.now_ms()));
     return s.audit().append(audit_entry(ctx_, actor, "auth.logout", "session", family, actor.organization_id));
   });
+  if (r) ctx_.publish(domain_event(EventKind::sessions_ended, actor.organization_id, {}, actor.id, "logout"), actor);
+  return r;
 }
 
 Result<void> Auth::logout_everywhere(const Actor& actor) {
   if (actor.kind != Actor::Kind::user) return make_error(ErrorCode::invalid, "only signed-in users can sign out");
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  auto r = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_TRY(s.sessions().revoke_user(actor.id, ctx_.now_ms()));
     return s.audit().append(audit_entry(ctx_, actor, "auth.logout_all", "user", actor.id, actor.organization_id));
   });
+  if (r) ctx_.publish(domain_event(EventKind::sessions_ended, actor.organization_id, {}, actor.id, "logout_all"), actor);
+  return r;
 }
 
 Result<void> Auth::change_password(const Actor& actor, std::string_view current, std::string_view next) {
@@ -249,7 +258,7 @@ Result<void> Auth::change_password(const Actor& actor, std::string_view current,
     VC_TRY(check_password_strength(next, user->username));
     VC_ASSIGN(hash, hash_password(next, ctx_.options.password_hash));
   }
-  return ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
+  auto r = ctx_.storage.transact([&](StorageSession& s) -> Result<void> {
     VC_ASSIGN(auto u, s.users().find(actor.id));
     if (!u) return make_error(ErrorCode::unauthenticated, "account no longer exists");
     u->password_hash = hash;
@@ -259,6 +268,8 @@ Result<void> Auth::change_password(const Actor& actor, std::string_view current,
     VC_TRY(s.sessions().revoke_user(u->id, u->updated_at_ms));
     return s.audit().append(audit_entry(ctx_, actor, "user.password_change", "user", u->id, u->organization_id));
   });
+  if (r) ctx_.publish(domain_event(EventKind::sessions_ended, actor.organization_id, {}, actor.id, "password_change"), actor);
+  return r;
 }
 
 Result<Actor> Auth::authenticate(std::string_view credential, std::string_view address) {
@@ -271,44 +282,70 @@ Result<Actor> Auth::recheck(std::string_view credential, std::string_view addres
 
 Result<Actor> Auth::check_credential(std::string_view credential, std::string_view address, bool count_request) {
   if (credential.empty()) return make_error(ErrorCode::unauthenticated, "missing credentials: send Authorization: Bearer <token> or X-API-Key");
-  Actor actor;
-  std::string rate_key;
+  const bool api_key = credential.starts_with(kApiKeyPrefix);
+  if (api_key && credential.size() > 128) return make_error(ErrorCode::unauthenticated, "invalid API key");
   const auto now = ctx_.now_ms();
-  if (credential.starts_with(kApiKeyPrefix)) {
-    if (credential.size() > 128) return make_error(ErrorCode::unauthenticated, "invalid API key");
-    VC_ASSIGN(auto key, read_value<std::optional<ApiKey>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<ApiKey>> {
-      VC_ASSIGN(auto k, s.api_keys().find_by_hash(sha256_hex(credential)));
-      if (k) {
-        VC_ASSIGN(bool active, organization_active(s, k->organization_id));
-        if (!active) return std::optional<ApiKey>{};
-      }
-      return k;
-    }));
-    if (!key || key->revoked_at_ms) return make_error(ErrorCode::unauthenticated, "invalid or revoked API key");
-    if (key->expires_at_ms && *key->expires_at_ms <= now) return make_error(ErrorCode::unauthenticated, "API key expired");
-    actor.kind = Actor::Kind::api_key;
-    actor.id = key->id;
-    actor.organization_id = key->organization_id;
-    actor.scopes = parse_scopes(key->scopes).value_or(0);
-    rate_key = "api:key:" + key->id;
-    if (!key->last_used_at_ms || now - *key->last_used_at_ms >= kTouchEveryMs)
-      (void)ctx_.storage.transact([&](StorageSession& s) { return s.api_keys().touch(key->id, now); });
-  } else {
-    VC_ASSIGN(auto claims, jwt::verify(credential, ctx_.signing_key, now / 1000));
-    VC_ASSIGN(auto user, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
-      VC_ASSIGN(auto u, s.users().find(claims.sub));
-      if (!u || !u->active) return std::optional<User>{};
-      VC_ASSIGN(bool org_ok, organization_active(s, u->organization_id));
-      VC_ASSIGN(bool live, s.sessions().family_active(claims.sid, now));
-      if (!org_ok || !live) return std::optional<User>{};
-      return u;
-    }));
-    if (!user) return make_error(ErrorCode::unauthenticated, "session ended or account disabled; sign in again");
-    actor = user_actor(*user, address);
-    actor.session_id = claims.sid;
-    rate_key = "api:user:" + user->id;
+  const std::string hash = sha256_hex(credential);
+  AuthCache& cache = *ctx_.auth_cache;
+  // A re-check (a control socket's) always reads the database: it is the one that must see a change
+  // whose event it is reacting to, whatever order the event's subscribers run in.
+  std::optional<AuthCache::Entry> cached;
+  if (count_request) cached = cache.find(hash, now);
+  if (!cached) {
+    AuthCache::Entry entry;
+    const auto generation = cache.generation();  // before the reads: a change meanwhile voids the entry
+    if (api_key) {
+      VC_ASSIGN(auto key, read_value<std::optional<ApiKey>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<ApiKey>> {
+        VC_ASSIGN(auto k, s.api_keys().find_by_hash(hash));
+        if (k) {
+          VC_ASSIGN(bool active, organization_active(s, k->organization_id));
+          if (!active) return std::optional<ApiKey>{};
+        }
+        return k;
+      }));
+      if (!key || key->revoked_at_ms) return make_error(ErrorCode::unauthenticated, "invalid or revoked API key");
+      if (key->expires_at_ms && *key->expires_at_ms <= now) return make_error(ErrorCode::unauthenticated, "API key expired");
+      entry.actor.kind = Actor::Kind::api_key;
+      entry.actor.id = key->id;
+      entry.actor.organization_id = key->organization_id;
+      entry.actor.scopes = parse_scopes(key->scopes).value_or(0);
+      entry.api_key_id = key->id;
+      entry.touched_at_ms = key->last_used_at_ms.value_or(0);
+      entry.expires_at_ms = now + cache.ttl_ms();
+      if (key->expires_at_ms) entry.expires_at_ms = std::min(entry.expires_at_ms, *key->expires_at_ms);
+    } else {
+      VC_ASSIGN(auto claims, jwt::verify(credential, ctx_.signing_key, now / 1000));
+      VC_ASSIGN(auto user, read_value<std::optional<User>>(ctx_.storage, [&](StorageSession& s) -> Result<std::optional<User>> {
+        VC_ASSIGN(auto u, s.users().find(claims.sub));
+        if (!u || !u->active) return std::optional<User>{};
+        VC_ASSIGN(bool org_ok, organization_active(s, u->organization_id));
+        VC_ASSIGN(bool live, s.sessions().family_active(claims.sid, now));
+        if (!org_ok || !live) return std::optional<User>{};
+        return u;
+      }));
+      if (!user) return make_error(ErrorCode::unauthenticated, "session ended or account disabled; sign in again");
+      entry.actor = user_actor(*user, {});
+      entry.actor.session_id = claims.sid;
+      entry.user_id = user->id;
+      entry.session_family = claims.sid;
+      // The token's own expiry (jwt::verify refuses it from exp on) bounds the entry too.
+      entry.expires_at_ms = std::min(now + cache.ttl_ms(), claims.exp * 1000);
+    }
+    cache.insert(hash, entry, generation, now);
+    cached = std::move(entry);
   }
+  Actor actor = cached->actor;
   actor.address = std::string(address);
+  std::string rate_key;
+  if (actor.kind == Actor::Kind::api_key) {
+    rate_key = "api:key:" + actor.id;
+    if (now - cached->touched_at_ms >= kTouchEveryMs) {
+      (void)ctx_.storage.transact([&](StorageSession& s) { return s.api_keys().touch(actor.id, now); });
+      cache.touched(hash, now);
+    }
+  } else {
+    rate_key = "api:user:" + actor.id;
+  }
   if (!count_request) return actor;
   auto d = ctx_.limiter.check(rate_key, ctx_.options.api_requests_per_minute, std::chrono::minutes(1));
   if (!d.allowed) return rate_limited("requests", d.retry_after_ms);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "auth_cache.hpp"
 #include "videocontrol/actor.hpp"
 #include "videocontrol/blob_store.hpp"
 #include "videocontrol/cache.hpp"
@@ -102,6 +103,9 @@ struct ServiceContext {
   DomainEvents* events = nullptr;  // set by Services::create
   std::shared_ptr<struct CommandHistogram> commands = std::make_shared<CommandHistogram>();
   std::shared_ptr<HashGate> hash_gate = std::make_shared<HashGate>(options.password_hash_concurrency);
+  // Authenticated credentials (auth_cache.hpp); Services feeds it the domain events.
+  std::shared_ptr<AuthCache> auth_cache =
+      std::make_shared<AuthCache>(options.auth_cache_entries, options.auth_cache_ttl);
 
   // Publishes after a commit: the event is stamped with now and, when not set, the actor.
   void publish(DomainEvent event, const Actor& actor) const;

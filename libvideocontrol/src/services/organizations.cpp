@@ -83,7 +83,7 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
   if (p.max_devices) VC_TRY(validate_limit_override("max_devices", *p.max_devices));
   if (p.max_users) VC_TRY(validate_limit_override("max_users", *p.max_users));
   if (p.max_storage_bytes) VC_TRY(validate_limit_override("max_storage_bytes", *p.max_storage_bytes));
-  return write_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
+  auto updated = write_value<Organization>(ctx_.storage, [&](StorageSession& s) -> Result<Organization> {
     VC_ASSIGN(auto o, load_visible(s, actor, id));
     if (!super) {  // after the tenancy check, so another organisation's id is "not found"
       VC_TRY(require(actor, Permission::manage_users));  // organisation admins
@@ -109,6 +109,9 @@ Result<Organization> Organizations::update(const Actor& actor, std::string_view 
                                         changed.end_array().end_object().str())));
     return o;
   });
+  // Its active flag may have changed: what was authenticated for it is looked at again.
+  if (updated) ctx_.publish(domain_event(EventKind::organization_changed, updated->id, {}, {}, "updated"), actor);
+  return updated;
 }
 
 Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
@@ -149,6 +152,7 @@ Result<void> Organizations::remove(const Actor& actor, std::string_view id) {
                                         JsonWriter().begin_object().key("slug").value(o.slug).end_object().str()));
   });
   if (!r) return r;
+  ctx_.publish(domain_event(EventKind::organization_changed, std::string(id), {}, {}, "deleted"), actor);
   collect_blobs(ctx_, freed);  // a crash before this leaves only unreferenced files, for the sweeper
   return {};
 }

@@ -27,6 +27,15 @@ struct Services::Impl {
       : own_bus(std::move(bus)), events(shared), ctx(std::move(c)), organizations(ctx), users(ctx), auth(ctx),
         api_keys(ctx), audit(ctx), devices(ctx), media(ctx), playback(ctx), players(ctx), scheduling(ctx), webhooks(ctx) {
     ctx.events = &events;
+    // Changes made here reach the cache before the call that made them returns (observe_local, on
+    // the publishing thread); changes made on other instances arrive through the bus.
+    auto cache = ctx.auth_cache;
+    auth_cache_observer = events.observe_local([cache](const DomainEvent& e) { cache->on_event(e); });
+    auth_cache_subscription = events.subscribe([cache](const DomainEvent& e) { cache->on_event(e); });
+  }
+  ~Impl() {
+    events.unsubscribe(auth_cache_subscription);
+    events.unobserve_local(auth_cache_observer);
   }
   std::unique_ptr<EventBus> own_bus;  // when the backends brought none
   DomainEvents events;
@@ -42,6 +51,7 @@ struct Services::Impl {
   Players players;
   Scheduling scheduling;
   Webhooks webhooks;
+  DomainEvents::Subscription auth_cache_observer = 0, auth_cache_subscription = 0;
 };
 
 Services::Services() = default;
